@@ -1,0 +1,16 @@
+"""The typed ORM models, one module per family.  Importing this package registers every table."""
+
+from .access import AuditEntry, User
+from .assessment import Rubric, RubricItem, Score
+from .assets import Asset, AssetIncome
+from .base import Base, Points
+from .funds import Allocation, CountyFinance, Disbursement, Project
+from .households import AssistanceMeasure, DibaoStandard, Household
+from .loans import Loan, RiskFundDeposit
+from .regions import Region, RegionFlag
+
+__all__ = [
+    "Allocation", "Asset", "AssetIncome", "AssistanceMeasure", "AuditEntry", "Base",
+    "CountyFinance", "DibaoStandard", "Disbursement", "Household", "Loan", "Points", "Project",
+    "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User",
+]

@@ -1,0 +1,45 @@
+"""Users with their role and region scope, and the append-only audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .. import vocab
+from .base import Base, one_of
+
+
+class User(Base):
+    """An account.  A county official's scope is ``county_code``; the other roles see all regions."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (one_of("role", vocab.ROLES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(24))
+    county_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.current_timestamp()
+    )
+
+
+class AuditEntry(Base):
+    """One audited event.  Rows are only ever inserted: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action", "action", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), doc="import, export, unmask, login, login_failed, score_edit, ...")
+    target: Mapped[str | None] = mapped_column(String(200))
+    county_code: Mapped[str | None] = mapped_column(String(16))
+    result: Mapped[str] = mapped_column(String(16), default="ok")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,94 @@
+"""Households on record and under monitoring (监测对象, seeds/003 二), their assistance and dibao."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .. import vocab
+from .base import Base, Fen, not_negative, one_of
+
+
+class Household(Base):
+    """A rural household with its latest per-capita income, and its monitoring record if any.
+
+    Monitoring: ``found_on`` (and ``channel``) when the risk was found, ``identified_on`` when
+    identification finished, ``entered_on`` when it was entered into the system (both due within
+    15 working days of ``found_on``), ``risk_eliminated_on`` when it left monitoring.  A household
+    with no ``found_on`` is on record but not monitored (rule H1 looks for those below the alert
+    line).  ``returned_to_poverty_on`` records a return to poverty (rule H4).
+    Head name and ID number are personal data: masked before leaving ``data``.
+    The five checks are "two assurances, three guarantees" plus safe drinking water (NULL = not
+    yet checked).
+    """
+
+    __tablename__ = "household"
+    __table_args__ = (
+        one_of("category", vocab.HOUSEHOLD_CATEGORIES),
+        one_of("cause", vocab.RISK_CAUSES),
+        one_of("channel", vocab.DISCOVERY_CHANNELS),
+        *not_negative("income_per_capita_fen"),
+        Index("ix_household_county", "county_code", "found_on", "risk_eliminated_on"),
+        Index("ix_household_village", "village_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True, doc="户编号")
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    township_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    village_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    head_name: Mapped[str] = mapped_column(String(64))
+    head_id_no: Mapped[str] = mapped_column(String(18))
+    members: Mapped[int]
+    labour_capable: Mapped[bool] = mapped_column(Boolean, default=True)
+    income_year: Mapped[int]
+    income_per_capita_fen: Mapped[int] = mapped_column(Fen, doc="annual per-capita net income")
+    category: Mapped[str | None] = mapped_column(String(24))
+    cause: Mapped[str | None] = mapped_column(String(24))
+    channel: Mapped[str | None] = mapped_column(String(24))
+    found_on: Mapped[dt.date | None] = mapped_column(Date)
+    identified_on: Mapped[dt.date | None] = mapped_column(Date)
+    entered_on: Mapped[dt.date | None] = mapped_column(Date)
+    risk_eliminated_on: Mapped[dt.date | None] = mapped_column(Date)
+    returned_to_poverty_on: Mapped[dt.date | None] = mapped_column(Date)
+    food_clothing_ok: Mapped[bool | None] = mapped_column(Boolean)
+    schooling_ok: Mapped[bool | None] = mapped_column(Boolean)
+    medical_ok: Mapped[bool | None] = mapped_column(Boolean)
+    housing_ok: Mapped[bool | None] = mapped_column(Boolean)
+    water_ok: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class AssistanceMeasure(Base):
+    """An assistance measure given to a monitored household, by case (seeds/003 二)."""
+
+    __tablename__ = "assistance_measure"
+    __table_args__ = (
+        one_of("kind", vocab.MEASURE_KINDS),
+        *not_negative("amount_fen"),
+        UniqueConstraint("household_id", "kind", "started_on"),
+        Index("ix_measure_county", "county_code", "started_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    kind: Mapped[str] = mapped_column(String(24))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(Fen, default=0)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class DibaoStandard(Base):
+    """A county's rural minimum-living-guarantee standard for a year, per person per year.
+
+    The income alert line is 1.2 times it (seeds/003 二).
+    """
+
+    __tablename__ = "dibao_standard"
+    __table_args__ = (*not_negative("annual_fen"),)
+
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    annual_fen: Mapped[int] = mapped_column(Fen)

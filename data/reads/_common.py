@@ -1,0 +1,73 @@
+"""Helpers shared by the read functions: scoped frames, exact sums, region filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import BigInteger, Engine, Select, cast, func, select
+
+from ..models import Region
+from ..scope import Scope, require_scope
+
+FEN_PER_YUAN = 100
+
+
+def frame(engine: Engine, stmt: Select) -> pd.DataFrame:
+    """Run ``stmt`` and return its rows as a DataFrame with the statement's column names."""
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def fen_sum(column, label: str):
+    """SUM of an integer-fen column as a 64-bit integer on every backend (0 when empty)."""
+    return cast(func.coalesce(func.sum(column), 0), BigInteger).label(label)
+
+
+def to_yuan(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Replace ``<name>_fen`` integer columns by ``<name>`` float columns in yuan."""
+    for column in columns:
+        df[column.removesuffix("_fen")] = df.pop(column).astype("int64") / FEN_PER_YUAN
+    return df
+
+
+def region_info(engine: Engine, scope: Scope, code: str) -> tuple[str, str | None, str | None] | None:
+    """(level, county_code, parent_code) of a region the scope may see, or None."""
+    require_scope(scope)
+    visible = scope.clause(Region.county_code) | (Region.level == "city")
+    stmt = select(Region.level, Region.county_code, Region.parent_code).where(Region.code == code, visible)
+    with engine.connect() as conn:
+        row = conn.execute(stmt).one_or_none()
+    return tuple(row) if row is not None else None
+
+
+def region_condition(engine: Engine, scope: Scope, region: str | None, *, county, township=None, village=None):
+    """The WHERE condition restricting a table to ``region`` (a code at any level).
+
+    Tables without township/village columns pass None for them and are restricted to the
+    region's county.  A region the scope may not see yields a condition matching nothing.
+    """
+    require_scope(scope)
+    base = scope.clause(county)
+    if region is None:
+        return base
+    info = region_info(engine, scope, region)
+    if info is None:
+        return county.in_([])  # unknown or outside the scope: nothing
+    level, county_code, parent_code = info
+    if level == "city":
+        return base
+    if level == "township" and township is not None:
+        return base & (township == region)
+    if level == "village" and village is not None:
+        return base & (village == region)
+    if level == "village" and township is not None:
+        return base & (township == parent_code)
+    return base & (county == county_code)
+
+
+def as_date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))

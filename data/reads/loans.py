@@ -1,0 +1,118 @@
+"""Reads of the credit programmes: loans outstanding, leverage against the risk fund, overdue rates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, or_, select
+
+from ..models import Loan, RiskFundDeposit
+from ..scope import Scope, require_scope
+from ._common import as_date, fen_sum, frame, region_condition, to_yuan
+
+LOAN_GROUPS = ("county_code", "programme", "bank", "borrower_type", "industry")
+# Banks lend up to 8 times the risk-mitigation fund (seeds/000 item 7).
+LEVERAGE_LIMIT = 8
+
+
+def _outstanding(as_of: dt.date):
+    return and_(Loan.issued_on <= as_of, or_(Loan.repaid_on.is_(None), Loan.repaid_on > as_of))
+
+
+def loan_position_frame(
+    engine: Engine,
+    scope: Scope,
+    as_of: dt.date | str,
+    *,
+    by: Sequence[str] = ("county_code",),
+    region: str | None = None,
+    programme: str | None = None,
+) -> pd.DataFrame:
+    """Loans outstanding on ``as_of`` grouped by ``by`` (any of county_code, programme, bank,
+    borrower_type, industry): count, outstanding, overdue and default amounts (yuan) and
+    ``overdue_rate`` = (overdue + default) / outstanding.
+    """
+    require_scope(scope)
+    as_of = as_date(as_of)
+    unknown = set(by) - set(LOAN_GROUPS)
+    if unknown:
+        raise ValueError(f"cannot group loans by {sorted(unknown)}")
+    keys = [getattr(Loan, name) for name in by]
+    late = Loan.status.in_(("overdue", "default"))
+    stmt = select(
+        *keys,
+        func.count(Loan.id).label("loans"),
+        fen_sum(Loan.amount_fen, "outstanding_fen"),
+        fen_sum(case((Loan.status == "overdue", Loan.amount_fen), else_=0), "overdue_fen"),
+        fen_sum(case((Loan.status == "default", Loan.amount_fen), else_=0), "default_fen"),
+        func.count(case((late, Loan.id))).label("late_loans"),
+    ).where(
+        region_condition(engine, scope, region, county=Loan.county_code, village=Loan.village_code),
+        _outstanding(as_of),
+    )
+    if programme is not None:
+        stmt = stmt.where(Loan.programme == programme)
+    if keys:
+        stmt = stmt.group_by(*keys).order_by(*keys)
+    out = frame(engine, stmt)
+    out["overdue_rate"] = (out["overdue_fen"] + out["default_fen"]) / out["outstanding_fen"].where(out["outstanding_fen"] > 0)
+    return to_yuan(out, "outstanding_fen", "overdue_fen", "default_fen")
+
+
+def risk_fund_frame(
+    engine: Engine, scope: Scope, as_of: dt.date | str, *, by: Sequence[str] = ("county_code",),
+    programme: str | None = None,
+) -> pd.DataFrame:
+    """Risk-fund deposits made by ``as_of`` grouped by ``by`` (county_code, programme, bank)."""
+    require_scope(scope)
+    keys = [getattr(RiskFundDeposit, name) for name in by]
+    stmt = select(*keys, fen_sum(RiskFundDeposit.amount_fen, "risk_fund_fen")).where(
+        scope.clause(RiskFundDeposit.county_code), RiskFundDeposit.deposited_on <= as_date(as_of))
+    if programme is not None:
+        stmt = stmt.where(RiskFundDeposit.programme == programme)
+    if keys:
+        stmt = stmt.group_by(*keys).order_by(*keys)
+    return to_yuan(frame(engine, stmt), "risk_fund_fen")
+
+
+def leverage_frame(
+    engine: Engine, scope: Scope, as_of: dt.date | str, *, programme: str | None = None,
+    by_programme: bool = False,
+) -> pd.DataFrame:
+    """Per county (and programme): outstanding loans, risk fund and leverage = outstanding / fund.
+
+    Leverage above :data:`LEVERAGE_LIMIT` breaks the 1:8 rule; far below it the fund lies idle.
+    """
+    by = ["county_code"] + (["programme"] if by_programme else [])
+    loans = loan_position_frame(engine, scope, as_of, by=by, programme=programme)
+    fund = risk_fund_frame(engine, scope, as_of, by=by, programme=programme)
+    out = fund.merge(loans[by + ["loans", "outstanding"]], on=by, how="outer")
+    out = out.fillna({"risk_fund": 0.0, "outstanding": 0.0, "loans": 0})
+    out["loans"] = out["loans"].astype("int64")
+    out["leverage"] = out["outstanding"] / out["risk_fund"].where(out["risk_fund"] > 0)
+    out["capacity"] = out["risk_fund"] * LEVERAGE_LIMIT
+    return out.sort_values(by).reset_index(drop=True)
+
+
+def loans_issued_frame(
+    engine: Engine, scope: Scope, *, by: Sequence[str] = ("programme",), years: tuple[int, int] | None = None,
+    region: str | None = None,
+) -> pd.DataFrame:
+    """Loans issued (count, amount in yuan, distinct borrowers) grouped by ``by`` plus ``year``
+    when ``by`` includes it (year of issue)."""
+    require_scope(scope)
+    year = func.extract("year", Loan.issued_on)
+    keys = [year.label("year") if name == "year" else getattr(Loan, name) for name in by]
+    stmt = select(*keys, func.count(Loan.id).label("loans"), fen_sum(Loan.amount_fen, "amount_fen"),
+                  func.count(func.distinct(Loan.borrower_id_no)).label("borrowers")).where(
+        region_condition(engine, scope, region, county=Loan.county_code, village=Loan.village_code))
+    if years is not None:
+        stmt = stmt.where(Loan.issued_on.between(dt.date(years[0], 1, 1), dt.date(years[1], 12, 31)))
+    if keys:
+        stmt = stmt.group_by(*keys).order_by(*keys)
+    out = to_yuan(frame(engine, stmt), "amount_fen")
+    if "year" in out:
+        out["year"] = out["year"].astype("int64")
+    return out

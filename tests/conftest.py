@@ -1,0 +1,121 @@
+"""Shared fixtures: real databases on both backends, and clean Panel state between tests.
+
+Data tests take ``blank_engine`` (an empty schema at head) or ``demo_engine`` (a small demo
+database, built once per backend and session).  Both run on SQLite and, when
+``FUNDWATCH_TEST_PG_URL`` is set, on PostgreSQL with the same assertions.  In CI (``CI`` set)
+a missing PostgreSQL URL is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import Engine, MetaData
+
+from fundwatch.data import db, schema
+from fundwatch.data.models import Base
+
+PG_URL = os.environ.get("FUNDWATCH_TEST_PG_URL")
+BACKENDS = ["sqlite", pytest.param("pg", marks=pytest.mark.pg)]
+DEMO_SCALE = float(os.environ.get("FUNDWATCH_TEST_DEMO_SCALE", "0.02"))
+
+
+def _pg_url() -> str:
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("FUNDWATCH_TEST_PG_URL is not set in CI: PostgreSQL tests must run")
+        pytest.skip("FUNDWATCH_TEST_PG_URL not set: PostgreSQL not available on this machine")
+    return PG_URL
+
+
+def _reset_pg(engine: Engine) -> None:
+    """Drop everything in the test database's public schema and migrate to head."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    schema.upgrade(engine)
+
+
+def _truncate_pg(engine: Engine) -> None:
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:  # TRUNCATE fires no row triggers: the audit log empties too
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(scope="session")
+def pg_engine() -> Engine:
+    engine = db.get_engine(_pg_url())
+    _reset_pg(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def blank_engine(request, tmp_path) -> Engine:
+    """An empty database at the head revision, on each backend."""
+    if request.param == "sqlite":
+        engine = db.get_engine(f"sqlite:///{tmp_path / 'blank.db'}", create=True)
+        schema.upgrade(engine)
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        _truncate_pg(engine)
+        yield engine
+        _truncate_pg(engine)
+
+
+@pytest.fixture(scope="session")
+def _demo_engines(tmp_path_factory) -> dict[str, Engine]:
+    return {}
+
+
+def _build_demo(engine: Engine) -> None:
+    from fundwatch.data import demo
+
+    demo.load_demo(engine, scale=DEMO_SCALE)
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_engine(request, _demo_engines, tmp_path_factory) -> Engine:
+    """A small demo database (``FUNDWATCH_TEST_DEMO_SCALE``, default 0.02), read-only for tests.
+
+    The PostgreSQL one lives in its own schema so blank tests can truncate ``public`` freely.
+    """
+    backend = request.param
+    if backend not in _demo_engines:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("demo") / "demo.db"
+            engine = db.get_engine(f"sqlite:///{path}", create=True)
+            schema.upgrade(engine)
+        else:
+            base = db.get_engine(_pg_url())
+            with base.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA IF EXISTS demo CASCADE")
+                conn.exec_driver_sql("CREATE SCHEMA demo")
+            engine = base.execution_options(schema_translate_map=None)
+            engine = _schema_engine(_pg_url(), "demo")
+            schema.upgrade(engine)
+        _build_demo(engine)
+        _demo_engines[backend] = engine
+    return _demo_engines[backend]
+
+
+def _schema_engine(url: str, name: str) -> Engine:
+    """A separate engine whose connections use ``name`` as their search path."""
+    from sqlalchemy import create_engine
+
+    return create_engine(
+        db.normalise_url(url), connect_args={"options": f"-csearch_path={name}"}, pool_size=2
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_engines():
+    yield
+    db.dispose_all()
+
+
+def table_names() -> list[str]:
+    return [t.name for t in MetaData().sorted_tables] or [t.name for t in Base.metadata.sorted_tables]

@@ -1,0 +1,57 @@
+"""House rules a test can see: SQL only in data/, data/ free of UI libraries, one-way imports."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SQL = re.compile(r"read_sql|Session\(|\.connect\(|\btext\(")
+
+
+def _python_files(*folders: str):
+    for folder in folders:
+        yield from sorted((ROOT / folder).rglob("*.py"))
+
+
+def _code_lines(path: Path):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.lstrip().startswith("#"):
+            yield number, line
+
+
+@pytest.mark.parametrize("folder", ["components", "dashboards", "notebooks", "benchmarks"])
+def test_no_sql_outside_data(folder):
+    hits = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+            for p in _python_files(folder) for n, line in _code_lines(p) if SQL.search(line)]
+    notebooks = [p for p in (ROOT / folder).rglob("*.ipynb")] if folder == "notebooks" else []
+    hits += [str(p.relative_to(ROOT)) for p in notebooks if SQL.search(p.read_text(encoding="utf-8"))]
+    assert hits == []
+
+
+def test_data_never_imports_ui_libraries():
+    ui = re.compile(r"^\s*(import|from)\s+(panel|holoviews|bokeh)\b")
+    hits = [f"{p.relative_to(ROOT)}:{n}" for p in _python_files("data") for n, line in _code_lines(p) if ui.search(line)]
+    assert hits == []
+
+
+def test_components_never_import_dashboards():
+    up = re.compile(r"^\s*(import|from)\s+(fundwatch\.)?dashboards\b")
+    hits = [f"{p.relative_to(ROOT)}:{n}" for p in _python_files("components") for n, line in _code_lines(p) if up.search(line)]
+    assert hits == []
+
+
+def test_no_links_to_the_web():
+    web = re.compile(r"https?://(fonts\.googleapis|cdn\.|unpkg|cdnjs)")
+    files = [p for p in ROOT.rglob("*") if p.suffix in {".py", ".html", ".css"} and ".venv" not in p.parts]
+    assert [str(p.relative_to(ROOT)) for p in files if web.search(p.read_text(encoding="utf-8", errors="ignore"))] == []
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    marker = readme.index("<!-- test-command -->")
+    assert readme[marker + 1].startswith("```")
+    assert "pytest" in readme[marker + 2]
+    assert "test-command" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
