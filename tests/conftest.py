@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine
 
 from fundwatch.data import db, schema
 from fundwatch.data.models import Base
@@ -67,8 +67,11 @@ def blank_engine(request, tmp_path) -> Engine:
 
 
 @pytest.fixture(scope="session")
-def _demo_engines(tmp_path_factory) -> dict[str, Engine]:
-    return {}
+def _demo_engines() -> dict[str, Engine]:
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
 
 
 def _build_demo(engine: Engine) -> None:
@@ -94,7 +97,6 @@ def demo_engine(request, _demo_engines, tmp_path_factory) -> Engine:
             with base.begin() as conn:
                 conn.exec_driver_sql("DROP SCHEMA IF EXISTS demo CASCADE")
                 conn.exec_driver_sql("CREATE SCHEMA demo")
-            engine = base.execution_options(schema_translate_map=None)
             engine = _schema_engine(_pg_url(), "demo")
             schema.upgrade(engine)
         _build_demo(engine)
@@ -116,6 +118,3 @@ def _dispose_engines():
     yield
     db.dispose_all()
 
-
-def table_names() -> list[str]:
-    return [t.name for t in MetaData().sorted_tables] or [t.name for t in Base.metadata.sorted_tables]

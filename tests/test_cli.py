@@ -1,0 +1,72 @@
+"""The command line as a user meets it: real processes, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def fundwatch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli", *args],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+def _one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("fundwatch: error:")
+    return lines[0]
+
+
+def test_unknown_option_is_a_one_line_error():
+    assert "--frobnicate" in _one_line_error(fundwatch("summary", "--frobnicate"))
+
+
+def test_unknown_command_is_a_one_line_error():
+    _one_line_error(fundwatch("explode"))
+
+
+@pytest.mark.parametrize("command", ["summary"])
+def test_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path, command):
+    missing = tmp_path / "nowhere.db"
+    message = _one_line_error(fundwatch(command, "--db", str(missing)))
+    assert "does not exist" in message
+    assert not missing.exists()
+
+
+def test_unreachable_database_is_a_one_line_error():
+    message = _one_line_error(fundwatch("summary", "--db", "postgresql://nobody:x@127.0.0.1:9/none"))
+    assert "cannot connect" in message
+
+
+def test_database_without_schema_asks_for_init(tmp_path):
+    (tmp_path / "empty.db").touch()
+    assert "fundwatch init" in _one_line_error(fundwatch("summary", "--db", str(tmp_path / "empty.db")))
+
+
+def test_init_demo_summary(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert fundwatch("init", "--db", url).returncode == 0
+    demo = fundwatch("demo", "--db", url, "--scale", "0.02")
+    assert demo.returncode == 0, demo.stderr
+    assert "demo data loaded" in demo.stdout
+    again = fundwatch("demo", "--db", url, "--scale", "0.02")
+    _one_line_error(again)  # a second load into a filled database is refused
+
+    table = fundwatch("summary", "--db", url)
+    assert table.returncode == 0 and "allocation" in table.stdout and "统筹整合" in table.stdout
+    result = fundwatch("summary", "--db", url, "--format", "json")
+    summary = json.loads(result.stdout)
+    rows = {t["table"]: t["rows"] for t in summary["tables"]}
+    assert all(rows[t] > 0 for t in ("region", "allocation", "disbursement", "loan", "asset", "household"))
+    money = [t for t in summary["totals"] if t["unit"] == "亿元"]
+    assert money and all(abs(t["ratio"] - 1) <= 0.10 for t in money)
+
+    county = json.loads(fundwatch("summary", "--db", url, "--county", "360731", "--format", "json").stdout)
+    county_rows = {t["table"]: t["rows"] for t in county["tables"]}
+    assert 0 < county_rows["loan"] < rows["loan"]
