@@ -55,3 +55,17 @@ def test_ci_runs_the_readme_test_command():
     assert readme[marker + 1].startswith("```")
     assert "pytest" in readme[marker + 2]
     assert "test-command" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_package_folder_is_packaged():
+    """A folder with an __init__.py that pyproject does not list would vanish from a wheel."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(config["packages"])
+    mapping = config["package-dir"]
+    for package, folder in mapping.items():
+        for init in sorted((ROOT / folder).rglob("__init__.py")):
+            relative = init.parent.relative_to(ROOT / folder).parts
+            name = ".".join((package, *relative))
+            assert name in listed, f"{name} ({init.parent.relative_to(ROOT)}) is not in pyproject packages"
