@@ -7,7 +7,9 @@ and exits non-zero with a one-line message on failure, never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -94,7 +96,111 @@ def cmd_summary(args) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable] = {"init": cmd_init, "demo": cmd_demo, "summary": cmd_summary}
+def cmd_serve(args) -> int:
+    from fundwatch.dashboards import app
+
+    if args.num_procs < 1:
+        raise CliError("--num-procs must be at least 1")
+    engine = _serve_engine(args)
+    url = engine.url.render_as_string(hide_password=False)
+    os.environ[db.ENV_URL] = url  # the pages (and forked workers) read it
+    shown = engine.url.render_as_string(hide_password=True)
+    app.serve(port=args.port, address=args.address, num_procs=args.num_procs, show=not args.no_show,
+              on_ready=lambda address: print(f"fundwatch: serving {shown} at {address} (Ctrl+C stops)", flush=True))
+    return 0
+
+
+def _serve_engine(args):
+    """The database to serve: the one named (which must exist), else the embedded default,
+    created with demo data on the first run (written aside and moved in place when complete)."""
+    if args.db or os.environ.get(db.ENV_URL) or db.default_path().exists():
+        return _engine(args)
+    from fundwatch.data import demo
+
+    path = db.default_path()
+    partial = path.with_name(path.name + ".part")
+    for leftover in (partial, partial.with_name(partial.name + "-wal"), partial.with_name(partial.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    print(f"fundwatch: first run: creating the demo database at {path} (this takes a while) ...", flush=True)
+    engine = db.get_engine(str(partial), create=True)
+    schema.upgrade(engine)
+    demo.load_demo(engine, scale=1.0, progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
+    db.dispose_all()
+    partial.rename(path)
+    print(f"fundwatch: demo database created at {path}", flush=True)
+    return _engine(args)
+
+
+def cmd_score(args) -> int:
+    from fundwatch.dashboards import cli_score
+
+    return cli_score.cmd_score(args)
+
+
+def cmd_export(args) -> int:
+    from fundwatch.components import export as exporting
+    from fundwatch.components.stores import EXPORT_KINDS, RECORD_EXPORTS, CountyStore, OverviewStore
+    from fundwatch.data.rules import default_as_of
+
+    fmt = args.format or (args.out.rsplit(".", 1)[-1].lower() if args.out and args.out.endswith((".csv", ".xlsx"))
+                          else "csv")
+    if args.kind not in EXPORT_KINDS:
+        raise CliError(f"unknown table {args.kind!r}; choose one of {', '.join(EXPORT_KINDS)}")
+    if (args.kind in RECORD_EXPORTS or args.kind == "subregions") and not args.county:
+        raise CliError(f"{args.kind} lists the records of a region: give --county")
+    if (args.township or args.village) and not args.county:
+        raise CliError("--township and --village need --county")
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    year = args.year or (as_of.year if as_of else None)
+    filters = {"lang": args.lang}
+    if year is not None:
+        filters.update(year=year, as_of=as_of or default_as_of(year))
+    engine = _engine(args)
+    region = {"county": args.county or "", "township": args.township or "", "village": args.village or ""}
+    store_class = CountyStore if args.county else OverviewStore
+    store = store_class(engine=engine, scope=Scope.all(), **filters, **(region if args.county else {}))
+    for level, code in region.items():
+        if code and getattr(store, level) != code:
+            raise CliError(f"no {level} {code!r} in the database (or outside your scope)")
+    data = exporting.export_bytes(store.shown(args.kind), store.filters(), fmt, args.lang)
+    if args.out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    out = args.out or exporting.filename(args.kind, fmt)
+    with open(out, "wb") as f:
+        f.write(data)
+    print(f"wrote {args.kind} ({fmt}) to {out}")
+    return 0
+
+
+def cmd_warnings(args) -> int:
+    from fundwatch.data.rules import default_as_of, evaluate, format_findings, get_rule
+
+    rules = None
+    if args.rule:
+        try:
+            rules = [get_rule(rule_id).id for rule_id in args.rule]
+        except KeyError as exc:
+            raise CliError(str(exc.args[0])) from None
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    year = args.year or (as_of.year if as_of else dt.date.today().year)
+    engine = _engine(args)
+    scope = Scope.all() if args.county is None else Scope.county(args.county)
+    findings = evaluate(engine, scope, year, as_of=as_of or default_as_of(year), rules=rules,
+                        config=args.config, lang=args.lang)
+    sys.stdout.write(format_findings(findings, args.format, lang=args.lang).rstrip("\n") + "\n")
+    return 0
+
+
+COMMANDS: dict[str, Callable] = {"init": cmd_init, "demo": cmd_demo, "summary": cmd_summary, "serve": cmd_serve,
+                                 "export": cmd_export, "warnings": cmd_warnings, "score": cmd_score}
+
+
+def add_score_parser(sub) -> None:
+    from fundwatch.dashboards import cli_score
+
+    cli_score.add_parser(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +220,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--county", metavar="CODE", help="restrict to one county")
     p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = sub.add_parser("serve", help="serve the dashboards (creates the demo database on the first run)")
+    _add_db(p)
+    p.add_argument("--port", type=int, default=5006, help="port (default 5006; 0 picks a free one)")
+    p.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--num-procs", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument("--no-show", action="store_true", help="do not open a browser")
+
+    p = sub.add_parser("export", help="export a table or chart of the dashboards as CSV or XLSX")
+    _add_db(p)
+    p.add_argument("kind", metavar="KIND", help="county_ranking, subregions, pace, funds, funds_programme, loans, "
+                   "loans_bank, leverage, assets, households, warnings, projects, loan_records, asset_records, "
+                   "household_records")
+    p.add_argument("--county", metavar="CODE", help="a county (adcode or ZONE-..); without it, the prefecture")
+    p.add_argument("--township", metavar="CODE", help="a township of the county")
+    p.add_argument("--village", metavar="CODE", help="a village of the township")
+    p.add_argument("--year", type=int, help="budget year (default: this year)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="figures as of this date (default: the year's end or today)")
+    p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from --out, else csv)")
+    p.add_argument("--out", metavar="PATH", help="output file ('-' for stdout; default fundwatch-KIND-TIME.FORMAT)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of titles and labels (default zh)")
+
+    p = sub.add_parser("warnings", help="evaluate the policy rules (F, L, A, H and Q series)")
+    _add_db(p)
+    p.add_argument("--year", type=int, help="year to evaluate (default: the as-of date's year, else this year)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate as of this date (default: the year's end or today)")
+    p.add_argument("--county", metavar="CODE", help="restrict to one county")
+    p.add_argument("--rule", metavar="ID", action="append", help="only this rule (repeatable), e.g. F1")
+    p.add_argument("--config", metavar="FILE", help="YAML file overriding rule thresholds "
+                   "(default: $FUNDWATCH_RULES_CONFIG)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
+
+    add_score_parser(sub)
     return parser
 
 

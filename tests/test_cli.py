@@ -70,3 +70,28 @@ def test_init_demo_summary(tmp_path):
     county = json.loads(fundwatch("summary", "--db", url, "--county", "360731", "--format", "json").stdout)
     county_rows = {t["table"]: t["rows"] for t in county["tables"]}
     assert 0 < county_rows["loan"] < rows["loan"]
+
+
+def test_warnings_on_a_compliant_database_prints_an_empty_list(tmp_path):
+    url = f"sqlite:///{tmp_path / 'clean.db'}"
+    assert fundwatch("init", "--db", url).returncode == 0
+    result = fundwatch("warnings", "--db", url, "--year", "2020", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_warnings_and_score_on_demo_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    assert fundwatch("demo", "--db", url, "--scale", "0.02").returncode == 0
+    result = fundwatch("warnings", "--db", url, "--year", "2020", "--county", "360731", "--format", "json")
+    findings = json.loads(result.stdout)
+    assert findings, "the demo plants faults"
+    keys = ["rule", "severity", "region_code", "region_name", "value", "threshold", "message", "basis", "record_ids"]
+    assert all(list(f) == keys for f in findings)
+    assert {f["region_code"] for f in findings} == {"360731"}
+    assert "Z9" in _one_line_error(fundwatch("warnings", "--db", url, "--rule", "Z9"))
+
+    scores = json.loads(fundwatch("score", "--db", url, "--rubric", "chaoyang-2020-sector", "--year", "2020",
+                                  "--format", "json").stdout)
+    assert len(scores) == 20
+    assert [s["rank"] for s in scores] == sorted(s["rank"] for s in scores)
