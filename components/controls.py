@@ -1,0 +1,163 @@
+"""The filters: year, as-of date, programme, source level, language, and the region path
+(county > township > village) with its breadcrumb.  Every widget is linked to a store parameter."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import pandas as pd
+import panel as pn
+import param
+
+from . import i18n, theme
+from .cards import StoreView
+from .i18n import t
+from .stores import FIRST_DAY, LAST_DAY
+
+WIDGET_CSS = f":host {{ font-family: {theme.FONT}; }}"
+
+
+def _label(key: str, store) -> pn.param.ParamFunction:
+    return pn.bind(t, key, store.param.lang)
+
+
+class FilterBar(StoreView):
+    """Year, as-of date, programme and source level; wraps on narrow screens."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        s = self.store
+        common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 4, 0)}
+        year = pn.widgets.Select.from_param(
+            s.param.year, label=_label("filter.year", s), width=110,
+            options=pn.bind(self._years, s.param.lang), **common)
+        as_of = pn.widgets.DatePicker.from_param(
+            s.param.as_of, label=_label("filter.as_of", s), start=FIRST_DAY, end=LAST_DAY, width=150, **common)
+        programme = pn.widgets.Select.from_param(
+            s.param.programme, label=_label("filter.programme", s), width=220,
+            options=pn.bind(i18n.options, "programme", s.param.lang), **common)
+        level = pn.widgets.Select.from_param(
+            s.param.source_level, label=_label("filter.source_level", s), width=150,
+            options=pn.bind(i18n.options, "source_level", s.param.lang), **common)
+        self._layout = pn.FlexBox(year, as_of, programme, level, align_items="flex-end", margin=(0, 6))
+
+    @staticmethod
+    def _years(lang: str) -> dict[str, int]:
+        from .loaders import FIRST_YEAR, LAST_YEAR
+
+        return {(f"{y}年" if lang == "zh" else str(y)): y for y in range(FIRST_YEAR, LAST_YEAR + 1)}
+
+
+class LanguageSwitch(StoreView):
+    """A button that switches between Chinese and English."""
+
+    on_dark = param.Boolean(default=False, doc="Drawn on a dark bar (white text and outline).")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        sheets = [WIDGET_CSS]
+        if self.on_dark:
+            sheets.append(":host .bk-btn { color: #fff; background: transparent; border-color: rgba(255,255,255,.7); }"
+                          " :host .bk-btn:hover { background: rgba(255,255,255,.15); }")
+        button = pn.widgets.Button(label=_label("lang.switch", self.store), variant="outline", color="light",
+                                   width=90, margin=(0, 4), stylesheets=sheets)
+        button.on_click(self._switch)
+        self._layout = button
+
+    def _switch(self, _event) -> None:
+        with pn.io.hold(freeze=True):  # every label changes in one repaint
+            self.store.lang = "en" if self.store.lang == "zh" else "zh"
+
+
+class RegionPicker(StoreView):
+    """County, township and village selectors; a choice below clears the levels under it."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        s = self.store
+        common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 4, 0)}
+        county = pn.widgets.Select.from_param(
+            s.param.county, label=_label("filter.county", s), width=160,
+            options=pn.bind(self._options, s.param.counties, "choose.county", s.param.lang), **common)
+        township = pn.widgets.Select.from_param(
+            s.param.township, label=_label("filter.township", s), width=170,
+            options=pn.bind(self._options, s.param.townships, "choose.township", s.param.lang), **common)
+        village = pn.widgets.Select.from_param(
+            s.param.village, label=_label("filter.village", s), width=170,
+            options=pn.bind(self._options, s.param.villages, "choose.village", s.param.lang),
+            disabled=s.param.township.rx() == "", **common)
+        self._layout = pn.FlexBox(county, township, village, align_items="flex-end", margin=(0, 6))
+
+    @staticmethod
+    def _options(regions: pd.DataFrame, blank: str, lang: str) -> dict[str, str]:
+        """``{name: code}``, led by ``blank`` (code "") for townships and villages, and for
+        counties while none are loaded (a county is always chosen on the drill-down)."""
+        out = {t(blank, lang): ""} if blank != "choose.county" or regions.empty else {}
+        out.update({str(name): str(code) for code, name in zip(regions["code"], regions["name"], strict=True)})
+        return out
+
+
+class Breadcrumb(StoreView):
+    """Prefecture / county / township / village; each step up is a click away."""
+
+    on_home = param.Callable(default=None, allow_refs=False,
+                             doc="Called when the prefecture is clicked (default: clear the county).")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        s = self.store
+        self._layout = pn.panel(pn.bind(self._steps, s.param.county, s.param.township, s.param.village,
+                                        s.param.counties, s.param.townships, s.param.villages, s.param.lang),
+                                sizing_mode="stretch_width", margin=0)
+
+    def _steps(self, *_deps) -> pn.FlexBox:
+        path = self.store.path()
+        steps = []
+        for index, (level, code, name) in enumerate(path):
+            last = index == len(path) - 1
+            if index:
+                steps.append(theme.html('<span class="fw-crumbs">/</span>', margin=(0, 2)))
+            if last:
+                steps.append(theme.html(f'<span class="fw-crumbs"><b>{html.escape(name)}</b></span>', margin=(0, 4)))
+                continue
+            button = pn.widgets.Button(label=name, variant="outline", color="light", margin=(0, 2),
+                                       stylesheets=[":host .bk-btn { border: none; color: #2e6fb7; font-size: 15px; }"])
+            button.on_click(self._go(level, code))
+            steps.append(button)
+        return pn.FlexBox(*steps, align_items="center", margin=(0, 6))
+
+    def _go(self, level: str, code: str) -> Callable:
+        def go(_event):
+            if level == "city":
+                if self.on_home is not None:
+                    self.on_home()
+                else:
+                    self.store.param.update(county="", township="", village="")
+            elif level == "county":
+                self.store.param.update(township="", village="")
+            elif level == "township":
+                self.store.village = ""
+        return go
+
+
+class PageHeading(StoreView):
+    """The page's subject in one line: place, year and as-of date (and any notice)."""
+
+    title_key = param.String(default="page.overview", doc="Message key of the page's name.")
+    show_place = param.Boolean(default=True, doc="Name the place (off where a breadcrumb does).")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        heading = theme.html(self._html, sizing_mode="stretch_width", margin=(4, 8))
+        notice = pn.pane.Alert(self.store.param.notice, alert_type="warning", margin=(4, 8),
+                               visible=self.store.param.notice.rx() != "", sizing_mode="stretch_width")
+        self._layout = pn.Column(heading, notice, sizing_mode="stretch_width", margin=0)
+
+    @param.depends("store.year", "store.as_of", "store.lang", "store.county", "store.township", "store.village",
+                   "store.counties")
+    def _html(self) -> str:
+        lang, s = self.store.lang, self.store
+        place = s.place if self.show_place else t(self.title_key, lang)
+        text = t("heading.overview", lang, place=place, year=s.year, date=i18n.date(s.as_of, lang))
+        return f'<div class="fw-crumbs">{html.escape(text)}</div>'

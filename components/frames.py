@@ -1,0 +1,254 @@
+"""The frames the stores publish: the cached reads of :mod:`.loaders` combined per page.
+
+Every function here takes primitive arguments only and is itself cached, so the same filters
+return the *same* frame object: a store compares by identity and leaves untouched the views
+whose data did not change (a county change does not redraw the county map).
+
+Amounts stay in yuan and ratios in fractions; units and labels are the presenters' business
+(:mod:`.present`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import panel as pn
+
+from fundwatch.data import rules as policy
+from fundwatch.data.rules import SEVERITIES
+
+from . import loaders as L
+from .loaders import CACHE
+
+HOUSEHOLD_STATUSES = ("pending", "monitored", "eliminated")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A disbursement milestone of rule F1: ``target`` (a fraction) due by ``due``."""
+
+    due: dt.date
+    target: float
+
+
+def milestones(year: int) -> tuple[Milestone, ...]:
+    """The F1 milestones of ``year`` as the rule engine is configured (seeds/000 item 13:
+    50% by 31 March, 80% by 30 June; the year-end check is a configurable third)."""
+    params = {rule.id: rule for rule in policy.resolve_rules()}["F1"].params
+    due = [("first_date", "first_min"), ("second_date", "second_min")]
+    if params.get("check_year_end"):
+        due.append(("year_end_date", "year_end_min"))
+    out = []
+    for date_key, min_key in due:
+        month, day = (int(part) for part in str(params[date_key]).split("-"))
+        out.append(Milestone(dt.date(year, month, day), float(params[min_key])))
+    return tuple(out)
+
+
+def milestone_due(year: int, as_of: dt.date) -> Milestone | None:
+    """The latest milestone already due on ``as_of`` (None before the first)."""
+    passed = [m for m in milestones(year) if m.due <= as_of]
+    return passed[-1] if passed else None
+
+
+def _empty(columns) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+# -- the counties, for the map and the ranking -------------------------------------------------
+
+@pn.cache(**CACHE)
+def county_metrics(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
+    """One row per county-level unit: funds pace, credit, assets, households and warnings."""
+    out = L.counties(url, scope_key)[["code", "name", "kind"]].copy()
+    pace = L.pace_by_county(url, scope_key, year, as_of).rename(columns={"county_code": "code"})
+    lev = L.leverage(url, scope_key, as_of, False).rename(columns={"county_code": "code"})
+    loans = L.loan_position(url, scope_key, as_of, ("county_code",), None).rename(columns={"county_code": "code"})
+    assets = L.asset_mix(url, scope_key, ("county_code",), None, year).rename(columns={"county_code": "code"})
+    found = L.household_status(url, scope_key, as_of, ("county_code", "status"), None)
+    households = (found.pivot_table(index="county_code", columns="status", values="households", aggfunc="sum")
+                  .reindex(columns=HOUSEHOLD_STATUSES).fillna(0).astype("int64"))
+    households.index.name = "code"
+    warnings = _warning_counts(L.findings(url, scope_key, year, as_of))
+
+    out = (out.merge(pace[["code", "allocated", "disbursed", "rate"]], on="code", how="left")
+              .merge(lev[["code", "outstanding", "risk_fund", "leverage"]], on="code", how="left")
+              .merge(loans[["code", "overdue_rate"]], on="code", how="left")
+              .merge(assets[["code", "assets", "value", "no_custodian", "idle_or_damaged"]], on="code", how="left")
+              .merge(households.reset_index(), on="code", how="left")
+              .merge(warnings, on="code", how="left"))
+    counts = ["assets", "no_custodian", "idle_or_damaged", *HOUSEHOLD_STATUSES, "violations", "warnings"]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    for money in ("allocated", "disbursed", "outstanding", "risk_fund", "value"):
+        out[money] = out[money].astype("float64").fillna(0.0)
+    return out.rename(columns={"value": "asset_value"})
+
+
+def _warning_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    if findings.empty:
+        return pd.DataFrame({"code": pd.Series([], dtype=object), "violations": [], "warnings": []})
+    grouped = findings.groupby("region_code")
+    return pd.DataFrame({
+        "violations": grouped["severity"].agg(lambda s: int((s == "violation").sum())),
+        "warnings": grouped.size(),
+    }).rename_axis("code").reset_index()
+
+
+# -- the regions below a county or township ---------------------------------------------------------
+
+@pn.cache(**CACHE)
+def subregion_metrics(url: str, scope_key: str, county: str, township: str | None, year: int,
+                      as_of: dt.date) -> pd.DataFrame:
+    """One row per township of ``county`` (or per village of ``township``): monitored
+    households and project assets, the figures recorded at that level."""
+    parent = township or county
+    level_column = "village_code" if township else "township_code"
+    out = L.children(url, scope_key, parent)[["code", "name"]].copy()
+    found = L.household_status(url, scope_key, as_of, (level_column, "status"), parent)
+    households = (found.pivot_table(index=level_column, columns="status", values="households", aggfunc="sum")
+                  .reindex(columns=HOUSEHOLD_STATUSES).fillna(0).astype("int64"))
+    households.index.name = "code"
+    assets = _assets_by_village(url, scope_key, county, year)
+    if not township:  # villages add up to their township
+        villages = L.villages_of_county(url, scope_key, county)[["code", "parent_code"]]
+        assets = assets.merge(villages, left_on="village_code", right_on="code", how="inner")
+        assets = assets.drop(columns=["code"]).rename(columns={"parent_code": "area"})
+    else:
+        assets = assets.rename(columns={"village_code": "area"})
+    asset_sums = (assets.groupby("area")[["assets", "value", "no_custodian", "idle_or_damaged"]].sum()
+                  .rename_axis("code").reset_index())
+    out = out.merge(households.reset_index(), on="code", how="left").merge(asset_sums, on="code", how="left")
+    counts = [*HOUSEHOLD_STATUSES, "assets", "no_custodian", "idle_or_damaged"]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    out["value"] = out["value"].astype("float64").fillna(0.0)
+    return out.rename(columns={"value": "asset_value"})
+
+
+def _assets_by_village(url: str, scope_key: str, county: str, year: int) -> pd.DataFrame:
+    return L.asset_mix(url, scope_key, ("village_code", "asset_class"), county, year)
+
+
+# -- funds ------------------------------------------------------------------------------------------
+
+@pn.cache(**CACHE)
+def funds(url: str, scope_key: str, region: str | None, programme: str, source_level: str) -> pd.DataFrame:
+    """Allocations 2016-2026 by year, source level and programme, restricted to the chosen
+    programme and source level ("" for all)."""
+    out = L.funds(url, scope_key, region)
+    if programme:
+        out = out[out["programme"] == programme]
+    if source_level:
+        out = out[out["source_level"] == source_level]
+    return out[["year", "source_level", "programme", "amount", "allocations"]].reset_index(drop=True)
+
+
+@pn.cache(**CACHE)
+def pace(url: str, scope_key: str, year: int, as_of: dt.date, region: str | None, programme: str,
+         source_level: str) -> pd.DataFrame:
+    """The year's cumulative disbursement by month end (``date``), with the F1 target due by
+    each month end (``milestone``, NaN before the first milestone)."""
+    programmes = (programme,) if programme else None
+    out = L.pace(url, scope_key, year, as_of, region, source_level or None, programmes).copy()
+    out["date"] = [min(_month_end(year, int(m)), as_of) for m in out["month"]]
+    due = milestones(year)
+    out["milestone"] = [next((m.target for m in reversed(due) if m.due <= d), float("nan")) for d in out["date"]]
+    return out[["month", "date", "disbursed", "cumulative", "allocated", "rate", "milestone"]]
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+
+
+# -- loans ------------------------------------------------------------------------------------------
+
+@pn.cache(**CACHE)
+def loans_by(url: str, scope_key: str, as_of: dt.date, region: str | None, by: str) -> pd.DataFrame:
+    """Loans outstanding grouped by ``by`` (borrower_type or bank), largest first."""
+    out = L.loan_position(url, scope_key, as_of, (by,), region)
+    return out.sort_values("outstanding", ascending=False).reset_index(drop=True)
+
+
+@pn.cache(**CACHE)
+def leverage(url: str, scope_key: str, as_of: dt.date, county: str | None) -> pd.DataFrame:
+    """Leverage against the 1:8 line: per county (prefecture level, with ``name``), or per
+    programme of one county (``county`` given)."""
+    if county is None:
+        out = L.leverage(url, scope_key, as_of, False).merge(
+            L.counties(url, scope_key)[["code", "name"]], left_on="county_code", right_on="code", how="left")
+        out["key"] = out["county_code"]
+        return out[["key", "name", "loans", "outstanding", "risk_fund", "leverage", "capacity"]]
+    out = L.leverage(url, scope_key, as_of, True)
+    out = out[out["county_code"] == county].copy()
+    out["key"] = out["programme"]
+    out["name"] = out["programme"]
+    return out[["key", "name", "loans", "outstanding", "risk_fund", "leverage", "capacity"]].reset_index(drop=True)
+
+
+# -- assets and households ------------------------------------------------------------------------
+
+@pn.cache(**CACHE)
+def assets(url: str, scope_key: str, region: str | None, level: str, county: str | None, villages: tuple[str, ...],
+           year: int) -> pd.DataFrame:
+    """Assets by class with the custody picture.  A township has no asset column of its own:
+    its figures add up its ``villages``."""
+    if level == "township":
+        by_village = _assets_by_village(url, scope_key, county, year)
+        out = by_village[by_village["village_code"].isin(villages)].groupby("asset_class", as_index=False)[
+            ["assets", "value", "no_custodian", "no_owner", "idle_or_damaged"]].sum()
+    else:
+        out = L.asset_mix(url, scope_key, ("asset_class",), region, year)
+    return out[["asset_class", "assets", "value", "no_custodian", "no_owner", "idle_or_damaged"]].reset_index(drop=True)
+
+
+@pn.cache(**CACHE)
+def households(url: str, scope_key: str, as_of: dt.date, region: str | None) -> pd.DataFrame:
+    """Households found by ``as_of`` by category and status (pending, monitored, eliminated)."""
+    out = L.household_status(url, scope_key, as_of, ("category", "status"), region)
+    return out[["category", "status", "households", "members"]]
+
+
+# -- warnings ---------------------------------------------------------------------------------------
+
+@pn.cache(**CACHE)
+def warnings(url: str, scope_key: str, year: int, as_of: dt.date, county: str | None) -> pd.DataFrame:
+    """The findings of the year as of the date, for one county or all; violations first."""
+    out = L.findings(url, scope_key, year, as_of)
+    if county is not None:
+        out = out[out["region_code"] == county]
+    return out.reset_index(drop=True)
+
+
+def warning_counts(findings: pd.DataFrame) -> dict[str, int]:
+    counts = findings["severity"].value_counts() if not findings.empty else {}
+    return {severity: int(counts.get(severity, 0)) for severity in SEVERITIES}
+
+
+# A finding's record table -> the record list that shows such rows.
+RECORD_TABLE_LISTS = {"project": "projects", "loan": "loans", "asset": "assets", "household": "households"}
+
+
+@pn.cache(**CACHE)
+def finding_records(url: str, scope_key: str, table: str, county: str, ids: tuple[int, ...]) -> pd.DataFrame:
+    """The rows behind a finding, read through the county's record list (masked by ``data``).
+
+    The list is read in id order, a page at a time, and stops at the largest id wanted.  Tables
+    without a record list (allocations, disbursements, ...) come back as their ids alone.
+    """
+    kind = RECORD_TABLE_LISTS.get(table)
+    wanted = set(ids)
+    if kind is None or not wanted:
+        return pd.DataFrame({"id": sorted(wanted)})
+    pages, offset, last = [], 0, max(wanted)
+    while True:
+        rows, total = L.records(url, scope_key, kind, county, "id", 5000, offset)
+        pages.append(rows[rows["id"].isin(wanted)])
+        offset += len(rows)
+        if rows.empty or offset >= total or int(rows["id"].iloc[-1]) >= last:
+            break
+    return pd.concat(pages, ignore_index=True)
+
+
+CACHED = (county_metrics, subregion_metrics, funds, pace, loans_by, leverage, assets, households, warnings,
+          finding_records)

@@ -1,0 +1,165 @@
+"""Cached wrappers over the :mod:`fundwatch.data` reads, shared by every session of the process.
+
+Each wrapper is keyed on the engine URL string, the scope key (:attr:`Scope.key`) and primitive
+filter values only, so two leaders looking at the same county and date share one query.  None of
+them reads the current user: the caller passes the scope.  Frames returned from the cache are
+shared: treat them as read-only.  ``fundwatch.components.clear_caches()`` empties every cache
+after a write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pandas as pd
+import panel as pn
+from sqlalchemy import Engine
+
+from fundwatch.data import db, reads, rules
+from fundwatch.data.reads.funds import POVERTY_PROGRAMMES
+from fundwatch.data.scope import Scope
+
+FIRST_YEAR, LAST_YEAR = 2016, 2026
+CACHE = {"max_items": 512, "ttl": 15 * 60}
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def engine_key(engine: Engine) -> str:
+    """Register ``engine`` for the cached loaders and return its URL string (the cache key)."""
+    key = engine.url.render_as_string(hide_password=False)
+    with _lock:
+        _engines[key] = engine
+    return key
+
+
+def engine_for(key: str) -> Engine:
+    """The engine registered under ``key``, else the process-wide engine for that URL."""
+    with _lock:
+        engine = _engines.get(key)
+    return engine if engine is not None else db.get_engine(key)
+
+
+def scope_from_key(key: str) -> Scope:
+    """Invert :attr:`Scope.key`: ``*`` all counties, ``-`` none, else the comma-separated codes."""
+    if key == "*":
+        return Scope.all()
+    if key == "-":
+        return Scope.nothing()
+    return Scope.of(key.split(","))
+
+
+def within(scope: Scope, county: str) -> Scope:
+    """``scope`` narrowed to one county (nothing if the scope does not hold it)."""
+    return Scope.county(county) if scope.allows(county) else Scope.nothing()
+
+
+def _args(url: str, scope_key: str) -> tuple[Engine, Scope]:
+    return engine_for(url), scope_from_key(scope_key)
+
+
+# -- regions --------------------------------------------------------------------------------------
+
+@pn.cache(**CACHE)
+def counties(url: str, scope_key: str) -> pd.DataFrame:
+    """County-level units in the scope: code, name, kind, population."""
+    engine, scope = _args(url, scope_key)
+    return reads.regions_frame(engine, scope, level="county")[["code", "name", "kind", "population"]]
+
+
+@pn.cache(**CACHE)
+def children(url: str, scope_key: str, parent: str) -> pd.DataFrame:
+    """The regions directly below ``parent`` (townships of a county, villages of a township)."""
+    engine, scope = _args(url, scope_key)
+    return reads.regions_frame(engine, scope, parent=parent)[["code", "name", "level", "parent_code"]]
+
+
+@pn.cache(**CACHE)
+def villages_of_county(url: str, scope_key: str, county: str) -> pd.DataFrame:
+    """Every village of ``county`` with its township (to sum village figures per township)."""
+    engine, scope = _args(url, scope_key)
+    return reads.regions_frame(engine, within(scope, county), level="village")[["code", "name", "parent_code"]]
+
+
+# -- funds ------------------------------------------------------------------------------------------
+
+@pn.cache(**CACHE)
+def funds(url: str, scope_key: str, region: str | None) -> pd.DataFrame:
+    """Allocations 2016-2026 by year, source level and programme (yuan) for the region's county."""
+    engine, scope = _args(url, scope_key)
+    return reads.funds_frame(engine, scope, by=("year", "source_level", "programme"),
+                             years=(FIRST_YEAR, LAST_YEAR), region=region)
+
+
+@pn.cache(**CACHE)
+def pace(url: str, scope_key: str, year: int, as_of: dt.date, region: str | None,
+         source_level: str | None, programmes: tuple[str, ...] | None) -> pd.DataFrame:
+    """Monthly disbursement of the year (default: the poverty programmes) against allocations."""
+    engine, scope = _args(url, scope_key)
+    return reads.disbursement_pace_frame(engine, scope, year, as_of=as_of, region=region, source_level=source_level,
+                                         programmes=programmes or POVERTY_PROGRAMMES)
+
+
+@pn.cache(**CACHE)
+def pace_by_county(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
+    engine, scope = _args(url, scope_key)
+    return reads.pace_by_county_frame(engine, scope, year, as_of=as_of)
+
+
+# -- loans ------------------------------------------------------------------------------------------
+
+@pn.cache(**CACHE)
+def loan_position(url: str, scope_key: str, as_of: dt.date, by: tuple[str, ...], region: str | None) -> pd.DataFrame:
+    engine, scope = _args(url, scope_key)
+    return reads.loan_position_frame(engine, scope, as_of, by=by, region=region)
+
+
+@pn.cache(**CACHE)
+def leverage(url: str, scope_key: str, as_of: dt.date, by_programme: bool) -> pd.DataFrame:
+    engine, scope = _args(url, scope_key)
+    return reads.leverage_frame(engine, scope, as_of, by_programme=by_programme)
+
+
+# -- assets and households ----------------------------------------------------------------------
+
+@pn.cache(**CACHE)
+def asset_mix(url: str, scope_key: str, by: tuple[str, ...], region: str | None, year: int) -> pd.DataFrame:
+    engine, scope = _args(url, scope_key)
+    return reads.asset_mix_frame(engine, scope, by=by, region=region, formed_by_year=year)
+
+
+@pn.cache(**CACHE)
+def household_status(url: str, scope_key: str, as_of: dt.date, by: tuple[str, ...], region: str | None) -> pd.DataFrame:
+    engine, scope = _args(url, scope_key)
+    return reads.household_status_frame(engine, scope, as_of, by=by, region=region)
+
+
+# -- warnings and record lists ------------------------------------------------------------------
+
+@pn.cache(**CACHE)
+def findings(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
+    """Every finding of the policy rules for the year as of the date (both languages)."""
+    engine, scope = _args(url, scope_key)
+    return rules.evaluate(engine, scope, year, as_of)
+
+
+RECORD_LISTS = {
+    "projects": reads.projects_frame,
+    "loans": reads.loans_frame,
+    "assets": reads.assets_frame,
+    "households": reads.households_frame,
+}
+
+
+@pn.cache(**CACHE)
+def records(url: str, scope_key: str, kind: str, region: str | None, sort: str | None, limit: int,
+            offset: int) -> tuple[pd.DataFrame, int]:
+    """One page of a record list (masked by ``data``) and the number of matching rows."""
+    engine, scope = _args(url, scope_key)
+    return RECORD_LISTS[kind](engine, scope, region=region, sort=sort, limit=limit, offset=offset)
+
+
+CACHED = (counties, children, villages_of_county, funds, pace, pace_by_county, loan_position, leverage,
+          asset_mix, household_status, findings, records)

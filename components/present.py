@@ -1,0 +1,286 @@
+"""What a table or chart shows, in the reader's language and units: the single source for the
+views, the exports and ``fundwatch export``.
+
+:func:`shown` turns one of a store's frames into a :class:`Shown`: the displayed columns only
+(nothing hidden travels to the browser), vocabulary codes replaced by labels, money in one unit
+per table (万元 or 亿元; ¥ M or ¥ bn), ratios as percentages, and localised column titles.
+An export of a view writes exactly ``Shown.labelled()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from fundwatch.data.rules import empty_findings, get_rule
+
+from . import i18n
+from .i18n import t
+
+# Column kinds: how a column is converted and formatted.
+TEXT, MONEY, PCT, COUNT, TIMES, DATE, YEAR, NUMBER = "text", "money", "pct", "count", "times", "date", "year", "number"
+
+
+@dataclass(frozen=True)
+class Col:
+    """One displayed column: the frame column ``key``, its title's message key, its kind, and
+    for vocabulary columns the vocabulary that labels its codes."""
+
+    key: str
+    title: str
+    kind: str = TEXT
+    vocab: str | None = None
+    title_vocab: str | None = None  # the title is this vocabulary's label of ``key``
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A frame as displayed: ``frame`` has the column keys, ``titles`` their headers."""
+
+    kind: str
+    title: str
+    frame: pd.DataFrame
+    titles: dict[str, str]
+    kinds: dict[str, str]
+    unit: str = ""  # the money unit of the money columns
+    notes: tuple[str, ...] = field(default=())
+    keys: tuple = ()  # what each row stands for (a region code, ...), in row order; stays on the server
+
+    def labelled(self) -> pd.DataFrame:
+        """The frame with its headers as the reader sees them (what exports write)."""
+        return self.frame.rename(columns=self.titles)
+
+    @property
+    def numeric(self) -> list[str]:
+        return [k for k, kind in self.kinds.items() if kind not in (TEXT, DATE, YEAR)]
+
+
+def _suffix(title: str, unit: str, lang: str) -> str:
+    return f"{title}（{unit}）" if lang == "zh" else f"{title} ({unit})"
+
+
+def build(kind: str, title: str, frame: pd.DataFrame, columns: Sequence[Col], lang: str,
+          notes: Sequence[str] = (), compact: bool = False, key: str | None = None) -> Shown:
+    """Convert ``frame``'s ``columns`` for display (see the module docstring).  ``compact``
+    (charts) takes the larger money unit as soon as it reads 1.00 (see :func:`i18n.money_unit`);
+    ``key`` names the column whose values become :attr:`Shown.keys`."""
+    money_cols = [c.key for c in columns if c.kind == MONEY]
+    largest = frame[money_cols].abs().max().max() if money_cols and len(frame) else 0.0
+    divisor, unit = i18n.money_unit(largest, lang, compact=compact)
+    out, titles, kinds = {}, {}, {}
+    for col in columns:
+        values = frame[col.key] if col.key in frame else pd.Series([None] * len(frame), index=frame.index)
+        header = i18n.term(col.title_vocab, col.key, lang) if col.title_vocab else t(col.title, lang)
+        if col.vocab:
+            values = values.map(lambda code, v=col.vocab: i18n.term(v, code, lang))
+        elif col.kind == MONEY:
+            values = (values.astype("float64") / divisor).round(2)
+            header = _suffix(header, unit, lang)
+        elif col.kind == PCT:
+            values = (values.astype("float64") * 100).round(1)
+            header = _suffix(header, "%", lang)
+        elif col.kind == TIMES:
+            values = values.astype("float64").round(2)
+            header = _suffix(header, "倍" if lang == "zh" else "×", lang)
+        elif col.kind == COUNT:
+            values = values.fillna(0).astype("int64")
+        elif col.kind == DATE:
+            values = values.map(lambda d: i18n.date(_as_date(d), lang) if _present(d) else "")
+        elif col.kind == YEAR:
+            values = values.astype("int64")
+        if col.kind in (TEXT, DATE):  # text stays text even when empty (tables pick formats by dtype)
+            values = values.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v),
+                                na_action=None).astype(object)
+        out[col.key] = values.reset_index(drop=True)
+        titles[col.key] = header
+        kinds[col.key] = col.kind
+    keys = tuple(frame[key]) if key else ()
+    return Shown(kind, title, pd.DataFrame(out, columns=[c.key for c in columns]), titles, kinds, unit, tuple(notes),
+                 keys)
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and value is not pd.NaT
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+# -- the presenters, one per kind ---------------------------------------------------------------
+
+COUNTY_RANKING = (
+    Col("name", "col.county"), Col("rank", "col.rank", COUNT), Col("allocated", "col.allocated", MONEY),
+    Col("disbursed", "col.disbursed", MONEY),
+    Col("rate", "col.rate", PCT), Col("outstanding", "col.outstanding", MONEY), Col("leverage", "col.leverage", TIMES),
+    Col("overdue_rate", "col.overdue_rate", PCT), Col("assets", "col.assets", COUNT),
+    Col("no_custodian", "col.no_custodian", COUNT), Col("monitored", "col.monitored", COUNT),
+    Col("pending", "col.pending", COUNT), Col("violations", "col.violations", COUNT),
+    Col("warnings", "col.warnings", COUNT),
+)
+SUBREGIONS = (
+    Col("name", "col.region"), Col("monitored", "col.monitored", COUNT), Col("pending", "col.pending", COUNT),
+    Col("eliminated", "col.eliminated", COUNT), Col("assets", "col.assets", COUNT),
+    Col("asset_value", "col.value", MONEY), Col("no_custodian", "col.no_custodian", COUNT),
+    Col("idle_or_damaged", "col.idle_or_damaged", COUNT),
+)
+PACE = (
+    Col("date", "col.date", DATE), Col("disbursed", "col.monthly", MONEY), Col("cumulative", "col.cumulative", MONEY),
+    Col("allocated", "col.allocated", MONEY), Col("rate", "col.rate", PCT), Col("milestone", "col.milestone", PCT),
+)
+LOANS_BY_TYPE = (
+    Col("borrower_type", "col.borrower_type", vocab="borrower_type"), Col("loans", "col.loans", COUNT),
+    Col("outstanding", "col.outstanding", MONEY), Col("overdue", "col.overdue", MONEY),
+    Col("default", "col.default", MONEY), Col("overdue_rate", "col.overdue_rate", PCT),
+)
+LOANS_BY_BANK = (Col("bank", "col.bank"),) + LOANS_BY_TYPE[1:]
+ASSETS = (
+    Col("asset_class", "col.asset_class", vocab="asset_class"), Col("assets", "col.assets", COUNT),
+    Col("value", "col.value", MONEY), Col("no_custodian", "col.no_custodian", COUNT),
+    Col("no_owner", "col.no_owner", COUNT), Col("idle_or_damaged", "col.idle_or_damaged", COUNT),
+)
+HOUSEHOLDS = (
+    Col("category", "col.category", vocab="category"), Col("status", "col.status", vocab="household_status"),
+    Col("households", "col.households", COUNT), Col("members", "col.members", COUNT),
+)
+WARNINGS = (
+    Col("severity", "col.severity"), Col("rule", "col.rule"), Col("title", "col.name"),
+    Col("region_name", "col.county"), Col("message", "col.message"), Col("measure", "col.measure"),
+    Col("limit", "col.threshold"), Col("records", "col.records", COUNT), Col("basis", "col.basis"),
+)
+PROJECTS = (
+    Col("code", "col.code"), Col("name", "col.name"), Col("category", "col.project_category", vocab="project_category"),
+    Col("budget", "col.budget", MONEY), Col("status", "col.status", vocab="project_status"),
+    Col("start_year", "col.start_year", YEAR), Col("in_pool", "col.in_pool"),
+)
+LOAN_RECORDS = (
+    Col("contract_no", "col.contract_no"), Col("borrower_name", "col.borrower"), Col("borrower_id_no", "col.id_no"),
+    Col("borrower_type", "col.borrower_type", vocab="borrower_type"), Col("bank", "col.bank"),
+    Col("amount", "col.amount", MONEY), Col("issued_on", "col.issued_on", DATE),
+    Col("maturity_on", "col.maturity_on", DATE), Col("industry", "col.industry", vocab="industry"),
+    Col("status", "col.status", vocab="loan_status"),
+)
+ASSET_RECORDS = (
+    Col("code", "col.code"), Col("name", "col.name"), Col("asset_class", "col.asset_class", vocab="asset_class"),
+    Col("subtype", "col.subtype", vocab="subtype"), Col("value", "col.value", MONEY),
+    Col("formed_on", "col.formed_on", DATE), Col("owner", "col.owner", vocab="owner"),
+    Col("custodian", "col.custodian"), Col("status", "col.status", vocab="asset_status"),
+)
+HOUSEHOLD_RECORDS = (
+    Col("code", "col.code"), Col("head_name", "col.head"), Col("head_id_no", "col.id_no"),
+    Col("members", "col.members", COUNT), Col("category", "col.category", vocab="category"),
+    Col("cause", "col.cause", vocab="cause"), Col("channel", "col.channel", vocab="channel"),
+    Col("income_per_capita", "col.income", MONEY), Col("found_on", "col.found_on", DATE),
+    Col("identified_on", "col.identified_on", DATE),
+)
+RECORD_COLUMNS = {"projects": PROJECTS, "loans": LOAN_RECORDS, "assets": ASSET_RECORDS,
+                  "households": HOUSEHOLD_RECORDS}
+RECORD_TITLES = {"projects": "panel.projects", "loans": "panel.loans", "assets": "panel.assets",
+                 "households": "panel.household_list"}
+# A record list's displayed column -> the column the data layer sorts by.
+SORT_KEYS = {"budget": "budget_fen", "amount": "amount_fen", "value": "value_fen",
+             "income_per_capita": "income_per_capita_fen"}
+
+
+def county_ranking(frame: pd.DataFrame, lang: str) -> Shown:
+    """The counties ranked by disbursement pace, fastest first (ties share a rank)."""
+    ranked = frame.assign(rank=frame["rate"].astype("float64").rank(ascending=False, method="min"))
+    ranked = ranked.sort_values(["rank", "code"], na_position="last")
+    return build("county_ranking", t("panel.ranking.counties", lang), ranked, COUNTY_RANKING, lang, key="code")
+
+
+def subregions(frame: pd.DataFrame, lang: str, child_level: str) -> Shown:
+    title = t("panel.ranking.villages" if child_level == "village" else "panel.ranking.townships", lang)
+    columns = (Col("name", f"col.{child_level}"),) + SUBREGIONS[1:]
+    return build("subregions", title, frame, columns, lang, key="code")
+
+
+def pace(frame: pd.DataFrame, lang: str, year: int) -> Shown:
+    return build("pace", t("panel.pace", lang, year=year), frame, PACE, lang, compact=True)
+
+
+def funds(frame: pd.DataFrame, lang: str, by: str) -> Shown:
+    """Allocations with one row per year and one money column per source level (``by`` =
+    ``source_level``) or programme, in vocabulary order: the table behind a stacked bar chart."""
+    codes = list(i18n.VOCABS[by])
+    if frame.empty:
+        wide = pd.DataFrame({"year": pd.Series([], dtype="int64")})
+    else:
+        wide = (frame.pivot_table(index="year", columns=by, values="amount", aggfunc="sum")
+                .reindex(columns=codes).dropna(axis=1, how="all").fillna(0.0).reset_index())
+    columns = [Col("year", "col.year", YEAR)] + [Col(code, "", MONEY, title_vocab=by) for code in wide.columns[1:]]
+    if by == "source_level":
+        kind, title = "funds", "panel.funds_level"
+    else:
+        kind, title = "funds_programme", "panel.funds_programme"
+    return build(kind, t(title, lang), wide, columns, lang, compact=True)
+
+
+def loans(frame: pd.DataFrame, lang: str, by: str) -> Shown:
+    if by == "bank":
+        return build("loans_bank", t("panel.overdue_bank", lang), frame, LOANS_BY_BANK, lang, compact=True)
+    return build("loans", t("panel.overdue_type", lang), frame, LOANS_BY_TYPE, lang, compact=True)
+
+
+def leverage(frame: pd.DataFrame, lang: str, per_programme: bool) -> Shown:
+    """Leverage per county, or per credit programme within one county."""
+    name = (Col("name", "col.programme", vocab="loan_programme") if per_programme else Col("name", "col.county"))
+    columns = (name, Col("loans", "col.loans", COUNT), Col("outstanding", "col.outstanding", MONEY),
+               Col("risk_fund", "col.risk_fund", MONEY), Col("leverage", "col.leverage", TIMES),
+               Col("capacity", "col.capacity", MONEY))
+    return build("leverage", t("panel.leverage", lang), frame, columns, lang, compact=True)
+
+
+def assets(frame: pd.DataFrame, lang: str) -> Shown:
+    return build("assets", t("panel.asset_mix", lang), frame, ASSETS, lang, compact=True)
+
+
+def households(frame: pd.DataFrame, lang: str) -> Shown:
+    return build("households", t("panel.households", lang), frame, HOUSEHOLDS, lang)
+
+
+def warnings(findings: pd.DataFrame, lang: str) -> Shown:
+    """The findings with their text in ``lang`` and value and threshold formatted by unit."""
+    out = (findings if len(findings) else empty_findings()).copy()
+    out["severity"] = [t(f"severity.{s}", lang) for s in out["severity"]]
+    out["title"] = [get_rule(r).title(lang) for r in out["rule"]]
+    out["message"] = out[f"message_{lang}"]
+    out["basis"] = out[f"basis_{lang}"]
+    out["measure"] = [_finding_value(v, u, lang) for v, u in zip(out["value"], out["unit"], strict=True)]
+    out["limit"] = [_finding_value(v, u, lang) for v, u in zip(out["threshold"], out["unit"], strict=True)]
+    out["records"] = [len(ids) for ids in out["record_ids"]]
+    return build("warnings", t("panel.warnings", lang), out, WARNINGS, lang)
+
+
+def records(kind: str, frame: pd.DataFrame, lang: str) -> Shown:
+    """A page (or all pages) of a record list; personal data arrives masked from ``data``."""
+    out = frame
+    if kind == "projects" and "in_pool" in frame:
+        out = frame.assign(in_pool=[t("yes" if v else "no", lang) for v in frame["in_pool"]])
+    return build(kind, t(RECORD_TITLES[kind], lang), out, RECORD_COLUMNS[kind], lang)
+
+
+def finding_records(frame: pd.DataFrame, list_kind: str | None, lang: str) -> Shown:
+    """The records behind a finding: as their record list shows them, or by id for tables
+    without a list (allocations, disbursements, risk-fund deposits, ...)."""
+    if list_kind is not None and len(frame.columns) > 1:
+        return records(list_kind, frame, lang)
+    return build("finding_records", t("panel.records", lang), frame, (Col("id", "col.code"),), lang)
+
+
+def _finding_value(value: float, unit: str, lang: str) -> str:
+    if unit == "ratio":
+        return i18n.pct(value)
+    if unit == "times":
+        return i18n.times(value, lang)
+    if unit == "yuan":
+        return i18n.money(value, lang)
+    return i18n.count(value)

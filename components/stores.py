@@ -1,0 +1,434 @@
+"""The stores: one per dashboard session, holding the filters and the frames the views show.
+
+A store's filters (year, as-of date, region path, programme, source level, language) are
+parameters; its outputs are ``param.DataFrame`` parameters filled by :meth:`DashboardStore._load`
+from the cached frames of :mod:`.frames`.  Views read outputs only: they never query or filter.
+
+The first load happens when the store is created, so a page is built from real numbers.  Later
+loads happen once per batch of filter changes; inside a served session they are deferred to the
+next tick, so that ``busy`` reaches the browser (views show a loading indicator) before the
+queries run; outside a server (tests, notebooks, the CLI) they happen at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+import panel as pn
+import param
+from sqlalchemy import Engine
+
+from fundwatch.data.rules import empty_findings
+from fundwatch.data.scope import Scope
+
+from . import frames as F
+from . import i18n
+from . import loaders as L
+from . import present
+from .frames import HOUSEHOLD_STATUSES
+from .i18n import LANGS, t
+
+FIRST_DAY, LAST_DAY = dt.date(L.FIRST_YEAR, 1, 1), dt.date(L.LAST_YEAR, 12, 31)
+METRICS = ("rate", "allocated", "leverage", "monitored", "warnings")
+RECORD_KINDS = tuple(L.RECORD_LISTS)
+#: Export names of the record lists (the chart kinds "loans", "assets", "households" are taken).
+RECORD_EXPORTS = {"projects": "projects", "loan_records": "loans", "asset_records": "assets",
+                  "household_records": "households"}
+#: Everything a store can show and export (see DashboardStore.shown); the record lists need a county.
+EXPORT_KINDS = ("county_ranking", "subregions", "pace", "funds", "funds_programme", "loans", "loans_bank", "leverage",
+                "assets", "households", "warnings", *RECORD_EXPORTS)
+
+
+def default_as_of(today: dt.date | None = None) -> dt.date:
+    """Today, kept inside the years the product covers (2016-2026)."""
+    return min(max(today or dt.date.today(), FIRST_DAY), LAST_DAY)
+
+
+class RegionCode(param.String):
+    """A region code.  Panel parses URL values that look like numbers (``county=360731``) into
+    ints: a code is a string whatever the URL made of it."""
+
+    @classmethod
+    def deserialize(cls, value):
+        return "" if value is None else str(value)
+
+
+COUNTY_METRICS = ("code", "name", "kind", "allocated", "disbursed", "rate", "outstanding", "risk_fund", "leverage",
+                  "overdue_rate", "assets", "asset_value", "no_custodian", "idle_or_damaged", *HOUSEHOLD_STATUSES,
+                  "violations", "warnings")
+LOAN_COLUMNS = ("loans", "outstanding", "overdue", "default", "late_loans", "overdue_rate")
+
+
+def _empty(*columns: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+class DashboardStore(pn.viewable.Viewer):
+    """Filters and frames shared by the overview and the drill-down (see the module docstring)."""
+
+    engine = param.ClassSelector(class_=Engine, doc="The database; cached reads are keyed on its URL.")
+    scope = param.ClassSelector(class_=Scope, default=Scope.nothing(), doc="The counties the viewer may see.")
+
+    lang = param.Selector(default=i18n.DEFAULT_LANG, objects=list(LANGS), doc="Language of every label (zh, en).")
+    year = param.Integer(default=default_as_of().year, bounds=(L.FIRST_YEAR, L.LAST_YEAR), doc="Budget year shown.")
+    as_of = param.CalendarDate(default=default_as_of(), bounds=(FIRST_DAY, LAST_DAY),
+                               doc="Figures as they stood on this date.")
+    county = RegionCode(default="", doc="Selected county-level unit (adcode or ZONE-..), '' for none.")
+    township = RegionCode(default="", doc="Selected township of the county, '' for the whole county.")
+    village = RegionCode(default="", doc="Selected village of the township, '' for the whole township.")
+    programme = param.Selector(default="", objects=["", *i18n.VOCABS["programme"]],
+                               doc="Fund programme the funds charts and the pace curve count ('' for all).")
+    source_level = param.Selector(default="", objects=["", *i18n.VOCABS["source_level"]],
+                                  doc="Source level the funds charts and the pace curve count ('' for all).")
+    metric = param.Selector(default="rate", objects=list(METRICS), doc="What the county map colours.")
+
+    busy = param.Boolean(default=False, doc="True while frames are loading (views show a loading indicator).")
+    notice = param.String(default="", doc="A message for the viewer, e.g. about a region the URL named.")
+
+    counties = param.DataFrame(default=_empty("code", "name", "kind"), doc="County-level units in the scope.")
+    townships = param.DataFrame(default=_empty("code", "name"), doc="Townships of the selected county.")
+    villages = param.DataFrame(default=_empty("code", "name"), doc="Villages of the selected township.")
+    county_metrics = param.DataFrame(default=_empty(*COUNTY_METRICS),
+                                     doc="Per county: pace, credit, assets, households, warnings.")
+    subregions = param.DataFrame(default=_empty(*COUNTY_METRICS), doc="Per region one level below the focus.")
+    pace = param.DataFrame(default=_empty("month", "date", "disbursed", "cumulative", "allocated", "rate", "milestone"),
+                           doc="Cumulative disbursement by month end.")
+    funds = param.DataFrame(default=_empty("year", "source_level", "programme", "amount", "allocations"),
+                            doc="Allocations 2016-2026.")
+    loans_by_type = param.DataFrame(default=_empty("borrower_type", *LOAN_COLUMNS),
+                                    doc="Loans outstanding by borrower type.")
+    loans_by_bank = param.DataFrame(default=_empty("bank", *LOAN_COLUMNS), doc="Loans outstanding by bank.")
+    leverage = param.DataFrame(default=_empty("key", "name", "loans", "outstanding", "risk_fund", "leverage", "capacity"),
+                               doc="Leverage per county or programme.")
+    assets = param.DataFrame(default=_empty("asset_class", "assets", "value", "no_custodian", "no_owner",
+                                            "idle_or_damaged"), doc="Assets by class with custody gaps.")
+    households = param.DataFrame(default=_empty("category", "status", "households", "members"),
+                                 doc="Households by category and status.")
+    warnings = param.DataFrame(default=empty_findings(), doc="Findings of the policy rules.")
+    headline = param.Dict(default={}, doc="The KPI figures of the focus region.")
+
+    finding = param.Integer(default=-1, doc="Row of ``warnings`` whose records are shown (-1: none).")
+    finding_records = param.DataFrame(default=_empty("id"), doc="The records behind the selected finding.")
+
+    #: Whether the region path restricts the outputs (the drill-down) or only marks a county (overview).
+    follows_region = False
+    #: The parameters whose change reloads the frames.
+    _FILTERS: tuple[str, ...] = ("engine", "scope", "year", "as_of", "programme", "source_level")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        if self.as_of.year != self.year:  # one of them was given: the other follows it
+            if "as_of" in params:
+                self.year = self.as_of.year
+            else:
+                self.as_of = min(dt.date(self.year, 12, 31), default_as_of())
+        self._pending = False
+        self._loading = False
+        self.lists = {kind: RecordList(store=self, kind=kind) for kind in RECORD_KINDS} if self.follows_region else {}
+        self.param.watch(self._on_filters, list(self._FILTERS))
+        self.param.watch(self._load_finding, ["finding"])
+        if self.engine is not None:
+            self._load()  # the first load is immediate: a page is built from real numbers
+
+    # -- derived state ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return L.engine_key(self.engine)
+
+    @property
+    def region(self) -> str | None:
+        """The code the outputs are restricted to (None: the whole prefecture)."""
+        if not self.follows_region:
+            return None
+        return self.village or self.township or self.county or None
+
+    @property
+    def level(self) -> str:
+        if self.region is None:
+            return "city"
+        return "village" if self.village else "township" if self.township else "county"
+
+    @property
+    def child_level(self) -> str | None:
+        return {"city": "county", "county": "township", "township": "village"}.get(self.level)
+
+    def name_of(self, code: str) -> str:
+        for frame in (self.counties, self.townships, self.villages):
+            hit = frame.loc[frame["code"] == code, "name"]
+            if len(hit):
+                return str(hit.iloc[0])
+        return code
+
+    @property
+    def place(self) -> str:
+        """The focus region's name (the prefecture's when none)."""
+        return t("app.prefecture", self.lang) if self.region is None else self.name_of(self.region)
+
+    def path(self) -> list[tuple[str, str, str]]:
+        """The breadcrumb: (level, code, name) from the prefecture down to the focus."""
+        out = [("city", "", t("breadcrumb.home", self.lang))]
+        for level in ("county", "township", "village"):
+            code = getattr(self, level)
+            if not code:
+                break
+            out.append((level, code, self.name_of(code)))
+        return out
+
+    def filters(self) -> list[tuple[str, str]]:
+        """The filters in force, as (label, value) pairs in the store's language (exports)."""
+        lang = self.lang
+        rows = [(t("filter.year", lang), str(self.year)), (t("filter.as_of", lang), i18n.date(self.as_of, lang)),
+                (t("filter.region", lang), " / ".join(name for _, _, name in self.path()) if self.follows_region
+                 else t("app.prefecture", lang))]
+        for name in ("programme", "source_level"):
+            rows.append((t(f"filter.{name}", lang), i18n.term(name, getattr(self, name), lang) or t("all", lang)))
+        rows.append((t("filter.scope", lang), t("scope.all", lang) if self.scope.is_all else self.scope.key))
+        return rows
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def _on_filters(self, *events) -> None:
+        if self._loading:  # changes _load makes to the region path
+            return
+        names = {e.name for e in events}
+        if "year" in names and self.as_of.year != self.year:
+            self.as_of = _same_day(self.as_of, self.year)
+        elif "as_of" in names and self.as_of.year != self.year:
+            self.year = self.as_of.year
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """Load now, or in a served session on the next tick: ``busy`` reaches the browser first
+        (the views show a loading indicator) and a batch of changes loads once."""
+        doc = pn.state.curdoc
+        if doc is None or doc.session_context is None:
+            self._load()
+            return
+        if self._pending:
+            return
+        self._pending = True
+        self.busy = True
+        pn.state.execute(self._load, schedule=True)
+
+    def _load(self) -> None:
+        """Normalise the region path, then publish every frame that changed, in one batch."""
+        self._pending = False
+        if self.engine is None:
+            return
+        self._loading = True
+        try:
+            with pn.io.hold(freeze=True):
+                self._normalise_path()
+                frames = self._frames()
+                changed = {name: value for name, value in frames.items() if value is not getattr(self, name)}
+                changed["headline"] = self._headline(frames)
+                self.param.update(**changed, finding=-1, busy=False)
+                for kind, records in self.lists.items():
+                    records.param.update(region=self.region or "", page=1)
+        finally:
+            self._loading = False
+
+    def _normalise_path(self) -> None:
+        """Keep county > township > village consistent with each other and the scope."""
+        counties = L.counties(self.url, self.scope.key)
+        updates = {"counties": counties, "notice": ""}
+        codes = set(counties["code"])
+        county = self.county
+        if county and county not in codes:
+            updates["notice"] = t("error.unknown_region", self.lang, code=county,
+                                  name=counties["name"].iloc[0] if self.follows_region and len(counties)
+                                  else t("app.prefecture", self.lang))
+            county = ""
+        if self.follows_region and not county and len(counties):
+            county = counties["code"].iloc[0]
+        townships = L.children(self.url, self.scope.key, county) if county else _empty("code", "name")
+        township = self.township if self.township in set(townships["code"]) else ""
+        villages = L.children(self.url, self.scope.key, township) if township else _empty("code", "name")
+        village = self.village if self.village in set(villages["code"]) else ""
+        updates.update(county=county, township=township, village=village, townships=townships, villages=villages)
+        self.param.update(**{k: v for k, v in updates.items() if v is not getattr(self, k)})
+
+    def _frames(self) -> dict[str, pd.DataFrame]:
+        url, key, year, as_of = self.url, self.scope.key, self.year, self.as_of
+        region, level = self.region, self.level
+        county = (self.county or None) if self.follows_region else None
+        metrics = F.county_metrics(url, key, year, as_of)
+        if level in ("county", "township"):
+            subregions = F.subregion_metrics(url, key, self.county, self.township or None, year, as_of)
+        elif level == "village":
+            subregions = _empty("code", "name")
+        else:
+            subregions = metrics
+        loan_region = self.village or county  # loans record villages, not townships
+        villages = tuple(self.villages["code"]) if level == "township" else ()
+        return {
+            "county_metrics": metrics,
+            "subregions": subregions,
+            "pace": F.pace(url, key, year, as_of, region, self.programme, self.source_level),
+            "funds": F.funds(url, key, county, self.programme, self.source_level),
+            "loans_by_type": F.loans_by(url, key, as_of, loan_region, "borrower_type"),
+            "loans_by_bank": F.loans_by(url, key, as_of, loan_region, "bank"),
+            "leverage": F.leverage(url, key, as_of, county),
+            "assets": F.assets(url, key, region, level, county, villages, year),
+            "households": F.households(url, key, as_of, region),
+            "warnings": F.warnings(url, key, year, as_of, county),
+        }
+
+    def _headline(self, frames: dict[str, pd.DataFrame]) -> dict:
+        """The KPI figures, computed from the frames the panels show (so they always agree)."""
+        funds_year = L.funds(self.url, self.scope.key, (self.county or None) if self.follows_region else None)
+        funds_year = funds_year[funds_year["year"] == self.year]
+        by_level = funds_year.groupby("source_level")["amount"].sum()
+        pace = frames["pace"]
+        last = pace.iloc[-1] if len(pace) else None
+        due = F.milestone_due(self.year, self.as_of)
+        loans = frames["loans_by_type"]
+        outstanding = float(loans["outstanding"].sum())
+        late = float(loans["overdue"].sum() + loans["default"].sum()) if len(loans) else 0.0
+        lev = frames["leverage"]
+        risk_fund = float(lev["risk_fund"].sum()) if len(lev) else 0.0
+        assets = frames["assets"]
+        households = frames["households"].groupby("status")["households"].sum()
+        findings = frames["warnings"]
+        h2 = findings[findings["rule"] == "H2"] if len(findings) else findings
+        return {
+            "funds_total": float(funds_year["amount"].sum()),
+            "funds_by_level": {level: float(v) for level, v in by_level.items()},
+            "allocated": float(last["allocated"]) if last is not None else 0.0,
+            "disbursed": float(last["cumulative"]) if last is not None else 0.0,
+            "rate": float(last["rate"]) if last is not None else float("nan"),
+            "milestone": due,
+            "outstanding": outstanding,
+            "overdue_rate": late / outstanding if outstanding else float("nan"),
+            "risk_fund": risk_fund,
+            "leverage": float(lev["outstanding"].sum()) / risk_fund if risk_fund else float("nan"),
+            "assets": int(assets["assets"].sum()),
+            "asset_value": float(assets["value"].sum()),
+            "no_custodian": int(assets["no_custodian"].sum()),
+            "idle_or_damaged": int(assets["idle_or_damaged"].sum()),
+            **{status: int(households.get(status, 0)) for status in HOUSEHOLD_STATUSES},
+            "overdue_households": int(sum(len(ids) for ids in h2["record_ids"])) if len(h2) else 0,
+            "warnings": F.warning_counts(findings),
+        }
+
+    def _load_finding(self, *_events) -> None:
+        if self.finding < 0 or self.finding >= len(self.warnings):
+            self.finding_records = _empty("id")
+            return
+        row = self.warnings.iloc[self.finding]
+        self.finding_records = F.finding_records(self.url, self.scope.key, row["record_table"], row["region_code"],
+                                                 tuple(row["record_ids"]))
+
+    # -- what the views show ----------------------------------------------------------------------
+
+    def shown(self, kind: str) -> present.Shown:
+        """The table or chart data of ``kind`` as displayed and exported (see :mod:`.present`)."""
+        lang = self.lang
+        if kind == "county_ranking":
+            return present.county_ranking(self.county_metrics, lang)
+        if kind == "subregions":
+            if self.level == "city":
+                return present.county_ranking(self.subregions, lang)
+            return present.subregions(self.subregions, lang, self.child_level or "village")
+        if kind == "pace":
+            return present.pace(self.pace, lang, self.year)
+        if kind in ("funds", "funds_programme"):
+            return present.funds(self.funds, lang, "source_level" if kind == "funds" else "programme")
+        if kind in ("loans", "loans_bank"):
+            return present.loans(self.loans_by_type if kind == "loans" else self.loans_by_bank, lang,
+                                 "borrower_type" if kind == "loans" else "bank")
+        if kind == "leverage":
+            return present.leverage(self.leverage, lang, per_programme=self.follows_region)
+        if kind == "assets":
+            return present.assets(self.assets, lang)
+        if kind == "households":
+            return present.households(self.households, lang)
+        if kind == "warnings":
+            return present.warnings(self.warnings, lang)
+        if kind in RECORD_EXPORTS and self.lists:
+            return self.lists[RECORD_EXPORTS[kind]].shown(all_pages=True)
+        if kind == "finding_records":
+            if not 0 <= self.finding < len(self.warnings):
+                return present.finding_records(self.finding_records, None, lang)
+            finding = self.warnings.iloc[self.finding]
+            shown = present.finding_records(self.finding_records, F.RECORD_TABLE_LISTS.get(finding["record_table"]),
+                                            lang)
+            title = t("panel.finding_records", lang, rule=finding["rule"], region=finding["region_name"])
+            return dataclasses.replace(shown, kind="finding_records", title=title)
+        raise ValueError(f"unknown table {kind!r}")
+
+    def __panel__(self):
+        from .controls import FilterBar  # the store's own widgets, for notebooks
+
+        return FilterBar(store=self)
+
+
+class OverviewStore(DashboardStore):
+    """The prefecture at a glance: ``county`` only marks the county a map click chose."""
+
+
+class CountyStore(DashboardStore):
+    """The drill-down: every output is restricted to county > township > village."""
+
+    follows_region = True
+    _FILTERS = (*DashboardStore._FILTERS, "county", "township", "village")
+
+
+class RecordList(param.Parameterized):
+    """One paged, sorted record list of the drill-down, read a page at a time from ``data``."""
+
+    store = param.ClassSelector(class_=DashboardStore, doc="The store whose region the list follows.")
+    kind = param.Selector(objects=list(RECORD_KINDS), doc="projects, loans, assets or households.")
+    region = RegionCode(default="", doc="The region the list is restricted to.")
+    page = param.Integer(default=1, bounds=(1, None), doc="Page shown (1-based).")
+    page_size = param.Integer(default=15, bounds=(1, 500), doc="Rows per page.")
+    sort = param.String(default="", doc="Sort column of the data layer, '-' prefix for descending ('' default).")
+
+    rows = param.DataFrame(default=_empty("id"), doc="The rows of the page shown.")
+    total = param.Integer(default=0, doc="Rows matching in all pages.")
+
+    EXPORT_LIMIT = 50_000
+
+    @property
+    def export_kind(self) -> str:
+        return next(name for name, kind in RECORD_EXPORTS.items() if kind == self.kind)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @param.depends("region", "page", "page_size", "sort", watch=True)
+    def _load_rows(self) -> None:
+        if self.store.engine is None or not self.region:
+            self.param.update(rows=_empty("id"), total=0)
+            return
+        rows, total = L.records(self.store.url, self.store.scope.key, self.kind, self.region, self.sort or None,
+                                self.page_size, (self.page - 1) * self.page_size)
+        self.param.update(rows=rows, total=total)
+
+    def all_rows(self) -> pd.DataFrame:
+        """Every matching row in the order shown (exports), up to :attr:`EXPORT_LIMIT`."""
+        pages, offset = [], 0
+        while offset < min(self.total, self.EXPORT_LIMIT):
+            rows, _ = L.records(self.store.url, self.store.scope.key, self.kind, self.region, self.sort or None,
+                                5000, offset)
+            pages.append(rows)
+            offset += 5000
+        return pd.concat(pages, ignore_index=True) if pages else self.rows
+
+    def shown(self, all_pages: bool = False) -> present.Shown:
+        return present.records(self.kind, self.all_rows() if all_pages else self.rows, self.store.lang)
+
+
+def _same_day(day: dt.date, year: int) -> dt.date:
+    """``day`` moved to ``year`` (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
+__all__ = ["EXPORT_KINDS", "CountyStore", "DashboardStore", "METRICS", "OverviewStore", "RecordList", "default_as_of"]

@@ -1,0 +1,206 @@
+"""The tables: the ranking of regions, the warnings with the records behind them, and the
+paged record lists of the drill-down.
+
+Only the displayed columns travel to the browser (:class:`~.present.Shown` holds nothing else);
+a clicked row is resolved on the server against the store's frame.
+"""
+
+from __future__ import annotations
+
+import html
+
+import panel as pn
+import param
+
+from . import theme
+from .cards import ExportButtons, StoreView, card, heading
+from .i18n import t
+from .present import COUNT, DATE, MONEY, NUMBER, PCT, RECORD_TITLES, SORT_KEYS, TIMES, Shown
+from .stores import RECORD_KINDS, RecordList
+
+_NUMBER = {"type": "money", "thousand": ",", "decimal": "."}
+PLAIN = {"type": "plaintext"}  # text, dates and years as they are (no thousands separator in 2020)
+FORMATTERS = {
+    MONEY: {**_NUMBER, "precision": 2},
+    PCT: {**_NUMBER, "precision": 1},
+    TIMES: {**_NUMBER, "precision": 2},
+    COUNT: {**_NUMBER, "precision": 0},
+    NUMBER: {**_NUMBER, "precision": 2},
+}
+TABLE_CSS = f"""
+.tabulator {{ font-family: {theme.FONT}; font-size: 13px; border: none; }}
+.tabulator .tabulator-header .tabulator-col {{ background: #f5f7fa; }}
+.tabulator .tabulator-header .tabulator-col .tabulator-col-title {{ white-space: normal; font-weight: 600; }}
+.tabulator-row.tabulator-selectable:hover {{ background: #eef4fb; cursor: pointer; }}
+"""
+
+
+def table_options(shown: Shown) -> dict:
+    """Tabulator settings for a shown frame: titles, number formats, alignment."""
+    numeric = shown.numeric
+    return {
+        "titles": dict(shown.titles),
+        "formatters": {k: FORMATTERS.get(kind, PLAIN) for k, kind in shown.kinds.items()},
+        "text_align": {k: "right" for k in numeric} | {k: "center" for k, kind in shown.kinds.items() if kind == DATE},
+    }
+
+
+def tabulator(shown: param.Parameter, **params) -> pn.widgets.Tabulator:
+    """A read-only Tabulator whose value, titles and formats follow ``shown`` (a parameter
+    holding a :class:`Shown`)."""
+    return pn.widgets.Tabulator(
+        value=pn.bind(lambda s: s.frame, shown),
+        titles=pn.bind(lambda s: table_options(s)["titles"], shown),
+        formatters=pn.bind(lambda s: table_options(s)["formatters"], shown),
+        text_align=pn.bind(lambda s: table_options(s)["text_align"], shown),
+        disabled=True, show_index=False, sizing_mode="stretch_width", layout="fit_data_fill",
+        theme="simple", stylesheets=[TABLE_CSS], selectable=False, margin=0, **params)
+
+
+class RankingTable(StoreView):
+    """The regions one level below the focus (counties of the prefecture, townships of a
+    county, villages of a township) with their figures; clicking a row drills into it."""
+
+    page_size = param.Integer(default=20, doc="Rows per page.")
+    table = param.ClassSelector(class_=Shown, doc="The ranking as shown.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._table = tabulator(self.param.table, pagination="local", page_size=self.page_size,
+                                frozen_columns=["name"])
+        self._table.on_click(self._on_click)
+        self._layout = card(self, "subregions", self._title, self._table)
+
+    @param.depends("store.subregions", "store.lang", watch=True, on_init=True)
+    def _sync_table(self) -> None:
+        self.table = self.store.shown("subregions")
+
+    @param.depends("table")
+    def _title(self) -> str:
+        return heading(self.table.title)
+
+    def _on_click(self, event) -> None:
+        keys = self.table.keys
+        if event.row is None or not 0 <= event.row < len(keys) or self.store.child_level is None:
+            return
+        setattr(self.store, self.store.child_level, str(keys[event.row]))
+
+
+class WarningTable(StoreView):
+    """Findings of the policy rules, violations first; a click shows the records behind one."""
+
+    page_size = param.Integer(default=10, doc="Rows per page.")
+    top = param.Boolean(default=False, doc="Title it as the top warnings (overview).")
+    table = param.ClassSelector(class_=Shown, doc="The warnings as shown.")
+    records = param.ClassSelector(class_=Shown, doc="The records behind the selected warning as shown.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._table = tabulator(self.param.table, pagination="local", page_size=self.page_size,
+                                widths={"message": 360, "basis": 220})
+        self._table.on_click(self._on_click)
+        records = tabulator(self.param.records, pagination="local", page_size=10)
+        chosen = self.store.param.finding.rx() >= 0
+        hint = theme.html(self._hint, sizing_mode="stretch_width", margin=(6, 0, 2, 0))
+        downloads = ExportButtons(store=self.store, kind="finding_records", visible=chosen)
+        behind = pn.Column(pn.Row(hint, downloads, sizing_mode="stretch_width", margin=0),
+                           pn.Column(records, visible=chosen, sizing_mode="stretch_width", margin=0),
+                           sizing_mode="stretch_width", margin=0)
+        self._layout = card(self, "warnings", self._title,
+                            pn.Column(self._table, behind, sizing_mode="stretch_width", margin=0))
+
+    @param.depends("store.warnings", "store.lang", watch=True, on_init=True)
+    def _sync_table(self) -> None:
+        self.table = self.store.shown("warnings")
+
+    @param.depends("store.finding_records", "store.lang", watch=True, on_init=True)
+    def _sync_records(self) -> None:
+        self.records = self.store.shown("finding_records")
+
+    @param.depends("store.lang")
+    def _title(self) -> str:
+        return heading(t("panel.warnings.top" if self.top else "panel.warnings", self.store.lang))
+
+    @param.depends("store.finding", "store.finding_records", "store.lang")
+    def _hint(self) -> str:
+        lang, row = self.store.lang, self.store.finding
+        if row < 0 or row >= len(self.store.warnings):
+            return f'<p class="fw-note">{html.escape(t("panel.finding_hint", lang))}</p>'
+        finding = self.store.warnings.iloc[row]
+        text = t("panel.finding_records", lang, rule=finding["rule"], region=finding["region_name"])
+        return f'<div class="fw-card-title" style="font-size:14px">{html.escape(text)}</div>'
+
+    def _on_click(self, event) -> None:
+        if event.row is not None and 0 <= event.row < len(self.store.warnings):
+            self.store.finding = int(event.row)
+
+
+class RecordTable(StoreView):
+    """One record list, a page at a time from the database; header clicks sort on the server."""
+
+    records = param.ClassSelector(class_=RecordList, doc="The paged list shown.")
+    table = param.ClassSelector(class_=Shown, doc="The page as shown.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._table = tabulator(self.param.table, configuration={"sortMode": "remote"})
+        self._table.param.watch(self._on_sort, ["sorters"])
+        previous = pn.widgets.Button(label=pn.bind(t, "pager.prev", self.store.param.lang), width=80,
+                                     disabled=self.records.param.page.rx() <= 1, variant="outline", margin=(0, 4))
+        following = pn.widgets.Button(label=pn.bind(t, "pager.next", self.store.param.lang), width=80,
+                                      disabled=self._last_page, variant="outline", margin=(0, 4))
+        previous.on_click(lambda _e: self._turn(-1))
+        following.on_click(lambda _e: self._turn(1))
+        info = theme.html(self._info, margin=(6, 8))
+        pager = pn.FlexBox(previous, info, following, align_items="center", margin=(6, 0))
+        body = pn.Column(self._table, pager, margin=0, sizing_mode="stretch_width")
+        self._layout = card(self, self.records.export_kind, self._title, body)
+
+    @param.depends("records.rows", "store.lang", watch=True, on_init=True)
+    def _sync_table(self) -> None:
+        self.table = self.records.shown()
+
+    @param.depends("table")
+    def _title(self) -> str:
+        return heading(self.table.title)
+
+    @param.depends("records.total", "records.page")
+    def _last_page(self) -> bool:
+        return self.records.page >= self.records.pages
+
+    @param.depends("records.total", "records.page", "store.lang")
+    def _info(self) -> str:
+        r = self.records
+        text = t("pager.info", self.store.lang, page=r.page, pages=r.pages, total=f"{r.total:,}")
+        return f'<span class="fw-pager">{html.escape(text)}</span>'
+
+    def _turn(self, step: int) -> None:
+        self.records.page = min(max(self.records.page + step, 1), self.records.pages)
+
+    def _on_sort(self, event) -> None:
+        sorters = event.new or []
+        if not sorters:
+            self.records.param.update(sort="", page=1)
+            return
+        first = sorters[0]
+        column = SORT_KEYS.get(first["field"], first["field"])
+        self.records.param.update(sort=("-" if first["dir"] == "desc" else "") + column, page=1)
+
+
+class RecordTabs(StoreView):
+    """The drill-down's record lists (projects, loans, assets, households), one shown at a time."""
+
+    active = param.Selector(default="projects", objects=list(RECORD_KINDS), doc="The record list shown.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        switch = pn.widgets.RadioButtonGroup.from_param(
+            self.param.active, options=pn.bind(self._options, self.store.param.lang), label="",
+            color="primary", variant="outline", margin=(4, 6))
+        tables = [RecordTable(store=self.store, records=records, visible=self.param.active.rx() == kind)
+                  for kind, records in self.store.lists.items()]
+        self._layout = pn.Column(switch, *tables, sizing_mode="stretch_width", margin=0)
+
+    @staticmethod
+    def _options(lang: str) -> dict[str, str]:
+        return {t(RECORD_TITLES[kind], lang): kind for kind in RECORD_KINDS}

@@ -1,0 +1,122 @@
+"""Fixtures of the component, dashboard and browser tests: one small demo database per test run,
+and a ``fundwatch serve`` process on a free loopback port.
+
+Import the fixtures a test module uses (``from dashboard_fixtures import demo_db, ...``).  The
+demo database is built once per process whichever module asks first.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fundwatch.components import clear_caches
+from fundwatch.data import db, demo, schema
+
+DEMO_SCALE = 0.02
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+_built: dict[str, Path] = {}
+
+
+def build_demo_database(base: Path) -> Path:
+    """A demo database at :data:`DEMO_SCALE` (built once per process)."""
+    if "path" not in _built:
+        path = base / "dashboards-demo.db"
+        engine = db.get_engine(str(path), create=True)
+        schema.upgrade(engine)
+        # data/demo.py divides by zero outstanding loans at small scales (reported); numpy only warns.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            demo.load_demo(engine, scale=DEMO_SCALE)
+        _built["path"] = path
+    return _built["path"]
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The path of the shared demo database (read-only for tests)."""
+    return build_demo_database(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="session")
+def engine(demo_db):
+    return db.get_engine(str(demo_db))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Every test starts from empty read caches (they are shared per process in production)."""
+    clear_caches()
+    yield
+    clear_caches()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``fundwatch serve`` in a child process, stopped on exit."""
+
+    def __init__(self, database: Path, *extra: str, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "fundwatch.dashboards.cli", "serve", "--db", str(database),
+                   "--port", str(self.port), "--no-show", *extra]
+        # A session of its own: --num-procs forks workers, and stopping must reach them all.
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        env={**os.environ, **(env or {})}, start_new_session=True)
+
+    def wait(self, timeout: float = 90) -> Server:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"fundwatch serve exited: {self.process.stdout.read()}")
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=30) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"fundwatch serve did not answer on {self.url} within {timeout} s")
+
+    def stop(self) -> str:
+        """Stop the server (and its workers) and return what it printed."""
+        if self.process.returncode is not None:
+            return ""
+        group = os.getpgid(self.process.pid)
+        os.killpg(group, signal.SIGTERM)
+        try:
+            out, _ = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(group, signal.SIGKILL)
+            out, _ = self.process.communicate()
+        return out
+
+
+_servers: dict[Path, Server] = {}
+
+
+@pytest.fixture(scope="session")
+def server(demo_db):
+    """One ``fundwatch serve`` on the demo database for every module that asks (its caches warm up)."""
+    if demo_db not in _servers:
+        _servers[demo_db] = Server(demo_db).wait()
+    yield _servers[demo_db]
+    _servers[demo_db].stop()
+
+
+def fetch(url: str, timeout: float = 120) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read().decode("utf-8")

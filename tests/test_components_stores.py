@@ -1,0 +1,201 @@
+"""The stores: set filters, read the frames the views show (no browser, no server)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from dashboard_fixtures import _fresh_caches, demo_db, engine  # noqa: F401
+
+from fundwatch.components import frames, loaders
+from fundwatch.components.stores import EXPORT_KINDS, RECORD_EXPORTS, CountyStore, OverviewStore, RegionCode
+from fundwatch.data import reads, rules
+from fundwatch.data.scope import Scope
+
+YUDU, XINGGUO, ZONE = "360731", "360732", "ZONE-RJ"
+AS_OF = dt.date(2024, 6, 30)
+
+
+@pytest.fixture
+def overview(engine):
+    return OverviewStore(engine=engine, scope=Scope.all(), year=2024, as_of=AS_OF)
+
+
+@pytest.fixture
+def county(engine):
+    return CountyStore(engine=engine, scope=Scope.all(), year=2024, as_of=AS_OF, county=YUDU)
+
+
+def test_overview_publishes_every_county_with_the_reads_figures(overview, engine):
+    metrics = overview.county_metrics.set_index("code")
+    assert len(metrics) == 20 and {YUDU, ZONE} <= set(metrics.index)
+    pace = reads.pace_by_county_frame(engine, Scope.all(), 2024, as_of=AS_OF).set_index("county_code")
+    assert metrics.loc[YUDU, "allocated"] == pytest.approx(pace.loc[YUDU, "allocated"])
+    assert metrics.loc[YUDU, "rate"] == pytest.approx(pace.loc[YUDU, "rate"])
+    findings = rules.evaluate(engine, Scope.all(), 2024, AS_OF)
+    assert metrics["warnings"].sum() == len(findings) == len(overview.warnings)
+    assert overview.subregions is overview.county_metrics  # the ranking of the prefecture is the counties
+
+
+def test_overview_ignores_the_county_it_marks(overview):
+    before = overview.pace
+    overview.county = YUDU
+    assert overview.region is None and overview.level == "city"
+    assert overview.pace is before  # the same cached frame: views need not redraw
+
+
+def test_headline_agrees_with_the_panels(overview, engine):
+    h = overview.headline
+    assert h["disbursed"] == pytest.approx(overview.pace["cumulative"].iloc[-1])
+    assert h["rate"] == pytest.approx(overview.pace["rate"].iloc[-1])
+    assert h["milestone"] == frames.Milestone(dt.date(2024, 6, 30), 0.8)
+    assert h["outstanding"] == pytest.approx(overview.loans_by_type["outstanding"].sum())
+    assert h["outstanding"] == pytest.approx(overview.loans_by_bank["outstanding"].sum())
+    year = reads.funds_frame(engine, Scope.all(), by=("source_level",), years=(2024, 2024))
+    assert h["funds_total"] == pytest.approx(year["amount"].sum())
+    assert sum(h["warnings"].values()) == len(overview.warnings)
+    monitored = reads.household_status_frame(engine, Scope.all(), AS_OF, by=("status",)).set_index("status")
+    assert h["monitored"] == monitored.loc["monitored", "households"]
+
+
+def test_county_restricts_every_panel(county, engine):
+    scope = Scope.county(YUDU)
+    assert county.level == "county" and county.region == YUDU
+    assert county.pace["allocated"].iloc[-1] == pytest.approx(
+        reads.disbursement_pace_frame(engine, Scope.all(), 2024, as_of=AS_OF, region=YUDU)["allocated"].iloc[-1])
+    assert county.funds["amount"].sum() == pytest.approx(
+        reads.funds_frame(engine, scope, by=("year",), years=(2016, 2026))["amount"].sum())
+    assert county.loans_by_type["outstanding"].sum() == pytest.approx(
+        reads.loan_position_frame(engine, scope, AS_OF, by=("programme",))["outstanding"].sum())
+    assert set(county.warnings["region_code"]) <= {YUDU}
+    assert set(county.leverage["key"]) <= {"industry_credit", "revitalisation_credit"}
+    assert set(county.subregions["code"]) == set(county.townships["code"])
+    households = reads.household_status_frame(engine, scope, AS_OF, by=("status",))
+    assert county.households["households"].sum() == households["households"].sum()
+
+
+def test_changing_the_county_updates_every_frame(county):
+    before = {name: getattr(county, name) for name in
+              ("pace", "funds", "loans_by_type", "leverage", "assets", "households", "warnings", "subregions")}
+    county.county = XINGGUO
+    assert county.townships["code"].str.startswith(XINGGUO).all()
+    for name, frame in before.items():
+        assert getattr(county, name) is not frame, name
+    assert county.county_metrics is not None and county.headline["funds_total"] > 0
+
+
+def test_drilling_down_to_a_township_and_a_village(county, engine):
+    township = county.townships["code"].iloc[0]
+    county.township = township
+    assert county.level == "township" and county.child_level == "village"
+    assert set(county.subregions["code"]) == set(county.villages["code"])
+    villages = reads.regions_frame(engine, Scope.county(YUDU), parent=township)
+    assert set(county.villages["code"]) == set(villages["code"])
+    households = reads.household_status_frame(engine, Scope.all(), AS_OF, by=("status",), region=township)
+    assert county.households["households"].sum() == households["households"].sum()
+    assets = reads.asset_mix_frame(engine, Scope.all(), by=("village_code",), region=YUDU, formed_by_year=2024)
+    in_township = assets[assets["village_code"].isin(villages["code"])]
+    assert county.assets["assets"].sum() == in_township["assets"].sum()
+    village = county.villages["code"].iloc[0]
+    county.village = village
+    assert county.level == "village" and county.region == village and county.subregions.empty
+    assert [level for level, _, _ in county.path()] == ["city", "county", "township", "village"]
+    county.county = XINGGUO  # a new county clears the levels below it
+    assert (county.township, county.village, county.level) == ("", "", "county")
+
+
+def test_a_region_the_url_names_wrongly_falls_back_with_a_notice(engine):
+    store = CountyStore(engine=engine, scope=Scope.all(), year=2024, as_of=AS_OF, county="999999")
+    assert store.county == store.counties["code"].iloc[0]
+    assert "999999" in store.notice
+    store = CountyStore(engine=engine, scope=Scope.all(), year=2024, as_of=AS_OF, county=YUDU, township="360732001")
+    assert store.township == "" and store.level == "county"
+
+
+def test_the_scope_limits_what_a_store_sees(engine):
+    store = CountyStore(engine=engine, scope=Scope.county(XINGGUO), year=2024, as_of=AS_OF, county=YUDU)
+    assert list(store.counties["code"]) == [XINGGUO] and store.county == XINGGUO
+    assert set(store.county_metrics["code"]) == {XINGGUO}
+    assert set(store.warnings["region_code"]) <= {XINGGUO}
+    nobody = OverviewStore(engine=engine, scope=Scope.nothing(), year=2024, as_of=AS_OF)
+    assert nobody.county_metrics.empty and nobody.warnings.empty
+
+
+def test_year_and_date_move_together(county):
+    county.year = 2020
+    assert county.as_of == dt.date(2020, 6, 30)
+    county.as_of = dt.date(2022, 3, 31)
+    assert county.year == 2022
+    assert CountyStore(year=2019).as_of == dt.date(2019, 12, 31)
+    assert CountyStore(as_of=dt.date(2021, 5, 4)).year == 2021
+
+
+def test_programme_and_source_level_filter_funds_and_pace(county, engine):
+    county.param.update(programme="linkage", source_level="central")
+    assert set(county.funds["programme"]) == {"linkage"} and set(county.funds["source_level"]) == {"central"}
+    pace = reads.disbursement_pace_frame(engine, Scope.all(), 2024, as_of=AS_OF, region=YUDU,
+                                         source_level="central", programmes=("linkage",))
+    assert county.pace["cumulative"].iloc[-1] == pytest.approx(pace["cumulative"].iloc[-1])
+
+
+def test_pace_marks_the_milestones_due(overview):
+    pace = overview.pace.set_index("month")
+    assert pd.isna(pace.loc[2, "milestone"])
+    assert pace.loc[3, "milestone"] == 0.5 and pace.loc[6, "milestone"] == 0.8
+    assert pace["date"].iloc[-1] == AS_OF
+
+
+def test_record_lists_page_and_sort_on_the_server(county, engine):
+    projects = county.lists["projects"]
+    rows, total = reads.projects_frame(engine, Scope.all(), region=YUDU, limit=projects.page_size)
+    assert projects.total == total > projects.page_size
+    assert list(projects.rows["id"]) == list(rows["id"])
+    projects.page = 2
+    second, _ = reads.projects_frame(engine, Scope.all(), region=YUDU, limit=projects.page_size,
+                                     offset=projects.page_size)
+    assert list(projects.rows["id"]) == list(second["id"])
+    projects.sort = "budget_fen"
+    assert projects.rows["budget"].is_monotonic_increasing
+    households = county.lists["households"]
+    assert households.rows["head_name"].str.endswith("*").all()  # masked by data
+    county.county = XINGGUO
+    assert projects.page == 1 and projects.region == XINGGUO
+
+
+def test_a_findings_records_come_from_its_record_list(county, engine):
+    findings = rules.evaluate(engine, Scope.all(), 2024, AS_OF)
+    listed = findings[findings["record_table"].isin(frames.RECORD_TABLE_LISTS)]
+    assert len(listed), "the demo plants findings on listed records"
+    row = listed.iloc[0]
+    store = CountyStore(engine=engine, scope=Scope.all(), year=2024, as_of=AS_OF, county=row["region_code"])
+    store.finding = int(store.warnings.index[(store.warnings["rule"] == row["rule"])
+                                             & (store.warnings["message_zh"] == row["message_zh"])][0])
+    assert sorted(store.finding_records["id"]) == sorted(row["record_ids"])
+    shown = store.shown("finding_records")
+    assert len(shown.frame) == len(row["record_ids"]) and "id" not in shown.frame
+
+
+@pytest.mark.parametrize("kind", EXPORT_KINDS)
+def test_every_kind_is_shown_in_both_languages(county, kind):
+    for lang in ("zh", "en"):
+        county.lang = lang
+        shown = county.shown(kind)
+        assert list(shown.frame.columns) == list(shown.titles)
+        assert len(shown.frame) > 0 or kind in ("loans", "loans_bank"), kind
+    if kind in RECORD_EXPORTS:
+        assert len(county.shown(kind).frame) == county.lists[RECORD_EXPORTS[kind]].total
+
+
+def test_region_codes_read_from_urls_stay_strings():
+    assert RegionCode.deserialize(360731) == "360731"
+    assert RegionCode.deserialize(None) == ""
+
+
+def test_caches_are_keyed_on_the_engine_url_and_scope(engine):
+    url = loaders.engine_key(engine)
+    everyone = loaders.counties(url, "*")
+    assert loaders.counties(url, "*") is everyone
+    assert list(loaders.counties(url, Scope.county(YUDU).key)["code"]) == [YUDU]
+    assert loaders.scope_from_key(Scope.of([YUDU, XINGGUO]).key) == Scope.of([YUDU, XINGGUO])
+    assert loaders.scope_from_key("-") == Scope.nothing()

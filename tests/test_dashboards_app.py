@@ -1,0 +1,125 @@
+"""The pages as functions, the route table, and the ``serve`` and ``export`` commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import panel as pn
+import pytest
+from dashboard_fixtures import _fresh_caches, demo_db, engine  # noqa: F401
+
+from fundwatch.components.charts import DisbursementCurve
+from fundwatch.components.kpis import KpiCards
+from fundwatch.components.maps import CountyMap
+from fundwatch.components.stores import OverviewStore
+from fundwatch.components.tables import RecordTabs
+from fundwatch.dashboards import app, cli
+from fundwatch.data import db, demo
+from fundwatch.data.scope import Scope
+
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
+
+
+def fundwatch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli", *args],
+                          capture_output=True, timeout=300, env=env)
+
+
+def one_line_error(capsys, *args: str) -> str:
+    """Run ``fundwatch *args`` in this process; it must fail with one line on stderr."""
+    assert cli.main(list(args)) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fundwatch: error:"), lines
+    return lines[0]
+
+
+def test_every_route_creates_its_page(demo_db, monkeypatch):
+    monkeypatch.setenv(db.ENV_URL, str(demo_db))
+    routes = app.route_table()
+    assert set(routes) == {"/", "/overview", "/county"}
+    pages = {path: create() for path, create in routes.items()}
+    overview = pages["/overview"]
+    assert overview.select(KpiCards) and overview.select(CountyMap) and overview.select(DisbursementCurve)
+    assert pages["/county"].select(RecordTabs) and not overview.select(RecordTabs)
+
+
+def test_every_page_asks_for_the_viewers_scope(demo_db, monkeypatch):
+    monkeypatch.setenv(db.ENV_URL, str(demo_db))
+    monkeypatch.setattr(app, "current_scope", lambda: Scope.county("360732"))
+    page = app.route_table()["/county"]()
+    (store,) = {view.store for view in page.select(KpiCards)}
+    assert list(store.counties["code"]) == ["360732"]
+
+
+def test_export_writes_what_the_dashboard_shows(demo_db, engine, tmp_path):
+    out = tmp_path / "ranking.xlsx"
+    result = fundwatch("export", "county_ranking", "--db", str(demo_db), "--year", "2024", "--as-of", "2024-06-30",
+                       "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    store = OverviewStore(engine=engine, scope=Scope.all(), year=2024, as_of=dt.date(2024, 6, 30))
+    shown = store.shown("county_ranking").labelled()
+    book = openpyxl.load_workbook(out)
+    rows = list(book.worksheets[0].values)
+    assert list(rows[0]) == list(shown.columns)
+    assert [list(r) for r in rows[1:]] == shown.astype(object).values.tolist()
+    assert dict(book.worksheets[1].values)["截至日期"] == "2024年6月30日"
+
+
+def test_export_of_a_county_list_to_stdout(demo_db):
+    result = fundwatch("export", "household_records", "--db", str(demo_db), "--county", "360731", "--out", "-",
+                       "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode("utf-8-sig")
+    assert "# Region,Ganzhou / 于都县" in text
+    table = pd.read_csv(io.StringIO(text.partition("\r\n\r\n")[2]))
+    assert "Head of household" in table.columns and table["Head of household"].str.endswith("*").all()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("export", "nonsense"), "unknown table"),
+    (("export", "projects"), "give --county"),
+    (("export", "pace", "--county", "999999"), "no county '999999'"),
+])
+def test_export_mistakes_are_one_line_errors(demo_db, capsys, args, message):
+    assert message in one_line_error(capsys, *args, "--db", str(demo_db))
+
+
+@pytest.mark.parametrize("command", ["serve", "export"])
+def test_a_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path, capsys, command):
+    missing = tmp_path / "nowhere.db"
+    args = ("serve", "--no-show") if command == "serve" else ("export", "pace")
+    assert "does not exist" in one_line_error(capsys, *args, "--db", str(missing))
+    assert not missing.exists()
+
+
+def test_the_first_serve_creates_the_demo_database_and_says_where(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv(db.ENV_URL, raising=False)
+    load = demo.load_demo
+    monkeypatch.setattr(demo, "load_demo", lambda engine, scale, **kw: load(engine, scale=0.02, **kw))  # fast
+    args = SimpleNamespace(db=None)
+    with np.errstate(divide="ignore", invalid="ignore"):  # data/demo.py warns at small scales (reported)
+        engine = cli._serve_engine(args)
+    path = tmp_path / "fundwatch" / "fundwatch.db"
+    assert path.exists() and not path.with_name("fundwatch.db.part").exists()
+    out = capsys.readouterr().out
+    assert f"creating the demo database at {path}" in out and f"demo database created at {path}" in out
+    assert OverviewStore(engine=engine, scope=Scope.all()).county_metrics["code"].nunique() == 20
+    assert cli._serve_engine(args).url == engine.url  # the second run uses it as it is
+    assert "creating" not in capsys.readouterr().out
+
+
+def test_navigation_keeps_the_filters_in_the_links():
+    store = OverviewStore(year=2020, as_of=dt.date(2020, 6, 30), lang="en")
+    bar = app.nav_bar(store, "/overview")
+    html = "".join(str(p.object) for p in bar.select(pn.pane.HTML))
+    assert 'href="./overview?year=2020&amp;as_of=2020-06-30&amp;lang=en"' in html or \
+           'href="./overview?year=2020&as_of=2020-06-30&lang=en"' in html
+    assert "Overview" in html and "County drill-down" in html

@@ -1,0 +1,75 @@
+"""``fundwatch serve`` as a browser meets it: every page over HTTP, then its document over the
+websocket (a URL with state included), with the real numbers of the demo database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import panel.models.tabulator  # noqa: F401 - the client must know Panel's models to read a document
+import pytest
+from bokeh.client import pull_session
+from dashboard_fixtures import Server, _fresh_caches, demo_db, engine, fetch, server  # noqa: F401
+
+from fundwatch.components import i18n
+from fundwatch.components.stores import CountyStore, OverviewStore
+from fundwatch.data.scope import Scope
+
+pytestmark = pytest.mark.slow
+PAGES = ("/", "/overview", "/county")
+YUDU = "360731"
+
+
+def document_text(base: str, url: str) -> str:
+    """The session document a browser opening ``url`` gets, as readable JSON text."""
+    parts = urlsplit(url)
+    with pull_session(url=base + parts.path, arguments=dict(parse_qsl(parts.query))) as session:
+        return json.dumps(session.document.to_json(), ensure_ascii=False, default=str)
+
+
+def external_references(html: str) -> list[str]:
+    """src/href attributes that leave the machine (anything but relative or loopback URLs)."""
+    urls = re.findall(r'(?:src|href)="((?:https?:)?//[^"]*)"', html)
+    return [u for u in urls if not re.match(r"(https?:)?//(127\.0\.0\.1|localhost)[:/]", u)]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_is_served_without_web_resources(server, path):
+    status, html = fetch(server.url + path)
+    assert status == 200
+    assert external_references(html) == []
+    assert "<title>赣州市扶贫资金监管平台</title>" in html
+
+
+def test_the_overview_carries_the_prefectures_numbers(server, engine):
+    text = document_text(server.url, "/overview?year=2024&as_of=2024-06-30")
+    store = OverviewStore(engine=engine, scope=Scope.all(), year=2024, as_of=dt.date(2024, 6, 30))
+    assert i18n.money(store.headline["funds_total"], "zh") in text
+    assert i18n.pct(store.headline["rate"]) in text
+    assert "各县（市、区）排名" in text and "于都县" in text
+
+
+def test_a_url_with_state_reproduces_the_drill_down(server, engine):
+    township = CountyStore(engine=engine, scope=Scope.all(), county=YUDU).townships["code"].iloc[0]
+    url = f"/county?year=2020&as_of=2020-06-30&county={YUDU}&township={township}&lang=en"
+    text = document_text(server.url, url)
+    store = CountyStore(engine=engine, scope=Scope.all(), year=2020, as_of=dt.date(2020, 6, 30), county=YUDU,
+                        township=township, lang="en")
+    assert store.level == "township"
+    assert "County drill-down" in text and "Villages" in text
+    assert i18n.pct(store.headline["rate"]) in text
+    assert i18n.money(store.headline["funds_total"], "en") in text
+    assert store.name_of(township) in text
+
+
+def test_several_worker_processes_serve_the_same_pages(demo_db):
+    served = Server(demo_db, "--num-procs", "2").wait()
+    try:
+        for path in ("/", "/", "/county?county=360732"):
+            assert fetch(served.url + path)[0] == 200
+        assert "兴国县" in document_text(served.url, "/county?county=360732")
+    finally:
+        output = served.stop()
+    assert output.count("fundwatch: serving") == 1, output

@@ -1,0 +1,227 @@
+"""The dashboards in Debian's Chromium (Playwright): every page without a console error and without
+a request leaving the machine, the map click into the drill-down, a county change the URL
+reproduces, the language switch, a download opened with openpyxl.  Screenshots of every page in
+Chinese go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import openpyxl
+import pytest
+from dashboard_fixtures import ARTIFACTS, _fresh_caches, demo_db, engine, server  # noqa: F401
+
+from fundwatch.components.geo import county_outlines
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+YUDU, XINGGUO = "360731", "360732"
+STATE = "year=2024&as_of=2024-06-30"
+READY = 90_000  # ms: the first page of a fresh server imports and warms its caches
+
+# Screen position of a map point: walk Bokeh's views to the plot drawing polygons.
+MAP_POINT_JS = """([x, y]) => {
+  const seen = new Set();
+  let plot = null;
+  function walk(view) {
+    if (!view || seen.has(view) || plot) return;
+    seen.add(view);
+    const renderers = view.model.renderers || [];
+    if (renderers.some(r => r.glyph && ["MultiPolygons", "Patches"].includes(r.glyph.type))) { plot = view; return; }
+    if (typeof view.children === "function") for (const child of view.children()) walk(child);
+  }
+  for (const root of Bokeh.index.roots) walk(root);
+  if (plot === null) return null;
+  const box = plot.canvas_view.el.getBoundingClientRect();
+  return [box.left + plot.frame.x_scale.compute(x), box.top + plot.frame.y_scale.compute(y)];
+}"""
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A browser page whose console errors and off-machine requests are collected."""
+
+    def __init__(self, browser, width: int = 1400):
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True,
+                                           locale="zh-CN")
+        self.errors: list[str] = []
+        self.external: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.new_page()
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        return page
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).hostname not in LOOPBACK:
+            self.external.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def check(self) -> None:
+        assert self.external == [], f"requests left the machine: {self.external}"
+        assert self.errors == [], f"console errors: {self.errors}"
+
+
+@pytest.fixture
+def watched(browser):
+    session = Watched(browser)
+    yield session
+    try:
+        session.check()
+    finally:
+        session.context.close()
+
+
+def open_page(page, url: str, ready: str = ".fw-kpi") -> None:
+    page.goto(url, timeout=READY)
+    settle(page, ready)
+
+
+def settle(page, ready: str = ".fw-kpi") -> None:
+    """Wait until the page's Bokeh document is live and ``ready`` is drawn."""
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=READY)
+    page.locator(ready).first.wait_for(timeout=READY)
+    page.wait_for_load_state("networkidle", timeout=READY)
+
+
+def kpis(page) -> str:
+    return page.locator(".fw-kpis").first.inner_text()
+
+
+def crumb(page) -> str:
+    return page.locator(".fw-crumbs b").first.inner_text()
+
+
+def until_changed(read, before: str, timeout: float = READY / 1000) -> str:
+    """Poll ``read()`` until it differs from ``before`` (the panels update after their indicator)."""
+    deadline = time.monotonic() + timeout
+    while (now := read()) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return now
+
+
+def wait_for_text(page, selector: str, text: str) -> None:
+    page.locator(selector, has_text=text).first.wait_for(timeout=READY)
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(500)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def test_the_landing_page_leads_to_both_pages(server, watched):
+    page = watched.page
+    open_page(page, server.url + "/", ready=".fw-tile")
+    assert "赣州市扶贫资金监管平台" in page.locator(".fw-nav").inner_text()
+    assert page.locator(".fw-tile").count() == 2
+    screenshot(page, "landing-zh")
+
+
+def test_the_overview_downloads_what_it_shows_and_switches_language(server, watched, tmp_path):
+    page = watched.page
+    open_page(page, server.url + f"/overview?{STATE}")
+    assert re.search(r"\d[\d,.]*(亿元|万元)", kpis(page)), "amounts read in 万元/亿元"
+    ranking = page.locator(".tabulator").first
+    ranking.locator(".tabulator-row").first.wait_for(timeout=READY)
+    screenshot(page, "overview-zh")
+
+    # The ranking's Excel download holds the rows on screen, and the filters.
+    cells = ranking.locator(".tabulator-row")
+    on_screen = [(row.locator('[tabulator-field="name"]').inner_text().strip(),
+                  row.locator('[tabulator-field="rank"]').inner_text().strip()) for row in cells.all()]
+    card = page.locator(".fw-card", has=page.locator(".fw-card-title", has_text="各县（市、区）排名"))
+    with page.expect_download(timeout=READY) as download:
+        card.get_by_role("button", name=re.compile("Excel")).click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    book = openpyxl.load_workbook(path)
+    rows = list(book.worksheets[0].values)
+    assert path.suffix == ".xlsx" and rows[0][:2] == ("县（市、区）", "排名")
+    assert [(r[0], str(r[1])) for r in rows[1:]] == on_screen and len(on_screen) == 20
+    filters = dict(book.worksheets[1].values)
+    assert filters["年度"] == "2024" and filters["截至日期"] == "2024年6月30日" and "导出时间" in filters
+
+    # English: labels, amounts and the URL follow.
+    page.get_by_role("button", name="English").click()
+    wait_for_text(page, ".fw-kpi-label", "Funds allocated in 2024")
+    page.wait_for_url(re.compile(r"lang=en"), timeout=READY)
+    assert "Overview" in page.locator(".fw-nav").inner_text()
+    wait_for_text(page, ".fw-card-title", "County ranking")
+    assert re.search(r"¥[\d,.]+(bn|M)", kpis(page))
+    screenshot(page, "overview-en")
+
+
+def test_the_drill_down_follows_the_county_and_its_link_reproduces_it(server, watched):
+    page = watched.page
+    open_page(page, server.url + f"/county?{STATE}&county={YUDU}")
+    assert crumb(page) == "于都县" and re.search(r"\d[\d,.]*(亿元|万元)", kpis(page))
+    page.locator(".tabulator-row").first.wait_for(timeout=READY)
+    screenshot(page, "county-zh")
+
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone: no sideways scrolling
+    page.wait_for_timeout(1000)
+    screenshot(page, "county-phone-zh")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 392
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+    before_kpis, before_rows = kpis(page), page.locator(".tabulator").first.inner_text()
+    page.locator("select:has(option:text-is('兴国县'))").select_option(label="兴国县")
+    page.wait_for_url(re.compile(rf"county={XINGGUO}"), timeout=READY)
+    wait_for_text(page, ".fw-crumbs b", "兴国县")
+    after_kpis = until_changed(lambda: kpis(page), before_kpis)
+    after_rows = until_changed(lambda: page.locator(".tabulator").first.inner_text(), before_rows)
+    assert after_kpis != before_kpis and after_rows != before_rows
+
+    again = watched.new_page()  # the copied link in a new tab
+    open_page(again, page.url)
+    assert crumb(again) == "兴国县"
+    assert kpis(again) == after_kpis
+    assert again.locator(".tabulator").first.inner_text() == after_rows
+
+
+def test_a_click_on_the_map_opens_the_county(server, watched):
+    page = watched.page
+    open_page(page, server.url + f"/overview?{STATE}")
+    yudu = next(s for s in county_outlines().shapes if s.code == YUDU)
+    point = page.evaluate(MAP_POINT_JS, [float(np.nanmean(yudu.x)), float(np.nanmean(yudu.y))])
+    assert point is not None, "the map is on the page"
+    page.mouse.click(*point)
+    page.wait_for_url(re.compile(rf"/county\?.*county={YUDU}"), timeout=READY)
+    settle(page)
+    assert crumb(page) == "于都县"
+    assert "year=2024" in page.url and "as_of=2024-06-30" in page.url
