@@ -35,8 +35,7 @@ def demo_database(scale: float, folder: Path) -> str:
     path = folder / f"bench-{scale:g}.db"
     engine = db.get_engine(str(path), create=True)
     schema.upgrade(engine)
-    with np.errstate(divide="ignore", invalid="ignore"):  # data/demo.py divides by zero at small scales
-        demo.load_demo(engine, scale=scale)
+    demo.load_demo(engine, scale=scale)
     return str(path)
 
 
