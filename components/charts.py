@@ -260,19 +260,31 @@ class OverdueChart(StoreView):
 
 
 
-class AssetMixChart(StoreView):
-    """Asset value by class (public-welfare, operating, household; seeds/003 八)."""
+class _TitledChart(StoreView):
+    """A chart in a card titled by the message ``TITLE``, exporting the frame ``KIND``; subclasses
+    draw it in ``_bars`` (a ``param.depends`` method, so the plot updates in place)."""
 
+    KIND = ""
+    TITLE = ""
     height = param.Integer(default=260, doc="Plot height in pixels.")
 
     def __init__(self, **params):
         super().__init__(**params)
         body = _plot_pane(hv.DynamicMap(self._bars), height=self.height)
-        self._layout = card(self, "assets", self._title, body)
+        self._layout = card(self, self.KIND, self._title, body)
 
     @param.depends("store.lang")
     def _title(self) -> str:
-        return heading(t("panel.asset_mix", self.store.lang))
+        return heading(t(self.TITLE, self.store.lang))
+
+    def _bars(self) -> hv.Element:
+        raise NotImplementedError
+
+
+class AssetMixChart(_TitledChart):
+    """Asset value by class (public-welfare, operating, household; seeds/003 八)."""
+
+    KIND, TITLE = "assets", "panel.asset_mix"
 
     @param.depends("store.assets", "store.lang")
     def _bars(self) -> hv.Bars:
@@ -290,21 +302,12 @@ class AssetMixChart(StoreView):
             hover_tooltips=[("", "@asset_class"), (t("col.value", lang), "@shown"), (t("col.assets", lang), "@count")])
 
 
-class CustodyChart(StoreView):
+class CustodyChart(_TitledChart):
     """Custody gaps stacked by asset class: no custodian (rule A1), no owner (A2), idle or
     damaged (A4)."""
 
-    height = param.Integer(default=260, doc="Plot height in pixels.")
+    KIND, TITLE = "assets", "panel.custody"
     GAPS = ("no_custodian", "no_owner", "idle_or_damaged")
-
-    def __init__(self, **params):
-        super().__init__(**params)
-        body = _plot_pane(hv.DynamicMap(self._bars), height=self.height)
-        self._layout = card(self, "assets", self._title, body)
-
-    @param.depends("store.lang")
-    def _title(self) -> str:
-        return heading(t("panel.custody", self.store.lang))
 
     @param.depends("store.assets", "store.lang")
     def _bars(self) -> hv.Bars:
@@ -320,20 +323,11 @@ class CustodyChart(StoreView):
             hover_tooltips=[("", "@gap"), ("", "@asset_class"), (t("col.assets", lang), "@count")])
 
 
-class HouseholdChart(StoreView):
+class HouseholdChart(_TitledChart):
     """Monitored households by category, stacked by status (seeds/003 二)."""
 
-    height = param.Integer(default=260, doc="Plot height in pixels.")
+    KIND, TITLE = "households", "panel.households"
     STATUS_COLORS = {"pending": theme.ORANGE, "monitored": theme.BLUE, "eliminated": theme.GREEN}
-
-    def __init__(self, **params):
-        super().__init__(**params)
-        body = _plot_pane(hv.DynamicMap(self._bars), height=self.height)
-        self._layout = card(self, "households", self._title, body)
-
-    @param.depends("store.lang")
-    def _title(self) -> str:
-        return heading(t("panel.households", self.store.lang))
 
     @param.depends("store.households", "store.lang")
     def _bars(self) -> hv.Bars:

@@ -560,6 +560,22 @@ def items(n: float | None, lang: str = DEFAULT_LANG) -> str:
 
 # -- dates ----------------------------------------------------------------------------------------
 
+FORMATS_BY_KIND = {"pct": "pct", "ratio": "pct", "money": "money", "yuan": "money", "times": "times"}
+
+
+def formatted(value: float | None, kind: str, lang: str = DEFAULT_LANG) -> str:
+    """``value`` in the format of its kind: a share (``pct``/``ratio``), an amount (``money``/``yuan``),
+    a multiple (``times``) or, for any other kind, a count."""
+    how = FORMATS_BY_KIND.get(kind, "count")
+    if how == "pct":
+        return pct(value)
+    if how == "money":
+        return money(value, lang)
+    if how == "times":
+        return times(value, lang)
+    return count(value)
+
+
 def date(value: dt.date | str | None, lang: str = DEFAULT_LANG) -> str:
     """``2020年6月30日`` / ``2020-06-30``."""
     if value is None or value == "":

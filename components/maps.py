@@ -32,16 +32,7 @@ METRIC_COLUMNS = {
 
 
 def format_metric(metric: str, value: float, lang: str) -> str:
-    kind = METRIC_COLUMNS[metric][1]
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if kind == "pct":
-        return i18n.pct(value)
-    if kind == "money":
-        return i18n.money(value, lang)
-    if kind == "times":
-        return i18n.times(value, lang)
-    return i18n.count(value)
+    return i18n.formatted(value, METRIC_COLUMNS[metric][1], lang)
 
 
 def metric_values(metrics: pd.DataFrame, metric: str) -> dict[str, float]:

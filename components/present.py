@@ -277,10 +277,4 @@ def finding_records(frame: pd.DataFrame, list_kind: str | None, lang: str) -> Sh
 
 
 def _finding_value(value: float, unit: str, lang: str) -> str:
-    if unit == "ratio":
-        return i18n.pct(value)
-    if unit == "times":
-        return i18n.times(value, lang)
-    if unit == "yuan":
-        return i18n.money(value, lang)
-    return i18n.count(value)
+    return i18n.formatted(value, unit, lang)
