@@ -232,8 +232,9 @@ class ContinuityChart(TransitionChart):
             layers.append(hv.Scatter(data, "year", vdims, label=label).opts(
                 color=color, size=6, hover_tooltips=[("", label), (t("col.year", lang), "@year"), ("", "@shown")]))
         ylabel = t("tr.axis.share", lang) if self.percent else t("chart.amount_axis", lang, unit=shown.unit)
+        limits = {"ylim": (0, 1.05)} if self.percent else {}
         return hv.Overlay(layers).opts(
-            **base_opts(self.height), show_grid=True, xlabel="", ylabel=ylabel, xticks=list(range(2019, 2027)),
+            **base_opts(self.height), **limits, show_grid=True, xlabel="", ylabel=ylabel, xticks=list(range(2019, 2027)),
             yformatter=_percent() if self.percent else _amount(), **_legend(3))
 
 
