@@ -19,7 +19,9 @@ EXTENSIONS = ("tabulator",)
 
 def clear_caches() -> None:
     """Forget every cached read and frame, e.g. after an import wrote to the database."""
-    for cached in (*loaders.CACHED, *frames.CACHED):
+    from . import transition  # noqa: PLC0415 - a page's caches; importing it at the top would be circular
+
+    for cached in (*loaders.CACHED, *frames.CACHED, *transition.CACHED):
         cached.clear()
 
 

@@ -445,6 +445,8 @@ VOCABS: dict[str, dict[str, vocab.Term]] = {
     "project_category": vocab.PROJECT_CATEGORIES,
     "project_status": vocab.PROJECT_STATUSES,
     "level": vocab.REGION_LEVELS,
+    "measure_kind": vocab.MEASURE_KINDS,
+    "region_flag": vocab.REGION_FLAGS,
 }
 
 

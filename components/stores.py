@@ -116,6 +116,8 @@ class DashboardStore(pn.viewable.Viewer):
     follows_region = False
     #: The parameters whose change reloads the frames.
     _FILTERS: tuple[str, ...] = ("engine", "scope", "year", "as_of", "programme", "source_level")
+    #: The record lists a region-following store pages through (a page may show none of them).
+    _RECORD_LISTS: tuple[str, ...] = RECORD_KINDS
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -126,7 +128,8 @@ class DashboardStore(pn.viewable.Viewer):
                 self.as_of = min(dt.date(self.year, 12, 31), default_as_of())
         self._pending = False
         self._loading = False
-        self.lists = {kind: RecordList(store=self, kind=kind) for kind in RECORD_KINDS} if self.follows_region else {}
+        self.lists = ({kind: RecordList(store=self, kind=kind) for kind in self._RECORD_LISTS}
+                      if self.follows_region else {})
         self.param.watch(self._on_filters, list(self._FILTERS))
         self.param.watch(self._load_finding, ["finding"])
         if self.engine is not None:

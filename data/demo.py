@@ -77,7 +77,8 @@ A4    兴国县 360732: 6 idle operating assets; 石城县 360735: 4 idle; 上�
 H1    安远县 360726: 6 and 宁都县 360730: 3 unmonitored households (income year 2025) below the
       alert line
 H2    寻乌县 360734 2022: 8 households entered 18-30 working days after found; 南康区 360703
-      2025: 5 more; 于都县 360731 2026: 5 cases found in September still not identified
+      2025: 5 more; 于都县 360731 2026: 5 cases found in September still not identified;
+      于都县 360731 2024: 3 cases found 3-5 June open and overdue on 30 June, entered late in July
 H3    石城县 360735 2023: 6 identified households without a measure (still at risk);
       大余县 360723 2025: 3 more
 H4    兴国县 360732 2022: 2 returns to poverty; 宁都县 360730 2024: 2; 会昌县 360733 2025: 1
@@ -2024,7 +2025,7 @@ def _monitoring_dates(world: _World, rng: np.random.Generator, h: pd.DataFrame) 
 
 
 def _plant_household_faults(world: _World, rng: np.random.Generator, h: pd.DataFrame) -> None:
-    """H1 (安远县, 宁都县), H2 (寻乌县 2022, 南康区 2025 late; 于都县 2026 open), H3 (石城县 2023,
+    """H1 (安远县, 宁都县), H2 (寻乌县 2022, 南康区 2025 late; 于都县 2024 and 2026 open), H3 (石城县 2023,
     大余县 2025) and H4 (兴国县 2022, 宁都县 2024, 会昌县 2025)."""
     county = h["county_idx"].to_numpy()
     mon = h["monitored"].to_numpy()
@@ -2074,6 +2075,17 @@ def _plant_household_faults(world: _World, rng: np.random.Generator, h: pd.DataF
         h.loc[rows, "risk_eliminated_on"] = np.datetime64("NaT")
         h.loc[rows, ["category", "cause"]] = ("unstable", "illness")
         h.loc[rows, "planted"] = "H4"
+    # 于都县 2024: three cases found in the week before the Dragon Boat holiday (10 June) still not
+    # identified on 30 June (overdue in working days), one found on 12 June due within 3 working
+    # days; all four are entered in July, the first three late (the transition page's clock).
+    rows = pick(YUDU, 4, True)
+    found = np.array([_day(d) for d in ("2024-06-03", "2024-06-04", "2024-06-05", "2024-06-12")])
+    found = found[:len(rows)]
+    entered, _ = add_workdays_array(found, np.array([20, 19, 18, 14])[:len(rows)])
+    h.loc[rows, "found_on"] = found
+    h.loc[rows, "identified_on"], h.loc[rows, "entered_on"] = entered, entered
+    h.loc[rows, ["risk_eliminated_on", "returned_to_poverty_on"]] = np.datetime64("NaT")
+    h.loc[rows, "planted"] = "H2-open"
     for col in ("found_on", "identified_on", "entered_on", "risk_eliminated_on", "returned_to_poverty_on"):
         h[col] = pd.to_datetime(h[col]).to_numpy().astype("datetime64[D]")
 

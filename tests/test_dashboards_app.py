@@ -20,6 +20,7 @@ from fundwatch.components.kpis import KpiCards
 from fundwatch.components.maps import CountyMap
 from fundwatch.components.stores import OverviewStore
 from fundwatch.components.tables import RecordTabs
+from fundwatch.components.transition_views import OpenCases
 from fundwatch.dashboards import app, cli
 from fundwatch.data import db, demo
 from fundwatch.data.scope import Scope
@@ -43,11 +44,12 @@ def one_line_error(capsys, *args: str) -> str:
 def test_every_route_creates_its_page(demo_db, monkeypatch):
     monkeypatch.setenv(db.ENV_URL, str(demo_db))
     routes = app.route_table()
-    assert set(routes) == {"/", "/overview", "/county"}
+    assert set(routes) == {"/", "/overview", "/county", "/transition"}
     pages = {path: create() for path, create in routes.items()}
     overview = pages["/overview"]
     assert overview.select(KpiCards) and overview.select(CountyMap) and overview.select(DisbursementCurve)
     assert pages["/county"].select(RecordTabs) and not overview.select(RecordTabs)
+    assert pages["/transition"].select(OpenCases) and not pages["/transition"].select(RecordTabs)
 
 
 def test_every_page_asks_for_the_viewers_scope(demo_db, monkeypatch):

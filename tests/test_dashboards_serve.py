@@ -10,15 +10,18 @@ from urllib.parse import parse_qsl, urlsplit
 
 import panel.models.tabulator  # noqa: F401 - the client must know Panel's models to read a document
 import pytest
+from sqlalchemy import select
 from bokeh.client import pull_session
 from dashboard_fixtures import Server, _fresh_caches, demo_db, engine, fetch, server  # noqa: F401
 
 from fundwatch.components import i18n
 from fundwatch.components.stores import CountyStore, OverviewStore
+from fundwatch.components.transition import TransitionStore
+from fundwatch.data.models import Household
 from fundwatch.data.scope import Scope
 
 pytestmark = pytest.mark.slow
-PAGES = ("/", "/overview", "/county")
+PAGES = ("/", "/overview", "/county", "/transition")
 YUDU = "360731"
 
 
@@ -73,3 +76,22 @@ def test_several_worker_processes_serve_the_same_pages(demo_db):
     finally:
         output = served.stop()
     assert output.count("fundwatch: serving") == 1, output
+
+
+def test_the_transition_url_reproduces_yudu_without_personal_data(server, engine):
+    url = f"/transition?county={YUDU}&year=2024&as_of=2024-06-30"
+    text = document_text(server.url, url)
+    store = TransitionStore(engine=engine, scope=Scope.all(), year=2024, as_of=dt.date(2024, 6, 30), county=YUDU)
+    assert "过渡期监测" in text and "于都县" in text
+    assert "未完成识别录入的监测对象" in text and "已逾期" in text
+    masked = set(store.open_cases["head_id_no"])
+    assert masked and all(m in text for m in masked)
+    assert "衔接资金用于产业发展的比例" in text
+    with engine.connect() as conn:
+        rows = conn.execute(select(Household.head_name, Household.head_id_no).where(Household.county_code == YUDU)).all()
+    assert rows
+    assert [i for _, i in rows if i in text] == []
+    assert [n for n, _ in rows if len(n) > 1 and n in text] == []
+    assert re.findall(r"(?<![\dX])\d{17}[\dX](?![\dX])", text) == []
+    again = document_text(server.url, url)  # the same link, a new session: the same view
+    assert "已逾期" in again and all(m in again for m in masked)

@@ -144,11 +144,11 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
-def test_the_landing_page_leads_to_both_pages(server, watched):
+def test_the_landing_page_leads_to_every_page(server, watched):
     page = watched.page
     open_page(page, server.url + "/", ready=".fw-tile")
     assert "赣州市扶贫资金监管平台" in page.locator(".fw-nav").inner_text()
-    assert page.locator(".fw-tile").count() == 2
+    assert page.locator(".fw-tile").count() == 3
     screenshot(page, "landing-zh")
 
 
@@ -225,3 +225,22 @@ def test_a_click_on_the_map_opens_the_county(server, watched):
     settle(page)
     assert crumb(page) == "于都县"
     assert "year=2024" in page.url and "as_of=2024-06-30" in page.url
+
+
+def test_the_transition_page_shows_yudus_overdue_cases_at_phone_width_too(server, watched):
+    page = watched.page
+    open_page(page, server.url + f"/transition?county={YUDU}&{STATE}")
+    assert crumb(page) == "于都县"
+    assert "过渡期监测" in page.locator(".fw-nav").inner_text()
+    page.locator(".fw-period-text").first.wait_for(timeout=READY)
+    assert "第4年" in page.locator(".fw-period-text").first.inner_text()
+    card = page.locator(".fw-card", has=page.locator(".fw-card-title", has_text="未完成识别录入的监测对象"))
+    card.locator(".tabulator-row").first.wait_for(timeout=READY)
+    rows = card.locator(".tabulator-row")
+    assert rows.count() == 4
+    assert rows.first.locator('[tabulator-field="state"]').inner_text().strip() == "已逾期"
+    assert rows.first.locator('[tabulator-field="workdays_overdue"]').inner_text().strip() == "3"
+    screenshot(page, "transition-zh")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.wait_for_timeout(1000)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 392

@@ -1,0 +1,535 @@
+"""Reads of the 2021-2025 transition period (过渡期, seeds/003 一): households under monitoring and
+the identification clock, the "four no-removals" (四个不摘) in money and village types, and the
+project assets the period keeps watch over.
+
+Counting is done in SQL; the working-day arithmetic of the 15-working-day identification limit
+(seeds/003 二(一)) runs over few rows in :mod:`fundwatch.data.workdays` (holiday-aware, provisional
+past the calendar's data).  Every read takes a :class:`Scope`; names and ID numbers in the
+household lists are masked here, before a frame leaves ``data``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, Integer, and_, case, cast, func, literal, or_, select
+
+from .. import workdays
+from ..masking import mask_frame
+from ..models import (
+    Allocation, Asset, AssetIncome, AssistanceMeasure, DibaoStandard, Disbursement, Household, Project, Region,
+    RegionFlag,
+)
+from ..scope import Scope, require_scope
+from ._common import as_date, fen_sum, frame, region_condition, to_yuan
+from .households import household_status
+
+PERIOD_START = dt.date(2021, 1, 1)  # seeds/003 一: the five-year transition period 2021-2025
+PERIOD_END = dt.date(2025, 12, 31)
+INTEGRATION_YEARS = (2021, 2023)  # seeds/003 十九: integration continues in the first 3 years
+CONTINUITY_YEARS = (2019, 2026)
+ID_LIMIT_WORKDAYS = 15  # seeds/003 二(一): identification and entry within 15 working days
+DUE_SOON_WORKDAYS = 3  # an open case this close to its due date is flagged "due soon"
+ALERT_MULTIPLE_TENTHS = 12  # the income alert line is 1.2 x the dibao standard (seeds/003 二(一))
+INCOME_BIN_CAP = 30  # income bins in tenths of the alert line; 3x and above share the last bin
+POVERTY_PROGRAMMES = ("special", "integrated", "linkage")
+#: Open monitoring cases by time since found: (key, upper bound in days).
+AGE_BUCKETS = (("m1", 30), ("m3", 91), ("m6", 182), ("m12", 365), ("m24", 730), ("m24plus", None))
+#: Days from identification to the first assistance measure: (key, upper bound in days).
+WAIT_BUCKETS = (("d7", 7), ("d15", 15), ("d30", 30), ("d60", 60), ("d60plus", None))
+CASE_STATES = ("overdue", "due_soon", "on_track")
+
+
+def _household_region(engine: Engine, scope: Scope, region: str | None):
+    return region_condition(engine, scope, region, county=Household.county_code,
+                            township=Household.township_code, village=Household.village_code)
+
+
+def _days_between(engine: Engine, later, earlier):
+    """SQL: whole days from ``earlier`` to ``later`` (dates) on either backend."""
+    if engine.dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier  # PostgreSQL: date - date is an integer
+
+
+def _dates(values) -> np.ndarray:
+    return pd.to_datetime(pd.Series(list(values), dtype=object)).to_numpy().astype("datetime64[D]")
+
+
+def _plain_dates(values: np.ndarray) -> list[dt.date | None]:
+    return [None if np.isnat(v) else v.astype(object) for v in values]
+
+
+# -- households under monitoring ----------------------------------------------------------------
+
+def monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                         ) -> pd.DataFrame:
+    """Households under monitoring on ``as_of`` (found, risk not eliminated) by category and cause:
+    ``households``, ``members``."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    status = household_status(as_of)
+    stmt = (select(Household.category, Household.cause, func.count(Household.id).label("households"),
+                   func.coalesce(func.sum(Household.members), 0).label("members"))
+            .where(_household_region(engine, scope, region), status.in_(("pending", "monitored")))
+            .group_by(Household.category, Household.cause).order_by(Household.category, Household.cause))
+    out = frame(engine, stmt)
+    for column in ("households", "members"):
+        out[column] = out[column].astype("int64")
+    return out
+
+
+def _month_counts(engine, scope, region, column, first: dt.date, as_of: dt.date) -> pd.DataFrame:
+    year, month = func.extract("year", column), func.extract("month", column)
+    stmt = (select(year.label("year"), month.label("month"), func.count(Household.id).label("n"))
+            .where(_household_region(engine, scope, region), column >= first, column <= as_of)
+            .group_by(year, month))
+    out = frame(engine, stmt)
+    out["ym"] = out["year"].astype("int64") * 100 + out["month"].astype("int64")
+    return out.groupby("ym")["n"].sum().astype("int64")
+
+
+def monitoring_flow_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None,
+                          start: dt.date = PERIOD_START) -> pd.DataFrame:
+    """Month by month from ``start`` to ``as_of``: households ``entered`` into monitoring (found),
+    ``left`` it (risk eliminated) and ``under_monitoring`` at the month's end (or on ``as_of``)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    months = pd.period_range(start, max(as_of, start), freq="M")
+    out = pd.DataFrame({"month": [dt.date(p.year, p.month, 1) for p in months],
+                        "ym": [p.year * 100 + p.month for p in months]})
+    if as_of < start:
+        out = out.iloc[0:0]
+    entered = _month_counts(engine, scope, region, Household.found_on, start, as_of)
+    left = _month_counts(engine, scope, region, Household.risk_eliminated_on, start, as_of)
+    where = _household_region(engine, scope, region)
+    before = select(func.count(Household.id)).where(
+        where, Household.found_on < start,
+        or_(Household.risk_eliminated_on.is_(None), Household.risk_eliminated_on >= start))
+    with engine.connect() as conn:
+        base = int(conn.execute(before).scalar_one())
+    out["entered"] = out["ym"].map(entered).fillna(0).astype("int64")
+    out["left"] = out["ym"].map(left).fillna(0).astype("int64")
+    out["under_monitoring"] = base + (out["entered"] - out["left"]).cumsum()
+    return out.drop(columns="ym").reset_index(drop=True)
+
+
+def case_age_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                   ) -> pd.DataFrame:
+    """Open monitoring cases on ``as_of`` (found, risk not eliminated) by time since found
+    (:data:`AGE_BUCKETS`), split by status (pending identification or monitored)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    whens = []
+    for key, days in AGE_BUCKETS:
+        if days is None:
+            break
+        whens.append((Household.found_on > as_of - dt.timedelta(days=days), literal(key)))
+    bucket = case(*whens, else_=literal(AGE_BUCKETS[-1][0])).label("age")
+    status = household_status(as_of)
+    stmt = (select(bucket, status.label("status"), func.count(Household.id).label("households"))
+            .where(_household_region(engine, scope, region), status.in_(("pending", "monitored")))
+            .group_by(bucket, status))
+    got = frame(engine, stmt)
+    grid = pd.MultiIndex.from_product([[k for k, _ in AGE_BUCKETS], ["pending", "monitored"]], names=["age", "status"])
+    counts = got.set_index(["age", "status"])["households"] if len(got) else pd.Series(dtype="int64")
+    out = counts.reindex(grid).fillna(0).astype("int64").rename("households").reset_index()
+    return out
+
+
+# -- the identification clock (15 working days) ------------------------------------------------
+
+def _clock_rows(engine, scope, region, where) -> pd.DataFrame:
+    stmt = (select(Household.county_code, Household.found_on, Household.identified_on, Household.entered_on,
+                   func.count(Household.id).label("n"))
+            .where(_household_region(engine, scope, region), *where)
+            .group_by(Household.county_code, Household.found_on, Household.identified_on, Household.entered_on))
+    return frame(engine, stmt)
+
+
+def _judge(found: np.ndarray, identified: np.ndarray, entered: np.ndarray, as_of: dt.date):
+    """Due dates and the verdict of each case on ``as_of``: on time, late, or open (not yet due).
+
+    A case is on time when it was identified and entered by its due date (15 working days after
+    found, seeds/003 二(一)); late when entered after it, or still not entered after it."""
+    due, provisional = workdays.add_workdays_array(found, ID_LIMIT_WORKDAYS)
+    day = np.datetime64(as_of, "D")
+    identified = np.where(~np.isnat(identified) & (identified <= day), identified, np.datetime64("NaT"))
+    entered = np.where(~np.isnat(entered) & (entered <= day), entered, np.datetime64("NaT"))
+    done = ~np.isnat(entered) & ~np.isnat(identified)
+    on_time = done & (entered <= due) & (identified <= due)
+    late = (done & ~on_time) | (~done & (day > due))
+    return due, provisional, on_time, late
+
+
+def identification_clock_frame(engine: Engine, scope: Scope, year: int, as_of: dt.date | str, *,
+                               region: str | None = None) -> pd.DataFrame:
+    """Per county and month of ``year`` (cases found that month, by ``as_of``): ``found``,
+    ``on_time`` (identified and entered within 15 working days), ``late``, ``undecided`` (still
+    open, not yet due) and ``share`` = on_time / (on_time + late), NaN when nothing is decided.
+    """
+    require_scope(scope)
+    as_of = as_date(as_of)
+    first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of)
+    rows = _clock_rows(engine, scope, region, [Household.found_on >= first, Household.found_on <= last])
+    columns = ["county_code", "month", "found", "on_time", "late", "undecided", "share", "provisional"]
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    found = _dates(rows["found_on"])
+    due, provisional, on_time, late = _judge(found, _dates(rows["identified_on"]), _dates(rows["entered_on"]), as_of)
+    n = rows["n"].astype("int64").to_numpy()
+    data = pd.DataFrame({"county_code": rows["county_code"], "month": pd.DatetimeIndex(found).month,
+                         "found": n, "on_time": n * on_time, "late": n * late,
+                         "undecided": n * (~on_time & ~late), "provisional": provisional})
+    out = data.groupby(["county_code", "month"], as_index=False).agg(
+        found=("found", "sum"), on_time=("on_time", "sum"), late=("late", "sum"), undecided=("undecided", "sum"),
+        provisional=("provisional", "any"))
+    decided = out["on_time"] + out["late"]
+    out["share"] = out["on_time"] / decided.where(decided > 0)
+    return out[columns].sort_values(["county_code", "month"]).reset_index(drop=True)
+
+
+def _village_names(engine: Engine, scope: Scope, codes) -> dict[str, str]:
+    codes = sorted({c for c in codes if c})
+    if not codes:
+        return {}
+    stmt = select(Region.code, Region.name).where(scope.clause(Region.county_code), Region.code.in_(codes))
+    with engine.connect() as conn:
+        return dict(conn.execute(stmt).all())
+
+
+def open_cases_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                     ) -> pd.DataFrame:
+    """Cases found by ``as_of`` and not yet entered into the system on it, with their due date
+    (15 working days after found), ``workdays_left`` (negative when overdue), ``workdays_overdue``,
+    ``state`` (overdue, due_soon: at most :data:`DUE_SOON_WORKDAYS` left, on_track) and whether the
+    due date is ``provisional``.  Most overdue first; head name and ID number masked."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    cols = (Household.id, Household.code, Household.head_name, Household.head_id_no, Household.village_code,
+            Household.category, Household.cause, Household.channel, Household.found_on, Household.identified_on)
+    stmt = select(*cols).where(
+        _household_region(engine, scope, region), Household.found_on <= as_of,
+        or_(Household.entered_on.is_(None), Household.entered_on > as_of),
+        or_(Household.risk_eliminated_on.is_(None), Household.risk_eliminated_on > as_of))
+    rows = frame(engine, stmt)
+    columns = [c.key for c in cols] + ["village", "due_on", "workdays_left", "workdays_overdue", "state", "provisional"]
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    found = _dates(rows["found_on"])
+    due, provisional = workdays.add_workdays_array(found, ID_LIMIT_WORKDAYS)
+    day = np.full(found.shape, np.datetime64(as_of, "D"))
+    over, prov_over = workdays.workdays_between_array(due, day)
+    left, prov_left = workdays.workdays_between_array(day, due)
+    rows["identified_on"] = [d if d is not None and d <= as_of else None for d in rows["identified_on"]]
+    rows["village"] = rows["village_code"].map(_village_names(engine, scope, rows["village_code"]))
+    rows["due_on"] = _plain_dates(due)
+    rows["workdays_overdue"] = over.astype("int64")
+    rows["workdays_left"] = np.where(over > 0, -over, left).astype("int64")
+    rows["state"] = np.where(over > 0, "overdue", np.where(left <= DUE_SOON_WORKDAYS, "due_soon", "on_track"))
+    rows["provisional"] = provisional | prov_over | prov_left
+    rows = mask_frame(rows, names=("head_name",), ids=("head_id_no",))
+    return rows[columns].sort_values(["workdays_left", "found_on", "id"]).reset_index(drop=True)
+
+
+# -- income against the alert line --------------------------------------------------------------
+
+def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                       ) -> pd.DataFrame:
+    """Households on record by per-capita income over the alert line of their county and income
+    year (1.2 x the dibao standard, seeds/003 二(一)), in bins of a tenth of the line (``bin`` 7 =
+    0.7-0.8 x the line; :data:`INCOME_BIN_CAP` and above share the last bin), split by whether the
+    household was under monitoring on ``as_of``.  Households whose county has no dibao standard for
+    their income year cannot be placed and are left out (rule Q6 reports them)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    ratio = (Household.income_per_capita_fen * 10 * 10) // (DibaoStandard.annual_fen * ALERT_MULTIPLE_TENTHS)
+    bin_ = case((ratio > INCOME_BIN_CAP, INCOME_BIN_CAP), else_=ratio).label("bin")
+    watched = case((household_status(as_of).in_(("pending", "monitored")), 1), else_=0).label("monitored")
+    stmt = (select(bin_, watched, func.count(Household.id).label("households"))
+            .select_from(Household)
+            .join(DibaoStandard, and_(DibaoStandard.county_code == Household.county_code,
+                                      DibaoStandard.year == Household.income_year))
+            .where(_household_region(engine, scope, region))
+            .group_by(bin_, watched).order_by(bin_, watched))
+    out = frame(engine, stmt)
+    out["bin"] = out["bin"].astype("int64")
+    out["monitored"] = out["monitored"].astype("int64").astype(bool)
+    out["households"] = out["households"].astype("int64")
+    out["low"] = out["bin"] / 10
+    return out[["bin", "low", "monitored", "households"]]
+
+
+def alert_lines_frame(engine: Engine, scope: Scope, year: int, *, region: str | None = None) -> pd.DataFrame:
+    """Per county: the dibao standard of ``year`` and the alert line (1.2 x), yuan per person-year."""
+    require_scope(scope)
+    stmt = (select(DibaoStandard.county_code, DibaoStandard.annual_fen)
+            .where(region_condition(engine, scope, region, county=DibaoStandard.county_code),
+                   DibaoStandard.year == year).order_by(DibaoStandard.county_code))
+    out = frame(engine, stmt)
+    out["alert_line_fen"] = out["annual_fen"].astype("int64") * ALERT_MULTIPLE_TENTHS // 10
+    return to_yuan(out, "annual_fen", "alert_line_fen").rename(columns={"annual": "dibao"})
+
+
+# -- assistance measures -----------------------------------------------------------------------
+
+def measure_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                      ) -> pd.DataFrame:
+    """Assistance measures started by ``as_of`` for households of the region, by kind:
+    ``measures``, ``households`` helped, ``amount`` (yuan)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    m = AssistanceMeasure
+    stmt = (select(m.kind, func.count(m.id).label("measures"),
+                   func.count(func.distinct(m.household_id)).label("households"), fen_sum(m.amount_fen, "amount_fen"))
+            .join(Household, Household.id == m.household_id)
+            .where(_household_region(engine, scope, region), scope.clause(m.county_code), m.started_on <= as_of)
+            .group_by(m.kind).order_by(m.kind))
+    return to_yuan(frame(engine, stmt), "amount_fen")
+
+
+def measure_wait_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                       ) -> pd.DataFrame:
+    """Households identified by ``as_of`` by the days from identification to their first
+    assistance measure (:data:`WAIT_BUCKETS`, ``none`` when none had started by ``as_of``)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    m = AssistanceMeasure
+    first = (select(m.household_id, func.min(m.started_on).label("first_on"))
+             .where(scope.clause(m.county_code), m.started_on <= as_of).group_by(m.household_id).subquery())
+    days = _days_between(engine, first.c.first_on, Household.identified_on)
+    whens = [(first.c.first_on.is_(None), literal("none"))]
+    whens += [(days <= limit, literal(key)) for key, limit in WAIT_BUCKETS if limit is not None]
+    bucket = case(*whens, else_=literal(WAIT_BUCKETS[-1][0])).label("wait")
+    stmt = (select(bucket, func.count(Household.id).label("households"))
+            .select_from(Household).outerjoin(first, first.c.household_id == Household.id)
+            .where(_household_region(engine, scope, region), Household.identified_on <= as_of)
+            .group_by(bucket))
+    got = frame(engine, stmt)
+    keys = [k for k, _ in WAIT_BUCKETS] + ["none"]
+    counts = got.set_index("wait")["households"] if len(got) else pd.Series(dtype="int64")
+    return counts.reindex(keys).fillna(0).astype("int64").rename("households").rename_axis("wait").reset_index()
+
+
+# -- the household list -------------------------------------------------------------------------
+
+TRANSITION_SORTS = ("workdays_overdue", "found_on", "due_on", "entered_on", "risk_eliminated_on",
+                    "income_per_capita", "income_ratio", "code", "id")
+
+
+def transition_households_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None,
+                                sort: str | None = None, limit: int = 100, offset: int = 0
+                                ) -> tuple[pd.DataFrame, int]:
+    """Households found by ``as_of`` in the region, a page at a time, with their status on
+    ``as_of``, due date and ``workdays_overdue``: working days past the 15-working-day limit at
+    entry, or up to ``as_of`` while still not entered (0 when on time).  ``sort`` is one of
+    :data:`TRANSITION_SORTS` (``-`` prefix for descending; default most overdue first).  Income is
+    shown against the alert line of the household's county and income year.  Names and ID numbers
+    are masked (surname + *, first 3 and last 4 characters)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    if not 0 < limit <= 5000 or offset < 0:
+        raise ValueError("limit must be 1..5000 and offset >= 0")
+    sort = sort or "-workdays_overdue"
+    name = sort.lstrip("-")
+    if name not in TRANSITION_SORTS:
+        raise ValueError(f"cannot sort by {name!r}; choose one of {sorted(TRANSITION_SORTS)}")
+    h = Household
+    alert = DibaoStandard.annual_fen * ALERT_MULTIPLE_TENTHS // 10
+    narrow = (select(h.id, h.code, h.found_on, h.identified_on, h.entered_on, h.risk_eliminated_on,
+                     h.income_per_capita_fen, alert.label("alert_line_fen"))
+              .select_from(h)
+              .outerjoin(DibaoStandard, and_(DibaoStandard.county_code == h.county_code,
+                                             DibaoStandard.year == h.income_year))
+              .where(_household_region(engine, scope, region), h.found_on <= as_of))
+    keys = frame(engine, narrow)
+    total = len(keys)
+    if total:
+        found = _dates(keys["found_on"])
+        entered = _dates([d if d is not None and d <= as_of else None for d in keys["entered_on"]])
+        due, provisional = workdays.add_workdays_array(found, ID_LIMIT_WORKDAYS)
+        end = np.where(np.isnat(entered), np.datetime64(as_of, "D"), entered)
+        over, prov = workdays.workdays_between_array(due, end)
+        keys["due_on"] = _plain_dates(due)
+        keys["workdays_overdue"] = over.astype("int64")
+        keys["provisional"] = provisional | prov
+        keys["risk_eliminated_on"] = [d if d is not None and d <= as_of else None for d in keys["risk_eliminated_on"]]
+        keys["entered_on"] = _plain_dates(entered)
+        keys["identified_on"] = [d if d is not None and d <= as_of else None for d in keys["identified_on"]]
+        line = keys["alert_line_fen"].astype("float64")
+        keys["income_ratio"] = keys["income_per_capita_fen"].astype("float64") / line.where(line > 0)
+        keys["income_per_capita"] = keys["income_per_capita_fen"].astype("int64")
+        descending = sort.startswith("-")
+        keys = keys.sort_values([name, "id"], ascending=[not descending, True], na_position="last", kind="stable")
+    page = keys.iloc[offset:offset + limit]
+    detail = pd.DataFrame({"id": pd.Series([], dtype="int64")})
+    if len(page):
+        stmt = select(h.id, h.head_name, h.head_id_no, h.village_code, h.members, h.category, h.cause,
+                      h.channel, household_status(as_of).label("status")).where(
+            scope.clause(h.county_code), h.id.in_([int(i) for i in page["id"]]))
+        detail = frame(engine, stmt)
+        detail["village"] = detail["village_code"].map(_village_names(engine, scope, detail["village_code"]))
+    out = page.merge(detail, on="id", how="left") if len(page) else page.assign(
+        head_name=None, head_id_no=None, village_code=None, village=None, members=None, category=None, cause=None,
+        channel=None, status=None)
+    out = mask_frame(out, names=("head_name",), ids=("head_id_no",))
+    columns = ["id", "code", "head_name", "head_id_no", "village", "members", "category", "cause", "channel", "status",
+               "income_per_capita_fen", "alert_line_fen", "income_ratio", "found_on", "identified_on", "due_on",
+               "entered_on", "workdays_overdue", "provisional", "risk_eliminated_on"]
+    for column in columns:
+        if column not in out:
+            out[column] = None
+    out = out[columns].reset_index(drop=True)
+    out["alert_line_fen"] = out["alert_line_fen"].fillna(0).astype("int64")
+    out["income_per_capita_fen"] = out["income_per_capita_fen"].fillna(0).astype("int64")
+    return to_yuan(out, "income_per_capita_fen", "alert_line_fen"), total
+
+
+# -- policy continuity (四个不摘) ----------------------------------------------------------------
+
+def poverty_counties(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Counties in the scope that were poverty counties (贫困县), with the date they exited."""
+    require_scope(scope)
+    stmt = (select(RegionFlag.region_code.label("county_code"), func.max(RegionFlag.exit_date).label("exit_date"))
+            .where(scope.clause(RegionFlag.county_code), RegionFlag.flag == "poverty_county")
+            .group_by(RegionFlag.region_code).order_by(RegionFlag.region_code))
+    return frame(engine, stmt)
+
+
+def continuity_funds_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *,
+                           years: tuple[int, int] = CONTINUITY_YEARS) -> pd.DataFrame:
+    """Per county and year (``years``, allocations issued by ``as_of``): ``funds`` of the poverty
+    programmes (special, integrated, linkage), ``integrated`` (put into the integration plan),
+    linkage funds disbursed (``linkage_paid``) and of them on industry projects
+    (``linkage_industry``), all yuan, and ``ex_poverty`` (the county was a poverty county)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    a = Allocation
+    poverty = a.programme.in_(POVERTY_PROGRAMMES)
+    alloc = (select(a.county_code, a.year,
+                    fen_sum(case((poverty, a.amount_fen), else_=0), "funds_fen"),
+                    fen_sum(case((a.integrated.is_(True), a.amount_fen), else_=0), "integrated_fen"))
+             .where(scope.clause(a.county_code), a.year.between(*years), a.issued_on <= as_of)
+             .group_by(a.county_code, a.year))
+    d = Disbursement
+    industry = case((Project.category == "industry", d.amount_fen), else_=0)
+    paid = (select(d.county_code, d.year, fen_sum(d.amount_fen, "linkage_paid_fen"),
+                   fen_sum(industry, "linkage_industry_fen"))
+            .join(Project, Project.id == d.project_id)
+            .where(scope.clause(d.county_code), d.programme == "linkage", d.year.between(*years), d.paid_on <= as_of)
+            .group_by(d.county_code, d.year))
+    out = frame(engine, alloc).merge(frame(engine, paid), on=["county_code", "year"], how="outer")
+    counties = frame(engine, select(Region.code.label("county_code")).where(
+        scope.clause(Region.county_code), Region.level == "county"))
+    grid = pd.MultiIndex.from_product([counties["county_code"], range(years[0], years[1] + 1)],
+                                      names=["county_code", "year"]).to_frame(index=False)
+    out["year"] = out["year"].astype("int64") if len(out) else out["year"]
+    out = grid.merge(out, on=["county_code", "year"], how="left")
+    money = ["funds_fen", "integrated_fen", "linkage_paid_fen", "linkage_industry_fen"]
+    out[money] = out[money].fillna(0).astype("int64")
+    out["ex_poverty"] = out["county_code"].isin(set(poverty_counties(engine, scope)["county_code"]))
+    out = out.sort_values(["county_code", "year"]).reset_index(drop=True)
+    return to_yuan(out, *money)
+
+
+def village_types_frame(engine: Engine, scope: Scope, *, region: str | None = None,
+                        years: tuple[int, int] = CONTINUITY_YEARS) -> pd.DataFrame:
+    """Per year: villages flagged key assistance (重点帮扶村) and consolidation (巩固拓展村) in the
+    region (seeds/003 七), and the poor villages (贫困村) before them."""
+    require_scope(scope)
+    flags = ("key_assistance_village", "consolidation_village", "poor_village")
+    stmt = (select(RegionFlag.flag, RegionFlag.start_year, RegionFlag.end_year,
+                   func.count(RegionFlag.id).label("villages"))
+            .join(Region, Region.code == RegionFlag.region_code)
+            .where(region_condition(engine, scope, region, county=RegionFlag.county_code,
+                                    township=Region.parent_code, village=Region.code),
+                   RegionFlag.flag.in_(flags))
+            .group_by(RegionFlag.flag, RegionFlag.start_year, RegionFlag.end_year))
+    spans = frame(engine, stmt)
+    rows = []
+    for year in range(years[0], years[1] + 1):
+        held = spans[(spans["start_year"] <= year) & (spans["end_year"].isna() | (spans["end_year"] >= year))]
+        counts = held.groupby("flag")["villages"].sum()
+        rows.append({"year": year, **{flag: int(counts.get(flag, 0)) for flag in flags}})
+    return pd.DataFrame(rows, columns=["year", *flags])
+
+
+# -- project assets in the transition -----------------------------------------------------------
+
+def assets_formed_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                        ) -> pd.DataFrame:
+    """Assets formed by ``as_of`` by year formed and class: ``assets`` and ``value`` (yuan)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    year = func.extract("year", Asset.formed_on)
+    stmt = (select(year.label("year"), Asset.asset_class, func.count(Asset.id).label("assets"),
+                   fen_sum(Asset.value_fen, "value_fen"))
+            .where(region_condition(engine, scope, region, county=Asset.county_code, village=Asset.village_code),
+                   Asset.formed_on <= as_of)
+            .group_by(year, Asset.asset_class).order_by(year, Asset.asset_class))
+    out = frame(engine, stmt)
+    out["year"] = out["year"].astype("int64")
+    return to_yuan(out, "value_fen")
+
+
+def asset_custody_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                        ) -> pd.DataFrame:
+    """Per asset class (assets formed by ``as_of``, not disposed): ``assets``, ``with_custodian``,
+    ``with_owner``, ``idle``, ``damaged`` and the coverage shares ``custody`` and ``ownership``."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    has_custodian = (Asset.custodian.is_not(None)) & (func.trim(func.coalesce(Asset.custodian, "")) != "")
+    stmt = (select(Asset.asset_class, func.count(Asset.id).label("assets"),
+                   func.count(case((has_custodian, Asset.id))).label("with_custodian"),
+                   func.count(case((Asset.owner.is_not(None), Asset.id))).label("with_owner"),
+                   func.count(case((Asset.status == "idle", Asset.id))).label("idle"),
+                   func.count(case((Asset.status == "damaged", Asset.id))).label("damaged"))
+            .where(region_condition(engine, scope, region, county=Asset.county_code, village=Asset.village_code),
+                   Asset.formed_on <= as_of, Asset.status != "disposed")
+            .group_by(Asset.asset_class).order_by(Asset.asset_class))
+    out = frame(engine, stmt)
+    for column in ("assets", "with_custodian", "with_owner", "idle", "damaged"):
+        out[column] = out[column].astype("int64")
+    assets = out["assets"].where(out["assets"] > 0)
+    out["custody"] = out["with_custodian"] / assets
+    out["ownership"] = out["with_owner"] / assets
+    return out
+
+
+def asset_income_years_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                             ) -> pd.DataFrame:
+    """Operating-asset income per year up to ``as_of``'s year and per ``group`` (``all`` assets or
+    ``pv`` stations, seeds/003 八): income and its distribution (yuan), income records."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    i = AssetIncome
+    pv = case((Asset.subtype == "pv_station", 1), else_=0).label("pv")
+    stmt = (select(i.year, pv, func.count(i.id).label("records"), fen_sum(i.income_fen, "income_fen"),
+                   fen_sum(i.to_collective_fen, "to_collective_fen"), fen_sum(i.to_households_fen, "to_households_fen"),
+                   fen_sum(i.to_other_fen, "to_other_fen"))
+            .join(Asset, Asset.id == i.asset_id)
+            .where(region_condition(engine, scope, region, county=i.county_code, village=Asset.village_code),
+                   i.year <= as_of.year)
+            .group_by(i.year, pv))
+    raw = frame(engine, stmt)
+    money = ["income_fen", "to_collective_fen", "to_households_fen", "to_other_fen"]
+    if raw.empty:
+        out = pd.DataFrame({c: pd.Series([], dtype="int64") for c in ["year", "records", *money]}).assign(group="")
+    else:
+        raw[["year", "records", *money]] = raw[["year", "records", *money]].astype("int64")
+        every = raw.groupby("year", as_index=False)[["records", *money]].sum().assign(group="all")
+        pvs = raw[raw["pv"].astype("int64") == 1].drop(columns="pv").assign(group="pv")
+        out = pd.concat([every, pvs], ignore_index=True)
+    out = out[["group", "year", "records", *money]].sort_values(["group", "year"]).reset_index(drop=True)
+    return to_yuan(out, *money)
+
+
+__all__ = [
+    "AGE_BUCKETS", "CASE_STATES", "INTEGRATION_YEARS", "PERIOD_END", "PERIOD_START", "TRANSITION_SORTS",
+    "WAIT_BUCKETS", "alert_lines_frame", "asset_custody_frame", "asset_income_years_frame", "assets_formed_frame",
+    "case_age_frame", "continuity_funds_frame", "identification_clock_frame", "income_alert_frame",
+    "measure_mix_frame", "measure_wait_frame", "monitoring_flow_frame", "monitoring_mix_frame", "open_cases_frame",
+    "poverty_counties", "transition_households_frame", "village_types_frame",
+]

@@ -1,0 +1,212 @@
+"""Transition-period reads (issue 6) on hand-built fixtures, on SQLite and PostgreSQL: every figure
+of the page, the working-day clock across holidays, masking and scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_rules import XINGGUO, YUDU, Builder
+
+from fundwatch.data import models as m
+from fundwatch.data import workdays
+from fundwatch.data.reads import transition as tr
+from fundwatch.data.scope import Scope
+
+D = dt.date
+ALL = Scope.all()
+
+
+class TB(Builder):
+    """The rules' builder plus named households with category, cause and a real-looking ID."""
+
+    def person(self, name="张三丰", id_no="360731199001011234", category="marginal", cause="illness", **kw) -> int:
+        hid = self.household(**kw)
+        self.set(m.Household, hid, head_name=name, head_id_no=id_no, category=category, cause=cause)
+        return hid
+
+    def flag(self, region, county, flag, start, end=None, exit_date=None) -> None:
+        self._insert(m.RegionFlag, region_code=region, county_code=county, flag=flag, start_year=start, end_year=end,
+                     exit_date=exit_date)
+
+
+@pytest.fixture
+def b(blank_engine) -> TB:
+    return TB(blank_engine)
+
+
+def test_due_date_of_a_case_found_before_national_day_skips_the_holiday(b):
+    # Found on Monday 30 Sept 2024: 1-7 October are holidays, Saturday 12 October is a working day.
+    hid = b.person(found=D(2024, 9, 30))
+    due = workdays.add_workdays(D(2024, 9, 30), 15).date
+    assert due == D(2024, 10, 25)  # a plain Monday-Friday count would say 21 October
+    on = lambda day: tr.open_cases_frame(b.engine, ALL, day)  # noqa: E731
+    before = on(D(2024, 10, 21)).iloc[0]
+    assert before["id"] == hid and before["due_on"] == due
+    assert before["state"] == "on_track" and before["workdays_left"] == 4  # 22, 23, 24, 25 Oct
+    soon = on(D(2024, 10, 22)).iloc[0]
+    assert soon["state"] == "due_soon" and soon["workdays_left"] == 3
+    assert on(D(2024, 10, 25)).iloc[0]["workdays_overdue"] == 0
+    late = on(D(2024, 10, 28)).iloc[0]  # Monday after the due Friday: one working day over
+    assert late["state"] == "overdue" and late["workdays_overdue"] == 1 and late["workdays_left"] == -1
+    assert not late["provisional"]
+    b.set(m.Household, hid, identified_on=D(2024, 10, 28), entered_on=D(2024, 10, 29))
+    assert on(D(2024, 10, 29)).empty and len(on(D(2024, 10, 28))) == 1
+
+
+def test_open_cases_past_the_calendar_are_provisional_and_do_not_crash(b):
+    b.person(found=D(2027, 9, 28))
+    case = tr.open_cases_frame(b.engine, ALL, D(2027, 11, 30)).iloc[0]
+    assert case["provisional"] and case["state"] == "overdue" and case["workdays_overdue"] > 0
+
+
+def test_open_cases_mask_names_and_ids(b):
+    b.person(name="欧阳修文", id_no="36073119900101123X", found=D(2024, 6, 3))
+    case = tr.open_cases_frame(b.engine, ALL, D(2024, 6, 30)).iloc[0]
+    assert case["head_name"] == "欧阳*" and case["head_id_no"] == "360***********123X"
+
+
+def test_identification_clock_counts_on_time_late_and_undecided_per_county_and_month(b):
+    found = D(2024, 9, 30)  # due 25 October
+    b.person(found=found, identified=D(2024, 10, 20), entered=D(2024, 10, 25))  # on time, on the due day
+    b.person(found=found, identified=D(2024, 10, 20), entered=D(2024, 10, 28))  # entered one working day late
+    b.person(found=found)  # still open on 28 October: late
+    b.person(found=D(2024, 10, 21))  # open, not yet due: undecided
+    b.person(county=XINGGUO, found=D(2024, 10, 8), identified=D(2024, 10, 9), entered=D(2024, 10, 9))
+    out = tr.identification_clock_frame(b.engine, ALL, 2024, D(2024, 10, 28)).set_index(["county_code", "month"])
+    sept = out.loc[(YUDU, 9)]
+    assert (sept["found"], sept["on_time"], sept["late"], sept["undecided"]) == (3, 1, 2, 0)
+    assert sept["share"] == pytest.approx(1 / 3)
+    octo = out.loc[(YUDU, 10)]
+    assert octo["undecided"] == 1 and octo["share"] != octo["share"]  # NaN: nothing decided yet
+    assert out.loc[(XINGGUO, 10), "share"] == 1.0
+    # as of 24 October nothing found in September is due yet: all three still undecided
+    early = tr.identification_clock_frame(b.engine, ALL, 2024, D(2024, 10, 24)).set_index(["county_code", "month"])
+    assert (early.loc[(YUDU, 9), "late"], early.loc[(YUDU, 9), "undecided"]) == (0, 3)
+
+
+def test_monitoring_mix_flow_and_ages(b):
+    b.person(found=D(2021, 3, 2), identified=D(2021, 3, 5), entered=D(2021, 3, 5), eliminated=D(2022, 1, 10),
+             category="unstable", cause="illness")
+    b.person(found=D(2021, 3, 9), identified=D(2021, 3, 12), entered=D(2021, 3, 12), category="marginal",
+             cause="disaster")
+    b.person(found=D(2024, 6, 20), category="marginal", cause="disaster")  # pending on 30 June
+    b.person(found=D(2024, 7, 2), category="sudden_hardship", cause="accident")  # after as_of
+    b.household(income=500_000)  # never monitored
+    as_of = D(2024, 6, 30)
+    mix = tr.monitoring_mix_frame(b.engine, ALL, as_of).set_index(["category", "cause"])["households"]
+    assert mix.to_dict() == {("marginal", "disaster"): 2}
+    flow = tr.monitoring_flow_frame(b.engine, ALL, as_of).set_index("month")
+    assert len(flow) == 42 and flow.index[0] == D(2021, 1, 1) and flow.index[-1] == D(2024, 6, 1)
+    assert flow.loc[D(2021, 3, 1), "entered"] == 2 and flow.loc[D(2022, 1, 1), "left"] == 1
+    assert flow.loc[D(2021, 12, 1), "under_monitoring"] == 2 and flow.loc[D(2024, 6, 1), "under_monitoring"] == 2
+    ages = tr.case_age_frame(b.engine, ALL, as_of).set_index(["age", "status"])["households"]
+    assert ages[("m1", "pending")] == 1 and ages[("m24plus", "monitored")] == 1 and ages.sum() == 2
+
+
+def test_income_against_the_alert_line_of_the_county_and_income_year(b):
+    b.dibao(YUDU, 2024, annual=600_000)  # alert line 7,200 yuan = 720,000 fen
+    b.dibao(YUDU, 2023, annual=500_000)  # alert line 6,000 yuan
+    b.household(income=719_999, income_year=2024)  # just below the line: bin 9
+    b.household(income=720_000, income_year=2024)  # on the line: bin 10
+    b.household(income=720_000, income_year=2023)  # 1.2 x the 2023 line: bin 12
+    b.person(income=300_000, income_year=2024, found=D(2024, 3, 1))  # monitored, 0.41 x: bin 4
+    b.household(income=9_000_000, income_year=2024)  # far above: the last bin
+    b.household(income=100, income_year=2022)  # no dibao standard for 2022: left out
+    out = tr.income_alert_frame(b.engine, ALL, D(2024, 6, 30))
+    got = {(r.bin, r.monitored): r.households for r in out.itertuples()}
+    assert got == {(4, True): 1, (9, False): 1, (10, False): 1, (12, False): 1, (tr.INCOME_BIN_CAP, False): 1}
+    lines = tr.alert_lines_frame(b.engine, ALL, 2024)
+    assert lines.to_dict("records") == [{"county_code": YUDU, "dibao": 6000.0, "alert_line": 7200.0}]
+
+
+def test_assistance_measures_and_how_long_households_waited(b):
+    h1 = b.person(found=D(2024, 1, 2), identified=D(2024, 1, 10))
+    h2 = b.person(found=D(2024, 1, 2), identified=D(2024, 1, 10))
+    b.person(found=D(2024, 1, 2), identified=D(2024, 1, 10))  # no measure yet
+    b.measure(h1, D(2024, 1, 17), kind="employment")  # 7 days
+    b.measure(h1, D(2024, 3, 1), kind="industry")
+    b.measure(h2, D(2024, 3, 1), kind="dibao")  # 51 days
+    b.measure(h2, D(2024, 8, 1), kind="medical")  # after as_of
+    as_of = D(2024, 6, 30)
+    mix = tr.measure_mix_frame(b.engine, ALL, as_of).set_index("kind")["measures"].to_dict()
+    assert mix == {"dibao": 1, "employment": 1, "industry": 1}
+    wait = tr.measure_wait_frame(b.engine, ALL, as_of).set_index("wait")["households"].to_dict()
+    assert wait == {"d7": 1, "d15": 0, "d30": 0, "d60": 1, "d60plus": 0, "none": 1}
+
+
+def test_the_household_list_is_sorted_by_working_days_overdue_and_masked(b):
+    b.dibao(YUDU, 2024)
+    ok = b.person(name="李四", found=D(2024, 3, 1), identified=D(2024, 3, 5), entered=D(2024, 3, 6))
+    open_ = b.person(name="王五", found=D(2024, 9, 30))  # due 25 Oct, open on 30 Oct: 3 days over
+    late = b.person(name="赵六", found=D(2024, 9, 30), identified=D(2024, 10, 28), entered=D(2024, 10, 28))
+    b.person(name="钱七", found=D(2024, 11, 5))  # after as_of
+    rows, total = tr.transition_households_frame(b.engine, ALL, D(2024, 10, 30))
+    assert total == 3
+    assert list(rows["id"]) == [open_, late, ok]
+    assert list(rows["workdays_overdue"]) == [3, 1, 0]
+    assert list(rows["head_name"]) == ["王*", "赵*", "李*"]
+    assert all(v == "360***********1234" for v in rows["head_id_no"])
+    assert list(rows["status"]) == ["pending", "monitored", "monitored"]
+    assert rows.loc[2, "alert_line"] == 7200.0 and rows.loc[2, "income_per_capita"] == 10000.0
+    page, _ = tr.transition_households_frame(b.engine, ALL, D(2024, 10, 30), sort="found_on", limit=1, offset=1)
+    assert list(page["id"]) == [open_]
+    with pytest.raises(ValueError):
+        tr.transition_households_frame(b.engine, ALL, D(2024, 10, 30), sort="head_name")
+    assert tr.transition_households_frame(b.engine, Scope.county(XINGGUO), D(2024, 10, 30))[1] == 0
+
+
+def test_continuity_funds_integration_and_linkage_industry_share(b):
+    b.flag(YUDU, YUDU, "poverty_county", 2011, 2019, exit_date=D(2019, 4, 28))
+    for year in (2019, 2020, 2021, 2024):
+        b.allocation(YUDU, year, amount=1_000_000, programme="special" if year < 2021 else "linkage",
+                     integrated=year <= 2023)
+        b.allocation(XINGGUO, year, amount=200_000, programme="special" if year < 2021 else "linkage")
+    b.allocation(YUDU, 2021, amount=500_000, programme="roads", integrated=True)  # integrated, not poverty money
+    industry, road = b.project(category="industry", start_year=2021), b.project(category="roads", start_year=2021)
+    b.disbursement(industry, programme="linkage", paid=D(2021, 5, 1), amount=600_000)
+    b.disbursement(road, programme="linkage", paid=D(2021, 6, 1), amount=400_000)
+    b.disbursement(industry, programme="linkage", paid=D(2024, 7, 1), amount=100_000)  # after as_of
+    out = tr.continuity_funds_frame(b.engine, ALL, D(2024, 6, 30)).set_index(["county_code", "year"])
+    assert out.loc[(YUDU, 2021), "funds"] == 10_000.0 and out.loc[(YUDU, 2021), "integrated"] == 15_000.0
+    assert out.loc[(YUDU, 2024), "integrated"] == 0.0 and out.loc[(YUDU, 2022), "funds"] == 0.0
+    assert out.loc[(YUDU, 2021), "linkage_industry"] / out.loc[(YUDU, 2021), "linkage_paid"] == pytest.approx(0.6)
+    assert out.loc[(YUDU, 2024), "linkage_paid"] == 0.0
+    assert out.loc[(YUDU, 2019), "ex_poverty"] and not out.loc[(XINGGUO, 2019), "ex_poverty"]
+    assert sorted(out.index.get_level_values("year").unique()) == list(range(2019, 2027))
+    assert set(tr.continuity_funds_frame(b.engine, Scope.county(XINGGUO), D(2024, 6, 30))["county_code"]) == {XINGGUO}
+
+
+def test_key_assistance_and_consolidation_villages_by_year(b):
+    village = YUDU + "100201"
+    b.flag(village, YUDU, "poor_village", 2014, 2019)
+    b.flag(village, YUDU, "key_assistance_village", 2021, 2025)
+    b.flag(XINGGUO + "100201", XINGGUO, "consolidation_village", 2021, None)
+    out = tr.village_types_frame(b.engine, ALL).set_index("year")
+    assert out.loc[2019].to_dict() == {"key_assistance_village": 0, "consolidation_village": 0, "poor_village": 1}
+    assert out.loc[2023, "key_assistance_village"] == 1 and out.loc[2023, "consolidation_village"] == 1
+    assert out.loc[2026, "key_assistance_village"] == 0 and out.loc[2026, "consolidation_village"] == 1
+    mine = tr.village_types_frame(b.engine, ALL, region=YUDU + "100").set_index("year")
+    assert mine.loc[2023, "consolidation_village"] == 0 and mine.loc[2023, "key_assistance_village"] == 1
+
+
+def test_assets_formed_custody_and_income(b):
+    b.asset(formed=D(2021, 5, 1))
+    b.asset(custodian=None, formed=D(2022, 5, 1))
+    pv = b.asset(asset_class="operating", subtype="pv_station", status="idle", formed=D(2021, 1, 5))
+    shop = b.asset(asset_class="operating", subtype="workshop", owner=None, status="damaged", formed=D(2022, 1, 5))
+    b.asset(formed=D(2024, 8, 1))  # after as_of
+    b.income(pv, 2022, income=1000, collective=600, households=400)
+    b.income(shop, 2022, income=500, collective=500, households=0)
+    b.income(pv, 2024, income=700, collective=700, households=0)  # year of as_of: shown
+    b.income(pv, 2025, income=900, collective=900, households=0)  # a later year: not yet
+    as_of = D(2024, 6, 30)
+    formed = tr.assets_formed_frame(b.engine, ALL, as_of)
+    assert {(r.year, r.asset_class): r.assets for r in formed.itertuples()} == {
+        (2021, "public_welfare"): 1, (2022, "public_welfare"): 1, (2021, "operating"): 1, (2022, "operating"): 1}
+    custody = tr.asset_custody_frame(b.engine, ALL, as_of).set_index("asset_class")
+    assert custody.loc["public_welfare", "custody"] == 0.5 and custody.loc["operating", "ownership"] == 0.5
+    assert custody.loc["operating", "idle"] == 1 and custody.loc["operating", "damaged"] == 1
+    income = tr.asset_income_years_frame(b.engine, ALL, as_of).set_index(["group", "year"])
+    assert income.loc[("all", 2022), "income"] == 15.0 and income.loc[("pv", 2022), "to_households"] == 4.0
+    assert ("pv", 2024) in income.index and ("pv", 2025) not in income.index

@@ -1,0 +1,160 @@
+"""The transition page's store and views on the small demo database: the figures 于都县 shows on
+30 June 2024, the working-day ages of its overdue cases, exports of what is drawn, the language
+switch, and no full name or ID number in the rendered document."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+
+import holoviews as hv
+import openpyxl
+import panel as pn
+import pytest
+from bokeh.document import Document
+from bokeh.models import ColumnDataSource
+from dashboard_fixtures import _fresh_caches, demo_db, engine  # noqa: F401
+from sqlalchemy import select
+
+from fundwatch.components import EXTENSIONS, export
+from fundwatch.components.transition import KINDS, TransitionStore, phase_of
+from fundwatch.components.transition_views import OpenCases, PeriodTimeline, TransitionHouseholds
+from fundwatch.dashboards import transition as page
+from fundwatch.data import workdays
+from fundwatch.data.models import Household
+from fundwatch.data.scope import Scope
+
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
+
+YUDU = "360731"
+AS_OF = dt.date(2024, 6, 30)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _extensions():
+    pn.extension(*EXTENSIONS)
+    hv.extension("bokeh", logo=False)
+
+
+@pytest.fixture
+def store(engine):
+    return TransitionStore(engine=engine, scope=Scope.all(), year=2024, as_of=AS_OF, county=YUDU)
+
+
+def render(view) -> Document:
+    doc = Document()
+    doc.add_root(pn.panel(view).get_root(doc))
+    return doc
+
+
+def personal_data(engine, county: str) -> tuple[set[str], set[str]]:
+    """Every full head name and 18-digit ID number on record in ``county``."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Household.head_name, Household.head_id_no).where(Household.county_code == county))
+        names, ids = zip(*rows.all(), strict=True)
+    return set(names), set(ids)
+
+
+def test_yudu_shows_its_overdue_cases_with_working_day_ages(store):
+    cases = store.open_cases
+    assert len(cases) == 4  # planted: found 3, 4, 5 and 12 June 2024
+    for case in cases.itertuples():
+        due = workdays.add_workdays(case.found_on, 15).date
+        assert case.due_on == due
+        assert case.workdays_overdue == workdays.workdays_overdue(due, AS_OF)[0]
+    assert list(cases["workdays_overdue"]) == [3, 2, 1, 0]  # 10 June (Dragon Boat) is not counted
+    assert list(cases["state"]) == ["overdue", "overdue", "overdue", "due_soon"]
+    assert store.headline["overdue"] == 3 and store.headline["due_soon"] == 1
+    assert set(store.warnings["rule"]) <= {"H1", "H2", "H3", "H4", "A1", "A2", "A3", "A4"}
+    assert "H2" in set(store.warnings["rule"])
+
+
+def test_the_open_cases_table_colours_overdue_red_and_due_soon_orange(store):
+    view = OpenCases(store=store)
+    render(view)
+    frame = view.table.frame
+    colours = [set(view._colours(frame.loc[i])) for i in frame.index]
+    assert colours == [{"background-color: #fde2e1"}] * 3 + [{"background-color: #ffe8cc"}]
+    assert list(view.table.frame["state"]) == ["已逾期"] * 3 + ["即将到期"]
+
+
+def test_headline_figures_agree_with_the_frames(store):
+    h = store.headline
+    assert h["under_monitoring"] == int(store.monitoring_mix["households"].sum())
+    assert h["under_monitoring"] == int(store.flow["under_monitoring"].iloc[-1])
+    assert h["pending"] >= h["overdue"] + h["due_soon"]
+    clock = store.clock[store.clock["county_code"] == YUDU]
+    assert h["on_time"] == clock["on_time"].sum() and h["late"] == clock["late"].sum()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_figure_exports_what_it_shows(store, kind):
+    shown = store.shown(kind)
+    data = export.export_bytes(shown, store.filters(), "xlsx", store.lang)
+    rows = list(openpyxl.load_workbook(io.BytesIO(data)).worksheets[0].values)
+    assert list(rows[0]) == list(shown.labelled().columns)
+    assert len(rows) - 1 == len(shown.frame)
+
+
+def test_continuity_sets_the_county_against_the_two_groups(store):
+    data = store.continuity.set_index("year")
+    assert list(data.index) == list(range(2019, 2027))
+    assert data.loc[2026].isna().all() and data.loc[2025].isna().all()  # not yet on 30 June 2024
+    # 于都县 was a poverty county: no cliff after its exit, integration continues 2021-2023
+    assert data.loc[2021, "funds_ex_poverty"] > 0.8 * data.loc[2020, "funds_ex_poverty"]
+    assert data.loc[2022, "integrated_ex_poverty"] > 0 and data.loc[2022, "integrated_selected"] > 0
+    assert store.shown("tr_funds").titles["funds_selected"].startswith("于都县")
+    overview = TransitionStore(engine=store.engine, scope=Scope.all(), year=2024, as_of=AS_OF)
+    assert overview.county == YUDU or "funds_selected" in overview.shown("tr_funds").frame
+
+
+def test_the_period_view_works_for_any_date(store):
+    assert phase_of(dt.date(2019, 5, 1)) == "tr.phase.campaign"
+    assert phase_of(dt.date(2022, 5, 1)) == "tr.phase.integration"
+    assert phase_of(dt.date(2025, 12, 31)) == "tr.phase.transition"
+    assert phase_of(dt.date(2031, 1, 1)) == "tr.phase.normal"
+    view = PeriodTimeline(store=store)
+    render(view)
+    assert 'data-phase="tr.phase.transition"' in view._html() and "第4年" in view._html()
+    store.as_of = dt.date(2026, 3, 1)
+    assert 'data-phase="tr.phase.normal"' in view._html() and "已于2025年12月31日结束" in view._html()
+    assert store.year == 2026 and store.headline  # the page loads after the period too
+
+
+def test_the_household_list_sorts_by_days_overdue_and_pages(store):
+    view = TransitionHouseholds(store=store)
+    render(view)
+    shown = view.table.frame
+    assert list(shown["workdays_overdue"][:3]) == [3, 2, 1]
+    assert all(re.fullmatch(r"\d{3}\*{11}[\dX]{4}", v) for v in shown["head_id_no"])
+    assert all(re.fullmatch(r".{1,2}\*", v) for v in shown["head_name"])
+    store.household_list.sort = "found_on"
+    assert view.table.frame["found_on"].iloc[0] < shown["found_on"].iloc[0]
+    store.household_list.page = 2
+    assert store.household_list.page == 2 and len(view.table.frame) <= 15
+    everything = store.shown("tr_households")
+    assert len(everything.frame) == store.household_list.total
+
+
+def test_the_language_switch_relabels_the_page(store):
+    layout = pn.Column(*page.layout(store))
+    doc = render(layout)
+    store.lang = "en"
+    text = json.dumps(doc.to_json(), ensure_ascii=False, default=str)
+    assert "Cases awaiting identification" in text and "Overdue" in text
+    assert "Share of linkage funds spent on industry" in text
+
+
+def test_no_full_name_or_id_number_reaches_the_document(store, engine):
+    layout = pn.Column(*page.layout(store))
+    doc = render(layout)
+    text = json.dumps(doc.to_json(), ensure_ascii=False, default=str)
+    names, ids = personal_data(engine, YUDU)
+    assert "谢*" in text or "曹*" in text or re.search(r"360\*{11}", text)
+    assert [i for i in ids if i in text] == []
+    assert [n for n in names if len(n) > 1 and n in text] == []
+    assert re.findall(r"(?<!\d)\d{17}[\dX](?![\dX])", text) == []
+    sources = [m for m in doc.models if isinstance(m, ColumnDataSource)]
+    assert len(sources) > 10
