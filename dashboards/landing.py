@@ -1,4 +1,5 @@
-"""The landing page: what fundwatch is, and the way into the overview and the drill-down."""
+"""The landing page: what fundwatch is, and the way into the overview, the drill-down and the
+scoring page."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def _html(lang: str, year: int, as_of, store: OverviewStore) -> str:
         f'<a class="fw-tile" href="./{path}?{search}"><h2>{html.escape(t(title, lang))}</h2>'
         f'<p>{html.escape(t(text, lang))}</p><span>{html.escape(t("landing.open", lang))} →</span></a>'
         for path, title, text in (("overview", "page.overview", "landing.overview"),
-                                  ("county", "page.county", "landing.county")))
+                                  ("county", "page.county", "landing.county"),
+                                  ("scoring", "page.scoring", "landing.scoring")))
     return (f'<div class="fw-hero"><h1>{html.escape(t("app.title", lang))}</h1>'
             f'<p>{html.escape(t("landing.lead", lang))}</p></div><div class="fw-tiles">{tiles}</div>')
 
