@@ -545,8 +545,8 @@ class ScoreRanking(StoreView):
         rubric = self.store.definition
         if rubric is None:
             return ""
-        return note(t("scoring.ranking.hint", self.store.lang, max=_points(rubric.max_points),
-                      bonus=_points(rubric.bonus_cap or 0)))
+        return note(t("scoring.ranking.hint", self.store.lang, max=fmt_points(rubric.max_points),
+                      bonus=fmt_points(rubric.bonus_cap or 0)))
 
     def _on_click(self, event) -> None:
         keys = self.table.keys
