@@ -274,3 +274,8 @@ def test_the_scoring_page_ranks_and_a_saved_score_changes_the_total(scoring_serv
     assert float(re.search(r"总分 ([\d.]+)", after).group(1)) == pytest.approx(total - current + new)
     wait_for_text(page, ".tabulator-cell", "界面录入：现场检查记录.pdf")  # the scorecard shows the new evidence
     screenshot(page, "scoring-saved-zh")
+
+    page.get_by_role("button", name="English").click()  # the language switch works here too
+    wait_for_text(page, ".fw-card-title", "scorecard 2020")
+    page.wait_for_url(re.compile(r"lang=en"), timeout=READY)
+    assert "Assessment" in page.locator(".fw-nav").inner_text()
