@@ -23,11 +23,11 @@ from openpyxl.utils import get_column_letter
 
 from . import i18n
 from .i18n import t
-from .present import COUNT, MONEY, PCT, TIMES, Shown
+from .present import COUNT, MONEY, PCT, POINTS, TIMES, Shown
 
 FORMATS = ("csv", "xlsx")
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_NUMBER_FORMATS = {MONEY: "#,##0.00", PCT: "0.0", TIMES: "0.00", COUNT: "#,##0"}
+_NUMBER_FORMATS = {MONEY: "#,##0.00", PCT: "0.0", TIMES: "0.00", COUNT: "#,##0", POINTS: "0.00"}
 
 
 def header_rows(shown: Shown, filters: Sequence[tuple[str, str]], lang: str,
@@ -77,8 +77,9 @@ def _xlsx(shown: Shown, header: list[tuple[str, str]], lang: str) -> bytes:
     for cell in data[1]:
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for row in frame.itertuples(index=False):
-        data.append([_cell(v) for v in row])
+    points = {i for i, key in enumerate(shown.frame.columns) if shown.kinds.get(key) == POINTS}
+    for row in frame.itertuples(index=False):  # points are written as numbers (two decimals, exact as shown)
+        data.append([_points_cell(v) if i in points else _cell(v) for i, v in enumerate(row)])
     for index, key in enumerate(shown.frame.columns, start=1):
         letter = get_column_letter(index)
         number_format = _NUMBER_FORMATS.get(shown.kinds.get(key, ""))
@@ -111,6 +112,11 @@ def _cell(value):
     if isinstance(value, float) and value != value:  # NaN
         return None
     return value
+
+
+def _points_cell(value):
+    """A points string ("48.50") as the number it shows; '' stays empty."""
+    return float(value) if isinstance(value, str) and value else _cell(value or None)
 
 
 def _width(text: str) -> int:

@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -23,6 +24,8 @@ from .i18n import t
 
 # Column kinds: how a column is converted and formatted.
 TEXT, MONEY, PCT, COUNT, TIMES, DATE, YEAR, NUMBER = "text", "money", "pct", "count", "times", "date", "year", "number"
+#: Assessment points: exact Decimals shown as strings with two decimals ("48.50"), never floats.
+POINTS = "points"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ def build(kind: str, title: str, frame: pd.DataFrame, columns: Sequence[Col], la
             values = values.map(lambda d: i18n.date(_as_date(d), lang) if _present(d) else "")
         elif col.kind == YEAR:
             values = values.astype("int64")
+        elif col.kind == POINTS:
+            values = values.map(points_text, na_action=None).astype(object)
         if col.kind in (TEXT, DATE):  # text stays text even when empty (tables pick formats by dtype)
             values = values.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v),
                                 na_action=None).astype(object)
@@ -101,6 +106,13 @@ def build(kind: str, title: str, frame: pd.DataFrame, columns: Sequence[Col], la
     keys = tuple(frame[key]) if key else ()
     return Shown(kind, title, pd.DataFrame(out, columns=[c.key for c in columns]), titles, kinds, unit, tuple(notes),
                  keys)
+
+
+def points_text(value) -> str:
+    """Points as an exact string with two decimals (``Decimal("48.5")`` -> ``"48.50"``; '' for none)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return format(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
 
 
 def _present(value) -> bool:

@@ -1,7 +1,7 @@
 """What every page shares: the database, the viewer's scope, the extensions, the page frame with
 its navigation bar, URL state, and the route table served by ``fundwatch serve``.
 
-A page module (``overview``, ``county``, ``transition``, ``landing``) has ``create_app()`` returning its layout;
+A page module (``overview``, ``county``, ``transition``, ``scoring``, ``landing``) has ``create_app()`` returning its layout;
 :data:`ROUTES` maps URL paths to them, so a new page is one line there.
 """
 
@@ -17,7 +17,7 @@ import holoviews as hv
 import panel as pn
 from sqlalchemy import Engine
 
-from fundwatch.components import EXTENSIONS, theme
+from fundwatch.components import EXTENSIONS, scoring, theme  # noqa: F401 - scoring adds the page's messages
 from fundwatch.components import transition as _transition  # noqa: F401 - registers the page's messages
 from fundwatch.components.controls import LanguageSwitch
 from fundwatch.components.i18n import t
@@ -31,10 +31,11 @@ ROUTES: dict[str, str] = {
     "/overview": "fundwatch.dashboards.overview:create_app",
     "/county": "fundwatch.dashboards.county:create_app",
     "/transition": "fundwatch.dashboards.transition:create_app",
+    "/scoring": "fundwatch.dashboards.scoring:create_app",
 }
 #: Pages shown in the navigation bar: (path, message key of the label).
 NAVIGATION = (("/", "page.landing"), ("/overview", "page.overview"), ("/county", "page.county"),
-              ("/transition", "page.transition"))
+              ("/transition", "page.transition"), ("/scoring", "page.scoring"))
 #: URL parameters every page understands (pages ignore those they do not use).
 URL_STATE = ("year", "as_of", "county", "township", "village", "lang", "programme", "source_level")
 

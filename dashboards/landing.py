@@ -1,4 +1,5 @@
-"""The landing page: what fundwatch is, and the way into the overview and the drill-down."""
+"""The landing page: what fundwatch is, and the way into the overview, the drill-down and the
+scoring page."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def _html(lang: str, year: int, as_of, store: OverviewStore) -> str:
         f'<p>{html.escape(t(text, lang))}</p><span>{html.escape(t("landing.open", lang))} →</span></a>'
         for path, title, text in (("overview", "page.overview", "landing.overview"),
                                   ("county", "page.county", "landing.county"),
-                                  ("transition", "page.transition", "landing.transition")))
+                                  ("transition", "page.transition", "landing.transition"),
+                                  ("scoring", "page.scoring", "landing.scoring")))
     return (f'<div class="fw-hero"><h1>{html.escape(t("app.title", lang))}</h1>'
             f'<p>{html.escape(t("landing.lead", lang))}</p></div><div class="fw-tiles">{tiles}</div>')
 

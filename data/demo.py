@@ -114,8 +114,8 @@ from .models import Base, Region
 from .workdays import add_workdays_array
 
 __all__ = [
-    "DEFAULT_SEED", "LAST_DAY", "REFERENCE_CSV", "TABLES", "TARGETS_YI", "TODAY",
-    "build_frames", "load_demo", "read_reference",
+    "ASSESSED_RUBRICS", "ASSESSED_YEARS", "DEFAULT_SEED", "LAST_DAY", "REFERENCE_CSV", "TABLES", "TARGETS_YI",
+    "TODAY", "assessment_entries", "build_frames", "load_demo", "read_reference",
 ]
 
 DEFAULT_SEED = 20200313  # the date of seeds/000 (赣市府办字〔2020〕17号)
@@ -205,6 +205,29 @@ CENTROIDS = {
 ZONE_ID_AREA = {RONGJIANG: 360703, JINGKAI: 360702}
 # Short issuer names on county documents (于财农指〔2020〕3号).
 DOC_SHORT = {"360702": "章", "360703": "康", "360704": "赣县", "ZONE-RJ": "蓉江", "ZONE-KF": "赣开"}
+
+# --- the assessment (seeds/004 attachment 2): scores entered by the city's assessors ---
+ASSESSED_RUBRICS = ("chaoyang-2020-sector", "chaoyang-2020-village")
+ASSESSED_YEARS = tuple(range(2019, 2026))
+ASSESSORS = ("刘建华", "钟秀英", "谢明辉", "曾春兰", "黄国平", "赖文杰", "邱海燕")
+EVIDENCE = {
+    "supervision": ("{county}{year}年扶贫资金监督检查报告.pdf", "{year}年度绩效评价报告（{county}）.pdf",
+                    "审计整改台账（{county}，{year}年）.xlsx"),
+    "project_pool": ("{county}{year}年脱贫攻坚项目库核查记录.pdf", "项目库年中检查排名通报（{year}年）"),
+    "sector_tasks": ("{county}{year}年行业扶贫任务完成情况表.xlsx", "现场核查：行业扶贫项目抽查12个"),
+    "leadership": ("{county}扶贫领导小组会议纪要（{year}年）.pdf", "县委常委会专题研究记录"),
+    "work_plan": ("{county}{year}年度工作计划.docx",),
+    "quarterly_reports": ("季度报送记录（{year}年，4期）", "{county}{year}年月调度台账.xlsx"),
+    "summaries": ("{county}{year}年行业扶贫工作总结.docx", "半年及年度总结报送登记表"),
+    "superior_funds": ("{year}年争取上级资金明细表（{county}）.xlsx",),
+    "innovation": ("{county}创新做法经验材料（{year}年）.pdf",),
+    "commend_provincial": ("省级表彰文件（{year}年）.pdf",),
+    "commend_national": ("国家级表彰文件（{year}年）.pdf",),
+    "v_": ("驻村工作队考勤及工作日志（{county}，{year}年）.pdf", "{county}{year}年驻村帮扶工作台账.xlsx",
+           "现场核查：抽查驻村工作队3支"),
+    "t_": ("{county}{year}年乡镇结对帮扶台账.xlsx", "乡镇包村工作部署文件（{county}，{year}年）.pdf",
+           "{year}年度领导小组评议表（{county}）"),
+}
 
 # --- name material ---
 SURNAMES = ("刘 钟 陈 李 谢 曾 黄 王 张 赖 罗 邱 温 肖 廖 郭 杨 朱 胡 吴 曹 林 徐 何 彭 叶 邓 宋 严 蔡 "
@@ -302,17 +325,98 @@ def load_demo(
     _refuse_non_empty(engine)
     say(f"generating demo data (scale {scale:g}, seed {seed})")
     frames = build_frames(scale, seed)
+    entries = assessment_entries(seed)
     counts: dict[str, int] = {}
     with engine.begin() as conn:
         _refuse_non_empty(conn)  # again, inside the transaction
         for name in TABLES:
             say(f"{name}: {len(frames[name]):,} rows")
             counts[name] = bulk_insert(conn, Base.metadata.tables[name], frames[name])
+        say(f"score: {len(entries):,} assessors' scores ({', '.join(ASSESSED_RUBRICS)}, "
+            f"{ASSESSED_YEARS[0]}-{ASSESSED_YEARS[-1]})")
+        _save_assessments(conn, entries)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:  # planner statistics for the freshly loaded tables
             for name in TABLES:
                 conn.exec_driver_sql(f"ANALYZE {name}")
     return counts
+
+
+def assessment_entries(seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The assessors' scores of the demo (pure, deterministic in ``seed``, independent of scale):
+    one row per (rubric, unit, year, item) with ``value`` (points for a ``manual`` item, a count
+    for a commendation, 1 for a veto), ``evidence`` and ``assessor``.
+
+    Every county-level unit is scored on the entered items of :data:`ASSESSED_RUBRICS` for
+    :data:`ASSESSED_YEARS`.  A unit's diligence (60-97% of the points) is its own, drifts a
+    little from year to year and varies by item, so the rankings differ across units; points are
+    in half points.  About one item in twelve is left unscored (shown as 待评 on the page).
+    Planted: 瑞金市 360781 2022 is vetoed on the sector rubric for the staff allowances paid from
+    integrated funds (rule F5, see the module doc), and units with planted fund faults lose points
+    on supervision in that year.
+    """
+    from .rubric import load_rubric
+
+    rng = _rng(seed, "assessment")
+    ref = read_reference()
+    units, names = ref["adcode"].tolist(), dict(zip(ref["adcode"], ref["name"], strict=True))
+    faulty = {(code, year) for code, year in (*SLOW_PACE, (DINGNAN, 2019), (DAYU, 2019), (NINGDU, 2018),
+                                               (RUIJIN, 2022), (NANKANG, 2023), (LONGNAN, 2021))}
+    diligence = rng.uniform(0.60, 0.97, len(units))
+    rows = []
+    for rubric_name in ASSESSED_RUBRICS:
+        rubric = load_rubric(rubric_name)
+        items = [i for i in rubric.leaves if not i.is_computed and i.kind in ("manual", "per_occurrence")]
+        for year in ASSESSED_YEARS:
+            drift = rng.normal(0, 0.03, len(units))
+            for u, unit in enumerate(units):
+                for item in items:
+                    if rng.random() < 0.08:
+                        continue  # not scored yet
+                    if item.kind == "per_occurrence":  # commendations: counts, national ones rare
+                        count = int(rng.poisson(0.9 if item.params["per"] < 1 else 0.2))
+                        if count == 0:
+                            continue
+                        value = str(count)
+                    else:
+                        share = diligence[u] + drift[u] + rng.normal(0, 0.06)
+                        if item.is_bonus:  # bonus points are earned by few
+                            share = share - 0.55
+                        if item.code == "supervision" and (unit, year) in faulty:
+                            share -= 0.35
+                        share = min(max(share, 0.0), 1.0)
+                        points = np.floor(float(item.max_points) * share * 2) / 2
+                        if item.is_bonus and points == 0:
+                            continue
+                        value = f"{points:.2f}"
+                    rows.append({"rubric": rubric_name, "unit": unit, "year": year, "item": item.code, "value": value,
+                                 "evidence": _evidence(rng, item.code, names[unit], year),
+                                 "assessor": ASSESSORS[int(rng.integers(len(ASSESSORS)))]})
+    rows.append({"rubric": "chaoyang-2020-sector", "unit": RUIJIN, "year": 2022, "item": "veto", "value": "1",
+                 "evidence": "2笔整合资金用于发放津补贴（负面清单，审计整改通知书）", "assessor": ASSESSORS[0]})
+    return pd.DataFrame(rows, columns=["rubric", "unit", "year", "item", "value", "evidence", "assessor"])
+
+
+def _evidence(rng: np.random.Generator, item: str, county: str, year: int) -> str:
+    """A plausible evidence entry: a document's file name or an inspector's note."""
+    kind = EVIDENCE.get(item) or EVIDENCE.get(item[:2]) or ("{county}{year}年度考核佐证材料.pdf",)
+    return kind[int(rng.integers(len(kind)))].format(county=county, year=year)
+
+
+def _save_assessments(conn, entries: pd.DataFrame) -> None:
+    """Store the demo's scores through the data layer (rubric sync and audit rows included) in
+    the caller's transaction."""
+    from sqlalchemy.orm import Session
+
+    from .rubric import ScoreRepository, load_rubric, sync_rubric
+
+    with Session(bind=conn) as session:
+        repo = ScoreRepository(session)
+        for name, group in entries.groupby("rubric", sort=False):
+            sync_rubric(session, load_rubric(name), actor="demo")
+            repo.save_many(name, [{**row, "year": int(row["year"])} for row in group.to_dict("records")],
+                           actor="demo")
+        session.flush()
 
 
 def read_reference(path: Path = REFERENCE_CSV) -> pd.DataFrame:

@@ -16,7 +16,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from fundwatch.components import clear_caches
@@ -35,8 +34,7 @@ def build_demo_database(base: Path) -> Path:
         engine = db.get_engine(str(path), create=True)
         schema.upgrade(engine)
         # data/demo.py divides by zero outstanding loans at small scales (reported); numpy only warns.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            demo.load_demo(engine, scale=DEMO_SCALE)
+        demo.load_demo(engine, scale=DEMO_SCALE)
         _built["path"] = path
     return _built["path"]
 

@@ -18,6 +18,7 @@ from dashboard_fixtures import _fresh_caches, demo_db, engine  # noqa: F401
 from fundwatch.components.charts import DisbursementCurve
 from fundwatch.components.kpis import KpiCards
 from fundwatch.components.maps import CountyMap
+from fundwatch.components.scoring import RubricScorecard, ScoreEntry, ScoreRanking
 from fundwatch.components.stores import OverviewStore
 from fundwatch.components.tables import RecordTabs
 from fundwatch.components.transition_views import OpenCases
@@ -44,12 +45,15 @@ def one_line_error(capsys, *args: str) -> str:
 def test_every_route_creates_its_page(demo_db, monkeypatch):
     monkeypatch.setenv(db.ENV_URL, str(demo_db))
     routes = app.route_table()
-    assert set(routes) == {"/", "/overview", "/county", "/transition"}
+    assert set(routes) == {"/", "/overview", "/county", "/transition", "/scoring"}
     pages = {path: create() for path, create in routes.items()}
     overview = pages["/overview"]
     assert overview.select(KpiCards) and overview.select(CountyMap) and overview.select(DisbursementCurve)
     assert pages["/county"].select(RecordTabs) and not overview.select(RecordTabs)
     assert pages["/transition"].select(OpenCases) and not pages["/transition"].select(RecordTabs)
+    scoring = pages["/scoring"]
+    assert scoring.select(ScoreRanking) and scoring.select(RubricScorecard) and scoring.select(ScoreEntry)
+    assert not scoring.select(KpiCards)
 
 
 def test_every_page_asks_for_the_viewers_scope(demo_db, monkeypatch):
@@ -58,6 +62,9 @@ def test_every_page_asks_for_the_viewers_scope(demo_db, monkeypatch):
     page = app.route_table()["/county"]()
     (store,) = {view.store for view in page.select(KpiCards)}
     assert list(store.counties["code"]) == ["360732"]
+    scoring = app.route_table()["/scoring"]()
+    (store,) = {view.store for view in scoring.select(ScoreRanking)}
+    assert list(store.ranking["unit_code"]) == ["360732"] and store.unit == "360732"
 
 
 def test_export_writes_what_the_dashboard_shows(demo_db, engine, tmp_path):
@@ -107,8 +114,7 @@ def test_the_first_serve_creates_the_demo_database_and_says_where(tmp_path, monk
     load = demo.load_demo
     monkeypatch.setattr(demo, "load_demo", lambda engine, scale, **kw: load(engine, scale=0.02, **kw))  # fast
     args = SimpleNamespace(db=None)
-    with np.errstate(divide="ignore", invalid="ignore"):  # data/demo.py warns at small scales (reported)
-        engine = cli._serve_engine(args)
+    engine = cli._serve_engine(args)
     path = tmp_path / "fundwatch" / "fundwatch.db"
     assert path.exists() and not path.with_name("fundwatch.db.part").exists()
     out = capsys.readouterr().out

@@ -21,7 +21,7 @@ from fundwatch.data.models import Household
 from fundwatch.data.scope import Scope
 
 pytestmark = pytest.mark.slow
-PAGES = ("/", "/overview", "/county", "/transition")
+PAGES = ("/", "/overview", "/county", "/transition", "/scoring")
 YUDU = "360731"
 
 
@@ -65,6 +65,19 @@ def test_a_url_with_state_reproduces_the_drill_down(server, engine):
     assert i18n.pct(store.headline["rate"]) in text
     assert i18n.money(store.headline["funds_total"], "en") in text
     assert store.name_of(township) in text
+
+
+def test_the_scoring_page_shows_the_clis_ranking(server, engine):
+    from fundwatch.data.rubric import unit_scores
+
+    text = document_text(server.url, "/scoring?rubric=chaoyang-2020-sector&year=2020&unit=360731&lang=en")
+    _, scores = unit_scores(engine, Scope.all(), "chaoyang-2020-sector", 2020)
+    yudu = next(s for s in scores if s.unit_code == YUDU)
+    assert "Assessment of sector poverty-alleviation work · ranking 2020" in text
+    assert "于都县 · scorecard 2020" in text
+    assert f"{yudu.total:.2f}" in text and f"rank {yudu.rank} of 20" in text
+    for s in scores:
+        assert f"{s.total:.2f}" in text
 
 
 def test_several_worker_processes_serve_the_same_pages(demo_db):

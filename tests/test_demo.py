@@ -332,3 +332,33 @@ def test_load_demo_on_postgresql_matches_sqlite(pg_engine, sqlite_counts):
         ).returning(RegionFlag.id)).scalar_one()
         conn.rollback()
     assert new_id == sqlite_counts["region_flag"] + 1
+
+
+# --- the assessors' scores ------------------------------------------------------------------------
+
+
+def test_assessment_entries_are_deterministic_plausible_and_varied():
+    from decimal import Decimal
+
+    from fundwatch.data.rubric import load_rubric
+
+    entries = demo.assessment_entries()
+    pd.testing.assert_frame_equal(entries, demo.assessment_entries())
+    assert not entries.equals(demo.assessment_entries(seed=7))
+    assert set(entries["rubric"]) == set(demo.ASSESSED_RUBRICS)
+    assert set(entries["year"]) == set(demo.ASSESSED_YEARS)
+    assert entries["unit"].nunique() == 20
+    assert not entries.duplicated(["rubric", "unit", "year", "item"]).any()
+    for name, group in entries.groupby("rubric"):
+        rubric = load_rubric(name)
+        for row in group.itertuples():
+            item = rubric.item(row.item)
+            assert not item.is_computed and item.kind in ("manual", "per_occurrence", "veto")
+            if item.kind == "manual":
+                assert Decimal(0) <= Decimal(row.value) <= item.max_points
+        manual = [i.code for i in rubric.leaves if i.kind == "manual"]
+        assert len(group) < len(manual) * 20 * len(demo.ASSESSED_YEARS)  # some items are left unscored
+        totals = group[group["item"].isin(manual)].assign(v=group["value"].astype(float)).groupby("unit")["v"].sum()
+        assert totals.nunique() > 15  # units differ
+    vetoes = entries[entries["item"] == "veto"]
+    assert vetoes[["unit", "year"]].values.tolist() == [["360781", 2022]]

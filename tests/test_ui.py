@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 import numpy as np
 import openpyxl
 import pytest
-from dashboard_fixtures import ARTIFACTS, _fresh_caches, demo_db, engine, server  # noqa: F401
+from dashboard_fixtures import ARTIFACTS, DEMO_SCALE, Server, _fresh_caches, demo_db, engine, server  # noqa: F401
 
 from fundwatch.components.geo import county_outlines
+from fundwatch.data import db, demo, schema
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -148,7 +149,8 @@ def test_the_landing_page_leads_to_every_page(server, watched):
     page = watched.page
     open_page(page, server.url + "/", ready=".fw-tile")
     assert "赣州市扶贫资金监管平台" in page.locator(".fw-nav").inner_text()
-    assert page.locator(".fw-tile").count() == 3
+    assert "考核评分" in page.locator(".fw-nav").inner_text()
+    assert page.locator(".fw-tile").count() == 4  # overview, drill-down, transition, scoring
     screenshot(page, "landing-zh")
 
 
@@ -244,3 +246,54 @@ def test_the_transition_page_shows_yudus_overdue_cases_at_phone_width_too(server
     page.set_viewport_size({"width": 390, "height": 800})
     page.wait_for_timeout(1000)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 392
+
+
+@pytest.fixture(scope="module")
+def scoring_server(tmp_path_factory):
+    """A server on a demo database of its own: the scoring test saves a score."""
+    path = tmp_path_factory.mktemp("scoring-ui") / "scoring.db"
+    engine = db.get_engine(str(path), create=True)
+    schema.upgrade(engine)
+    demo.load_demo(engine, scale=DEMO_SCALE)
+    engine.dispose()
+    served = Server(path).wait()
+    yield served
+    served.stop()
+
+
+def summary(page) -> str:
+    return page.locator(".fw-score-summary").first.inner_text()
+
+
+def test_the_scoring_page_ranks_and_a_saved_score_changes_the_total(scoring_server, watched):
+    page = watched.page
+    open_page(page, scoring_server.url + "/scoring?rubric=chaoyang-2020-sector&year=2020", ready=".fw-score-summary")
+    assert "考核评分" in page.locator(".fw-nav a.active").inner_text()
+    page.locator(".tabulator-row").first.wait_for(timeout=READY)
+    before = summary(page)
+    total = float(re.search(r"总分 ([\d.]+)", before).group(1))
+    assert "第1名" in before  # the best-ranked unit is shown first
+    screenshot(page, "scoring-zh")
+
+    # The entry form starts on the first entered item (supervision, 12 points) with what is stored.
+    form = page.locator(".fw-card", has=page.locator(".fw-card-title", has_text="录入评分"))
+    points = form.locator("input[type=text]").first
+    current = float(points.input_value() or 0)
+    new = 0 if current else 12
+    points.fill(str(new))
+    points.press("Tab")
+    form.locator("textarea").first.fill("界面录入：现场检查记录.pdf")
+    form.locator("textarea").first.press("Tab")
+    form.locator("input[type=text]").nth(1).fill("界面测试员")
+    form.locator("input[type=text]").nth(1).press("Tab")
+    form.get_by_role("button", name="保存评分").click()
+    wait_for_text(page, ".fw-score-status", "已保存")
+    after = until_changed(lambda: summary(page), before)
+    assert float(re.search(r"总分 ([\d.]+)", after).group(1)) == pytest.approx(total - current + new)
+    wait_for_text(page, ".tabulator-cell", "界面录入：现场检查记录.pdf")  # the scorecard shows the new evidence
+    screenshot(page, "scoring-saved-zh")
+
+    page.get_by_role("button", name="English").click()  # the language switch works here too
+    wait_for_text(page, ".fw-card-title", "scorecard 2020")
+    page.wait_for_url(re.compile(r"lang=en"), timeout=READY)
+    assert "Assessment" in page.locator(".fw-nav").inner_text()

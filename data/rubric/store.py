@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import AuditEntry, Region, Score
@@ -507,6 +507,72 @@ class ScoreRepository:
         self.session.flush()
         return edit
 
+    def save_many(self, rubric: Rubric | str, entries, actor: str) -> list[ScoreEdit]:
+        """Save many entered scores at once (imports, the demo): ``entries`` are mappings with
+        ``unit``, ``year``, ``item``, ``value`` (points for a ``manual`` item, the raw input for
+        the other entered kinds), ``evidence`` and ``assessor``.
+
+        Checked like :meth:`save_manual` / :meth:`save_value`, all before anything is written;
+        one ``score_edit`` audit row per entry.  The rubric and the units are read once and the
+        rows are inserted in bulk, so thousands of entries take well under a second.
+        """
+        actor = _text(actor, "actor", 64)
+        definition, row = self._rubric(rubric, actor)
+        counties = set(self.session.scalars(select(Region.code).where(Region.level == "county")))
+        t = Score.__table__
+        existing = {(r.unit_code, r.year, r.item_code): r for r in self.session.execute(
+            select(t.c.id, t.c.unit_code, t.c.year, t.c.item_code, t.c.points, t.c.raw_value)
+            .where(t.c.rubric_id == row.id)).all()}
+        now = _now()
+        inserts, updates, audits, edits = [], [], [], []
+        seen: set[tuple[str, int, str]] = set()
+        for entry in entries:
+            unit, year, item = entry["unit"], entry["year"], entry["item"]
+            evidence = _text(entry.get("evidence"), "evidence", 4000)
+            assessor = _text(entry.get("assessor"), "assessor", 64)
+            if isinstance(year, bool) or not isinstance(year, int):
+                raise TypeError(f"year must be an int, got {type(year).__name__}")
+            if not definition.has_item(item):
+                raise ValueError(f"rubric {definition.name} has no item {item!r}")
+            spec = definition.item(item)
+            if spec.is_group or spec.is_computed:
+                raise ValueError(f"item {item} is not entered by an assessor")
+            if self.scope is not None and not self.scope.allows(unit):
+                raise PermissionError(f"unit {unit} is outside your scope")
+            if unit not in counties:
+                raise ValueError(f"no county-level unit {unit!r} in the database")
+            key = (unit, year, item)
+            if key in seen:
+                raise ValueError(f"unit {unit}, {year}, item {item} is given twice")
+            seen.add(key)
+            raw = coerce_value(spec, entry["value"])
+            if spec.kind == "manual":
+                new_points, new_value = raw, None
+            else:
+                new_points, new_value = score_unit(definition, {item: ItemInput(raw)}).item(item).points, raw
+            old = existing.get(key)
+            edit = ScoreEdit(definition.name, unit, year, item, old.points if old is not None else None, new_points,
+                             None if old is None or old.raw_value is None else to_decimal(float(old.raw_value)),
+                             new_value)
+            values = {"points": new_points, "raw_value": None if new_value is None else float(new_value),
+                      "evidence": evidence, "assessor": assessor, "updated_at": now}
+            if old is None:
+                inserts.append({"rubric_id": row.id, "unit_code": unit, "county_code": unit, "year": year,
+                                "item_code": item, **values})
+            else:
+                updates.append({"id": old.id, **values})
+            audits.append(self._audit_row(actor, edit, {"evidence": evidence, "assessor": assessor,
+                                                         "kind": spec.kind}, now))
+            edits.append(edit)
+        if inserts:
+            self.session.execute(insert(Score), inserts)
+        if updates:
+            self.session.execute(update(Score), updates)
+        if audits:
+            self.session.execute(insert(AuditEntry), audits)
+        self.session.flush()
+        return edits
+
     def _save(self, rubric, unit, year, item, actor, evidence, assessor, *, kinds, points=None, value=None):
         actor = _text(actor, "actor", 64)
         evidence = _text(evidence, "evidence", 4000)
@@ -546,15 +612,44 @@ class ScoreRepository:
         return edit
 
     def _audit(self, actor: str, edit: ScoreEdit, extra: dict[str, Any]) -> None:
-        self.session.add(AuditEntry(
-            at=_now(), actor=actor, action="score_edit",
-            target=f"score:{edit.rubric}:{edit.year}:{edit.unit}:{edit.item}", county_code=edit.unit, result="ok",
-            detail={"rubric": edit.rubric, "year": edit.year, "unit": edit.unit, "item": edit.item,
-                    "old_points": _json_decimal(edit.old_points, True),
-                    "new_points": _json_decimal(edit.new_points, True),
-                    "old_value": _json_decimal(edit.old_value), "new_value": _json_decimal(edit.new_value),
-                    **extra},
-        ))
+        self.session.add(AuditEntry(**self._audit_row(actor, edit, extra, _now())))
+
+    @staticmethod
+    def _audit_row(actor: str, edit: ScoreEdit, extra: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
+        return {
+            "at": at, "actor": actor, "action": "score_edit",
+            "target": f"score:{edit.rubric}:{edit.year}:{edit.unit}:{edit.item}", "county_code": edit.unit,
+            "result": "ok",
+            "detail": {"rubric": edit.rubric, "year": edit.year, "unit": edit.unit, "item": edit.item,
+                       "old_points": _json_decimal(edit.old_points, True),
+                       "new_points": _json_decimal(edit.new_points, True),
+                       "old_value": _json_decimal(edit.old_value), "new_value": _json_decimal(edit.new_value),
+                       **extra},
+        }
+
+
+def enter_score(engine: Engine, scope: Scope, rubric: Rubric | str, unit: str, year: int, item: str, value: Any,
+                evidence: str, assessor: str, actor: str) -> ScoreEdit:
+    """Save one assessor's input in a transaction of its own (what the scoring page calls):
+    points for a ``manual`` item, the raw input (a count, 1/0 for a veto) for the other entered
+    kinds.  The score row and its audit row commit together or not at all; ``scope`` limits the
+    units the caller may score (:class:`PermissionError` outside it)."""
+    require_scope(scope)
+    with Session(engine) as session, session.begin():
+        repo = ScoreRepository(session, scope=scope)
+        definition, _ = repo._rubric(rubric, actor if isinstance(actor, str) and actor.strip() else "system")
+        kind = definition.item(item).kind if definition.has_item(item) else "manual"
+        save = repo.save_manual if kind == "manual" else repo.save_value
+        return save(definition.name if isinstance(rubric, str) else rubric, unit, year, item, value, evidence,
+                    assessor, actor)
+
+
+def clear_score(engine: Engine, scope: Scope, rubric: Rubric | str, unit: str, year: int, item: str, actor: str,
+                reason: str) -> ScoreEdit:
+    """Remove one entered score (audited) in a transaction of its own; see :meth:`ScoreRepository.clear`."""
+    require_scope(scope)
+    with Session(engine) as session, session.begin():
+        return ScoreRepository(session, scope=scope).clear(rubric, unit, year, item, actor, reason)
 
 
 def _raw(score: Score | None) -> Decimal | None:
@@ -564,8 +659,8 @@ def _raw(score: Score | None) -> Decimal | None:
 
 
 __all__ = [
-    "CARD_COLUMNS", "SCORE_COLUMNS", "Resolved", "ScoreEdit", "ScoreRepository", "county_units", "install_rubric",
-    "resolve_rubric",
+    "CARD_COLUMNS", "SCORE_COLUMNS", "Resolved", "ScoreEdit", "ScoreRepository", "clear_score", "county_units",
+    "enter_score", "install_rubric", "resolve_rubric",
     "rubric_from_db", "scorecard_frame", "scorecard_to_frame", "scores_frame", "scores_to_frame", "sync_rubric",
     "unit_scores",
 ]
