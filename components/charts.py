@@ -57,7 +57,8 @@ def _legend(columns: int) -> dict:
 
 
 def _plot_pane(dmap: hv.DynamicMap, height: int) -> pn.pane.HoloViews:
-    return pn.pane.HoloViews(dmap, sizing_mode="stretch_width", height=height, margin=0)
+    # linked_axes=False: charts that happen to share a dimension name (value, year) keep their own ranges
+    return pn.pane.HoloViews(dmap, sizing_mode="stretch_width", height=height, margin=0, linked_axes=False)
 
 
 def _long(shown: Shown, series_vocab: str, lang: str) -> pd.DataFrame:

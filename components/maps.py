@@ -71,7 +71,7 @@ class CountyMap(StoreView):
         polygons = hv.DynamicMap(self._choropleth)
         self._tap = hv.streams.Selection1D(source=polygons)  # a click selects a polygon
         self._tap.add_subscriber(self._on_tap)
-        plot = pn.pane.HoloViews(polygons * hv.DynamicMap(self._marks), margin=0,  # fixed size: fits a phone
+        plot = pn.pane.HoloViews(polygons * hv.DynamicMap(self._marks), margin=0, linked_axes=False,  # fixed size: fits a phone
                                  width=self._size[0], height=self._size[1])
         metric = pn.widgets.Select.from_param(
             self.store.param.metric, options=pn.bind(self._metric_options, self.store.param.lang),

@@ -158,3 +158,20 @@ def test_no_full_name_or_id_number_reaches_the_document(store, engine):
     assert re.findall(r"(?<!\d)\d{17}[\dX](?![\dX])", text) == []
     sources = [m for m in doc.models if isinstance(m, ColumnDataSource)]
     assert len(sources) > 10
+
+
+def test_a_share_chart_keeps_its_own_axis_beside_money_charts(store):
+    """The linkage share (0-100%) sits next to charts in 亿元 whose value dimension has the same
+    name: its y range must stay a share, not follow theirs."""
+    from bokeh.models import Plot
+
+    doc = render(pn.Column(*page.layout(store)))
+    by_title = {}
+    for plot in doc.select({"type": Plot}):
+        label = plot.left[0].axis_label if plot.left else ""
+        by_title.setdefault(label, []).append(plot)
+    shares = by_title["比例"]
+    money = [p for label, plots in by_title.items() if "亿元" in str(label) for p in plots]
+    assert shares and money
+    assert all(p.y_range.end <= 1.05 for p in shares)
+    assert all(p.y_range is not q.y_range for p in shares for q in money)
