@@ -23,8 +23,10 @@ from bokeh.document import Document
 from panel.io.state import set_curdoc
 
 from fundwatch.components import clear_caches
+from fundwatch.components.scoring import ScoringStore
 from fundwatch.components.stores import CountyStore
-from fundwatch.dashboards import app, county, overview
+from fundwatch.components.transition import TransitionStore
+from fundwatch.dashboards import app, county, overview, scoring, transition
 from fundwatch.data import db, demo, schema
 
 YEAR, AS_OF = 2024, dt.date(2024, 6, 30)
@@ -51,9 +53,13 @@ def render(store, module) -> Document:
 def build(module, store_class, **state) -> Callable[[], None]:
     def run() -> None:
         with set_curdoc(Document()):
-            store = store_class(engine=app.engine(), scope=app.current_scope(), year=YEAR, as_of=AS_OF, **state)
+            store = store_class(engine=app.engine(), scope=app.current_scope(), **{**DATED, **state})
         render(store, module)
     return run
+
+
+DATED = {"year": YEAR, "as_of": AS_OF}
+SCORING = {"rubric": "chaoyang-2020-sector", "year": 2020}
 
 
 def timed(run: Callable[[], None], repeat: int, before: Callable[[], None] | None = None) -> list[float]:
@@ -67,9 +73,9 @@ def timed(run: Callable[[], None], repeat: int, before: Callable[[], None] | Non
     return times
 
 
-def county_changes(repeat: int, cold: bool) -> list[float]:
-    store = CountyStore(engine=app.engine(), scope=app.current_scope(), year=YEAR, as_of=AS_OF, county=COUNTIES[0])
-    document = render(store, county)
+def county_changes(repeat: int, cold: bool, module=county, store_class=CountyStore) -> list[float]:
+    store = store_class(engine=app.engine(), scope=app.current_scope(), year=YEAR, as_of=AS_OF, county=COUNTIES[0])
+    document = render(store, module)
     times = []
     with set_curdoc(document):  # as in a session: the store's updates are held and batched on it
         for step in range(repeat):
@@ -105,9 +111,15 @@ def run(db_url: str | None, scale: float, repeat: int, out: TextIO) -> None:
             "county page, warm": timed(build(county, CountyStore, county=COUNTIES[0]), repeat),
             "county change, cold": county_changes(repeat, cold=True),
             "county change, warm": county_changes(repeat, cold=False),
+            "transition page, cold": timed(build(transition, TransitionStore, county=COUNTIES[0]), repeat, clear_caches),
+            "transition page, warm": timed(build(transition, TransitionStore, county=COUNTIES[0]), repeat),
+            "transition change, warm": county_changes(repeat, cold=False, module=transition,
+                                                      store_class=TransitionStore),
+            "scoring page, cold": timed(build(scoring, ScoringStore, **SCORING), repeat, clear_caches),
+            "scoring page, warm": timed(build(scoring, ScoringStore, **SCORING), repeat),
         }
         print(f"\nserver-side times over {repeat} runs, {db.normalise_url(db_url)}", file=out)
-        print(f"{'':24}{'median':>10}{'p95':>10}{'min':>10}", file=out)
+        print(f"{'':26}{'median':>10}{'p95':>10}{'min':>10}", file=out)
         for name, times in figures.items():
-            print(f"{name:24}{statistics.median(times):>9.3f}s{p95(times):>9.3f}s{min(times):>9.3f}s", file=out)
+            print(f"{name:26}{statistics.median(times):>9.3f}s{p95(times):>9.3f}s{min(times):>9.3f}s", file=out)
         db.dispose_all()

@@ -380,11 +380,11 @@ class CountyStore(DashboardStore):
     _FILTERS = (*DashboardStore._FILTERS, "county", "township", "village")
 
 
-class RecordList(param.Parameterized):
-    """One paged, sorted record list of the drill-down, read a page at a time from ``data``."""
+class PagedList(param.Parameterized):
+    """A record list read a page at a time from ``data``, sorted on the server; subclasses say
+    how a page is fetched (:meth:`_fetch`) and how it is shown (``shown``)."""
 
     store = param.ClassSelector(class_=DashboardStore, doc="The store whose region the list follows.")
-    kind = param.Selector(objects=list(RECORD_KINDS), doc="projects, loans, assets or households.")
     region = RegionCode(default="", doc="The region the list is restricted to.")
     page = param.Integer(default=1, bounds=(1, None), doc="Page shown (1-based).")
     page_size = param.Integer(default=15, bounds=(1, 500), doc="Rows per page.")
@@ -394,33 +394,57 @@ class RecordList(param.Parameterized):
     total = param.Integer(default=0, doc="Rows matching in all pages.")
 
     EXPORT_LIMIT = 50_000
+    EXPORT_CHUNK = 5_000
 
     @property
     def export_kind(self) -> str:
-        return next(name for name, kind in RECORD_EXPORTS.items() if kind == self.kind)
+        raise NotImplementedError
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 
-    @param.depends("region", "page", "page_size", "sort", watch=True)
+    def _ready(self) -> bool:
+        return self.store.engine is not None and bool(self.region)
+
+    def _fetch(self, limit: int, offset: int) -> tuple[pd.DataFrame, int]:
+        """Rows ``offset`` to ``offset + limit`` in the order shown, and the count of all."""
+        raise NotImplementedError
+
     def _load_rows(self) -> None:
-        if self.store.engine is None or not self.region:
+        if not self._ready():
             self.param.update(rows=_empty("id"), total=0)
             return
-        rows, total = L.records(self.store.url, self.store.scope.key, self.kind, self.region, self.sort or None,
-                                self.page_size, (self.page - 1) * self.page_size)
+        rows, total = self._fetch(self.page_size, (self.page - 1) * self.page_size)
         self.param.update(rows=rows, total=total)
 
     def all_rows(self) -> pd.DataFrame:
         """Every matching row in the order shown (exports), up to :attr:`EXPORT_LIMIT`."""
         pages, offset = [], 0
         while offset < min(self.total, self.EXPORT_LIMIT):
-            rows, _ = L.records(self.store.url, self.store.scope.key, self.kind, self.region, self.sort or None,
-                                5000, offset)
+            rows, _ = self._fetch(min(self.EXPORT_CHUNK, self.EXPORT_LIMIT - offset), offset)
+            if not len(rows):
+                break
             pages.append(rows)
-            offset += 5000
+            offset += len(rows)
         return pd.concat(pages, ignore_index=True) if pages else self.rows
+
+
+class RecordList(PagedList):
+    """One paged, sorted record list of the drill-down (projects, loans, assets, households)."""
+
+    kind = param.Selector(objects=list(RECORD_KINDS), doc="projects, loans, assets or households.")
+
+    @property
+    def export_kind(self) -> str:
+        return next(name for name, kind in RECORD_EXPORTS.items() if kind == self.kind)
+
+    @param.depends("region", "page", "page_size", "sort", watch=True)
+    def _load_rows(self) -> None:
+        super()._load_rows()
+
+    def _fetch(self, limit: int, offset: int) -> tuple[pd.DataFrame, int]:
+        return L.records(self.store.url, self.store.scope.key, self.kind, self.region, self.sort or None, limit, offset)
 
     def shown(self, all_pages: bool = False) -> present.Shown:
         return present.records(self.kind, self.all_rows() if all_pages else self.rows, self.store.lang)
@@ -434,4 +458,5 @@ def _same_day(day: dt.date, year: int) -> dt.date:
         return day.replace(year=year, day=28)
 
 
-__all__ = ["EXPORT_KINDS", "CountyStore", "DashboardStore", "METRICS", "OverviewStore", "RecordList", "default_as_of"]
+__all__ = ["EXPORT_KINDS", "CountyStore", "DashboardStore", "METRICS", "OverviewStore", "PagedList", "RecordList",
+           "default_as_of"]

@@ -16,7 +16,7 @@ from . import theme
 from .cards import ExportButtons, StoreView, card, heading
 from .i18n import t
 from .present import COUNT, DATE, MONEY, NUMBER, PCT, RECORD_TITLES, SORT_KEYS, TIMES, Shown
-from .stores import RECORD_KINDS, RecordList
+from .stores import RECORD_KINDS, PagedList
 
 _NUMBER = {"type": "money", "thousand": ",", "decimal": "."}
 PLAIN = {"type": "plaintext"}  # text, dates and years as they are (no thousands separator in 2020)
@@ -138,7 +138,7 @@ class WarningTable(StoreView):
 class RecordTable(StoreView):
     """One record list, a page at a time from the database; header clicks sort on the server."""
 
-    records = param.ClassSelector(class_=RecordList, doc="The paged list shown.")
+    records = param.ClassSelector(class_=PagedList, doc="The paged list shown.")
     table = param.ClassSelector(class_=Shown, doc="The page as shown.")
 
     def __init__(self, **params):
@@ -154,7 +154,12 @@ class RecordTable(StoreView):
         info = theme.html(self._info, margin=(6, 8))
         pager = pn.FlexBox(previous, info, following, align_items="center", margin=(6, 0))
         body = pn.Column(self._table, pager, margin=0, sizing_mode="stretch_width")
-        self._layout = card(self, self.records.export_kind, self._title, body)
+        self._layout = card(self, self.records.export_kind, self._title, body, note=self._note)
+
+    @param.depends("store.lang")
+    def _note(self) -> str:
+        """A note under the title ('' for none)."""
+        return ""
 
     @param.depends("records.rows", "store.lang", watch=True, on_init=True)
     def _sync_table(self) -> None:
@@ -178,13 +183,15 @@ class RecordTable(StoreView):
         self.records.page = min(max(self.records.page + step, 1), self.records.pages)
 
     def _on_sort(self, event) -> None:
-        sorters = event.new or []
+        self.records.param.update(sort=self._sort_key(event.new or []), page=1)
+
+    def _sort_key(self, sorters: list[dict]) -> str:
+        """The data layer's sort key for the table's header sorters ('' for the default order)."""
         if not sorters:
-            self.records.param.update(sort="", page=1)
-            return
+            return ""
         first = sorters[0]
         column = SORT_KEYS.get(first["field"], first["field"])
-        self.records.param.update(sort=("-" if first["dir"] == "desc" else "") + column, page=1)
+        return ("-" if first["dir"] == "desc" else "") + column
 
 
 class RecordTabs(StoreView):

@@ -23,7 +23,7 @@ from . import loaders as L
 from .i18n import t
 from .loaders import CACHE
 from .present import COUNT, DATE, MONEY, PCT, YEAR, Col
-from .stores import DashboardStore, RegionCode, _empty
+from .stores import DashboardStore, PagedList, _empty
 
 i18n.extend({
     "zh": {
@@ -446,40 +446,27 @@ def bin_label(b: int) -> str:
     return f"{b / 10:.1f}–{(b + 1) / 10:.1f}"
 
 
-class TransitionList(param.Parameterized):
-    """The region's monitored households, a page at a time, sorted on the server."""
+class TransitionList(PagedList):
+    """The region's monitored households, a page at a time, sorted on the server (most working
+    days overdue first unless the viewer sorts otherwise)."""
 
-    store = param.ClassSelector(class_=DashboardStore, doc="The store whose region and date the list follows.")
-    region = RegionCode(default="", doc="The region the list is restricted to.")
     as_of = param.CalendarDate(default=None, allow_None=True, doc="Status and overdue days as of this date.")
-    page = param.Integer(default=1, bounds=(1, None), doc="Page shown (1-based).")
-    page_size = param.Integer(default=15, bounds=(1, 500), doc="Rows per page.")
     sort = param.String(default="-workdays_overdue", doc="Sort key of the data layer, '-' prefix for descending.")
-    rows = param.DataFrame(default=_empty("id"), doc="The rows of the page shown.")
-    total = param.Integer(default=0, doc="Rows matching in all pages.")
-
-    EXPORT_LIMIT = 50_000
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+    def export_kind(self) -> str:
+        return "tr_households"
+
+    def _ready(self) -> bool:
+        return super()._ready() and self.as_of is not None
 
     @param.depends("region", "as_of", "page", "page_size", "sort", watch=True)
     def _load_rows(self) -> None:
-        if self.store.engine is None or not self.region or self.as_of is None:
-            self.param.update(rows=_empty("id"), total=0)
-            return
-        rows, total = households_page(self.store.url, self.store.scope.key, self.as_of, self.region,
-                                      self.sort or None, self.page_size, (self.page - 1) * self.page_size)
-        self.param.update(rows=rows, total=total)
+        super()._load_rows()
 
-    def all_rows(self) -> pd.DataFrame:
-        """Every matching row in the order shown (exports), up to :attr:`EXPORT_LIMIT`."""
-        if not self.total:
-            return self.rows
-        rows, _ = households_page(self.store.url, self.store.scope.key, self.as_of, self.region, self.sort or None,
-                                  min(self.total, self.EXPORT_LIMIT, 5000), 0)
-        return rows
+    def _fetch(self, limit: int, offset: int) -> tuple[pd.DataFrame, int]:
+        return households_page(self.store.url, self.store.scope.key, self.as_of, self.region, self.sort or None,
+                               limit, offset)
 
     def shown(self, all_pages: bool = False) -> present.Shown:
         return present.build("tr_households", t("tr.panel.households", self.store.lang),

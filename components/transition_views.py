@@ -23,7 +23,7 @@ from .charts import _amount, _legend, _percent, _placeholder, _plot_pane, base_o
 from .i18n import t
 from .kpis import _card
 from .present import Shown
-from .tables import tabulator
+from .tables import RecordTable, tabulator
 from .transition import LIST_SORTS, PHASES, TransitionList, TransitionStore, bin_label, income_bins, phase_of
 from fundwatch.data.reads.transition import INCOME_BIN_CAP
 
@@ -397,62 +397,26 @@ class OpenCases(StoreView):
                     + t("tr.note.masked", lang))
 
 
-class TransitionHouseholds(StoreView):
+class TransitionHouseholds(RecordTable):
     """The region's monitored households, a page at a time; header clicks sort on the server
     (most overdue first by default); the download holds every page."""
 
     records = param.ClassSelector(class_=TransitionList, doc="The paged list shown (default: the store's).")
-    table = param.ClassSelector(class_=Shown, doc="The page as shown.")
 
     def __init__(self, **params):
         if params.get("records") is None and params.get("store") is not None:
             params["records"] = params["store"].household_list
         super().__init__(**params)
-        self._table = tabulator(self.param.table, configuration={"sortMode": "remote"})
-        self._table.param.watch(self._on_sort, ["sorters"])
-        previous = pn.widgets.Button(label=pn.bind(t, "pager.prev", self.store.param.lang), width=80,
-                                     disabled=self.records.param.page.rx() <= 1, variant="outline", margin=(0, 4))
-        following = pn.widgets.Button(label=pn.bind(t, "pager.next", self.store.param.lang), width=80,
-                                      disabled=self._last_page, variant="outline", margin=(0, 4))
-        previous.on_click(lambda _e: self._turn(-1))
-        following.on_click(lambda _e: self._turn(1))
-        pager = pn.FlexBox(previous, theme.html(self._info, margin=(6, 8)), following, align_items="center",
-                           margin=(6, 0))
-        self._layout = card(self, "tr_households", self._title,
-                            pn.Column(self._table, pager, margin=0, sizing_mode="stretch_width"), note=self._note)
-
-    @param.depends("records.rows", "store.lang", watch=True, on_init=True)
-    def _sync_table(self) -> None:
-        self.table = self.records.shown()
-
-    @param.depends("table")
-    def _title(self) -> str:
-        return heading(self.table.title)
 
     @param.depends("store.lang")
     def _note(self) -> str:
         return note(t("tr.note.masked", self.store.lang))
 
-    @param.depends("records.total", "records.page")
-    def _last_page(self) -> bool:
-        return self.records.page >= self.records.pages
-
-    @param.depends("records.total", "records.page", "store.lang")
-    def _info(self) -> str:
-        r = self.records
-        text = t("pager.info", self.store.lang, page=r.page, pages=r.pages, total=f"{r.total:,}")
-        return f'<span class="fw-pager">{html.escape(text)}</span>'
-
-    def _turn(self, step: int) -> None:
-        self.records.page = min(max(self.records.page + step, 1), self.records.pages)
-
-    def _on_sort(self, event) -> None:
-        sorters = event.new or []
+    def _sort_key(self, sorters: list[dict]) -> str:
         if not sorters or sorters[0]["field"] not in LIST_SORTS:
-            self.records.param.update(sort="-workdays_overdue", page=1)
-            return
+            return "-workdays_overdue"
         first = sorters[0]
-        self.records.param.update(sort=("-" if first["dir"] == "desc" else "") + LIST_SORTS[first["field"]], page=1)
+        return ("-" if first["dir"] == "desc" else "") + LIST_SORTS[first["field"]]
 
 
 def chart(store: TransitionStore, cls: type[TransitionChart], kind: str, frame: str, **params) -> TransitionChart:
