@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -198,3 +198,18 @@ def parse_month_day(text: str, year: int) -> dt.date:
 
 def to_int(value: Any) -> int:
     return 0 if value is None else int(value)
+
+
+def count_finding(ctx: Context, row, rule: str, severity: str, table: str,
+                  zh: Callable[[str, int], str], en: Callable[[str, int], str], *, key: str = "",
+                  **detail: Any) -> Finding:
+    """The finding of one county's row of a ``county_code, n, ids`` count query: ``n`` records of
+    ``table`` at fault against none allowed.  ``zh`` and ``en`` write the message from the
+    county's name and the count."""
+    n, name = to_int(row.n), ctx.name(row.county_code)
+    return Finding(
+        rule=rule, severity=severity, region_code=row.county_code, value=n, threshold=0, unit="count",
+        message_zh=zh(name, n), message_en=en(name, n), record_table=table, record_ids=parse_ids(row.ids),
+        detail=detail, key=key,
+    )
+

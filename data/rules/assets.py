@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import extract, func, or_, select
 
 from .. import vocab
-from ._common import ASSET, ASSET_INCOME, Context, Finding, id_list, merge_ids, parse_ids, plural, to_int
+from ._common import ASSET, ASSET_INCOME, Context, Finding, count_finding, id_list, merge_ids, parse_ids, plural, to_int
 
 
 def _live_assets(ctx: Context):
@@ -27,16 +27,12 @@ def check_a1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
                or_(a.c.custodian.is_(None), func.trim(a.c.custodian) == ""))
         .group_by(a.c.county_code)
     )
-    findings = []
-    for row in ctx.conn.execute(stmt):
-        n, name = to_int(row.n), ctx.name(row.county_code)
-        findings.append(Finding(
-            rule="A1", severity="warning", region_code=row.county_code, value=n, threshold=0, unit="count",
-            message_zh=f"{name} {n}项公益性资产未落实管护主体",
-            message_en=f"{name}: {plural(n, 'public-welfare asset')} without a custodian",
-            record_table="asset", record_ids=parse_ids(row.ids),
-        ))
-    return findings
+    return [
+        count_finding(ctx, row, "A1", "warning", "asset",
+                      lambda name, n: f"{name} {n}项公益性资产未落实管护主体",
+                      lambda name, n: f"{name}: {plural(n, 'public-welfare asset')} without a custodian")
+        for row in ctx.conn.execute(stmt)
+    ]
 
 
 def check_a2(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
@@ -73,14 +69,11 @@ def check_a2(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
         ("no_income", no_income, f"项经营性资产缺少{last_year}年及以前的年度收益记录",
          f"without a yearly income record for every year up to {last_year}"),
     ):
-        for row in ctx.conn.execute(stmt):
-            n, name = to_int(row.n), ctx.name(row.county_code)
-            findings.append(Finding(
-                rule="A2", severity="warning", region_code=row.county_code, value=n, threshold=0, unit="count",
-                message_zh=f"{name} {n}{zh}", message_en=f"{name}: {plural(n, 'operating asset')} {en}",
-                record_table="asset", record_ids=parse_ids(row.ids),
-                detail={"problem": kind}, key=kind,
-            ))
+        findings.extend(
+            count_finding(ctx, row, "A2", "warning", "asset", lambda name, n, zh=zh: f"{name} {n}{zh}",
+                          lambda name, n, en=en: f"{name}: {plural(n, 'operating asset')} {en}",
+                          key=kind, problem=kind)
+            for row in ctx.conn.execute(stmt))
     return findings
 
 
@@ -97,17 +90,13 @@ def check_a3(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
                or_(distributed != i.c.income_fen, (i.c.income_fen > 0) & (shared == 0)))
         .group_by(i.c.county_code)
     )
-    findings = []
-    for row in ctx.conn.execute(stmt):
-        n, name = to_int(row.n), ctx.name(row.county_code)
-        findings.append(Finding(
-            rule="A3", severity="warning", region_code=row.county_code, value=n, threshold=0, unit="count",
-            message_zh=f"{name} {ctx.year}年 {n}座光伏电站收益分配与收益不符或未分配给村集体和农户",
-            message_en=(f"{name} {ctx.year}: income of {plural(n, 'PV station')} not fully distributed or "
-                        f"nothing given to the collective and households"),
-            record_table="asset_income", record_ids=parse_ids(row.ids),
-        ))
-    return findings
+    return [
+        count_finding(ctx, row, "A3", "warning", "asset_income",
+                      lambda name, n: f"{name} {ctx.year}年 {n}座光伏电站收益分配与收益不符或未分配给村集体和农户",
+                      lambda name, n: (f"{name} {ctx.year}: income of {plural(n, 'PV station')} not fully "
+                                       f"distributed or nothing given to the collective and households"))
+        for row in ctx.conn.execute(stmt)
+    ]
 
 
 def check_a4(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:

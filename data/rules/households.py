@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import and_, func, or_, select
 
 from .. import workdays
-from ._common import DIBAO, HOUSEHOLD, MEASURE, Context, Finding, id_list, parse_ids, plural, ratio_parts, to_int
+from ._common import DIBAO, HOUSEHOLD, MEASURE, Context, Finding, count_finding, id_list, plural, ratio_parts
 
 
 def _applies(ctx: Context, params: Mapping[str, Any]) -> bool:
@@ -43,18 +43,14 @@ def check_h1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
                h.c.income_per_capita_fen * den < d.c.annual_fen * num)
         .group_by(h.c.county_code)
     )
-    findings = []
-    for row in ctx.conn.execute(stmt):
-        n, name = to_int(row.n), ctx.name(row.county_code)
-        findings.append(Finding(
-            rule="H1", severity="warning", region_code=row.county_code, value=n, threshold=0, unit="count",
-            message_zh=f"{name} {n}户人均收入低于低保标准{multiple:g}倍（收入警戒线）但未纳入监测",
-            message_en=(f"{name}: {plural(n, 'household')} below the income alert line ({multiple:g} x the "
-                        f"dibao standard) not monitored"),
-            record_table="household", record_ids=parse_ids(row.ids),
-            detail={"alert_multiple": multiple},
-        ))
-    return findings
+    return [
+        count_finding(ctx, row, "H1", "warning", "household",
+                      lambda name, n: f"{name} {n}户人均收入低于低保标准{multiple:g}倍（收入警戒线）但未纳入监测",
+                      lambda name, n: (f"{name}: {plural(n, 'household')} below the income alert line "
+                                       f"({multiple:g} x the dibao standard) not monitored"),
+                      alert_multiple=multiple)
+        for row in ctx.conn.execute(stmt)
+    ]
 
 
 def _dates(values) -> np.ndarray:
@@ -162,18 +158,14 @@ def check_h3(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
                or_(h.c.risk_eliminated_on.is_(None), h.c.risk_eliminated_on > ctx.as_of), ~helped)
         .group_by(h.c.county_code)
     )
-    findings = []
-    for row in ctx.conn.execute(stmt):
-        n, name = to_int(row.n), ctx.name(row.county_code)
-        findings.append(Finding(
-            rule="H3", severity="warning", region_code=row.county_code, value=n, threshold=0, unit="count",
-            message_zh=f"{name} {n}户监测对象识别{grace}天以上仍未落实帮扶措施",
-            message_en=(f"{name}: {plural(n, 'monitored household')} without an assistance measure {grace} or "
-                        f"more days after identification"),
-            record_table="household", record_ids=parse_ids(row.ids),
-            detail={"grace_days": grace},
-        ))
-    return findings
+    return [
+        count_finding(ctx, row, "H3", "warning", "household",
+                      lambda name, n: f"{name} {n}户监测对象识别{grace}天以上仍未落实帮扶措施",
+                      lambda name, n: (f"{name}: {plural(n, 'monitored household')} without an assistance "
+                                       f"measure {grace} or more days after identification"),
+                      grace_days=grace)
+        for row in ctx.conn.execute(stmt)
+    ]
 
 
 def check_h4(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
@@ -185,13 +177,10 @@ def check_h4(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
                h.c.returned_to_poverty_on <= ctx.period_end)
         .group_by(h.c.county_code)
     )
-    findings = []
-    for row in ctx.conn.execute(stmt):
-        n, name = to_int(row.n), ctx.name(row.county_code)
-        findings.append(Finding(
-            rule="H4", severity="violation", region_code=row.county_code, value=n, threshold=0, unit="count",
-            message_zh=f"{name} {ctx.year}年 {n}户返贫（守住不发生规模性返贫底线）",
-            message_en=f"{name} {ctx.year}: {plural(n, 'household')} returned to poverty (the red line)",
-            record_table="household", record_ids=parse_ids(row.ids),
-        ))
-    return findings
+    return [
+        count_finding(ctx, row, "H4", "violation", "household",
+                      lambda name, n: f"{name} {ctx.year}年 {n}户返贫（守住不发生规模性返贫底线）",
+                      lambda name, n: (f"{name} {ctx.year}: {plural(n, 'household')} returned to poverty "
+                                       f"(the red line)"))
+        for row in ctx.conn.execute(stmt)
+    ]

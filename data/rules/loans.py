@@ -9,8 +9,8 @@ from sqlalchemy import case, func, or_, select
 
 from .. import vocab
 from ._common import (
-    LOAN, RISK_FUND, Context, Finding, fen_sum, id_list, parse_ids, pct, pct_threshold, plural, ratio_parts,
-    to_int, wan, wan_en, yuan,
+    LOAN, RISK_FUND, Context, Finding, count_finding, fen_sum, id_list, parse_ids, pct, pct_threshold, plural,
+    ratio_parts, to_int, wan, wan_en, yuan,
 )
 
 
@@ -164,14 +164,11 @@ def check_l3(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
     )
     share = params["city_share"]
     split = f"{share * 10:g}:{(1 - share) * 10:g}"
-    findings = []
-    for row in ctx.conn.execute(stmt):
-        n, name = to_int(row.n), ctx.name(row.county_code)
-        findings.append(Finding(
-            rule="L3", severity="warning", region_code=row.county_code, value=n, threshold=0, unit="count",
-            message_zh=f"{name} {ctx.year}年 {n}笔贷款担保费未按市县 {split} 分担",
-            message_en=f"{name} {ctx.year}: guarantee fee of {plural(n, 'loan')} not split city:county {split}",
-            record_table="loan", record_ids=parse_ids(row.ids),
-            detail={"city_share": share},
-        ))
-    return findings
+    return [
+        count_finding(ctx, row, "L3", "warning", "loan",
+                      lambda name, n: f"{name} {ctx.year}年 {n}笔贷款担保费未按市县 {split} 分担",
+                      lambda name, n: (f"{name} {ctx.year}: guarantee fee of {plural(n, 'loan')} not split "
+                                       f"city:county {split}"),
+                      city_share=share)
+        for row in ctx.conn.execute(stmt)
+    ]

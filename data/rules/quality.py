@@ -10,19 +10,16 @@ from sqlalchemy import exists, false, func, or_, select
 
 from .. import vocab
 from ._common import (
-    ASSET, DIBAO, DISBURSEMENT, HOUSEHOLD, LOAN, PROJECT, RISK_FUND, Context, Finding, fen_sum, id_list,
-    parse_ids, to_int, wan, wan_en,
+    ASSET, DIBAO, DISBURSEMENT, HOUSEHOLD, LOAN, PROJECT, RISK_FUND, Context, Finding, count_finding, fen_sum,
+    id_list, to_int, wan, wan_en,
 )
 from .loans import outstanding
 
 
 def _finding(ctx: Context, rule: str, row, table: str, zh: str, en: str, key: str = "", **detail) -> Finding:
-    n, name = to_int(row.n), ctx.name(row.county_code)
-    return Finding(
-        rule=rule, severity="notice", region_code=row.county_code, value=n, threshold=0, unit="count",
-        message_zh=f"{name} {zh.format(n=n)}", message_en=f"{name}: {en.format(n=n)}",
-        record_table=table, record_ids=parse_ids(row.ids), detail=detail, key=key,
-    )
+    """A data-quality notice; ``zh`` and ``en`` are templates of the count ``{n}``."""
+    return count_finding(ctx, row, rule, "notice", table, lambda name, n: f"{name} {zh.format(n=n)}",
+                         lambda name, n: f"{name}: {en.format(n=n)}", key=key, **detail)
 
 
 def check_q1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
