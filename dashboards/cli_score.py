@@ -156,27 +156,3 @@ def cmd_score(args) -> int:
         return 0
     print(format_table(rubric, scores, lang))
     return 0
-
-
-def main(argv=None) -> int:
-    """Run ``score`` alone (``python -m fundwatch.dashboards.cli_score --rubric ...``), with the
-    same one-line error handling as ``fundwatch``."""
-    from fundwatch.dashboards.cli import CliError, _Parser
-    from fundwatch.data import db
-
-    parser = _Parser(prog="fundwatch")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    add_parser(sub)
-    args = parser.parse_args(["score", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return cmd_score(args)
-    except (CliError, db.DatabaseError, ValueError) as exc:
-        print(f"fundwatch: error: {exc}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stderr.close()
-        return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -88,20 +88,24 @@ def demo_engine(request, _demo_engines, tmp_path_factory) -> Engine:
     """
     backend = request.param
     if backend not in _demo_engines:
-        if backend == "sqlite":
-            path = tmp_path_factory.mktemp("demo") / "demo.db"
-            engine = db.get_engine(f"sqlite:///{path}", create=True)
-            schema.upgrade(engine)
-        else:
-            base = db.get_engine(_pg_url())
-            with base.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA IF EXISTS demo CASCADE")
-                conn.exec_driver_sql("CREATE SCHEMA demo")
-            engine = _schema_engine(_pg_url(), "demo")
-            schema.upgrade(engine)
-        _build_demo(engine)
-        _demo_engines[backend] = engine
+        _demo_engines[backend] = new_demo_database(backend, "demo", tmp_path_factory)
     return _demo_engines[backend]
+
+
+def new_demo_database(backend: str, name: str, tmp_path_factory) -> Engine:
+    """A fresh demo database called ``name``: a SQLite file, or a PostgreSQL schema of that name
+    (dropped first), so a module that writes can have one of its own."""
+    if backend == "sqlite":
+        engine = db.get_engine(f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}", create=True)
+    else:
+        base = db.get_engine(_pg_url())
+        with base.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+        engine = _schema_engine(_pg_url(), name)
+    schema.upgrade(engine)
+    _build_demo(engine)
+    return engine
 
 
 def _schema_engine(url: str, name: str) -> Engine:

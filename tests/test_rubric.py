@@ -869,7 +869,7 @@ def _url(engine) -> str:
 
 
 def run_score(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli_score", *args],
+    return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli", "score", *args],
                           capture_output=True, text=True, timeout=300)
 
 

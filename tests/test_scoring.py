@@ -17,7 +17,7 @@ import openpyxl
 import panel as pn
 import pytest
 from bokeh.document import Document
-from dashboard_fixtures import DEMO_SCALE, _fresh_caches, demo_db, engine  # noqa: F401
+from dashboard_fixtures import _fresh_caches, demo_db, engine  # noqa: F401
 from sqlalchemy import Engine, func, select
 
 from fundwatch.components import EXTENSIONS, export
@@ -26,7 +26,7 @@ from fundwatch.components.scoring import (
     RubricScorecard, ScoreComparison, ScoreEntry, ScoreRanking, ScoringControls, ScoringStore,
 )
 from fundwatch.dashboards.cli_score import cmd_score
-from fundwatch.data import db, demo, schema
+from fundwatch.data import demo
 from fundwatch.data import models as m
 from fundwatch.data.rubric import load_rubric, unit_scores
 from fundwatch.data.scope import Scope
@@ -204,19 +204,9 @@ def test_exports_hold_what_is_shown_and_the_choices(engine):
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)], scope="module")
 def writable(request, tmp_path_factory) -> Engine:
     """A demo database of this module's own (saves change it)."""
-    if request.param == "sqlite":
-        engine = db.get_engine(f"sqlite:///{tmp_path_factory.mktemp('scoring') / 'scoring.db'}", create=True)
-        schema.upgrade(engine)
-    else:
-        from conftest import _pg_url, _schema_engine
+    from conftest import new_demo_database
 
-        base = db.get_engine(_pg_url())
-        with base.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA IF EXISTS scoring_test CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA scoring_test")
-        engine = _schema_engine(_pg_url(), "scoring_test")
-        schema.upgrade(engine)
-    demo.load_demo(engine, scale=DEMO_SCALE)
+    engine = new_demo_database(request.param, "scoring_test", tmp_path_factory)
     yield engine
     engine.dispose()
 
