@@ -23,24 +23,32 @@ def _label(key: str, store) -> pn.param.ParamFunction:
 
 
 class FilterBar(StoreView):
-    """Year, as-of date, programme and source level; wraps on narrow screens."""
+    """Year, as-of date and, unless ``funds`` is off, programme and source level; wraps on narrow
+    screens."""
+
+    funds = param.Boolean(default=True, doc="Show the programme and source-level filters.")
 
     def __init__(self, **params):
         super().__init__(**params)
         s = self.store
         common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 4, 0)}
-        year = pn.widgets.Select.from_param(
-            s.param.year, label=_label("filter.year", s), width=110,
-            options=pn.bind(self._years, s.param.lang), **common)
-        as_of = pn.widgets.DatePicker.from_param(
-            s.param.as_of, label=_label("filter.as_of", s), start=FIRST_DAY, end=LAST_DAY, width=150, **common)
-        programme = pn.widgets.Select.from_param(
-            s.param.programme, label=_label("filter.programme", s), width=220,
-            options=pn.bind(i18n.options, "programme", s.param.lang), **common)
-        level = pn.widgets.Select.from_param(
-            s.param.source_level, label=_label("filter.source_level", s), width=150,
-            options=pn.bind(i18n.options, "source_level", s.param.lang), **common)
-        self._layout = pn.FlexBox(year, as_of, programme, level, align_items="flex-end", margin=(0, 6))
+        widgets = [
+            pn.widgets.Select.from_param(
+                s.param.year, label=_label("filter.year", s), width=110,
+                options=pn.bind(self._years, s.param.lang), **common),
+            pn.widgets.DatePicker.from_param(
+                s.param.as_of, label=_label("filter.as_of", s), start=FIRST_DAY, end=LAST_DAY, width=150, **common),
+        ]
+        if self.funds:
+            widgets += [
+                pn.widgets.Select.from_param(
+                    s.param.programme, label=_label("filter.programme", s), width=220,
+                    options=pn.bind(i18n.options, "programme", s.param.lang), **common),
+                pn.widgets.Select.from_param(
+                    s.param.source_level, label=_label("filter.source_level", s), width=150,
+                    options=pn.bind(i18n.options, "source_level", s.param.lang), **common),
+            ]
+        self._layout = pn.FlexBox(*widgets, align_items="flex-end", margin=(0, 6))
 
     @staticmethod
     def _years(lang: str) -> dict[str, int]:

@@ -31,6 +31,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "landing.lead": "财政扶贫与乡村振兴资金、信贷通、项目资产和防返贫监测对象的全流程监管。",
         "landing.overview": "全市各县（市、区）资金下达与拨付进度、信贷通杠杆、资产管护、监测对象和预警一览。",
         "landing.county": "按县、乡镇、行政村逐级查看项目、贷款、资产、监测户和预警明细。",
+        "page.scoring": "考核评分",
+        "landing.scoring": "按考核办法为各县（市、区）评分排名：数据计算项自动得分，评审项由考核人员录入分值和依据。",
+        "page.transition": "过渡期监测",
+        "landing.transition": "过渡期（2021–2025年）防返贫监测、识别时限、“四个不摘”政策延续和项目资产管护。",
         "landing.open": "进入",
         "landing.data": "数据：{db}",
         "lang.switch": "English",
@@ -235,6 +239,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "landing.overview": ("Every county at a glance: allocation and disbursement pace, credit leverage, "
                              "asset custody, monitored households and warnings."),
         "landing.county": "County, township and village: projects, loans, assets, households and warnings in detail.",
+        "page.scoring": "Assessment",
+        "landing.scoring": "Score and rank the counties on an assessment rubric: items computed from the data score "
+                           "themselves, assessors enter the others with their evidence.",
+        "page.transition": "Transition period",
+        "landing.transition": ("The 2021–2025 transition period: households under monitoring, the 15-working-day "
+                               "identification clock, the four no-removals and project assets."),
         "landing.open": "Open",
         "landing.data": "Data: {db}",
         "lang.switch": "中文",

@@ -43,8 +43,6 @@ from .tables import tabulator
 
 i18n.extend({
     "zh": {
-        "page.scoring": "考核评分",
-        "landing.scoring": "按考核办法为各县（市、区）评分排名：数据计算项自动得分，评审项由考核人员录入分值和依据。",
         "scoring.rubric": "考核办法",
         "scoring.year": "考核年度",
         "scoring.unit": "考核单位",
@@ -105,9 +103,6 @@ i18n.extend({
         "scoring.filter.compare": "对比",
     },
     "en": {
-        "page.scoring": "Assessment",
-        "landing.scoring": "Score and rank the counties on an assessment rubric: items computed from the data score "
-                           "themselves, assessors enter the others with their evidence.",
         "scoring.rubric": "Rubric",
         "scoring.year": "Year assessed",
         "scoring.unit": "Unit",

@@ -27,8 +27,6 @@ from .stores import DashboardStore, PagedList, _empty
 
 i18n.extend({
     "zh": {
-        "page.transition": "过渡期监测",
-        "landing.transition": "过渡期（2021–2025年）防返贫监测、识别时限、“四个不摘”政策延续和项目资产管护。",
         "tr.phase.campaign": "脱贫攻坚 2016–2020",
         "tr.phase.integration": "过渡期 · 脱贫县继续统筹整合涉农资金 2021–2023",
         "tr.phase.transition": "过渡期 2024–2025",
@@ -144,9 +142,6 @@ i18n.extend({
         "tr.line.alert": "收入警戒线",
     },
     "en": {
-        "page.transition": "Transition period",
-        "landing.transition": ("The 2021–2025 transition period: households under monitoring, the 15-working-day "
-                               "identification clock, the four no-removals and project assets."),
         "tr.phase.campaign": "Poverty campaign 2016–2020",
         "tr.phase.integration": "Transition · fund integration continues in ex-poverty counties 2021–2023",
         "tr.phase.transition": "Transition 2024–2025",

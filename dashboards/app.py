@@ -17,8 +17,7 @@ import holoviews as hv
 import panel as pn
 from sqlalchemy import Engine
 
-from fundwatch.components import EXTENSIONS, scoring, theme  # noqa: F401 - scoring adds the page's messages
-from fundwatch.components import transition as _transition  # noqa: F401 - registers the page's messages
+from fundwatch.components import EXTENSIONS, theme
 from fundwatch.components.controls import LanguageSwitch
 from fundwatch.components.i18n import t
 from fundwatch.components.stores import DashboardStore

@@ -30,7 +30,7 @@ def layout(store: TransitionStore) -> list:
     """The panels of the page, in reading order: period, households, continuity, assets, list."""
     s = store
     return [
-        pn.FlexBox(FilterYearDate(store=s), RegionPicker(store=s), margin=0),
+        pn.FlexBox(FilterBar(store=s, funds=False), RegionPicker(store=s), margin=0),
         Breadcrumb(store=s, on_home=lambda: s.param.update(township="", village="")),
         PageHeading(store=s, title_key="page.transition", show_place=False),
         PeriodTimeline(store=s),
@@ -50,14 +50,6 @@ def layout(store: TransitionStore) -> list:
         WarningTable(store=s),
         TransitionHouseholds(store=s),
     ]
-
-
-class FilterYearDate(FilterBar):
-    """The filter bar without programme and source level (the page does not use them)."""
-
-    def __init__(self, **params):
-        super().__init__(**params)
-        self._layout.objects = self._layout.objects[:2]
 
 
 def create_app() -> pn.viewable.Viewable:
