@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import vocab
@@ -43,3 +43,28 @@ class AuditEntry(Base):
     county_code: Mapped[str | None] = mapped_column(String(16))
     result: Mapped[str] = mapped_column(String(16), default="ok")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ImportBatch(Base):
+    """One accepted import: what was loaded, from which file (``sha256``), by whom, and what changed.
+
+    Rejected attempts and dry runs leave no batch (nothing was written); every attempt, accepted or
+    not, writes an ``audit_log`` row.  The highest batch id is the data version that tells every
+    server process its cached reads are stale (:func:`fundwatch.data.imports.data_version`).
+    """
+
+    __tablename__ = "import_batch"
+    __table_args__ = (Index("ix_import_batch_file", "kind", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(24), doc="allocations, projects, ... (fundwatch.data.imports.KINDS)")
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    scope: Mapped[str] = mapped_column(String(200), doc="the importer's scope key: * for all, else county codes")
+    rows_read: Mapped[int]
+    inserted: Mapped[int]
+    updated: Mapped[int]
+    unchanged: Mapped[int]

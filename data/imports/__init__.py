@@ -1,0 +1,18 @@
+"""Imports of county spreadsheets: templates, reading, validation, and all-or-nothing loading.
+
+- :data:`KINDS`: the importable tables (``allocations``, ``projects``, ``disbursements``,
+  ``loans``, ``risk_funds``, ``assets``, ``asset_income``, ``households``, ``measures``,
+  ``dibao_standards``, ``scores``), each a template with Chinese headers (English accepted).
+- :func:`run_import`: validate a CSV/XLSX file in one pass and load it in one transaction, or
+  not at all; always audited.  :class:`ImportReport` says what was found and changed.
+- :func:`template_bytes`: the template of a kind as XLSX (with a notes sheet) or CSV.
+- :func:`data_version`: changes whenever an import wrote data, so caches can tell they are stale.
+"""
+
+from .kinds import KINDS, Kind
+from .pipeline import Change, ImportReport, data_version, run_import
+from .problems import RULES, Problem
+from .templates import template_bytes, template_name
+
+__all__ = ["KINDS", "RULES", "Change", "ImportReport", "Kind", "Problem", "data_version", "run_import",
+           "template_bytes", "template_name"]

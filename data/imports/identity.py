@@ -1,0 +1,47 @@
+"""Check characters of Chinese identity numbers.
+
+- Resident ID numbers (GB 11643-1999): 6-digit area, 8-digit birth date, 3-digit sequence (odd for
+  men), and an ISO 7064 MOD 11-2 check character (``0-9`` or ``X``).
+- Unified social credit codes (GB 32100-2015) of enterprises, cooperatives and village
+  collectives: 18 characters from ``0-9A-HJ-NPQRTUWXY`` ending in a MOD 31 check character.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECKS = "10X98765432"
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+
+ID_PATTERN = re.compile(r"\d{17}[\dX]")
+USCC_PATTERN = re.compile(f"[{USCC_CHARS}]{{18}}")
+
+
+def id_check_char(first17: str) -> str:
+    """The GB 11643 check character of the first 17 digits."""
+    return ID_CHECKS[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def id_birth_date(number: str) -> dt.date | None:
+    """The birth date encoded in an 18-digit ID number, or None if it is not a real date."""
+    try:
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def is_valid_id(number: str) -> bool:
+    return bool(ID_PATTERN.fullmatch(number)) and id_birth_date(number) is not None \
+        and id_check_char(number[:17]) == number[17]
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(code: str) -> bool:
+    return bool(USCC_PATTERN.fullmatch(code)) and uscc_check_char(code[:17]) == code[17]
