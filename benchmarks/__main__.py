@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 
-from benchmarks import pages
+from benchmarks import imports, pages
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -13,10 +15,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=0.1, help="demo scale when no --db is given (default 0.1)")
     parser.add_argument("--db", metavar="URL", help="an existing database instead of a fresh demo one")
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure (default 7)")
+    parser.add_argument("--only", choices=("pages", "imports"), help="run one suite (default: all)")
     args = parser.parse_args(argv)
     if args.repeat < 2:
         parser.error("--repeat must be at least 2")
-    pages.run(db_url=args.db, scale=args.scale, repeat=args.repeat, out=sys.stdout)
+    if args.only != "imports":
+        pages.run(db_url=args.db, scale=args.scale, repeat=args.repeat, out=sys.stdout)
+    if args.only != "pages":
+        with tempfile.TemporaryDirectory() as folder:
+            url = pages.demo_database(args.scale, Path(folder))  # imports write: never into --db
+            imports.run(url, repeat=min(args.repeat, 3), out=sys.stdout)
     return 0
 
 

@@ -17,6 +17,7 @@ import panel as pn
 from sqlalchemy import Engine
 
 from fundwatch.data import db, reads, rules
+from fundwatch.data.imports import data_version
 from fundwatch.data.reads.funds import POVERTY_PROGRAMMES
 from fundwatch.data.scope import Scope
 
@@ -40,6 +41,26 @@ def engine_for(key: str) -> Engine:
     with _lock:
         engine = _engines.get(key)
     return engine if engine is not None else db.get_engine(key)
+
+
+_versions: dict[str, int] = {}
+
+
+def refresh(url: str) -> bool:
+    """Forget every cached read if an import wrote to the database since this process last looked
+    (in any process: the version is the latest import batch, read from the database, one indexed
+    lookup).  Stores call it before each load, so new data shows without a restart.  True if the
+    caches were cleared."""
+    version = data_version(engine_for(url))
+    with _lock:
+        seen = _versions.get(url)
+        _versions[url] = version
+    if seen is None or seen == version:
+        return False
+    from . import clear_caches  # noqa: PLC0415 - the package imports this module
+
+    clear_caches()
+    return True
 
 
 def scope_from_key(key: str) -> Scope:

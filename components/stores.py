@@ -221,6 +221,7 @@ class DashboardStore(pn.viewable.Viewer):
         self._pending = False
         if self.engine is None:
             return
+        L.refresh(self.url)
         self._loading = True
         try:
             with pn.io.hold(freeze=True):
@@ -415,6 +416,7 @@ class PagedList(param.Parameterized):
         if not self._ready():
             self.param.update(rows=_empty("id"), total=0)
             return
+        L.refresh(self.store.url)
         rows, total = self._fetch(self.page_size, (self.page - 1) * self.page_size)
         self.param.update(rows=rows, total=total)
 

@@ -113,8 +113,10 @@ def cmd_serve(args) -> int:
 def _serve_engine(args):
     """The database to serve: the one named (which must exist), else the embedded default,
     created with demo data on the first run (written aside and moved in place when complete)."""
-    if args.db or os.environ.get(db.ENV_URL) or db.default_path().exists():
+    if args.db or os.environ.get(db.ENV_URL):
         return _engine(args)
+    if db.default_path().exists():  # the embedded database is ours: bring its schema up to date
+        return _engine(args, migrate=True)
     from fundwatch.data import demo
 
     path = db.default_path()
@@ -174,6 +176,75 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_template(args) -> int:
+    from fundwatch.data.imports import KINDS, template_bytes, template_name
+    from fundwatch.data.imports.templates import notes_csv
+
+    if args.kind not in KINDS:
+        raise CliError(f"unknown import kind {args.kind!r}; choose one of {', '.join(KINDS)}")
+    fmt = args.format or (args.out.rsplit(".", 1)[-1].lower() if args.out and args.out.endswith((".csv", ".xlsx"))
+                          else "xlsx")
+    data = template_bytes(args.kind, fmt, args.lang)
+    if args.out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    out = args.out or template_name(args.kind, fmt, args.lang)
+    with open(out, "wb") as f:
+        f.write(data)
+    print(f"wrote the {args.kind} template ({fmt}) to {out}")
+    if fmt == "csv":  # a CSV has no second sheet: the notes go beside it
+        notes = out.removesuffix(".csv") + ("-notes.csv" if args.lang == "en" else "-说明.csv")
+        with open(notes, "wb") as f:
+            f.write(notes_csv(args.kind, args.lang))
+        print(f"wrote its column notes to {notes}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    import getpass
+
+    from fundwatch.data.imports import KINDS, run_import
+
+    if args.kind not in KINDS:
+        raise CliError(f"unknown import kind {args.kind!r}; choose one of {', '.join(KINDS)}")
+    try:
+        with open(args.file, "rb") as f:
+            content = f.read()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    engine = _engine(args)
+    scope = Scope.all() if args.county is None else Scope.county(args.county)
+    actor = args.user or f"cli:{getpass.getuser()}"
+    show_progress = args.progress or sys.stderr.isatty()
+    stages = {"read": "读取", "parse": "解析", "check": "检查", "write": "写入", "done": "完成"} if args.lang == "zh" \
+        else {"read": "reading", "parse": "parsing", "check": "checking", "write": "writing", "done": "done"}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if show_progress:
+            print(f"{stages.get(stage, stage)} {done}/{total}", file=sys.stderr, flush=True)
+
+    report = run_import(engine, args.kind, content, args.file, actor=actor, scope=scope, dry_run=args.dry_run,
+                        sheet=args.sheet, progress=progress)
+    if args.format == "json":
+        items = [{"type": "summary", **report.as_dict(args.lang)}]
+        items += [{"type": "problem", **p.as_dict(args.lang)} for p in report.problems]
+        items += [{"type": "change", "row": c.row, "action": c.action, "key": c.key, "columns": list(c.columns)}
+                  for c in report.changes]
+        print(json.dumps(items, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(report.summary(args.lang))
+        if report.problems:
+            frame = report.problems_frame(args.lang)[["row", "column", "value", "title", "message"]]
+            if args.lang == "zh":
+                frame.columns = ["行", "列", "值", "问题", "说明"]
+            print(frame.fillna("").to_string(index=False))
+    if not report.ok:
+        print(f"fundwatch: error: {report.summary(args.lang)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_warnings(args) -> int:
     from fundwatch.data.rules import default_as_of, evaluate, format_findings, get_rule
 
@@ -194,7 +265,8 @@ def cmd_warnings(args) -> int:
 
 
 COMMANDS: dict[str, Callable] = {"init": cmd_init, "demo": cmd_demo, "summary": cmd_summary, "serve": cmd_serve,
-                                 "export": cmd_export, "warnings": cmd_warnings, "score": cmd_score}
+                                 "export": cmd_export, "warnings": cmd_warnings, "score": cmd_score,
+                                 "template": cmd_template, "import": cmd_import}
 
 
 def add_score_parser(sub) -> None:
@@ -254,6 +326,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
 
     add_score_parser(sub)
+
+    kinds = ("allocations, projects, disbursements, loans, risk_funds, assets, asset_income, households, measures, "
+             "dibao_standards, scores")
+    p = sub.add_parser("template", help="write the import template of a table (XLSX with notes, or CSV)")
+    p.add_argument("kind", metavar="KIND", help=kinds)
+    p.add_argument("--format", choices=("xlsx", "csv"), help="file format (default: from --out, else xlsx)")
+    p.add_argument("--out", metavar="PATH", help="output file ('-' for stdout; default fundwatch-KIND-模板.FORMAT)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the headers and notes (default zh)")
+
+    p = sub.add_parser("import", help="validate a CSV/XLSX file and load it all or nothing")
+    _add_db(p)
+    p.add_argument("kind", metavar="KIND", help=kinds)
+    p.add_argument("file", metavar="FILE", help="the .xlsx or .csv file")
+    p.add_argument("--dry-run", action="store_true", help="validate and report what would change; write nothing")
+    p.add_argument("--county", metavar="CODE", help="import as a county official: rows of other counties are errors")
+    p.add_argument("--user", metavar="NAME", help="who imports (recorded in the audit log; default cli:<login>)")
+    p.add_argument("--sheet", metavar="NAME", help="the XLSX sheet to read (default: the first)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the report (default zh)")
+    p.add_argument("--progress", action="store_true", help="print progress to stderr (default: when it is a terminal)")
     return parser
 
 
