@@ -95,6 +95,13 @@ def demo_engine(request, _demo_engines, tmp_path_factory) -> Engine:
 def new_demo_database(backend: str, name: str, tmp_path_factory) -> Engine:
     """A fresh demo database called ``name``: a SQLite file, or a PostgreSQL schema of that name
     (dropped first), so a module that writes can have one of its own."""
+    engine = new_blank_database(backend, name, tmp_path_factory)
+    _build_demo(engine)
+    return engine
+
+
+def new_blank_database(backend: str, name: str, tmp_path_factory) -> Engine:
+    """Like :func:`new_demo_database`, but empty: the schema at head and no rows."""
     if backend == "sqlite":
         engine = db.get_engine(f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}", create=True)
     else:
@@ -104,7 +111,6 @@ def new_demo_database(backend: str, name: str, tmp_path_factory) -> Engine:
             conn.exec_driver_sql(f"CREATE SCHEMA {name}")
         engine = _schema_engine(_pg_url(), name)
     schema.upgrade(engine)
-    _build_demo(engine)
     return engine
 
 

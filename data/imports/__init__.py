@@ -7,12 +7,14 @@
   not at all; always audited.  :class:`ImportReport` says what was found and changed.
 - :func:`template_bytes`: the template of a kind as XLSX (with a notes sheet) or CSV.
 - :func:`data_version`: changes whenever an import wrote data, so caches can tell they are stale.
+- :func:`import_audit_frame`: the audit rows of import attempts; :func:`table_digest`: a row count
+  and an order-independent digest per table, to show that an attempt wrote nothing.
 """
 
 from .kinds import KINDS, Kind
-from .pipeline import Change, ImportReport, data_version, run_import
+from .pipeline import Change, ImportReport, data_version, import_audit_frame, run_import, table_digest
 from .problems import RULES, Problem
 from .templates import template_bytes, template_name
 
-__all__ = ["KINDS", "RULES", "Change", "ImportReport", "Kind", "Problem", "data_version", "run_import",
-           "template_bytes", "template_name"]
+__all__ = ["KINDS", "RULES", "Change", "ImportReport", "Kind", "Problem", "data_version", "import_audit_frame",
+           "run_import", "table_digest", "template_bytes", "template_name"]

@@ -49,6 +49,11 @@ class Record(dict):
         self.raw: dict[str, Any] = {}
         self.bad = False
 
+    def written(self, name: str) -> bool:
+        """Whether the row's cell of ``name`` is filled in, readable or not: a rule about blank
+        cells must not fire again for a cell already reported as unreadable."""
+        return name in self.raw
+
 
 class Context:
     """Lookups and problem collection for one import (see the module docstring)."""
@@ -110,7 +115,8 @@ class Context:
         else:
             found = self._by_name.get((level, text), [])
             if parent is not None and len(found) > 1:
-                found = [p for p in found if parent in (p.parent, p.county)]
+                inside = [p for p in found if parent in (p.parent, p.county)]
+                found = inside or found[:1]  # none inside: the name exists, but elsewhere
             if not found:
                 self.error("unknown_region", record, field, level=words)
                 return None

@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import vocab as V
 from . import values as P
+from .reading import Formula
 
 #: Dates an import accepts: from the start of targeted poverty alleviation's registration to the
 #: end of the next plan period.
@@ -103,6 +104,8 @@ def normalise_header(header: Any) -> tuple[str, str | None]:
 
 def parse_cell(field: Field, raw: Any, unit: str | None, today: dt.date) -> Any:
     """The typed value of one non-blank cell of ``field`` (raises :class:`~.values.Bad`)."""
+    if isinstance(raw, Formula):
+        raise P.Bad("formula_cell")
     kind = field.type
     if kind == "text":
         return P.parse_text(raw, field.limit)
@@ -110,8 +113,8 @@ def parse_cell(field: Field, raw: Any, unit: str | None, today: dt.date) -> Any:
         return P.parse_code(raw, field.limit)
     if kind == "int":
         return P.parse_int(raw, field.low, field.high)
-    if kind == "year":
-        return P.parse_int(raw, YEAR_MIN, YEAR_MAX)
+    if kind == "year":  # 2024 or 2024年
+        return P.parse_int(raw.strip().removesuffix("年") if isinstance(raw, str) else raw, YEAR_MIN, YEAR_MAX)
     if kind == "money":
         return P.parse_money(raw, unit or "元", AMOUNT_LIMIT_YUAN, positive=field.positive)
     if kind == "number":

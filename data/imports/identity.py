@@ -4,6 +4,9 @@
   men), and an ISO 7064 MOD 11-2 check character (``0-9`` or ``X``).
 - Unified social credit codes (GB 32100-2015) of enterprises, cooperatives and village
   collectives: 18 characters from ``0-9A-HJ-NPQRTUWXY`` ending in a MOD 31 check character.
+
+Some digit strings pass both checks (about one valid ID number in 31 is also a valid credit
+code); :func:`is_valid_id` with ``today`` tells them apart by a plausible birth date.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 
 ID_PATTERN = re.compile(r"\d{17}[\dX]")
 USCC_PATTERN = re.compile(f"[{USCC_CHARS}]{{18}}")
+#: The earliest birth date an ID number may carry.
+BIRTH_MIN = dt.date(1900, 1, 1)
 
 
 def id_check_char(first17: str) -> str:
@@ -33,9 +38,17 @@ def id_birth_date(number: str) -> dt.date | None:
         return None
 
 
-def is_valid_id(number: str) -> bool:
+def is_born(number: str, today: dt.date) -> bool:
+    """Whether the 18 digits of ``number`` carry a birth date between :data:`BIRTH_MIN` and ``today``."""
+    birth = id_birth_date(number) if ID_PATTERN.fullmatch(number) else None
+    return birth is not None and BIRTH_MIN <= birth <= today
+
+
+def is_valid_id(number: str, today: dt.date | None = None) -> bool:
+    """A well-formed ID number with a real birth date and the right check character; given
+    ``today``, the birth date must also be plausible (:func:`is_born`)."""
     return bool(ID_PATTERN.fullmatch(number)) and id_birth_date(number) is not None \
-        and id_check_char(number[:17]) == number[17]
+        and id_check_char(number[:17]) == number[17] and (today is None or is_born(number, today))
 
 
 def uscc_check_char(first17: str) -> str:

@@ -14,7 +14,6 @@ only where it differs; a row never seen is inserted; nothing is ever deleted by 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -208,13 +207,13 @@ def _finish_projects(ctx: Context, records: Sequence[Record]) -> list[dict[str, 
             row["township_code"] = township
         if "village" in r:
             row["village_code"] = village
-        if village is not None and "township" not in r:
+        if village is not None and township is None:  # no township column, or a blank one
             row["township_code"] = ctx.places()[village].parent
         start, end = r.get("start_year"), r.get("end_year")
         if start is not None and end is not None and end < start:
             ctx.error("date_order", r, "end_year", later={"zh": "完工年度", "en": "end_year"},
                       earlier={"zh": "开工年度", "en": "start_year"}, earlier_value=str(start))
-        if r.get("status") == "completed" and "end_year" in r and end is None:
+        if r.get("status") == "completed" and "end_year" in r and not r.written("end_year"):
             ctx.error("inconsistent", r, "end_year", **_reason("已完工的项目要填完工年度",
                                                                "a completed project needs its end year"))
         out.append(_copy(kind, r, row))
@@ -337,7 +336,8 @@ LOAN_FIELDS = (
     Field("village", "村", "village", example="坳脑村", note_zh="借款人所在行政村；可空", note_en="village; may be blank",
           aliases=("行政村",)),
     _money("amount", "贷款金额", example="50000", positive=True, aliases=("金额",)),
-    Field("rate_pct", "年利率（%）", "number", required=True, low=Decimal(0), high=Decimal(24), example="4.35",
+    # at least 0.5: a rate typed as 4.35% into a percent-formatted Excel cell arrives as 0.0435
+    Field("rate_pct", "年利率（%）", "number", required=True, low=Decimal("0.5"), high=Decimal(24), example="4.35",
           note_zh="年利率，百分数，如 4.35", note_en="annual interest rate in percent", aliases=("年利率", "利率")),
     _date("issued_on", "发放日期", example="2024-03-01", aliases=("放款日期",)),
     _date("maturity_on", "到期日期", event=False, example="2027-03-01"),
@@ -347,8 +347,8 @@ LOAN_FIELDS = (
     _money("interest_subsidy", "贴息金额", required=False, example="2175", default=0),
     _money("guarantee_fee", "担保费", required=False, example="500", default=0),
     _vocab("guarantee_bearer", "担保费承担", V.GUARANTEE_BEARERS, required=False, default="city_county"),
-    _money("guarantee_city", "市级承担担保费", required=False, example="250"),
-    _money("guarantee_county", "县级承担担保费", required=False, example="250"),
+    _money("guarantee_city", "市级承担担保费", required=False, example="250", default=0),
+    _money("guarantee_county", "县级承担担保费", required=False, example="250", default=0),
 )
 
 
@@ -364,18 +364,18 @@ def _finish_loans(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any
         party, borrower = r.get("borrower_id_no"), r.get("borrower_type")
         if party is not None and borrower is not None:
             household = borrower in V.HOUSEHOLD_BORROWERS
-            if household and not is_valid_id(party):
+            if household and not is_valid_id(party, ctx.today):
                 ctx.error("party_id_kind", r, "borrower_id_no", borrower=_label(V.BORROWER_TYPES, borrower),
                           expected={"zh": "18 位身份证号", "en": "an ID number"})
-            elif not household and not is_valid_uscc(party):
+            elif not household and (not is_valid_uscc(party) or is_valid_id(party, ctx.today)):
                 ctx.error("party_id_kind", r, "borrower_id_no", borrower=_label(V.BORROWER_TYPES, borrower),
                           expected={"zh": "统一社会信用代码", "en": "a unified social credit code"})
         _order(ctx, r, kind, "issued_on", "maturity_on")
         _order(ctx, r, kind, "issued_on", "repaid_on")
         if "repaid_on" in r and r.get("status") is not None:
-            if r.get("status") == "repaid" and r.get("repaid_on") is None:
+            if r.get("status") == "repaid" and not r.written("repaid_on"):
                 ctx.error("inconsistent", r, "repaid_on", **_reason("已结清的贷款要填结清日期", "a repaid loan needs its repayment date"))
-            elif r.get("status") != "repaid" and r.get("repaid_on") is not None:
+            elif r.get("status") != "repaid" and r.written("repaid_on"):
                 ctx.error("inconsistent", r, "status", **_reason("填了结清日期，贷款状态应为「已结清」",
                                                                  "a loan with a repayment date has status 'repaid'"))
         fee = r.get("guarantee_fee")
@@ -405,9 +405,12 @@ RISK_FUND_FIELDS = (
 )
 
 
-def _finish_risk_funds(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any]]:
-    kind = KINDS["risk_funds"]
-    return [_copy(kind, r, {"county_code": ctx.county(r, kind.field("county"))}) for r in records]
+def _county_rows(name: str) -> Callable[[Context, Sequence[Record]], list[dict[str, Any]]]:
+    """The finisher of a kind whose only reference is its county (risk funds, dibao standards)."""
+    def finish(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any]]:
+        kind = KINDS[name]
+        return [_copy(kind, r, {"county_code": ctx.county(r, kind.field("county"))}) for r in records]
+    return finish
 
 
 # --------------------------------------------------------------------------------------------
@@ -552,12 +555,12 @@ def _finish_households(ctx: Context, records: Sequence[Record]) -> list[dict[str
         for earlier, later in (("found_on", "identified_on"), ("identified_on", "entered_on"),
                                ("found_on", "entered_on"), ("found_on", "risk_eliminated_on")):
             _order(ctx, r, kind, earlier, later)
-        monitored = r.get("found_on") is not None
-        if "category" in r and (r.get("category") is not None) != monitored and "found_on" in r:
+        monitored = r.written("found_on")
+        if "category" in r and r.written("category") != monitored and "found_on" in r:
             ctx.error("inconsistent", r, "category" if monitored else "found_on", **_reason(
                 "监测对象类别与发现日期要同时填写（seeds/003 二）", "a monitored household has both a category and a found date"))
         for later in ("identified_on", "entered_on", "risk_eliminated_on"):
-            if r.get(later) is not None and "found_on" in r and not monitored:
+            if r.written(later) and "found_on" in r and not monitored:
                 ctx.error("inconsistent", r, later, **_reason("未填发现日期却填了后续监测日期",
                                                               "monitoring dates without a found date"))
                 break
@@ -602,11 +605,6 @@ DIBAO_FIELDS = (
 )
 
 
-def _finish_dibao(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any]]:
-    kind = KINDS["dibao_standards"]
-    return [_copy(kind, r, {"county_code": ctx.county(r, kind.field("county"))}) for r in records]
-
-
 # --------------------------------------------------------------------------------------------
 # scores (manual assessment input)
 # --------------------------------------------------------------------------------------------
@@ -630,7 +628,7 @@ SCORE_FIELDS = (
 
 def _finish_scores(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any]]:
     from ..rubric.engine import ScoreInputError, coerce_value  # noqa: PLC0415 - only scores need the rubric engine
-    from ..rubric.loader import load_rubric  # noqa: PLC0415
+    from ..rubric.loader import load_rubric, looks_like_path  # noqa: PLC0415
     from ..rubric.model import RubricError  # noqa: PLC0415
     from ..rubric.store import rubric_from_db  # noqa: PLC0415
 
@@ -638,7 +636,8 @@ def _finish_scores(ctx: Context, records: Sequence[Record]) -> list[dict[str, An
     rubrics: dict[str, Any] = {}
     for name in {r.get("rubric") for r in records if r.get("rubric") is not None}:
         try:
-            rubrics[name] = rubric_from_db(ctx.conn, name) or load_rubric(name)
+            # a stored or shipped rubric only: a file path in an upload must not read the server's files
+            rubrics[name] = rubric_from_db(ctx.conn, name) or (None if looks_like_path(name) else load_rubric(name))
         except (RubricError, FileNotFoundError, OSError, ValueError):
             rubrics[name] = None
     known = "、".join(sorted(SHIPPED_RUBRICS))
@@ -732,7 +731,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("risk_funds", "风险缓释金", "Risk-fund deposits", RiskFundDeposit.__table__, RISK_FUND_FIELDS,
          key=("county_code", "programme", "bank", "deposited_on"), lookup="county_code",
          columns=_columns("programme", "bank", "deposited_on", "amount:amount_fen", "document_no"),
-         finish=_finish_risk_funds,
+         finish=_county_rows("risk_funds"),
          note_zh="存入合作银行的风险缓释金，同一县、产品、银行、日期的存入合为一行。",
          note_en="Risk-mitigation fund deposits; one row per county, programme, bank and date.",
          what={"zh": "存入记录", "en": "deposit"}),
@@ -765,7 +764,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          note_en="Assistance measures for monitored households.", what={"zh": "帮扶措施", "en": "measure"}),
     Kind("dibao_standards", "农村低保标准", "Dibao standards", DibaoStandard.__table__, DIBAO_FIELDS,
          key=("county_code", "year"), lookup="county_code",
-         columns=_columns("year", "annual:annual_fen"), finish=_finish_dibao,
+         columns=_columns("year", "annual:annual_fen"), finish=_county_rows("dibao_standards"),
          note_zh="各县每年的农村低保标准（元/人·年）。", note_en="Each county's rural dibao standard per year.",
          what={"zh": "低保标准", "en": "dibao standard"}),
     Kind("scores", "考核人工评分", "Manual scores", Score.__table__, SCORE_FIELDS,

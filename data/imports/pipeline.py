@@ -27,26 +27,27 @@ import hashlib
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Float, and_, bindparam, func, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..bulk import bulk_insert
-from ..models import AuditEntry, ImportBatch, Score
+from ..models import AuditEntry, Base, ImportBatch, Score
 from ..models import Rubric as RubricRow
 from ..scope import Scope, require_scope
+from . import reading
 from . import values as P
 from .context import Context, Record
 from .fields import Field, normalise_header, parse_cell
 from .kinds import KINDS, Kind
 from .problems import Problem, shown
-from .reading import MAX_ROWS, FileRejected, Sheet, read_sheet
+from .reading import FileRejected, Sheet, read_sheet
 from .templates import example_values
 
 #: Rows scanned for the header row.
@@ -128,6 +129,8 @@ class ImportReport:
         """One line saying what happened, in the uploader's language."""
         kind = KINDS[self.kind].title(lang) if self.kind in KINDS else self.kind
         if lang == "en":
+            if self.result == "rejected" and not self.rows_read:
+                return f"{kind}: the file cannot be used ({self.errors[0].title('en')}); nothing was written."
             if self.result == "rejected":
                 return (f"{kind}: rejected, {len(self.errors)} problem(s) in {self.rows_rejected} of "
                         f"{self.rows_read} rows; nothing was written.")
@@ -135,8 +138,10 @@ class ImportReport:
             line = (f"{kind}: {self.rows_read} rows read; {verb} {self.inserted}, "
                     f"{'would update' if self.dry_run else 'updated'} {self.updated}, unchanged {self.unchanged}.")
             if self.previous:
-                line += f" This file was already imported on {self.previous['at']:%Y-%m-%d %H:%M}."
+                line += f" This file was already imported on {_local(self.previous['at']):%Y-%m-%d %H:%M}."
             return line
+        if self.result == "rejected" and not self.rows_read:
+            return f"{kind}：文件无法导入（{self.errors[0].title('zh')}），数据库未作任何改动。"
         if self.result == "rejected":
             return f"{kind}：未导入。{self.rows_read} 行中有 {self.rows_rejected} 行存在 {len(self.errors)} 个问题，数据库未作任何改动。"
         prefix = "检查通过（试导入，未写入）" if self.dry_run else ("已导入" if self.result == "accepted" else "无需导入")
@@ -144,7 +149,7 @@ class ImportReport:
                 f"{'将' if self.dry_run else ''}新增 {self.inserted} 行、{'将' if self.dry_run else ''}更新 {self.updated} 行、"
                 f"未变 {self.unchanged} 行。")
         if self.previous:
-            line += f"此文件已于 {self.previous['at']:%Y-%m-%d %H:%M} 导入过。"
+            line += f"此文件已于 {_local(self.previous['at']):%Y-%m-%d %H:%M} 导入过。"
         return line
 
     def as_dict(self, lang: str = "zh") -> dict[str, Any]:
@@ -155,6 +160,11 @@ class ImportReport:
                 "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
                 "errors": len(self.errors), "notices": len(self.notices), "batch_id": self.batch_id,
                 "duration_s": round(self.duration_s, 3), "summary": self.summary(lang)}
+
+
+def _local(at: dt.datetime) -> dt.datetime:
+    """A stored time in the server's local time (SQLite returns UTC without a zone)."""
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone()
 
 
 class _Rejected(Exception):
@@ -191,7 +201,8 @@ def run_import(engine: Engine, kind: str, content: bytes, file_name: str, *, act
                 _check_and_load(conn, spec, parsed, report, scope, today, dry_run, tell, started)
         except _Rejected:
             pass
-        except IntegrityError as exc:  # a concurrent import took a key between check and load
+        except (IntegrityError, OperationalError) as exc:
+            # a concurrent import took a key between check and load, or held the database too long
             report.problems.append(Problem("database", params={"reason": _db_reason(exc)}))
             report.result = "rejected"
     report.duration_s = time.perf_counter() - started
@@ -211,6 +222,38 @@ def data_version(engine: Engine) -> int:
     process, so servers can tell their cached reads are stale."""
     with engine.connect() as conn:
         return conn.execute(select(func.coalesce(func.max(ImportBatch.id), 0))).scalar_one()
+
+
+def import_audit_frame(engine: Engine, scope: Scope, *, after_id: int = 0) -> pd.DataFrame:
+    """The audit rows of import attempts with an id above ``after_id``, oldest first: ``id``, ``at``,
+    ``actor``, ``target`` (kind:file), ``county_code`` (a county-scoped importer's), ``result`` and
+    ``detail`` (the report's summary).  A county scope sees its own county's attempts."""
+    require_scope(scope)
+    a = AuditEntry.__table__
+    columns = ["id", "at", "actor", "target", "county_code", "result", "detail"]
+    stmt = (select(*(a.c[c] for c in columns))
+            .where(a.c.action == "import", a.c.id > after_id, scope.clause(a.c.county_code)).order_by(a.c.id))
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+
+def table_digest(engine: Engine, tables: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
+    """``{table: (rows, digest)}`` for every table but ``audit_log`` (or for ``tables``).  The
+    digest adds up a hash of each row, so it does not depend on the order rows come back in: two
+    equal results mean nothing was written in between (what a rejected import must leave)."""
+    names = list(tables) if tables is not None else [t.name for t in Base.metadata.sorted_tables
+                                                      if t.name != AuditEntry.__tablename__]
+    out: dict[str, tuple[int, str]] = {}
+    with engine.connect() as conn:
+        for name in names:
+            count, total = 0, 0
+            for row in conn.execute(select(Base.metadata.tables[name])):
+                digest = hashlib.blake2b(repr(tuple(row)).encode(), digest_size=16).digest()
+                total += int.from_bytes(digest, "big")
+                count += 1
+            out[name] = (count, f"{total % (1 << 128):032x}")
+    return out
 
 
 def _file_name(name: str) -> str:
@@ -306,8 +349,8 @@ def _parse(spec: Kind, sheet: Sheet, today: dt.date, report: ImportReport, tell:
                                     params={"column": {"zh": f.header("zh"), "en": f.header("en")}}))
     report.columns, report.units = headers, units
     data = sheet.rows[header_index + 1:]
-    if len(data) > MAX_ROWS:
-        raise FileRejected(Problem("too_many_rows", params={"rows": len(data), "limit": MAX_ROWS}))
+    if len(data) > reading.MAX_ROWS:  # looked up here, so the one limit is reading's
+        raise FileRejected(Problem("too_many_rows", params={"rows": len(data), "limit": reading.MAX_ROWS}))
     fields = [(spec.field(name), position) for name, position in positions.items()]
     examples = {tuple(example_values(spec, lang)) for lang in ("zh", "en")}
     example_at = [positions.get(f.name) for f in spec.fields]
@@ -555,7 +598,7 @@ def _apply_scores(conn: Connection, inserts, updates, actor: str) -> None:
         repository = ScoreRepository(session)
         for name, entries in by_rubric.items():
             repository.save_many(name, entries, actor=actor)
-        session.flush()
+        session.commit()  # releases the savepoint (closing without it would roll the scores back)
 
 
 def _previous(conn: Connection, kind: str, sha256: str) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from .kinds import KINDS, Kind
 
-_TYPE_WORDS = {
+TYPE_WORDS = {
     "text": ("文本", "text"), "code": ("编号（文本）", "code (text)"), "int": ("整数", "whole number"),
     "year": ("年份", "year"), "money": ("金额", "amount"), "number": ("数字", "number"), "date": ("日期", "date"),
     "bool": ("是/否", "yes/no"), "vocab": ("取值列表", "list of values"), "county": ("县（名称或代码）", "county"),
@@ -24,6 +24,7 @@ _TYPE_WORDS = {
     "id_number": ("身份证号（文本）", "ID number (text)"), "party_id": ("证件号码（文本）", "ID or credit code (text)"),
 }
 _TEXT_TYPES = ("code", "id_number", "party_id", "text", "county", "township", "village")
+_LAST_ROW = 1_048_576  # Excel's last row: formats and drop-downs cover every row a county may fill
 
 
 def template_name(kind: str, fmt: str, lang: str = "zh") -> str:
@@ -68,7 +69,7 @@ def notes_rows(spec: Kind, lang: str = "zh") -> list[list[str]]:
     rows = [["column", "required", "type", "what to enter", "example"] if en else ["列名", "是否必填", "类型", "填写说明", "示例"]]
     for f in spec.fields:
         rows.append([f.header(lang), ("yes" if f.required else "no") if en else ("必填" if f.required else "可空"),
-                     _TYPE_WORDS[f.type][1 if en else 0], f.note_en if en else f.note_zh, _example(f, lang)])
+                     TYPE_WORDS[f.type][1 if en else 0], f.note_en if en else f.note_zh, _example(f, lang)])
     return rows
 
 
@@ -103,8 +104,7 @@ def _xlsx(spec: Kind, lang: str) -> bytes:
         example = data.cell(row=2, column=index, value=_example(f, lang) or None)
         if f.type in _TEXT_TYPES:
             example.number_format = "@"
-            for row in range(3, 1002):  # keep codes and ID numbers as text where they will be typed
-                data.cell(row=row, column=index).number_format = "@"
+            data.column_dimensions[letter].number_format = "@"  # the whole column: typed codes stay text
         data.column_dimensions[letter].width = max(10, min(40, 2 * len(f.header(lang)) + 2))
         if f.type == "vocab":
             if values_sheet is None:
@@ -118,7 +118,7 @@ def _xlsx(spec: Kind, lang: str) -> bytes:
             sheet_name = values_sheet.title
             rule = DataValidation(type="list", formula1=f"'{sheet_name}'!${vletter}$2:${vletter}${len(terms) + 1}",
                                   allow_blank=not f.required, showErrorMessage=False)
-            rule.add(f"{letter}2:{letter}1001")
+            rule.add(f"{letter}2:{letter}{_LAST_ROW}")
             data.add_data_validation(rule)
     data.freeze_panes = "A2"
     notes = book.create_sheet("notes" if en else "说明", 1)

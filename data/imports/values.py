@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .identity import ID_PATTERN, USCC_PATTERN, id_birth_date, id_check_char, is_valid_uscc
+from .identity import BIRTH_MIN, ID_PATTERN, USCC_PATTERN, id_birth_date, id_check_char, is_born, is_valid_uscc
 
 #: The Excel 1900 date system's day zero (serial 1 = 1900-01-01, counting Lotus's 1900-02-29).
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -164,8 +164,12 @@ UNIT_WORDS = {"元": "元", "yuan": "元", "rmb": "元", "cny": "元", "万元":
 
 
 def parse_money(raw: Any, unit: str, limit_yuan: int, *, positive: bool = False) -> int:
-    """An amount in ``unit`` (元 or 万元) as integer fen; exact to the fen, never negative."""
+    """An amount in ``unit`` (元 or 万元) as integer fen; exact to the fen, never negative.  A cell
+    that names its own unit (``12.5万元``, ``300元``) is read in that unit."""
     number = parse_decimal(raw)
+    if isinstance(raw, str):
+        text = _nfkc(raw)
+        unit = "万元" if text.endswith("万元") else "元" if text.endswith("元") else unit
     if number < 0:
         raise Bad("negative")
     if positive and number == 0:
@@ -281,7 +285,7 @@ def parse_id_number(raw: Any, today: dt.date) -> str:
     if not ID_PATTERN.fullmatch(text):
         raise Bad("id_format")
     birth = id_birth_date(text)
-    if birth is None or not dt.date(1900, 1, 1) <= birth <= today:
+    if birth is None or not BIRTH_MIN <= birth <= today:
         raise Bad("id_birthdate", birth=f"{text[6:10]}-{text[10:12]}-{text[12:14]}")
     expected = id_check_char(text[:17])
     if text[17] != expected:
@@ -292,12 +296,11 @@ def parse_id_number(raw: Any, today: dt.date) -> str:
 
 
 def parse_party_id(raw: Any, today: dt.date) -> str:
-    """A borrower's identifier: a resident ID number or a unified social credit code (GB 32100)."""
+    """A borrower's identifier: a resident ID number or a unified social credit code (GB 32100).
+    Digits that pass both checks are an ID number when they carry a plausible birth date."""
     text = _id_text(raw)
+    if is_valid_uscc(text) and not is_born(text, today):
+        return text  # a credit code, perhaps all digits whose "birth date" cannot be one
     if len(text) == 18 and USCC_PATTERN.fullmatch(text) and not ID_PATTERN.fullmatch(text):
-        if not is_valid_uscc(text):
-            raise Bad("credit_code")
-        return text
-    if ID_PATTERN.fullmatch(text) and is_valid_uscc(text) and id_birth_date(text) is None:
-        return text  # an all-digit credit code
+        raise Bad("credit_code")
     return parse_id_number(text, today)
