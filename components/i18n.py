@@ -35,6 +35,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "landing.scoring": "按考核办法为各县（市、区）评分排名：数据计算项自动得分，评审项由考核人员录入分值和依据。",
         "page.transition": "过渡期监测",
         "landing.transition": "过渡期（2021–2025年）防返贫监测、识别时限、“四个不摘”政策延续和项目资产管护。",
+        "page.upload": "数据导入",
+        "landing.upload": "各县按模板上传资金、项目、贷款、资产和监测户数据：逐行检查并列出问题，确认后整份导入，看板随即更新。",
         "landing.open": "进入",
         "landing.data": "数据：{db}",
         "lang.switch": "English",
@@ -245,6 +247,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "page.transition": "Transition period",
         "landing.transition": ("The 2021–2025 transition period: households under monitoring, the 15-working-day "
                                "identification clock, the four no-removals and project assets."),
+        "page.upload": "Data import",
+        "landing.upload": ("Counties upload funds, projects, loans, assets and households on the templates: every row "
+                           "is checked and every problem listed; once confirmed the whole file loads and the "
+                           "dashboards show it at once."),
         "landing.open": "Open",
         "landing.data": "Data: {db}",
         "lang.switch": "中文",

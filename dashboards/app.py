@@ -1,7 +1,7 @@
 """What every page shares: the database, the viewer's scope, the extensions, the page frame with
 its navigation bar, URL state, and the route table served by ``fundwatch serve``.
 
-A page module (``overview``, ``county``, ``transition``, ``scoring``, ``landing``) has ``create_app()`` returning its layout;
+A page module (``overview``, ``county``, ``transition``, ``scoring``, ``upload``, ``landing``) has ``create_app()`` returning its layout;
 :data:`ROUTES` maps URL paths to them, so a new page is one line there.
 """
 
@@ -31,14 +31,18 @@ ROUTES: dict[str, str] = {
     "/county": "fundwatch.dashboards.county:create_app",
     "/transition": "fundwatch.dashboards.transition:create_app",
     "/scoring": "fundwatch.dashboards.scoring:create_app",
+    "/upload": "fundwatch.dashboards.upload:create_app",
 }
 #: Pages shown in the navigation bar: (path, message key of the label).
 NAVIGATION = (("/", "page.landing"), ("/overview", "page.overview"), ("/county", "page.county"),
-              ("/transition", "page.transition"), ("/scoring", "page.scoring"))
+              ("/transition", "page.transition"), ("/scoring", "page.scoring"), ("/upload", "page.upload"))
 #: URL parameters every page understands (pages ignore those they do not use).
 URL_STATE = ("year", "as_of", "county", "township", "village", "lang", "programme", "source_level")
 
 ENV_DB = "FUNDWATCH_DB_URL"
+#: Largest websocket message the server takes: an upload travels base64-encoded in one message,
+#: so the largest file an import accepts (30 MB) must fit with room to spare.
+WEBSOCKET_MAX_BYTES = 48 * 1024 * 1024
 
 PAGE_CSS = f"""
 body {{ background: #f4f6f9; margin: 0; font-family: {theme.FONT}; }}
@@ -164,7 +168,8 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
     if num_procs != 1 and on_ready is not None:  # the workers fork inside pn.serve: say it once
         on_ready(f"http://{address}:{port}/")
     server = pn.serve(routes, port=port, address=address, show=False, start=False, title=titles,
-                      num_procs=num_procs, websocket_origin=origins)
+                      num_procs=num_procs, websocket_origin=origins,
+                      websocket_max_message_size=WEBSOCKET_MAX_BYTES)
     if num_procs == 1 and on_ready is not None:
         on_ready(f"http://{address}:{server.port}/")
     if show:

@@ -1,5 +1,5 @@
-"""The landing page: what fundwatch is, and the way into the overview, the drill-down and the
-scoring page."""
+"""The landing page: what fundwatch is, and the way into the overview, the drill-down, the
+transition period, the scoring page and the data import."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def _html(lang: str, year: int, as_of, store: OverviewStore) -> str:
         for path, title, text in (("overview", "page.overview", "landing.overview"),
                                   ("county", "page.county", "landing.county"),
                                   ("transition", "page.transition", "landing.transition"),
-                                  ("scoring", "page.scoring", "landing.scoring")))
+                                  ("scoring", "page.scoring", "landing.scoring"),
+                                  ("upload", "page.upload", "landing.upload")))
     return (f'<div class="fw-hero"><h1>{html.escape(t("app.title", lang))}</h1>'
             f'<p>{html.escape(t("landing.lead", lang))}</p></div><div class="fw-tiles">{tiles}</div>')
 

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -104,6 +106,21 @@ class Server:
 
 
 _servers: dict[Path, Server] = {}
+
+
+@contextmanager
+def own_server(tmp_path_factory, name: str) -> Iterator[Server]:
+    """A server on a demo database of its own, for a module whose tests write to it."""
+    path = tmp_path_factory.mktemp(name) / f"{name}.db"
+    engine = db.get_engine(str(path), create=True)
+    schema.upgrade(engine)
+    demo.load_demo(engine, scale=DEMO_SCALE)
+    engine.dispose()
+    served = Server(path).wait()
+    try:
+        yield served
+    finally:
+        served.stop()
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,7 @@ def one_line_error(capsys, *args: str) -> str:
 def test_every_route_creates_its_page(demo_db, monkeypatch):
     monkeypatch.setenv(db.ENV_URL, str(demo_db))
     routes = app.route_table()
-    assert set(routes) == {"/", "/overview", "/county", "/transition", "/scoring"}
+    assert set(routes) == {"/", "/overview", "/county", "/transition", "/scoring", "/upload"}
     pages = {path: create() for path, create in routes.items()}
     overview = pages["/overview"]
     assert overview.select(KpiCards) and overview.select(CountyMap) and overview.select(DisbursementCurve)

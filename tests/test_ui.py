@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 import numpy as np
 import openpyxl
 import pytest
-from dashboard_fixtures import ARTIFACTS, DEMO_SCALE, Server, _fresh_caches, demo_db, engine, server  # noqa: F401
+from dashboard_fixtures import ARTIFACTS, _fresh_caches, demo_db, engine, own_server, server  # noqa: F401
 
 from fundwatch.components.geo import county_outlines
-from fundwatch.data import db, demo, schema
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -150,7 +149,7 @@ def test_the_landing_page_leads_to_every_page(server, watched):
     open_page(page, server.url + "/", ready=".fw-tile")
     assert "赣州市扶贫资金监管平台" in page.locator(".fw-nav").inner_text()
     assert "考核评分" in page.locator(".fw-nav").inner_text()
-    assert page.locator(".fw-tile").count() == 4  # overview, drill-down, transition, scoring
+    assert page.locator(".fw-tile").count() == 5  # overview, drill-down, transition, scoring, upload
     screenshot(page, "landing-zh")
 
 
@@ -251,14 +250,8 @@ def test_the_transition_page_shows_yudus_overdue_cases_at_phone_width_too(server
 @pytest.fixture(scope="module")
 def scoring_server(tmp_path_factory):
     """A server on a demo database of its own: the scoring test saves a score."""
-    path = tmp_path_factory.mktemp("scoring-ui") / "scoring.db"
-    engine = db.get_engine(str(path), create=True)
-    schema.upgrade(engine)
-    demo.load_demo(engine, scale=DEMO_SCALE)
-    engine.dispose()
-    served = Server(path).wait()
-    yield served
-    served.stop()
+    with own_server(tmp_path_factory, "scoring-ui") as served:
+        yield served
 
 
 def summary(page) -> str:
