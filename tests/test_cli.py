@@ -3,50 +3,39 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
+from cli_run import fundwatch, one_line_error
 
 
-def fundwatch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli", *args],
-                          capture_output=True, text=True, timeout=300, env=env)
 
 
-def _one_line_error(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("fundwatch: error:")
-    return lines[0]
 
 
 def test_unknown_option_is_a_one_line_error():
-    assert "--frobnicate" in _one_line_error(fundwatch("summary", "--frobnicate"))
+    assert "--frobnicate" in one_line_error(fundwatch("summary", "--frobnicate"))
 
 
 def test_unknown_command_is_a_one_line_error():
-    _one_line_error(fundwatch("explode"))
+    one_line_error(fundwatch("explode"))
 
 
 @pytest.mark.parametrize("command", ["summary"])
 def test_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path, command):
     missing = tmp_path / "nowhere.db"
-    message = _one_line_error(fundwatch(command, "--db", str(missing)))
+    message = one_line_error(fundwatch(command, "--db", str(missing)))
     assert "does not exist" in message
     assert not missing.exists()
 
 
 def test_unreachable_database_is_a_one_line_error():
-    message = _one_line_error(fundwatch("summary", "--db", "postgresql://nobody:x@127.0.0.1:9/none"))
+    message = one_line_error(fundwatch("summary", "--db", "postgresql://nobody:x@127.0.0.1:9/none"))
     assert "cannot connect" in message
 
 
 def test_database_without_schema_asks_for_init(tmp_path):
     (tmp_path / "empty.db").touch()
-    assert "fundwatch init" in _one_line_error(fundwatch("summary", "--db", str(tmp_path / "empty.db")))
+    assert "fundwatch init" in one_line_error(fundwatch("summary", "--db", str(tmp_path / "empty.db")))
 
 
 def test_init_demo_summary(tmp_path):
@@ -56,7 +45,7 @@ def test_init_demo_summary(tmp_path):
     assert demo.returncode == 0, demo.stderr
     assert "demo data loaded" in demo.stdout
     again = fundwatch("demo", "--db", url, "--scale", "0.02")
-    _one_line_error(again)  # a second load into a filled database is refused
+    one_line_error(again)  # a second load into a filled database is refused
 
     table = fundwatch("summary", "--db", url)
     assert table.returncode == 0 and "allocation" in table.stdout and "统筹整合" in table.stdout
@@ -89,7 +78,7 @@ def test_warnings_and_score_on_demo_data(tmp_path):
     keys = ["rule", "severity", "region_code", "region_name", "value", "threshold", "message", "basis", "record_ids"]
     assert all(list(f) == keys for f in findings)
     assert {f["region_code"] for f in findings} == {"360731"}
-    assert "Z9" in _one_line_error(fundwatch("warnings", "--db", url, "--rule", "Z9"))
+    assert "Z9" in one_line_error(fundwatch("warnings", "--db", url, "--rule", "Z9"))
 
     scores = json.loads(fundwatch("score", "--db", url, "--rubric", "chaoyang-2020-sector", "--year", "2020",
                                   "--format", "json").stdout)

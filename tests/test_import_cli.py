@@ -13,6 +13,7 @@ import sys
 
 import openpyxl
 import pytest
+from cli_run import fundwatch
 from conftest import BACKENDS, PG_URL, new_demo_database
 from benchmarks.files import households_csv
 
@@ -23,9 +24,6 @@ from fundwatch.data.scope import Scope
 pytestmark = pytest.mark.slow
 
 
-def fundwatch(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli", *args],
-                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -1,0 +1,28 @@
+"""Running the ``fundwatch`` command line as a user does, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def fundwatch(*args: str, env: dict | None = None, password: str | None = None) -> subprocess.CompletedProcess:
+    """``fundwatch ARGS`` with ``env`` (default: this process's); ``password`` is the new
+    password ``user add`` / ``user passwd`` read (``FUNDWATCH_NEW_PASSWORD``, else none)."""
+    env = dict(os.environ if env is None else env)
+    env.pop("FUNDWATCH_NEW_PASSWORD", None)
+    if password is not None:
+        env["FUNDWATCH_NEW_PASSWORD"] = password
+    return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli", *args], capture_output=True,
+                          text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    """The one line a failing command prints on stderr (and asserts it is only that)."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("fundwatch: error:")
+    return lines[0]
