@@ -18,6 +18,7 @@ import pandas as pd
 
 from fundwatch.data import db, schema
 from fundwatch.data.scope import Scope
+from fundwatch.data.vocab import ROLES
 
 
 class CliError(Exception):
@@ -264,9 +265,95 @@ def cmd_warnings(args) -> int:
     return 0
 
 
+NEW_PASSWORD_ENV = "FUNDWATCH_NEW_PASSWORD"
+
+
+def _iso_times(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Times as ISO 8601 text with their offset (JSON would otherwise get epoch milliseconds)."""
+    out = df.copy()
+    for column in columns:
+        out[column] = [None if pd.isna(t) else t.isoformat(timespec="seconds") for t in out[column]]
+    return out
+
+
+def _new_password(username: str) -> str:
+    """The new password: ``$FUNDWATCH_NEW_PASSWORD`` if set, else asked twice on the terminal."""
+    import getpass
+
+    from fundwatch.data.access import check_password_policy
+
+    password = os.environ.get(NEW_PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise CliError(f"no terminal to ask for the password: set {NEW_PASSWORD_ENV}")
+        password = getpass.getpass("新密码 / New password: ")
+        if getpass.getpass("再次输入 / Repeat it: ") != password:
+            raise CliError("两次输入的密码不一致 / the two passwords differ")
+    check_password_policy(password, username)
+    return password
+
+
+def cmd_user(args) -> int:
+    import getpass
+
+    from fundwatch.data import access
+
+    engine = _engine(args)
+    actor = f"cli:{getpass.getuser()}"
+    name = getattr(args, "name", None)
+    if args.user_command == "list":
+        frame = _iso_times(access.users_frame(engine, Scope.all()), "created_at", "last_login")
+        _print_frame(frame if args.format == "json" else frame.fillna(""), args.format)
+    elif args.user_command == "add":
+        access.check_new_user(engine, name, args.role, county_code=args.county,  # before asking for a password
+                              display_name=args.display_name)
+        account = access.add_user(engine, name, _new_password(name), args.role, county_code=args.county,
+                                  display_name=args.display_name, actor=actor)
+        where = f", {account.county_code} {account.county_name}" if account.county_code else ""
+        print(f"added user {account.username} ({account.role}{where})")
+    elif args.user_command == "passwd":
+        account = access.get_user(engine, name)
+        if account is None:
+            raise CliError(f"没有用户 {name} / no user {name}")
+        ended = access.change_password(engine, account.username, _new_password(account.username), actor=actor)
+        print(f"changed the password of {account.username}; {ended} session(s) ended")
+    else:  # disable, enable
+        change = access.disable_user if args.user_command == "disable" else access.enable_user
+        state = f"{args.user_command}d"
+        if change(engine, name, actor=actor):
+            print(f"{state} user {access.normalise_username(name)}")
+        else:
+            print(f"user {access.normalise_username(name)} was already {state}")
+    return 0
+
+
+def _date_option(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_audit(args) -> int:
+    from fundwatch.data.access import audit_frame
+
+    since, until = _date_option(args.since, "--since"), _date_option(args.until, "--until")
+    if args.limit < 1:
+        raise CliError("--limit must be at least 1")
+    engine = _engine(args)
+    frame = audit_frame(engine, Scope.all(), since=since, until=until, action=args.action, actor=args.actor,
+                        limit=args.limit)
+    frame = _iso_times(frame, "at")
+    _print_frame(frame if args.format != "table" else frame.fillna(""), args.format)
+    return 0
+
+
 COMMANDS: dict[str, Callable] = {"init": cmd_init, "demo": cmd_demo, "summary": cmd_summary, "serve": cmd_serve,
                                  "export": cmd_export, "warnings": cmd_warnings, "score": cmd_score,
-                                 "template": cmd_template, "import": cmd_import}
+                                 "template": cmd_template, "import": cmd_import, "user": cmd_user,
+                                 "audit": cmd_audit}
 
 
 def add_score_parser(sub) -> None:
@@ -346,6 +433,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the report (default zh)")
     p.add_argument("--progress", action="store_true", help="print progress to stderr (default: when it is a terminal)")
+
+    p = sub.add_parser("user", help="manage the users who may sign in (add, disable, enable, passwd, list)")
+    users = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)
+    users.required = True
+    password_note = f"the password comes from ${NEW_PASSWORD_ENV} if set, else it is asked twice"
+    q = users.add_parser("add", help=f"add a user; {password_note}")
+    _add_db(q)
+    q.add_argument("name", metavar="NAME", help="the username: 2-64 of a-z 0-9 . _ - (stored in lower case)")
+    q.add_argument("--role", required=True, choices=tuple(ROLES), help="what the user may see and do")
+    q.add_argument("--county", metavar="CODE", help="the county of a county official (required for that role only)")
+    q.add_argument("--display-name", metavar="TEXT", help="the name shown in the app")
+    for action, text in (("disable", "disable a user and end their sessions"), ("enable", "enable a user again"),
+                         ("passwd", f"set a user's password and end their sessions; {password_note}")):
+        q = users.add_parser(action, help=text)
+        _add_db(q)
+        q.add_argument("name", metavar="NAME")
+    q = users.add_parser("list", help="list the users (never their password hashes)")
+    _add_db(q)
+    q.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = sub.add_parser("audit", help="read the audit log, newest first")
+    _add_db(p)
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="from this day on (local time)")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="up to and including this day (local time)")
+    p.add_argument("--action", metavar="A", help="only this action: login, login_failed, login_locked, logout, "
+                   "user_add, user_disable, user_enable, user_passwd, unmask, import, score_edit, ...")
+    p.add_argument("--actor", metavar="NAME", help="only rows of this actor")
+    p.add_argument("--limit", type=int, default=1000, metavar="N", help="at most N rows (default 1000)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     return parser
 
 

@@ -213,6 +213,14 @@ ROLES = _vocab(
     ("data_admin", "数据管理员", "Data administrator"),
 )
 
+# Why a login session ended (``app_session.end_reason``).
+SESSION_END_REASONS = _vocab(
+    ("logout", "退出登录", "Logged out"),
+    ("idle", "长时间未操作", "Idle too long"),
+    ("disabled", "账号已停用", "Account disabled"),
+    ("password", "密码已更改", "Password changed"),
+)
+
 RUBRIC_ITEM_KINDS = _vocab(
     ("group", "分组", "Group"),
     ("manual", "人工评分", "Manual points"),

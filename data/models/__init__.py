@@ -1,6 +1,6 @@
 """The typed ORM models, one module per family.  Importing this package registers every table."""
 
-from .access import AuditEntry, ImportBatch, User
+from .access import AppSession, AuditEntry, ImportBatch, User
 from .assessment import Rubric, RubricItem, Score
 from .assets import Asset, AssetIncome
 from .base import Base, Points
@@ -10,7 +10,7 @@ from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 
 __all__ = [
-    "Allocation", "Asset", "AssetIncome", "AssistanceMeasure", "AuditEntry", "Base",
+    "Allocation", "AppSession", "Asset", "AssetIncome", "AssistanceMeasure", "AuditEntry", "Base",
     "CountyFinance", "DibaoStandard", "Disbursement", "Household", "ImportBatch", "Loan", "Points", "Project",
     "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User",
 ]

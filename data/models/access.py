@@ -1,4 +1,4 @@
-"""Users with their role and region scope, and the append-only audit log."""
+"""Users with their role and region scope, their login sessions, and the append-only audit log."""
 
 from __future__ import annotations
 
@@ -27,6 +27,29 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
     )
+
+
+class AppSession(Base):
+    """A server-side login session.  Only the SHA-256 of the token is stored, never the token.
+
+    A session is live while ``ended_at`` is NULL, its user is active and it was seen within the
+    idle timeout (:mod:`fundwatch.data.access.sessions`); ``end_reason`` says why it ended.
+    """
+
+    __tablename__ = "app_session"
+    __table_args__ = (
+        one_of("end_reason", vocab.SESSION_END_REASONS),
+        Index("ix_app_session_user", "user_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(String(64), doc="the client's address as the server saw it")
 
 
 class AuditEntry(Base):
