@@ -7,10 +7,11 @@ A page module (``overview``, ``county``, ``transition``, ``scoring``, ``upload``
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
 import holoviews as hv
@@ -21,7 +22,9 @@ from fundwatch.components import EXTENSIONS, theme
 from fundwatch.components.controls import LanguageSwitch
 from fundwatch.components.i18n import t
 from fundwatch.components.stores import DashboardStore
+from fundwatch.dashboards import auth
 from fundwatch.data import db
+from fundwatch.data.access import Account, scope_for
 from fundwatch.data.scope import Scope
 
 #: URL path -> "module:function" creating the page (imported when first served).
@@ -36,6 +39,10 @@ ROUTES: dict[str, str] = {
 #: Pages shown in the navigation bar: (path, message key of the label).
 NAVIGATION = (("/", "page.landing"), ("/overview", "page.overview"), ("/county", "page.county"),
               ("/transition", "page.transition"), ("/scoring", "page.scoring"), ("/upload", "page.upload"))
+#: Pages only some roles may open (in login mode); every other page is open to every signed-in user.
+PAGE_ROLES: dict[str, frozenset[str]] = {"/upload": frozenset({"county_official", "data_admin"})}
+#: The user name of demo mode (audit rows of the upload and scoring pages carry it).
+DEMO_USER = "demo"
 #: URL parameters every page understands (pages ignore those they do not use).
 URL_STATE = ("year", "as_of", "county", "township", "village", "lang", "programme", "source_level")
 
@@ -53,6 +60,17 @@ NAV_CSS = f"""
 .fw-brand {{ font-size: 18px; font-weight: 700; letter-spacing: 1px; margin-right: 12px; white-space: nowrap; }}
 .fw-nav a {{ color: #d0dcec; text-decoration: none; font-size: 15px; padding: 4px 2px; white-space: nowrap; }}
 .fw-nav a.active {{ color: #fff; border-bottom: 2px solid #fff; }}
+.fw-user {{ margin-left: auto; color: #d0dcec; font-size: 14px; white-space: nowrap; }}
+.fw-user b {{ color: #fff; font-weight: 600; }}
+.fw-nav a.fw-logout {{ color: #fff; border: 1px solid #8fa6c4; border-radius: 4px; padding: 2px 8px; margin-left: 10px; }}
+.fw-demo {{ margin-left: auto; background: {theme.GOLD}; color: {theme.INK}; font-weight: 700; font-size: 14px;
+            border-radius: 4px; padding: 3px 10px; white-space: nowrap; }}
+"""
+REFUSAL_CSS = f"""
+:host {{ font-family: {theme.FONT}; color: {theme.INK}; }}
+.fw-refusal {{ background: #fff; border: 1px solid {theme.LINE}; border-left: 6px solid {theme.RED}; border-radius: 12px;
+               padding: 18px 22px; margin: 24px auto; max-width: 520px; font-size: 16px; }}
+.fw-refusal a {{ color: {theme.BLUE}; }}
 """
 
 
@@ -67,10 +85,75 @@ def engine() -> Engine:
     return db.get_engine(database_url())
 
 
+def demo_mode() -> bool:
+    """No cookie secret: the server runs on loopback without a login (see :mod:`.auth`)."""
+    return not auth.login_required()
+
+
+def current_account() -> Account | None:
+    """The signed-in account of this session (login mode), else None (demo mode, or nobody)."""
+    return None if demo_mode() else auth.session_account()
+
+
+def current_user() -> str | None:
+    """The username of this session's viewer: ``demo`` in demo mode, None when nobody is signed in."""
+    if demo_mode():
+        return DEMO_USER
+    account = current_account()
+    return account.username if account is not None else None
+
+
 def current_scope() -> Scope:
-    """The regions the viewer of this session may see.  Every page calls it while it is being
-    created; there is no login yet, so every viewer sees the whole prefecture."""
-    return Scope.all()
+    """The regions the viewer of this session may see, from the signed-in account and never from
+    the URL.  Every page calls it while it is being created.  Demo mode sees the whole prefecture;
+    in login mode nobody, an unknown role or a county official without a known county sees nothing."""
+    if demo_mode():
+        return Scope.all()
+    return scope_for(current_account())
+
+
+def refusal(path: str) -> str | None:
+    """Why the viewer may not open the page at ``path`` (a message key), or None if they may."""
+    if demo_mode():
+        return None
+    account = current_account()
+    if account is None or not account.active:
+        return "auth.refused"
+    roles = PAGE_ROLES.get(path)
+    if roles is not None and account.role not in roles:
+        return "auth.refused_role"
+    return None
+
+
+def guarded(path: str) -> Callable[[Callable[[], pn.viewable.Viewable]], Callable[[], pn.viewable.Viewable]]:
+    """Check the viewer inside the creation of the page at ``path``: a refused viewer gets a
+    short notice and the page function (and so every data read) never runs."""
+
+    def decorate(create: Callable[[], pn.viewable.Viewable]) -> Callable[[], pn.viewable.Viewable]:
+        @functools.wraps(create)
+        def create_checked() -> pn.viewable.Viewable:
+            reason = refusal(path)
+            if reason is None:
+                return create()
+            return refusal_page(reason)
+
+        return create_checked
+
+    return decorate
+
+
+def refusal_page(reason: str) -> pn.viewable.Viewable:
+    """A page with nothing but ``reason`` and the way to the login page."""
+    load_extensions()
+    query = pn.state.location.query_params if pn.state.location is not None else {}
+    lang = "en" if query.get("lang") == "en" else "zh"
+    if pn.state.curdoc is not None:
+        pn.state.curdoc.title = t("app.title", lang)
+    login = "./login" + ("?lang=en" if lang == "en" else "")
+    text = (f'<div class="fw-refusal"><p>{html.escape(t(reason, lang))}</p>'
+            f'<p><a href="{login}">{html.escape(t("auth.to_login", lang))}</a></p></div>')
+    return pn.Column(pn.pane.HTML(text, sizing_mode="stretch_width", stylesheets=[REFUSAL_CSS]),
+                     sizing_mode="stretch_width", margin=0)
 
 
 def load_extensions() -> None:
@@ -121,18 +204,38 @@ def navigate(path: str, search: str) -> None:
 def nav_bar(store: DashboardStore, active: str) -> pn.viewable.Viewable:
     """The application bar: name, the pages (links keep year, date and language), language."""
 
+    account = current_account()
+    demo = demo_mode()
+    shown = [(path, key) for path, key in NAVIGATION
+             if demo or path not in PAGE_ROLES or (account is not None and account.role in PAGE_ROLES[path])]
+
     def links(year, as_of, lang):
         search = query(store)
         items = "".join(
             f'<a class="{"active" if path == active else ""}" href=".{path if path != "/" else "/"}'
             f'{"?" + search if search else ""}">{html.escape(t(key, lang))}</a>'
-            for path, key in NAVIGATION)
-        return f'<div class="fw-nav"><span class="fw-brand">{html.escape(t("app.title", lang))}</span>{items}</div>'
+            for path, key in shown)
+        return (f'<div class="fw-nav"><span class="fw-brand">{html.escape(t("app.title", lang))}</span>{items}'
+                f'{_who(account, demo, lang)}</div>')
 
     bar = pn.pane.HTML(pn.bind(links, store.param.year, store.param.as_of, store.param.lang),
                        sizing_mode="stretch_width", margin=0, stylesheets=[NAV_CSS])
     switch = LanguageSwitch(store=store, on_dark=True, margin=(0, 12), align="center")
     return pn.Row(bar, switch, sizing_mode="stretch_width", margin=0, styles={"background": theme.NAVY})
+
+
+def _who(account: Account | None, demo: bool, lang: str) -> str:
+    """The right end of the navigation bar: the demo badge, or who is signed in and the way out."""
+    if demo:
+        return (f'<span class="fw-demo" title="{html.escape(t("auth.demo_note", lang))}">'
+                f'{html.escape(t("auth.demo", lang))}</span>')
+    if account is None:
+        return ""
+    name = account.display_name or account.username
+    place = f" · {account.county_name}" if account.county_name else ""
+    return (f'<span class="fw-user"><b>{html.escape(name)}</b> · {html.escape(account.role_label(lang))}'
+            f'{html.escape(place)}<a class="fw-logout" href="./logout{"?lang=en" if lang == "en" else ""}">'
+            f'{html.escape(t("auth.logout", lang))}</a></span>')
 
 
 def page(store: DashboardStore, active: str, *content, title_key: str) -> pn.Column:
@@ -154,22 +257,36 @@ def route_table() -> dict[str, Callable]:
 
 
 def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, show: bool = False,
-          on_ready: Callable[[str], None] | None = None) -> None:
+          on_ready: Callable[[str], None] | None = None, cookie_secret: str | None = None,
+          behind_proxy: bool = False, websocket_origins: Sequence[str] = ()) -> None:
     """Serve every page from one process (or ``num_procs`` forked workers) until interrupted.
 
     The database comes from :func:`database_url`; engines are created lazily in each worker,
-    so none is shared across a fork.
+    so none is shared across a fork.  With ``cookie_secret`` (checked by
+    :func:`.auth.check_secret`) every page needs a login; without it the server runs in demo mode
+    and only on a loopback address.  ``behind_proxy`` trusts the ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` headers of a TLS proxy in front (client address, secure cookies);
+    ``websocket_origins`` are the further ``host[:port]`` the browsers reach the server by.
     """
+    cookie_secret = auth.check_secret(cookie_secret)
+    if cookie_secret is None and not auth.is_loopback(address):
+        raise auth.SecretError(f"demo mode serves this machine only: set {auth.ENV_SECRET} to serve on {address}")
+    if cookie_secret is None:
+        os.environ.pop(auth.ENV_SECRET, None)
+    else:
+        os.environ[auth.ENV_SECRET] = cookie_secret  # the pages (and forked workers) read the mode from it
+        auth.install_handlers()
     load_extensions()
     routes = route_table()
     titles = {path: t("app.title") for path in routes}
     db.dispose_all()  # never carry pooled connections across the fork of --num-procs
-    origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
+    origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *websocket_origins]
     if num_procs != 1 and on_ready is not None:  # the workers fork inside pn.serve: say it once
         on_ready(f"http://{address}:{port}/")
     server = pn.serve(routes, port=port, address=address, show=False, start=False, title=titles,
                       num_procs=num_procs, websocket_origin=origins,
-                      websocket_max_message_size=WEBSOCKET_MAX_BYTES)
+                      websocket_max_message_size=WEBSOCKET_MAX_BYTES, use_xheaders=behind_proxy,
+                      **auth.server_options(cookie_secret))
     if num_procs == 1 and on_ready is not None:
         on_ready(f"http://{address}:{server.port}/")
     if show:

@@ -98,16 +98,24 @@ def cmd_summary(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from fundwatch.dashboards import app
+    from fundwatch.dashboards import app, auth
 
     if args.num_procs < 1:
         raise CliError("--num-procs must be at least 1")
+    secret = auth.check_secret(os.environ.get(auth.ENV_SECRET))  # before anything is created
+    if secret is None and not auth.is_loopback(args.address):
+        raise CliError(f"without {auth.ENV_SECRET} fundwatch serves in demo mode, on this machine only: "
+                       f"set a cookie secret (32 bytes or more) to serve on {args.address}")
     engine = _serve_engine(args)
     url = engine.url.render_as_string(hide_password=False)
     os.environ[db.ENV_URL] = url  # the pages (and forked workers) read it
     shown = engine.url.render_as_string(hide_password=True)
+    mode = ("login required" if secret else
+            f"demo mode: no login, this machine only (set {auth.ENV_SECRET} to require a login)")
     app.serve(port=args.port, address=args.address, num_procs=args.num_procs, show=not args.no_show,
-              on_ready=lambda address: print(f"fundwatch: serving {shown} at {address} (Ctrl+C stops)", flush=True))
+              cookie_secret=secret, behind_proxy=args.behind_proxy, websocket_origins=args.origin or (),
+              on_ready=lambda address: print(f"fundwatch: serving {shown} at {address}, {mode} (Ctrl+C stops)",
+                                             flush=True))
     return 0
 
 
@@ -380,12 +388,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--county", metavar="CODE", help="restrict to one county")
     p.add_argument("--format", choices=("table", "json"), default="table")
 
-    p = sub.add_parser("serve", help="serve the dashboards (creates the demo database on the first run)")
+    p = sub.add_parser("serve", help="serve the dashboards (creates the demo database on the first run); "
+                       "with $FUNDWATCH_COOKIE_SECRET a login is required, without it demo mode on loopback only")
     _add_db(p)
     p.add_argument("--port", type=int, default=5006, help="port (default 5006; 0 picks a free one)")
     p.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--num-procs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument("--no-show", action="store_true", help="do not open a browser")
+    p.add_argument("--behind-proxy", action="store_true",
+                   help="trust X-Forwarded-For/-Proto from a TLS proxy in front (client address, secure cookie)")
+    p.add_argument("--origin", action="append", metavar="HOST[:PORT]",
+                   help="a further host the browsers reach the server by (the proxy's public name; repeatable)")
 
     p = sub.add_parser("export", help="export a table or chart of the dashboards as CSV or XLSX")
     _add_db(p)

@@ -43,6 +43,7 @@ def layout(store: CountyStore) -> list:
     ]
 
 
+@app.guarded("/county")
 def create_app() -> pn.viewable.Viewable:
     app.load_extensions()
     store = create_store()

@@ -26,6 +26,7 @@ LANDING_CSS = f"""
 """
 
 
+@app.guarded("/")
 def create_app() -> pn.viewable.Viewable:
     app.load_extensions()
     state = ("year", "as_of", "lang")

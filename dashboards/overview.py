@@ -43,6 +43,7 @@ def layout(store: OverviewStore) -> list:
     ]
 
 
+@app.guarded("/overview")
 def create_app() -> pn.viewable.Viewable:
     app.load_extensions()
     store = create_store()

@@ -27,7 +27,7 @@ URL_STATE = ("rubric", "year", "unit", "compare_unit", "compare_year", "lang")
 def create_store() -> ScoringStore:
     """The page's store, starting from the state the URL names; saves are audited under the
     login name when there is one."""
-    return ScoringStore(engine=app.engine(), scope=app.current_scope(), actor=pn.state.user or "dashboard",
+    return ScoringStore(engine=app.engine(), scope=app.current_scope(), actor=app.current_user() or "dashboard",
                         **app.url_state(ScoringStore, URL_STATE))
 
 
@@ -42,6 +42,7 @@ def layout(store: ScoringStore) -> list:
     ]
 
 
+@app.guarded("/scoring")
 def create_app() -> pn.viewable.Viewable:
     app.load_extensions()
     store = create_store()

@@ -52,6 +52,7 @@ def layout(store: TransitionStore) -> list:
     ]
 
 
+@app.guarded("/transition")
 def create_app() -> pn.viewable.Viewable:
     app.load_extensions()
     store = create_store()

@@ -22,10 +22,11 @@ URL_STATE = ("year", "as_of", "lang")
 def create_desk(store: OverviewStore) -> ImportDesk:
     """The page's import desk, in the page's language; imports are audited under the login name
     when there is one."""
-    return ImportDesk(engine=app.engine(), scope=app.current_scope(), actor=pn.state.user or "dashboard",
+    return ImportDesk(engine=app.engine(), scope=app.current_scope(), actor=app.current_user() or "dashboard",
                       lang=store.param.lang)
 
 
+@app.guarded("/upload")
 def create_app() -> pn.viewable.Viewable:
     app.load_extensions()
     store = OverviewStore(scope=app.current_scope(), **app.url_state(OverviewStore, URL_STATE))  # no engine: reads nothing
