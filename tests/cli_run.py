@@ -8,10 +8,9 @@ import sys
 
 
 def fundwatch(*args: str, env: dict | None = None, password: str | None = None) -> subprocess.CompletedProcess:
-    """``fundwatch ARGS`` with ``env`` (default: this process's); ``password`` is the new
-    password ``user add`` / ``user passwd`` read (``FUNDWATCH_NEW_PASSWORD``, else none)."""
-    env = dict(os.environ if env is None else env)
-    env.pop("FUNDWATCH_NEW_PASSWORD", None)
+    """``fundwatch ARGS`` in this process's environment with ``env`` set over it; ``password`` is
+    the new password ``user add`` / ``user passwd`` read (``FUNDWATCH_NEW_PASSWORD``, else none)."""
+    env = {**{k: v for k, v in os.environ.items() if k != "FUNDWATCH_NEW_PASSWORD"}, **(env or {})}
     if password is not None:
         env["FUNDWATCH_NEW_PASSWORD"] = password
     return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli", *args], capture_output=True,

@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
-import subprocess
-import sys
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import panel.models.tabulator  # noqa: F401 - the client must know Panel's models to read a document
 import pytest
 from bokeh.client import pull_session
+from cli_run import fundwatch
 from dashboard_fixtures import DEMO_SCALE, Server, _fresh_caches, demo_db, server  # noqa: F401
 
-from fundwatch.components.stores import CountyStore
 from fundwatch.dashboards import app, auth
 from fundwatch.data import db, demo, schema
 from fundwatch.data.access import Account
+from fundwatch.data.reads import regions_frame
 from fundwatch.data.scope import Scope
 
 pytestmark = pytest.mark.slow
@@ -36,9 +34,6 @@ PAGES = ("/", "/overview", "/county", "/transition", "/scoring", "/upload")
 YUDU, XINGGUO = "于都县", "兴国县"
 
 
-def fundwatch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli", *args], capture_output=True,
-                          text=True, timeout=300, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +48,7 @@ def secured(tmp_path_factory):
                                ("analyst", "analyst", None), ("victim", "analyst", None)):
         extra = ("--county", county) if county else ()
         done = fundwatch("user", "add", name, "--role", role, *extra, "--display-name", f"测试 {name}",
-                         "--db", str(path), env={"FUNDWATCH_NEW_PASSWORD": PASSWORD})
+                         "--db", str(path), password=PASSWORD)
         assert done.returncode == 0, done.stderr
     served = Server(path, env={auth.ENV_SECRET: SECRET}).wait()  # "/" answers 200 after the redirect to /login
     served.db = path
@@ -271,7 +266,7 @@ def test_a_county_official_sees_their_county_only(secured):
     official, leader = Browser(secured.url), Browser(secured.url)
     assert official.login("yudu")[0] == 302 and leader.login("leader")[0] == 302
     engine = db.get_engine(str(secured.db))
-    townships = {code: set(CountyStore(engine=engine, scope=Scope.all(), county=code).townships["name"])
+    townships = {code: set(regions_frame(engine, Scope.county(code), level="township")["name"])
                  for code in ("360731", "360732")}
     engine.dispose()
     only_xingguo = townships["360732"] - townships["360731"]
