@@ -481,19 +481,34 @@ ASSET_INCOME_FIELDS = (
 )
 
 
+def _parents(ctx: Context, records: Sequence[Record], model, field: str) -> dict[str, Any]:
+    """The records (code, id, county) that ``field`` of the rows names, by code."""
+    return {row.code: row for row in ctx.fetch(model.__table__, "code", (r.get(field) for r in records),
+                                               ("code", "id", "county_code"))}
+
+
+def _belongs_to(ctx: Context, record: Record, parents: dict[str, Any], field: str, what: dict[str, str],
+                id_column: str) -> dict[str, Any]:
+    """The row's parent (an asset, a household) as its id and county; the county must lie in the
+    scope.  Empty, with a problem recorded, when the code names nothing or a record outside it."""
+    code = record.get(field)
+    if code is None:
+        return {}
+    parent = parents.get(code)
+    if parent is None:
+        ctx.error("unknown_reference", record, field, what=what)
+        return {}
+    if not ctx.in_scope(record, field, parent.county_code):
+        return {}
+    return {id_column: parent.id, "county_code": parent.county_code}
+
+
 def _finish_asset_income(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any]]:
     kind = KINDS["asset_income"]
-    assets = {row.code: row for row in ctx.fetch(Asset.__table__, "code", (r.get("asset_code") for r in records),
-                                                 ("code", "id", "county_code"))}
+    assets = _parents(ctx, records, Asset, "asset_code")
     out = []
     for r in records:
-        row: dict[str, Any] = {}
-        asset = assets.get(r.get("asset_code"))
-        if r.get("asset_code") is not None:
-            if asset is None:
-                ctx.error("unknown_reference", r, "asset_code", what=_WHAT["asset"])
-            elif ctx.in_scope(r, "asset_code", asset.county_code):
-                row.update(asset_id=asset.id, county_code=asset.county_code)
+        row = _belongs_to(ctx, r, assets, "asset_code", _WHAT["asset"], "asset_id")
         parts = [r.get(n) or 0 for n in ("to_collective", "to_households", "to_other")]
         if r.get("income") is not None and sum(parts) > r["income"]:
             ctx.error("distribution", r, "income", total=_yuan(sum(parts)), income=_yuan(r["income"]))
@@ -580,18 +595,10 @@ MEASURE_FIELDS = (
 
 def _finish_measures(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any]]:
     kind = KINDS["measures"]
-    households = {row.code: row for row in ctx.fetch(Household.__table__, "code",
-                                                     (r.get("household_code") for r in records),
-                                                     ("code", "id", "county_code"))}
+    households = _parents(ctx, records, Household, "household_code")
     out = []
     for r in records:
-        row: dict[str, Any] = {}
-        household = households.get(r.get("household_code"))
-        if r.get("household_code") is not None:
-            if household is None:
-                ctx.error("unknown_reference", r, "household_code", what=_WHAT["household"])
-            elif ctx.in_scope(r, "household_code", household.county_code):
-                row.update(household_id=household.id, county_code=household.county_code)
+        row = _belongs_to(ctx, r, households, "household_code", _WHAT["household"], "household_id")
         out.append(_copy(kind, r, row))
     return out
 
