@@ -242,9 +242,8 @@ DISBURSEMENT_FIELDS = (
 
 def _finish_disbursements(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any]]:
     kind = KINDS["disbursements"]
-    p, a = Project.__table__, Allocation.__table__
-    projects = {row.code: row for row in ctx.fetch(p, "code", (r.get("project_code") for r in records),
-                                                   ("code", "id", "county_code"))}
+    a = Allocation.__table__
+    projects = _parents(ctx, records, Project, "project_code")
     allocations: dict[tuple, list[Any]] = defaultdict(list)
     for row in ctx.fetch(a, "document_no", (r.get("document_no") for r in records),
                          ("id", "county_code", "year", "document_no", "programme", "source_level", "amount_fen",
@@ -254,15 +253,9 @@ def _finish_disbursements(ctx: Context, records: Sequence[Record]) -> list[dict[
     for r in records:
         county = ctx.county(r, kind.field("county"))
         row: dict[str, Any] = {"county_code": county}
-        project = projects.get(r.get("project_code"))
-        if r.get("project_code") is not None:
-            if project is None:
-                ctx.error("unknown_reference", r, "project_code", what=_WHAT["project"])
-            elif county is not None and project.county_code != county:
-                ctx.error("reference_county", r, "project_code", what=_WHAT["project"],
-                          county=ctx.place_name(project.county_code))
-            else:
-                row["project_id"] = project.id
+        project_id = _project_id(ctx, r, projects, county)
+        if project_id is not None:
+            row["project_id"] = project_id
         if r.get("paid_on") is not None:
             row["year"] = r["paid_on"].year
             row["ym"] = r["paid_on"].year * 100 + r["paid_on"].month
@@ -440,8 +433,7 @@ ASSET_FIELDS = (
 
 def _finish_assets(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any]]:
     kind = KINDS["assets"]
-    projects = {row.code: row for row in ctx.fetch(Project.__table__, "code", (r.get("project_code") for r in records),
-                                                   ("code", "id", "county_code"))}
+    projects = _parents(ctx, records, Project, "project_code")
     out = []
     for r in records:
         county = ctx.county(r, kind.field("county"))
@@ -450,17 +442,7 @@ def _finish_assets(ctx: Context, records: Sequence[Record]) -> list[dict[str, An
             row["village_code"] = (ctx.region(r, kind.field("village"), "village", parent=county)
                                    if county is not None and r.get("village") is not None else None)
         if "project_code" in r:
-            row["project_id"] = None
-            code = r.get("project_code")
-            if code is not None:
-                project = projects.get(code)
-                if project is None:
-                    ctx.error("unknown_reference", r, "project_code", what=_WHAT["project"])
-                elif county is not None and project.county_code != county:
-                    ctx.error("reference_county", r, "project_code", what=_WHAT["project"],
-                              county=ctx.place_name(project.county_code))
-                else:
-                    row["project_id"] = project.id
+            row["project_id"] = _project_id(ctx, r, projects, county)
         cls, sub = r.get("asset_class"), r.get("subtype")
         if cls is not None and sub is not None and sub not in V.ASSET_SUBTYPES_BY_CLASS[cls]:
             allowed = V.ASSET_SUBTYPES_BY_CLASS[cls]
@@ -501,6 +483,22 @@ def _belongs_to(ctx: Context, record: Record, parents: dict[str, Any], field: st
     if not ctx.in_scope(record, field, parent.county_code):
         return {}
     return {id_column: parent.id, "county_code": parent.county_code}
+
+
+def _project_id(ctx: Context, record: Record, projects: dict[str, Any], county: str | None) -> int | None:
+    """The id of the project ``project_code`` names, which must lie in the row's own county."""
+    code = record.get("project_code")
+    if code is None:
+        return None
+    project = projects.get(code)
+    if project is None:
+        ctx.error("unknown_reference", record, "project_code", what=_WHAT["project"])
+    elif county is not None and project.county_code != county:
+        ctx.error("reference_county", record, "project_code", what=_WHAT["project"],
+                  county=ctx.place_name(project.county_code))
+    else:
+        return project.id
+    return None
 
 
 def _finish_asset_income(ctx: Context, records: Sequence[Record]) -> list[dict[str, Any]]:
