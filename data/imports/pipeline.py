@@ -27,7 +27,7 @@ import hashlib
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -621,6 +621,3 @@ def _audit_row(report: ImportReport, scope: Scope) -> dict[str, Any]:
     return {"at": _now(), "actor": report.actor, "action": "import", "target": f"{report.kind}:{report.file_name}"[:200],
             "county_code": county, "result": report.result, "detail": detail}
 
-
-def kinds() -> Sequence[str]:
-    return tuple(KINDS)
