@@ -46,6 +46,16 @@ class CountyOutlines:
     def codes(self) -> tuple[str, ...]:
         return tuple(s.code for s in self.shapes)
 
+    def within(self, allows) -> CountyOutlines:
+        """The outlines whose code ``allows(code)`` accepts (a scope's ``allows``), framed on
+        themselves; with none left the frame stays the prefecture's."""
+        shapes = tuple(s for s in self.shapes if allows(s.code))
+        if len(shapes) == len(self.shapes):
+            return self
+        if not shapes:
+            return CountyOutlines((), self.attribution, self.bounds)
+        return CountyOutlines(shapes, self.attribution, _bounds(shapes))
+
     @property
     def aspect(self) -> float:
         x0, y0, x1, y1 = self.bounds
@@ -74,9 +84,13 @@ def county_outlines(path: Path = ASSET) -> CountyOutlines:
             holes.append(tuple(tuple((lon * scale, lat) for lon, lat in ring) for ring in inner))
         props = feature["properties"]
         shapes.append(CountyShape(props["adcode"], props["name"], tuple(xs), tuple(ys), tuple(holes)))
+    return CountyOutlines(tuple(shapes), doc.get("attribution", ""), _bounds(shapes))
+
+
+def _bounds(shapes) -> tuple[float, float, float, float]:
     x = [v for s in shapes for v in s.x if not math.isnan(v)]
     y = [v for s in shapes for v in s.y if not math.isnan(v)]
-    return CountyOutlines(tuple(shapes), doc.get("attribution", ""), (min(x), min(y), max(x), max(y)))
+    return min(x), min(y), max(x), max(y)
 
 
 def _polygons(geometry: dict):

@@ -61,13 +61,16 @@ def label_point(x, y) -> tuple[float, float]:
 
 
 class CountyMap(StoreView):
-    """The 18 counties coloured by ``store.metric``; click one to select it."""
+    """The counties of the store's scope (all 18 for a city-level viewer) coloured by
+    ``store.metric``; click one to select it.  Outlines, names and functional zones outside the
+    scope are never drawn, so a county official's page carries their county alone."""
 
     height = param.Integer(default=360, doc="Height of the map itself in pixels (its width keeps the shape).")
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._outlines = county_outlines()
+        outlines = county_outlines()
+        self._outlines = outlines.within(self.store.scope.allows)
         polygons = hv.DynamicMap(self._choropleth)
         self._tap = hv.streams.Selection1D(source=polygons)  # a click selects a polygon
         self._tap.add_subscriber(self._on_tap)
@@ -76,7 +79,8 @@ class CountyMap(StoreView):
         metric = pn.widgets.Select.from_param(
             self.store.param.metric, options=pn.bind(self._metric_options, self.store.param.lang),
             label=pn.bind(t, "filter.metric", self.store.param.lang), width=180, margin=(0, 0, 6, 0))
-        zones = pn.Column(theme.html(self._zones_title, margin=0), *(self._zone_button(code) for code in ZONES),
+        zones = pn.Column(theme.html(self._zones_title, margin=0), *(self._zone_button(code) for code in ZONES
+                                                                   if self.store.scope.allows(code)),
                           margin=(4, 0), sizing_mode="stretch_width")
         attribution = theme.html(self._attribution, margin=0, sizing_mode="stretch_width")
         body = pn.Column(metric, plot, zones, attribution, sizing_mode="stretch_width", margin=0)

@@ -277,7 +277,8 @@ def test_a_county_official_sees_their_county_only(secured):
     assert any(name in text for name in townships["360731"])
     assert not [name for name in only_xingguo if name in text]
     assert "测试 yudu" in text and "县级工作人员" in text and "退出登录" in text and "演示模式" not in text
-    assert [name for name in only_xingguo if name in document_text(secured.url, url, cookie=session_cookie(leader))]
+    seen_by_leader = document_text(secured.url, url, cookie=session_cookie(leader))
+    assert [name for name in only_xingguo if name in seen_by_leader]
     # the assessment ranking lists the official's county alone (the map draws every county's outline)
     ranking = document_text(secured.url, "/scoring?rubric=chaoyang-2020-sector&year=2020",
                             cookie=session_cookie(official))
@@ -334,6 +335,22 @@ def test_the_scope_and_user_come_from_the_signed_in_account(monkeypatch):
     assert app.refusal("/overview") == "auth.refused"  # nobody signed in
     monkeypatch.delenv(auth.ENV_SECRET)
     assert app.current_scope() == Scope.all() and app.current_user() == "demo" and app.refusal("/upload") is None
+
+
+@pytest.mark.parametrize(("remote", "refused"), [("127.0.0.1", None), ("::1", None), ("10.1.2.3", "auth.demo_remote"),
+                                                 ("192.168.1.10", "auth.demo_remote"), (None, "auth.demo_remote")])
+def test_demo_mode_refuses_a_page_opened_from_another_machine(monkeypatch, remote, refused):
+    """However the page is served (``panel serve --address 0.0.0.0`` too), demo mode shows it to
+    this machine only."""
+    monkeypatch.delenv(auth.ENV_SECRET, raising=False)
+
+    class Request:
+        remote_ip = remote
+
+    monkeypatch.setattr(auth, "_session_request", lambda: Request())
+    assert app.refusal("/overview") == refused
+    monkeypatch.setattr(auth, "_session_request", lambda: None)  # a notebook: no request
+    assert app.refusal("/overview") is None
 
 
 def test_secrets_and_addresses():

@@ -50,9 +50,14 @@ def start_session(engine: Engine, account: Account, now: dt.datetime | None = No
     return token
 
 
-def resolve_session(engine: Engine, token: object, now: dt.datetime | None = None) -> Account | None:
+def resolve_session(engine: Engine, token: object, now: dt.datetime | None = None, *,
+                    touch: bool = True) -> Account | None:
     """The account behind ``token``, or None: unknown token, ended session, disabled user, or idle
-    for more than :data:`IDLE_TIMEOUT` (the session is then ended, reason ``idle``)."""
+    for more than :data:`IDLE_TIMEOUT` (the session is then ended, reason ``idle``).
+
+    ``touch`` counts the call as activity (a request of the browser, or the viewer working in an
+    open page); the periodic check of an open page that nobody touches passes ``touch=False``, so
+    a tab left open still ends after :data:`IDLE_TIMEOUT`."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     at = utc(now)
@@ -69,7 +74,7 @@ def resolve_session(engine: Engine, token: object, now: dt.datetime | None = Non
             conn.execute(update(s).where(s.c.id == row.session_id, s.c.ended_at.is_(None))
                          .values(ended_at=at, end_reason="idle"))
         return None
-    if idle >= TOUCH_INTERVAL:
+    if touch and idle >= TOUCH_INTERVAL:
         with engine.begin() as conn:  # later than the stored time only: clocks of workers may differ
             conn.execute(update(s).where(s.c.id == row.session_id, s.c.ended_at.is_(None),
                                                   s.c.last_seen_at < at).values(last_seen_at=at))
