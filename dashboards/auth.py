@@ -49,8 +49,13 @@ LOGOUT_PATH = "/logout"
 PRIVATE_COOKIES = [COOKIE, "_xsrf"]
 PRIVATE_HEADERS = ["Cookie", "Authorization"]
 LOOPBACK_NAMES = ("localhost",)
-#: The attribute of a request on which :class:`SessionAuth` leaves the account it resolved.
+#: The attributes of a request on which :class:`SessionAuth` leaves the account it resolved and
+#: the session token (kept on the server: the open page re-checks its session with it).
 REQUEST_ACCOUNT = "fundwatch_account"
+REQUEST_TOKEN = "fundwatch_token"
+#: Seconds between the checks an open page makes that its login session is still live.
+ENV_RECHECK = "FUNDWATCH_SESSION_RECHECK_SECONDS"
+RECHECK_SECONDS = 30.0
 
 extend({
     "zh": {
@@ -69,6 +74,7 @@ extend({
         "auth.refused": "请先登录后再查看此页面。",
         "auth.refused_role": "您的角色无权访问此页面。",
         "auth.to_login": "前往登录",
+        "auth.demo_remote": "演示模式仅限本机访问。要从其他电脑访问，请设置 FUNDWATCH_COOKIE_SECRET 并创建用户。",
     },
     "en": {
         "login.heading": "Sign in",
@@ -86,6 +92,8 @@ extend({
         "auth.refused": "Please sign in to see this page.",
         "auth.refused_role": "Your role may not open this page.",
         "auth.to_login": "Sign in",
+        "auth.demo_remote": "Demo mode answers this machine only. To serve other computers, set "
+                            "FUNDWATCH_COOKIE_SECRET and create users.",
     },
 })
 _REASON_KEYS = {"unknown": "login.wrong", "wrong_password": "login.wrong", "disabled": "login.disabled",
@@ -163,14 +171,96 @@ def request_account(handler: RequestHandler) -> Account | None:
         return None
 
 
+def _session_request():
+    doc = pn.state.curdoc
+    context = getattr(doc, "session_context", None) if doc is not None else None
+    return getattr(context, "request", None) if context is not None else None
+
+
 def session_account() -> Account | None:
     """The account that opened the current Bokeh session (left on its request by
     :class:`SessionAuth`), or None."""
-    doc = pn.state.curdoc
-    context = getattr(doc, "session_context", None) if doc is not None else None
-    request = getattr(context, "request", None) if context is not None else None
-    account = getattr(request, REQUEST_ACCOUNT, None) if request is not None else None
+    account = getattr(_session_request(), REQUEST_ACCOUNT, None)
     return account if isinstance(account, Account) else None
+
+
+def session_is_local() -> bool:
+    """Whether the request that opened the current Bokeh session came from this machine (True
+    outside a served session: a notebook or a test)."""
+    request = _session_request()
+    if request is None:
+        return True
+    remote = getattr(request, "remote_ip", None)
+    return isinstance(remote, str) and is_loopback(remote)
+
+
+def recheck_seconds() -> float:
+    """The period of :class:`SessionWatch` (``FUNDWATCH_SESSION_RECHECK_SECONDS``, default 30 s)."""
+    try:
+        value = float(os.environ.get(ENV_RECHECK) or RECHECK_SECONDS)
+    except ValueError:
+        return RECHECK_SECONDS
+    return min(max(value, 0.2), RECHECK_SECONDS)
+
+
+class SessionWatch:
+    """Keeps an open page tied to its login session.
+
+    A page lives on its websocket long after the request that opened it, so every
+    :func:`recheck_seconds` it resolves its session token again: after a logout (in any tab), a
+    disabled user, a changed password or 30 idle minutes the page empties its document on the
+    server (no model, and so no data, is left to ask for) and sends the browser to the login page.
+    Working in the page (a widget change coming from the browser) counts as activity and keeps
+    the session alive; a page nobody touches does not.
+    """
+
+    def __init__(self, doc, token: str):
+        self._doc = doc
+        self._token = token
+        self._active = False
+        self._ended = False
+        doc.on_change(self._on_change)
+        self._callback = pn.state.add_periodic_callback(self.check, period=int(recheck_seconds() * 1000))
+
+    def _on_change(self, event) -> None:
+        if getattr(event, "setter", None) is not None:  # a change the browser sent
+            self._active = True
+
+    def check(self) -> bool:
+        """Whether the session is still live; ends the page when it is not."""
+        if self._ended:
+            return False
+        touch, self._active = self._active, False
+        try:
+            account = resolve_session(_engine(), self._token, touch=touch)
+        except Exception:  # noqa: BLE001 - a database hiccup keeps the page; the next check decides
+            log.exception("could not re-check a login session")
+            return True
+        if account is None:
+            self.end()
+            return False
+        return True
+
+    def end(self) -> None:
+        """Stop checking, send the browser to the login page and empty the document."""
+        self._ended = True
+        self._callback.stop()
+        location = pn.state.location
+        if location is not None:
+            target = local_path((location.pathname or "/") + (location.search or ""))
+            location.param.update(pathname=LOGIN_PATH, search="?" + urlencode({"next": target}), hash="")
+            location.reload = True
+        self._doc.remove_on_change(self._on_change)
+        self._doc.clear()
+
+
+def watch_session() -> SessionWatch | None:
+    """Start a :class:`SessionWatch` for the page being created (login mode, served page)."""
+    doc = pn.state.curdoc
+    token = getattr(_session_request(), REQUEST_TOKEN, None)
+    if doc is None or not isinstance(token, str) or not login_required():
+        return None
+    return SessionWatch(doc, token)
 
 
 def _lang(handler: RequestHandler) -> str:
@@ -284,6 +374,7 @@ class SessionAuth(AuthProvider):
     def _user(handler: RequestHandler) -> str | None:
         account = request_account(handler)
         setattr(handler.request, REQUEST_ACCOUNT, account)
+        setattr(handler.request, REQUEST_TOKEN, _token(handler) if account is not None else None)
         return account.username if account is not None else None
 
 
