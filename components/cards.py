@@ -1,5 +1,6 @@
 """The frame every panel sits in: a titled card with CSV and Excel downloads of exactly what it
-shows, and a loading indicator while its store loads."""
+shows (each one audited, see :meth:`.stores.DashboardStore.export`), and a loading indicator
+while its store loads."""
 
 from __future__ import annotations
 
@@ -27,7 +28,11 @@ class StoreView(pn.custom.PyComponent):
 
 
 class ExportButtons(StoreView):
-    """CSV and Excel downloads of a table or chart, with the filters and the export time."""
+    """CSV and Excel downloads of a table or chart, with the filters and the export time.
+
+    Every download writes an audit row first (the store's actor and surface, the kind, format and
+    row count); when that fails the download fails, the error is logged and the store's notice
+    tells the viewer."""
 
     kind = param.String(doc="The table kind (see DashboardStore.shown); names the file.")
     shown = param.Callable(allow_refs=False, doc="Returns the Shown to export; default store.shown(kind).")
@@ -43,9 +48,13 @@ class ExportButtons(StoreView):
         self._layout = pn.Row(*self._buttons.values(), margin=0, align="center")
 
     def _file(self, fmt: str) -> io.BytesIO:
-        shown = self.shown() if self.shown is not None else self.store.shown(self.kind)
+        shown = self.shown() if self.shown is not None else None
         self._buttons[fmt].filename = export.filename(self.kind, fmt)
-        return io.BytesIO(export.export_bytes(shown, self.store.filters(), fmt, self.store.lang))
+        try:
+            return io.BytesIO(self.store.export(self.kind, fmt, shown))
+        except export.ExportNotAudited:
+            self.store.notice = t("export.not_audited", self.store.lang)
+            raise
 
 
 class DataCard(StoreView):

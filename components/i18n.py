@@ -37,6 +37,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "landing.transition": "过渡期（2021–2025年）防返贫监测、识别时限、“四个不摘”政策延续和项目资产管护。",
         "page.upload": "数据导入",
         "landing.upload": "各县按模板上传资金、项目、贷款、资产和监测户数据：逐行检查并列出问题，确认后整份导入，看板随即更新。",
+        "page.audit": "审计日志",
+        "landing.audit": "数据管理员查阅登录、账号变更、导入导出、查看未脱敏信息和评分修改的审计记录，并可凭理由查看单条记录的完整信息。",
         "landing.open": "进入",
         "landing.data": "数据：{db}",
         "lang.switch": "English",
@@ -120,6 +122,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "export.xlsx": "Excel",
         "export.data_sheet": "数据",
         "export.filter_sheet": "筛选条件",
+        "export.not_audited": "导出未完成：无法写入审计记录，请稍后重试或联系管理员。",
         # map metrics
         "metric.rate": "拨付进度",
         "metric.allocated": "下达资金",
@@ -251,6 +254,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "landing.upload": ("Counties upload funds, projects, loans, assets and households on the templates: every row "
                            "is checked and every problem listed; once confirmed the whole file loads and the "
                            "dashboards show it at once."),
+        "page.audit": "Audit log",
+        "landing.audit": ("For the data administrator: the audit log of sign-ins, account changes, imports and exports, "
+                          "unmasking and score edits, and the full personal data of one record, given a reason."),
         "landing.open": "Open",
         "landing.data": "Data: {db}",
         "lang.switch": "中文",
@@ -333,6 +339,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "export.xlsx": "Excel",
         "export.data_sheet": "Data",
         "export.filter_sheet": "Filters",
+        "export.not_audited": "The export was not made: its audit record could not be written. Try again later or "
+                              "ask an administrator.",
         "metric.rate": "Disbursement pace",
         "metric.allocated": "Funds allocated",
         "metric.leverage": "Credit leverage",

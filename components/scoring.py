@@ -200,7 +200,6 @@ class ScoringStore(DashboardStore):
     compare_unit = RegionCode(default="", doc="The unit compared with ``unit`` ('' for the same unit).")
     compare_year = param.Integer(default=0, bounds=(0, L.LAST_YEAR),
                                  doc="The year compared with ``year`` (0 for the same year).")
-    actor = param.String(default="dashboard", doc="Who saves scores (the login name), written to the audit log.")
 
     ranking = param.DataFrame(default=_empty(*SCORE_COLUMNS), doc="Every unit's totals and item points, ranked.")
     card = param.DataFrame(default=_empty(*CARD_COLUMNS), doc="The scorecard of ``unit``: one row per item.")

@@ -4,6 +4,10 @@ A store's filters (year, as-of date, region path, programme, source level, langu
 parameters; its outputs are ``param.DataFrame`` parameters filled by :meth:`DashboardStore._load`
 from the cached frames of :mod:`.frames`.  Views read outputs only: they never query or filter.
 
+A store also knows who looks at it (``actor``, the login name) and where (``surface``): every
+download of its tables goes through :meth:`DashboardStore.export`, which writes the export's
+audit row before it hands the file over.
+
 The first load happens when the store is created, so a page is built from real numbers.  Later
 loads happen once per batch of filter changes; inside a served session they are deferred to the
 next tick, so that ``busy`` reaches the browser (views show a loading indicator) before the
@@ -20,9 +24,11 @@ import panel as pn
 import param
 from sqlalchemy import Engine
 
+from fundwatch.data.access import EXPORT_SURFACES
 from fundwatch.data.rules import empty_findings
 from fundwatch.data.scope import Scope
 
+from . import export as exporting
 from . import frames as F
 from . import i18n
 from . import loaders as L
@@ -70,6 +76,12 @@ class DashboardStore(pn.viewable.Viewer):
 
     engine = param.ClassSelector(class_=Engine, doc="The database; cached reads are keyed on its URL.")
     scope = param.ClassSelector(class_=Scope, default=Scope.nothing(), doc="The counties the viewer may see.")
+    actor = param.String(default="dashboard",
+                         doc="Who views the store (the login name): written to the audit log with every export "
+                             "and score edit.")
+    surface = param.Selector(default="page", objects=list(EXPORT_SURFACES),
+                             doc="Where the store is shown (a page, an embedded panel, a notebook, the command "
+                                 "line): written to the audit log with every export.")
 
     lang = param.Selector(default=i18n.DEFAULT_LANG, objects=list(LANGS), doc="Language of every label (zh, en).")
     year = param.Integer(default=default_as_of().year, bounds=(L.FIRST_YEAR, L.LAST_YEAR), doc="Budget year shown.")
@@ -190,6 +202,26 @@ class DashboardStore(pn.viewable.Viewer):
             rows.append((t(f"filter.{name}", lang), i18n.term(name, getattr(self, name), lang) or t("all", lang)))
         rows.append((t("filter.scope", lang), t("scope.all", lang) if self.scope.is_all else self.scope.key))
         return rows
+
+    @property
+    def export_county(self) -> str | None:
+        """The county an export of this store belongs to (its audit row's ``county_code``): the
+        scope's only county, else the selected county of a region-following store; None for the
+        prefecture."""
+        if self.scope.counties is not None and len(self.scope.counties) == 1:
+            (county,) = self.scope.counties
+            return county
+        return (self.county or None) if self.follows_region else None
+
+    def export(self, kind: str, fmt: str, shown: present.Shown | None = None) -> bytes:
+        """The file of ``kind`` in ``fmt`` (csv, xlsx) with the filters in force: ``shown`` if given,
+        else :meth:`shown` of ``kind``.  Its audit row (actor, surface, format, rows, filters) is
+        written first; if that fails, :class:`~.export.ExportNotAudited` is raised and no file
+        is made available."""
+        shown = shown if shown is not None else self.shown(kind)
+        return exporting.audited_export(self.engine, shown, self.filters(), fmt, self.lang, actor=self.actor,
+                                        scope=self.scope, kind=kind, county_code=self.export_county,
+                                        surface=self.surface)
 
     # -- loading ----------------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ the validation report, confirm.
    over with a new check.
 3. ``report`` holds the outcome: a summary line (green when the file passes, red when it is
    rejected), every problem with its row, column, value and rule, and the changes the file would
-   make.  The problems download as CSV or Excel with the summary above them.
+   make.  The problems download as CSV or Excel with the summary above them; each download
+   writes an audit row (``export`` of ``import-report``) first.
 4. :meth:`confirm`, allowed only after a passing dry run that would change something, loads the
    file for real (all or nothing) and clears this process's cached reads, so every dashboard shows
    the new data on its next load.
@@ -248,12 +249,17 @@ def _key_text(spec, key: str, lang: str) -> str:
     return " / ".join(out)
 
 
-def report_bytes(report: ImportReport, fmt: str, lang: str) -> bytes:
-    """The problem list of ``report`` as a CSV or XLSX file, the kind, file and summary above it."""
+def report_about(report: ImportReport, lang: str) -> list[tuple[str, str]]:
+    """The lines above a report's problem list: the kind, the file and the summary."""
     kind = KINDS[report.kind].title(lang) if report.kind in KINDS else report.kind
-    about = [(t("upload.report.kind", lang), kind), (t("upload.report.file", lang), report.file_name),
-             (t("upload.report.summary", lang), report.summary(lang))]
-    return export.export_bytes(problems_shown(report, lang), about, fmt, lang)
+    return [(t("upload.report.kind", lang), kind), (t("upload.report.file", lang), report.file_name),
+            (t("upload.report.summary", lang), report.summary(lang))]
+
+
+def report_bytes(report: ImportReport, fmt: str, lang: str) -> bytes:
+    """The problem list of ``report`` as a CSV or XLSX file, the kind, file and summary above it
+    (unaudited: the desk's download goes through :meth:`ImportDesk._report_file`)."""
+    return export.export_bytes(problems_shown(report, lang), report_about(report, lang), fmt, lang)
 
 
 def _card(title: Callable[[], str], *body, **layout) -> pn.Column:
@@ -269,7 +275,9 @@ class ImportDesk(pn.custom.PyComponent):
     engine = param.ClassSelector(class_=Engine, doc="The database imported into.")
     scope = param.ClassSelector(class_=Scope, default=Scope.nothing(),
                                 doc="The counties the uploader may import data of; rows of others are refused.")
-    actor = param.String(default="dashboard", doc="Who uploads (the login name), written to the audit log.")
+    actor = param.String(default="dashboard",
+                         doc="Who uploads (the login name), written to the audit log with every import and report "
+                             "download.")
     lang = param.Selector(default=i18n.DEFAULT_LANG, objects=list(LANGS), allow_refs=True,
                           doc="Language of every label and of the report (zh, en).")
     kind = param.Selector(default="allocations", objects=list(KINDS), doc="The kind of data the file holds.")
@@ -478,11 +486,15 @@ class ImportDesk(pn.custom.PyComponent):
         return io.BytesIO(template_bytes(self.kind, fmt, self.lang))
 
     def _report_file(self, fmt: str) -> io.BytesIO:
-        """The problem list of the last report (the buttons show only once there is one)."""
+        """The problem list of the last report (the buttons show only once there is one), handed
+        over after its audit row (kind ``import-report``); if that cannot be written the download
+        fails and the error is logged (see :func:`.export.audited_export`)."""
         if self.report is None:
             return io.BytesIO(b"")
         self._downloads[fmt].filename = export.filename("import-report", fmt)
-        return io.BytesIO(report_bytes(self.report, fmt, self.lang))
+        return io.BytesIO(export.audited_export(
+            self.engine, problems_shown(self.report, self.lang), report_about(self.report, self.lang), fmt, self.lang,
+            actor=self.actor, scope=self.scope, kind="import-report", surface="page"))
 
     # -- the flow --------------------------------------------------------------------------------
 
@@ -579,4 +591,5 @@ class ImportDesk(pn.custom.PyComponent):
                           progress=100 if report is not None else self.progress, stage="done" if report is not None else "")
 
 
-__all__ = ["ImportDesk", "changes_shown", "kind_options", "problems_shown", "progress_percent", "report_bytes"]
+__all__ = ["ImportDesk", "changes_shown", "kind_options", "problems_shown", "progress_percent", "report_about",
+           "report_bytes"]

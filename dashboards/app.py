@@ -1,7 +1,7 @@
 """What every page shares: the database, the viewer's scope, the extensions, the page frame with
 its navigation bar, URL state, and the route table served by ``fundwatch serve``.
 
-A page module (``overview``, ``county``, ``transition``, ``scoring``, ``upload``, ``landing``) has ``create_app()`` returning its layout;
+A page module (``overview``, ``county``, ``transition``, ``scoring``, ``upload``, ``audit``, ``landing``) has ``create_app()`` returning its layout;
 :data:`ROUTES` maps URL paths to them, so a new page is one line there.
 """
 
@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import holoviews as hv
 import panel as pn
+from panel.io.resources import get_dist_path
 from sqlalchemy import Engine
 
 from fundwatch.components import EXTENSIONS, theme
@@ -35,13 +36,16 @@ ROUTES: dict[str, str] = {
     "/transition": "fundwatch.dashboards.transition:create_app",
     "/scoring": "fundwatch.dashboards.scoring:create_app",
     "/upload": "fundwatch.dashboards.upload:create_app",
+    "/audit": "fundwatch.dashboards.audit:create_app",
 }
 #: Pages shown in the navigation bar: (path, message key of the label).
 NAVIGATION = (("/", "page.landing"), ("/overview", "page.overview"), ("/county", "page.county"),
-              ("/transition", "page.transition"), ("/scoring", "page.scoring"), ("/upload", "page.upload"))
+              ("/transition", "page.transition"), ("/scoring", "page.scoring"), ("/upload", "page.upload"),
+              ("/audit", "page.audit"))
 #: Pages only some roles may open (in login mode); every other page is open to every signed-in user.
-PAGE_ROLES: dict[str, frozenset[str]] = {"/upload": frozenset({"county_official", "data_admin"})}
-#: The user name of demo mode (audit rows of the upload and scoring pages carry it).
+PAGE_ROLES: dict[str, frozenset[str]] = {"/upload": frozenset({"county_official", "data_admin"}),
+                                         "/audit": frozenset({"data_admin"})}
+#: The user name of demo mode (audit rows written from the pages carry it).
 DEMO_USER = "demo"
 #: URL parameters every page understands (pages ignore those they do not use).
 URL_STATE = ("year", "as_of", "county", "township", "village", "lang", "programme", "source_level")
@@ -113,9 +117,13 @@ def current_scope() -> Scope:
 
 
 def refusal(path: str) -> str | None:
-    """Why the viewer may not open the page at ``path`` (a message key), or None if they may."""
+    """Why the viewer may not open the page at ``path`` (a message key), or None if they may.
+
+    Demo mode answers this machine only, however the page is served (``fundwatch serve`` refuses
+    other addresses; ``panel serve dashboards/overview.py --address 0.0.0.0`` is caught here): a
+    session opened from another address gets a refusal."""
     if demo_mode():
-        return None
+        return None if auth.session_is_local() else "auth.demo_remote"
     account = current_account()
     if account is None or not account.active:
         return "auth.refused"
@@ -123,6 +131,18 @@ def refusal(path: str) -> str | None:
     if roles is not None and account.role not in roles:
         return "auth.refused_role"
     return None
+
+
+def may_open(path: str, account: Account | None = None) -> bool:
+    """Whether the navigation bar and the landing page offer the page at ``path`` to the viewer
+    (``account``, default the signed-in one): every page in demo mode; in login mode the pages whose
+    :data:`PAGE_ROLES` include the viewer's role.  Opening a page checks again (:func:`refusal`)."""
+    if demo_mode():
+        return True
+    if path not in PAGE_ROLES:
+        return True
+    account = current_account() if account is None else account
+    return account is not None and account.role in PAGE_ROLES[path]
 
 
 def guarded(path: str) -> Callable[[Callable[[], pn.viewable.Viewable]], Callable[[], pn.viewable.Viewable]]:
@@ -150,8 +170,8 @@ def refusal_page(reason: str) -> pn.viewable.Viewable:
     if pn.state.curdoc is not None:
         pn.state.curdoc.title = t("app.title", lang)
     login = "./login" + ("?lang=en" if lang == "en" else "")
-    text = (f'<div class="fw-refusal"><p>{html.escape(t(reason, lang))}</p>'
-            f'<p><a href="{login}">{html.escape(t("auth.to_login", lang))}</a></p></div>')
+    link = "" if demo_mode() else f'<p><a href="{login}">{html.escape(t("auth.to_login", lang))}</a></p>'
+    text = f'<div class="fw-refusal"><p>{html.escape(t(reason, lang))}</p>{link}</div>'
     return pn.Column(pn.pane.HTML(text, sizing_mode="stretch_width", stylesheets=[REFUSAL_CSS]),
                      sizing_mode="stretch_width", margin=0)
 
@@ -161,6 +181,23 @@ def load_extensions() -> None:
     pn.extension(*EXTENSIONS, raw_css=[PAGE_CSS], loading_spinner="arc", loading_color=theme.BLUE,
                  notifications=False)
     hv.extension("bokeh", logo=False)
+    local_stylesheets()
+
+
+def local_stylesheets() -> None:
+    """Point the stylesheets of the document being created at this server, never at Panel's CDN.
+
+    Panel rewrites its components' stylesheet URLs to the server's own copies only for a document
+    whose HTML page it rendered.  With ``--num-procs`` a page's websocket may reach another worker
+    process, which then builds the document afresh from the session token, without that page and
+    so with CDN URLs (which a machine without internet cannot load).  Setting the document's
+    ``dist_url`` here makes every worker's documents load the local copies.
+    """
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return
+    variables = doc._template_variables  # Panel's per-document template settings (no public setter)
+    variables.setdefault("dist_url", get_dist_path(cdn=False))
 
 
 def url_state(store_class: type[DashboardStore], names=URL_STATE) -> dict:
@@ -206,8 +243,7 @@ def nav_bar(store: DashboardStore, active: str) -> pn.viewable.Viewable:
 
     account = current_account()
     demo = demo_mode()
-    shown = [(path, key) for path, key in NAVIGATION
-             if demo or path not in PAGE_ROLES or (account is not None and account.role in PAGE_ROLES[path])]
+    shown = [(path, key) for path, key in NAVIGATION if may_open(path, account)]
 
     def links(year, as_of, lang):
         search = query(store)
@@ -239,9 +275,12 @@ def _who(account: Account | None, demo: bool, lang: str) -> str:
 
 
 def page(store: DashboardStore, active: str, *content, title_key: str) -> pn.Column:
-    """The page frame: the navigation bar, then ``content`` in a centred column."""
+    """The page frame: the navigation bar, then ``content`` in a centred column.  In login mode the
+    page ends itself when its login session ends (:class:`.auth.SessionWatch`)."""
     if pn.state.curdoc is not None:
         pn.state.curdoc.title = f"{t(title_key, store.lang)} · {t('app.title', store.lang)}"
+        if not demo_mode():
+            auth.watch_session()
     body = pn.Column(*content, sizing_mode="stretch_width", margin=(8, 8, 24, 8),
                      styles={"width": "100%", "max-width": "1480px", "margin": "0 auto"})
     return pn.Column(nav_bar(store, active), body, sizing_mode="stretch_width", margin=0)

@@ -148,7 +148,34 @@ def cmd_score(args) -> int:
     return cli_score.cmd_score(args)
 
 
+def _export_account(engine, name: str, *, kind: str, fmt: str, county: str | None):
+    """The scope and actor of ``fundwatch export --user NAME``: the account's own scope.  An
+    unknown user, a disabled one, one who may see nothing, or a county official asking for
+    another county is refused; the refusals of a known account are audited."""
+    from fundwatch.data.access import get_user, record_export, scope_for
+
+    account = get_user(engine, name)
+    if account is None:
+        raise CliError(f"没有用户 {name} / no user {name}")
+    scope = scope_for(account)
+    reason = None
+    if not account.active:
+        reason = f"用户 {account.username} 已停用 / user {account.username} is disabled"
+    elif scope.counties == frozenset():
+        reason = f"用户 {account.username} 无权查看任何地区 / user {account.username} may see no region"
+    elif county and not scope.allows(county):
+        reason = (f"用户 {account.username} 只能导出本县数据，不能导出 {county} / user {account.username} may export "
+                  f"{scope.key} only, not {county}")
+    if reason is not None:
+        record_export(engine, account.username, kind=kind, fmt=fmt, rows=0, scope=scope, county_code=county,
+                      surface="cli", filters={"county": county} if county else None, result="refused")
+        raise CliError(reason)
+    return scope, account.username
+
+
 def cmd_export(args) -> int:
+    import getpass
+
     from fundwatch.components import export as exporting
     from fundwatch.components.stores import EXPORT_KINDS, RECORD_EXPORTS, CountyStore, OverviewStore
     from fundwatch.data.rules import default_as_of
@@ -167,13 +194,21 @@ def cmd_export(args) -> int:
     if year is not None:
         filters.update(year=year, as_of=as_of or default_as_of(year))
     engine = _engine(args)
+    if args.user is None:  # the operator at the shell owns the database: the whole prefecture
+        scope, actor = Scope.all(), f"cli:{getpass.getuser()}"
+    else:
+        scope, actor = _export_account(engine, args.user, kind=args.kind, fmt=fmt, county=args.county)
     region = {"county": args.county or "", "township": args.township or "", "village": args.village or ""}
     store_class = CountyStore if args.county else OverviewStore
-    store = store_class(engine=engine, scope=Scope.all(), **filters, **(region if args.county else {}))
+    store = store_class(engine=engine, scope=scope, actor=actor, surface="cli", **filters,
+                        **(region if args.county else {}))
     for level, code in region.items():
         if code and getattr(store, level) != code:
             raise CliError(f"no {level} {code!r} in the database (or outside your scope)")
-    data = exporting.export_bytes(store.shown(args.kind), store.filters(), fmt, args.lang)
+    try:
+        data = store.export(args.kind, fmt)  # its audit row is written first
+    except exporting.ExportNotAudited as exc:
+        raise CliError(f"{exc}; nothing was written") from None
     if args.out == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -400,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--origin", action="append", metavar="HOST[:PORT]",
                    help="a further host the browsers reach the server by (the proxy's public name; repeatable)")
 
-    p = sub.add_parser("export", help="export a table or chart of the dashboards as CSV or XLSX")
+    p = sub.add_parser("export", help="export a table or chart of the dashboards as CSV or XLSX (audited)")
     _add_db(p)
     p.add_argument("kind", metavar="KIND", help="county_ranking, subregions, pace, funds, funds_programme, loans, "
                    "loans_bank, leverage, assets, households, warnings, projects, loan_records, asset_records, "
@@ -413,6 +448,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from --out, else csv)")
     p.add_argument("--out", metavar="PATH", help="output file ('-' for stdout; default fundwatch-KIND-TIME.FORMAT)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of titles and labels (default zh)")
+    p.add_argument("--user", metavar="NAME", help="export as this user: only what their account may see, audited "
+                   "under their name (default: the whole prefecture, audited as cli:<login>)")
 
     p = sub.add_parser("warnings", help="evaluate the policy rules (F, L, A, H and Q series)")
     _add_db(p)

@@ -20,8 +20,10 @@ from fundwatch.dashboards import app
 
 
 def create_store() -> CountyStore:
-    """The page's store, starting from the state the URL names."""
-    return CountyStore(engine=app.engine(), scope=app.current_scope(), **app.url_state(CountyStore, app.URL_STATE))
+    """The page's store, starting from the state the URL names; downloads are audited under the
+    login name when there is one."""
+    return CountyStore(engine=app.engine(), scope=app.current_scope(), actor=app.current_user() or "dashboard",
+                       **app.url_state(CountyStore, app.URL_STATE))
 
 
 def layout(store: CountyStore) -> list:

@@ -1,5 +1,6 @@
 """The landing page: what fundwatch is, and the way into the overview, the drill-down, the
-transition period, the scoring page and the data import."""
+transition period, the scoring page, the data import and the audit log.  Only the pages the viewer
+may open get a tile (the same rule as the navigation bar: :func:`.app.may_open`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ LANDING_CSS = f"""
 .fw-tile span {{ color: {theme.BLUE}; font-size: 14px; }}
 """
 
+#: The tiles: (path without the leading slash, title key, text key).
+TILES = (("overview", "page.overview", "landing.overview"), ("county", "page.county", "landing.county"),
+         ("transition", "page.transition", "landing.transition"), ("scoring", "page.scoring", "landing.scoring"),
+         ("upload", "page.upload", "landing.upload"), ("audit", "page.audit", "landing.audit"))
+
 
 @app.guarded("/")
 def create_app() -> pn.viewable.Viewable:
@@ -32,23 +38,20 @@ def create_app() -> pn.viewable.Viewable:
     state = ("year", "as_of", "lang")
     store = OverviewStore(scope=app.current_scope(), **app.url_state(OverviewStore, state))  # no engine: reads nothing
     app.sync_url(store, state)
-    body = pn.pane.HTML(pn.bind(_html, store.param.lang, store.param.year, store.param.as_of, store=store),
-                        sizing_mode="stretch_width", stylesheets=[LANDING_CSS])
+    tiles = tuple(tile for tile in TILES if app.may_open(f"/{tile[0]}"))
+    body = pn.pane.HTML(pn.bind(_html, store.param.lang, store.param.year, store.param.as_of, store=store,
+                                tiles=tiles), sizing_mode="stretch_width", stylesheets=[LANDING_CSS])
     return app.page(store, "/", body, title_key="page.landing")
 
 
-def _html(lang: str, year: int, as_of, store: OverviewStore) -> str:
+def _html(lang: str, year: int, as_of, store: OverviewStore, tiles=TILES) -> str:
     search = app.query(store)
-    tiles = "".join(
+    shown = "".join(
         f'<a class="fw-tile" href="./{path}?{search}"><h2>{html.escape(t(title, lang))}</h2>'
         f'<p>{html.escape(t(text, lang))}</p><span>{html.escape(t("landing.open", lang))} →</span></a>'
-        for path, title, text in (("overview", "page.overview", "landing.overview"),
-                                  ("county", "page.county", "landing.county"),
-                                  ("transition", "page.transition", "landing.transition"),
-                                  ("scoring", "page.scoring", "landing.scoring"),
-                                  ("upload", "page.upload", "landing.upload")))
+        for path, title, text in tiles)
     return (f'<div class="fw-hero"><h1>{html.escape(t("app.title", lang))}</h1>'
-            f'<p>{html.escape(t("landing.lead", lang))}</p></div><div class="fw-tiles">{tiles}</div>')
+            f'<p>{html.escape(t("landing.lead", lang))}</p></div><div class="fw-tiles">{shown}</div>')
 
 
 if pn.state.served:

@@ -23,8 +23,10 @@ URL_STATE = ("year", "as_of", "lang", "programme", "source_level")
 
 
 def create_store() -> OverviewStore:
-    """The page's store, starting from the state the URL names."""
-    return OverviewStore(engine=app.engine(), scope=app.current_scope(), **app.url_state(OverviewStore, URL_STATE))
+    """The page's store, starting from the state the URL names; downloads are audited under the
+    login name when there is one."""
+    return OverviewStore(engine=app.engine(), scope=app.current_scope(), actor=app.current_user() or "dashboard",
+                         **app.url_state(OverviewStore, URL_STATE))
 
 
 def layout(store: OverviewStore) -> list:

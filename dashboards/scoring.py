@@ -25,8 +25,8 @@ URL_STATE = ("rubric", "year", "unit", "compare_unit", "compare_year", "lang")
 
 
 def create_store() -> ScoringStore:
-    """The page's store, starting from the state the URL names; saves are audited under the
-    login name when there is one."""
+    """The page's store, starting from the state the URL names; saves and downloads are audited
+    under the login name when there is one."""
     return ScoringStore(engine=app.engine(), scope=app.current_scope(), actor=app.current_user() or "dashboard",
                         **app.url_state(ScoringStore, URL_STATE))
 

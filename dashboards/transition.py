@@ -22,8 +22,10 @@ URL_STATE = ("year", "as_of", "county", "township", "village", "lang")
 
 
 def create_store() -> TransitionStore:
-    """The page's store, starting from the state the URL names."""
-    return TransitionStore(engine=app.engine(), scope=app.current_scope(), **app.url_state(TransitionStore, URL_STATE))
+    """The page's store, starting from the state the URL names; downloads are audited under the
+    login name when there is one."""
+    return TransitionStore(engine=app.engine(), scope=app.current_scope(), actor=app.current_user() or "dashboard",
+                           **app.url_state(TransitionStore, URL_STATE))
 
 
 def layout(store: TransitionStore) -> list:

@@ -2,7 +2,8 @@
 and a ``fundwatch serve`` process on a free loopback port.
 
 Import the fixtures a test module uses (``from dashboard_fixtures import demo_db, ...``).  The
-demo database is built once per process whichever module asks first.
+demo database is built once per process whichever module asks first and is read-only for tests;
+a test that writes (an export writes its audit row) takes ``demo_copy`` or ``writable_engine``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,27 @@ def demo_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def engine(demo_db):
     return db.get_engine(str(demo_db))
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A consistent copy of the SQLite file ``source`` (its WAL included) at ``target``."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    return target
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path) -> Path:
+    """A fresh copy of the demo database for a test that writes (exports write audit rows)."""
+    return copy_database(demo_db, tmp_path / "demo-copy.db")
+
+
+@pytest.fixture
+def writable_engine(demo_copy):
+    """An engine on :func:`demo_copy`."""
+    engine = db.get_engine(str(demo_copy))
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import holoviews as hv
 import openpyxl
@@ -12,7 +13,7 @@ import panel as pn
 import pytest
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource, HoverTool, Plot
-from dashboard_fixtures import _fresh_caches, demo_db, engine  # noqa: F401
+from dashboard_fixtures import _fresh_caches, demo_copy, demo_db, engine, writable_engine  # noqa: F401
 
 from fundwatch.components import EXTENSIONS, i18n
 from fundwatch.components.cards import ExportButtons
@@ -154,6 +155,18 @@ def test_the_zones_are_listed_beside_the_map_and_selectable(county):
     assert county.county in ("ZONE-RJ", "ZONE-KF")
 
 
+@pytest.mark.parametrize(("scope", "expected"), [(Scope.county(YUDU), ["于都县"]), (Scope.nothing(), [])])
+def test_a_county_scope_draws_its_own_outline_and_no_other(engine, scope, expected):
+    store = CountyStore(engine=engine, scope=scope, year=2020)
+    view = CountyMap(store=store)
+    doc = render(view)
+    text = json.dumps(doc.doc.to_json(), ensure_ascii=False, default=str)
+    polygons = next(s for s in sources(doc) if "shown" in s.data and "name" in s.data)
+    assert list(polygons.data["name"]) == expected
+    assert not [name for name in ("兴国县", "瑞金市", "蓉江新区", "赣州经开区") if name in text]
+    assert not [b for b in pn.panel(view).select(pn.widgets.Button) if "新区" in b.label or "经开区" in b.label]
+
+
 def test_the_pace_curve_plots_the_stores_pace_and_updates_in_place(county):
     view = DisbursementCurve(store=county)
     doc = render(view)
@@ -235,7 +248,8 @@ def test_record_table_pages_and_sorts_on_the_server(county):
     assert records.page == 2
 
 
-def test_export_buttons_write_exactly_the_table_with_the_filters(county):
+def test_export_buttons_write_exactly_the_table_with_the_filters(writable_engine):
+    county = CountyStore(engine=writable_engine, scope=Scope.all(), year=2024, as_of=AS_OF, county=YUDU)  # audited
     view = ExportButtons(store=county, kind="subregions")
     render(view)
     data = view._file("xlsx").getvalue()

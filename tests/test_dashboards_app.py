@@ -12,8 +12,9 @@ import openpyxl
 import pandas as pd
 import panel as pn
 import pytest
-from dashboard_fixtures import _fresh_caches, demo_db, engine  # noqa: F401
+from dashboard_fixtures import _fresh_caches, demo_copy, demo_db, engine  # noqa: F401
 
+from fundwatch.components.audit import AuditDesk
 from fundwatch.components.charts import DisbursementCurve
 from fundwatch.components.kpis import KpiCards
 from fundwatch.components.maps import CountyMap
@@ -44,7 +45,7 @@ def one_line_error(capsys, *args: str) -> str:
 def test_every_route_creates_its_page(demo_db, monkeypatch):
     monkeypatch.setenv(db.ENV_URL, str(demo_db))
     routes = app.route_table()
-    assert set(routes) == {"/", "/overview", "/county", "/transition", "/scoring", "/upload"}
+    assert set(routes) == {"/", "/overview", "/county", "/transition", "/scoring", "/upload", "/audit"}
     pages = {path: create() for path, create in routes.items()}
     overview = pages["/overview"]
     assert overview.select(KpiCards) and overview.select(CountyMap) and overview.select(DisbursementCurve)
@@ -53,6 +54,8 @@ def test_every_route_creates_its_page(demo_db, monkeypatch):
     scoring = pages["/scoring"]
     assert scoring.select(ScoreRanking) and scoring.select(RubricScorecard) and scoring.select(ScoreEntry)
     assert not scoring.select(KpiCards)
+    (desk,) = pages["/audit"].select(AuditDesk)  # demo mode: the log, no account to unmask with
+    assert desk.rows > 0 and not desk.may_unmask
 
 
 def test_every_page_asks_for_the_viewers_scope(demo_db, monkeypatch):
@@ -66,9 +69,9 @@ def test_every_page_asks_for_the_viewers_scope(demo_db, monkeypatch):
     assert list(store.ranking["unit_code"]) == ["360732"] and store.unit == "360732"
 
 
-def test_export_writes_what_the_dashboard_shows(demo_db, engine, tmp_path):
+def test_export_writes_what_the_dashboard_shows(demo_copy, engine, tmp_path):  # exports write audit rows
     out = tmp_path / "ranking.xlsx"
-    result = fundwatch("export", "county_ranking", "--db", str(demo_db), "--year", "2024", "--as-of", "2024-06-30",
+    result = fundwatch("export", "county_ranking", "--db", str(demo_copy), "--year", "2024", "--as-of", "2024-06-30",
                        "--out", str(out))
     assert result.returncode == 0, result.stderr
     store = OverviewStore(engine=engine, scope=Scope.all(), year=2024, as_of=dt.date(2024, 6, 30))
@@ -80,8 +83,8 @@ def test_export_writes_what_the_dashboard_shows(demo_db, engine, tmp_path):
     assert dict(book.worksheets[1].values)["截至日期"] == "2024年6月30日"
 
 
-def test_export_of_a_county_list_to_stdout(demo_db):
-    result = fundwatch("export", "household_records", "--db", str(demo_db), "--county", "360731", "--out", "-",
+def test_export_of_a_county_list_to_stdout(demo_copy):
+    result = fundwatch("export", "household_records", "--db", str(demo_copy), "--county", "360731", "--out", "-",
                        "--lang", "en")
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode("utf-8-sig")

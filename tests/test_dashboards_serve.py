@@ -21,7 +21,7 @@ from fundwatch.data.models import Household
 from fundwatch.data.scope import Scope
 
 pytestmark = pytest.mark.slow
-PAGES = ("/", "/overview", "/county", "/transition", "/scoring", "/upload")
+PAGES = ("/", "/overview", "/county", "/transition", "/scoring", "/upload", "/audit")
 YUDU = "360731"
 
 

@@ -17,7 +17,7 @@ import openpyxl
 import panel as pn
 import pytest
 from bokeh.document import Document
-from dashboard_fixtures import _fresh_caches, demo_db, engine  # noqa: F401
+from dashboard_fixtures import _fresh_caches, demo_copy, demo_db, engine, writable_engine  # noqa: F401
 from sqlalchemy import Engine, func, select
 
 from fundwatch.components import EXTENSIONS, export
@@ -180,8 +180,8 @@ def test_the_views_render_and_follow_the_store(engine):
     assert store.unit == XINGGUO and card.table.title == "兴国县 · 2020年评分表"
 
 
-def test_exports_hold_what_is_shown_and_the_choices(engine):
-    store = ScoringStore(engine=engine, scope=ALL, rubric=SECTOR, year=2020, unit=YUDU, compare_year=2019)
+def test_exports_hold_what_is_shown_and_the_choices(writable_engine):  # exports write audit rows
+    store = ScoringStore(engine=writable_engine, scope=ALL, rubric=SECTOR, year=2020, unit=YUDU, compare_year=2019)
     for kind in ("score_ranking", "scorecard", "score_comparison"):
         buttons = ExportButtons(store=store, kind=kind)
         text = buttons._file("csv").getvalue().decode("utf-8-sig")

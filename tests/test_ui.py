@@ -149,7 +149,7 @@ def test_the_landing_page_leads_to_every_page(server, watched):
     open_page(page, server.url + "/", ready=".fw-tile")
     assert "赣州市扶贫资金监管平台" in page.locator(".fw-nav").inner_text()
     assert "考核评分" in page.locator(".fw-nav").inner_text()
-    assert page.locator(".fw-tile").count() == 5  # overview, drill-down, transition, scoring, upload
+    assert page.locator(".fw-tile").count() == 6  # overview, drill-down, transition, scoring, upload, audit
     screenshot(page, "landing-zh")
 
 

@@ -1,7 +1,8 @@
 """Writing and reading the append-only audit log for access control.
 
 Rows written here never hold a password, a token or an unmasked name or ID number: the detail
-carries reasons, counts and record ids.  :func:`audit_frame` is the scoped read behind the
+carries reasons, counts and record ids.  :func:`record_export` writes the row of one export (a
+page's download, ``fundwatch export``); :func:`audit_frame` is the scoped read behind the
 ``fundwatch audit`` command and the audit page.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -19,6 +21,10 @@ from ..scope import Scope, require_scope
 from .accounts import from_db, utc
 
 DETAIL_WIDTH = 160
+FILTERS_WIDTH = 240
+#: Where an export was taken: a served page, an embedded panel, a notebook, the command line.
+EXPORT_SURFACES = ("page", "embed", "notebook", "cli")
+EXPORT_FORMATS = ("csv", "xlsx")
 DEFAULT_LIMIT = 1000
 COLUMNS = ["id", "at", "actor", "action", "target", "county_code", "result", "detail"]
 
@@ -41,6 +47,55 @@ def write_audit(executor, *rows: dict[str, Any]) -> None:
     transaction."""
     if rows:
         executor.execute(insert(AuditEntry), list(rows))
+
+
+def export_target(kind: str) -> str:
+    """The ``target`` of the audit row of an export of ``kind`` (``export:county_ranking`` ...)."""
+    return f"export:{kind}"[:200]
+
+
+def filters_text(filters: Mapping[str, object] | Iterable[tuple[str, object]] | None,
+                 width: int = FILTERS_WIDTH) -> str:
+    """Filters as one short line, ``label=value, label=value``, cut to ``width`` characters (the
+    comma keeps it apart from the ``; `` between the entries of :func:`short_detail`)."""
+    pairs = filters.items() if isinstance(filters, Mapping) else (filters or ())
+    text = ", ".join(f"{label}={value}" for label, value in pairs)
+    text = " ".join(text.split())  # one line
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def record_export(engine: Engine, actor: str, *, kind: str, fmt: str, rows: int, scope: Scope,
+                  county_code: str | None = None, surface: str = "page",
+                  filters: Mapping[str, object] | Iterable[tuple[str, object]] | None = None, result: str = "ok",
+                  now: dt.datetime | None = None) -> None:
+    """Write the audit row of one export, in a transaction of its own: action ``export``, target
+    ``export:<kind>``, ``actor`` the login name (``cli:<login>`` at the shell).
+
+    Callers write it *before* they hand the file over, so a failed write means no file.
+    ``county_code`` is the county the exported rows belong to (the exported region's county);
+    left None, it is the county of a one-county ``scope``, else the row is a city-level one.
+    The detail holds ``format``, ``rows``, ``surface`` (one of :data:`EXPORT_SURFACES`), the
+    ``scope`` key and the ``filters`` in force as one short line (:func:`filters_text`): never a
+    row of the export, so never personal data.  ``result`` is ``ok``, or ``refused`` for an
+    export the caller would not make (with ``rows`` 0).
+    """
+    require_scope(scope)
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    if surface not in EXPORT_SURFACES:
+        raise ValueError(f"unknown export surface {surface!r}; one of {', '.join(EXPORT_SURFACES)}")
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+        raise ValueError("rows must be a count")
+    if not kind:
+        raise ValueError("an export needs its kind")
+    if county_code is None and scope.counties is not None and len(scope.counties) == 1:
+        (county_code,) = scope.counties
+    detail = {"format": fmt, "rows": rows, "surface": surface, "scope": scope.key,
+              "filters": filters_text(filters) or None}
+    row = audit_row(actor, "export", at=utc(now), target=export_target(kind), county_code=county_code,
+                    result=result, detail=detail)
+    with engine.begin() as conn:
+        write_audit(conn, row)
 
 
 def audit_frame(engine: Engine, scope: Scope, *, since: dt.date | dt.datetime | None = None,
