@@ -297,7 +297,7 @@ def route_table() -> dict[str, Callable]:
 
 def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, show: bool = False,
           on_ready: Callable[[str], None] | None = None, cookie_secret: str | None = None,
-          behind_proxy: bool = False, websocket_origins: Sequence[str] = ()) -> None:
+          behind_proxy: bool = False, websocket_origins: Sequence[str] = (), auth_mode: str = "password") -> None:
     """Serve every page from one process (or ``num_procs`` forked workers) until interrupted.
 
     The database comes from :func:`database_url`; engines are created lazily in each worker,
@@ -320,12 +320,14 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
     titles = {path: t("app.title") for path in routes}
     db.dispose_all()  # never carry pooled connections across the fork of --num-procs
     origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *websocket_origins]
+    ``auth_mode`` chooses the built-in login page (``password``) or an OAuth identity provider
+    (``oauth``, configured by :func:`.auth.oauth_options`).
     if num_procs != 1 and on_ready is not None:  # the workers fork inside pn.serve: say it once
         on_ready(f"http://{address}:{port}/")
     server = pn.serve(routes, port=port, address=address, show=False, start=False, title=titles,
                       num_procs=num_procs, websocket_origin=origins,
                       websocket_max_message_size=WEBSOCKET_MAX_BYTES, use_xheaders=behind_proxy,
-                      **auth.server_options(cookie_secret))
+                      **auth.server_options(cookie_secret, auth_mode))
     if num_procs == 1 and on_ready is not None:
         on_ready(f"http://{address}:{server.port}/")
     if show:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import ipaddress
+import json
 import logging
 import os
 from urllib.parse import urlencode, urlsplit
@@ -27,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import panel as pn
 from bokeh.server import urls as bokeh_urls
 from bokeh.server.auth_provider import AuthProvider
+from panel.auth import OAuthProvider
 from panel.io.server import AutoloadJsHandler
 from tornado.ioloop import IOLoop
 from tornado.web import HTTPError, RequestHandler
@@ -34,7 +36,8 @@ from tornado.web import HTTPError, RequestHandler
 from fundwatch.components import theme
 from fundwatch.components.i18n import extend, t
 from fundwatch.data import db
-from fundwatch.data.access import Account, authenticate, end_session, resolve_session, start_session
+from fundwatch.data.access import (Account, authenticate, end_session, get_user, normalise_username, resolve_session,
+                                   start_session)
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +103,22 @@ _REASON_KEYS = {"unknown": "login.wrong", "wrong_password": "login.wrong", "disa
                 "locked": "login.locked"}
 
 
+#: How login mode signs users in: the built-in login page (``password``) or an OAuth / OpenID
+#: Connect identity provider (``oauth``), chosen with ``fundwatch serve --auth`` or this variable.
+ENV_AUTH = "FUNDWATCH_AUTH"
+AUTH_MODES = ("password", "oauth")
+#: The OAuth settings (``fundwatch serve --auth oauth``); see :func:`oauth_options`.
+ENV_OAUTH_PROVIDER = "FUNDWATCH_OAUTH_PROVIDER"
+ENV_OAUTH_KEY = "FUNDWATCH_OAUTH_KEY"
+ENV_OAUTH_SECRET = "FUNDWATCH_OAUTH_SECRET"
+ENV_OAUTH_REDIRECT_URI = "FUNDWATCH_OAUTH_REDIRECT_URI"
+ENV_OAUTH_EXTRA_PARAMS = "FUNDWATCH_OAUTH_EXTRA_PARAMS"
+#: Cookies Panel's OAuth login sets; like ours they never go into the Bokeh session token.
+OAUTH_COOKIES = ["user", "id_token", "access_token", "refresh_token", "oauth_expiry", "is_guest"]
+
+
 class SecretError(ValueError):
-    """A cookie secret too short to sign sessions with."""
+    """A cookie secret too short to sign sessions with, or login settings that cannot work."""
 
 
 def check_secret(value: str | None) -> str | None:
@@ -120,6 +137,48 @@ def login_required() -> bool:
     """Login mode: a cookie secret is set for this process (``fundwatch serve`` sets and checks it;
     its forked workers inherit it).  Pages created without one run in demo mode."""
     return bool(os.environ.get(ENV_SECRET))
+
+
+def auth_mode() -> str:
+    """``password`` (the built-in login page, the default) or ``oauth`` (:data:`ENV_AUTH`)."""
+    mode = (os.environ.get(ENV_AUTH) or "password").strip().lower()
+    if mode not in AUTH_MODES:
+        raise SecretError(f"{ENV_AUTH} must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
+    return mode
+
+
+def oauth_options() -> dict:
+    """The ``pn.serve`` settings of OAuth login, from the environment.
+
+    - ``FUNDWATCH_OAUTH_PROVIDER``: one of Panel's providers (``generic`` for any OpenID Connect
+      server, ``azure``, ``github``, ``gitlab``, ``google``, ``okta``, ...);
+    - ``FUNDWATCH_OAUTH_KEY`` / ``FUNDWATCH_OAUTH_SECRET``: the client id and secret registered there;
+    - ``FUNDWATCH_OAUTH_REDIRECT_URI``: this server's public address (optional behind no proxy);
+    - ``FUNDWATCH_OAUTH_EXTRA_PARAMS``: a JSON object of provider settings, e.g. for ``generic``
+      ``{"AUTHORIZE_URL": ..., "TOKEN_URL": ..., "USER_URL": ..., "USER_KEY": "preferred_username"}``.
+
+    The provider's user name (the ``USER_KEY`` claim) must be the name of an active fundwatch user
+    (``fundwatch user add``): that account gives the role and county.
+    """
+    from panel.auth import AUTH_PROVIDERS
+
+    provider = (os.environ.get(ENV_OAUTH_PROVIDER) or "").strip().lower()
+    if provider not in AUTH_PROVIDERS or provider in ("password", "pam"):
+        choices = ", ".join(sorted(p for p in AUTH_PROVIDERS if p not in ("password", "pam")))
+        raise SecretError(f"OAuth login needs {ENV_OAUTH_PROVIDER}, one of: {choices}")
+    key, secret = os.environ.get(ENV_OAUTH_KEY), os.environ.get(ENV_OAUTH_SECRET)
+    if not key or not secret:
+        raise SecretError(f"OAuth login needs {ENV_OAUTH_KEY} and {ENV_OAUTH_SECRET} (the client id and secret)")
+    try:
+        extra = json.loads(os.environ.get(ENV_OAUTH_EXTRA_PARAMS) or "{}")
+    except ValueError as exc:
+        raise SecretError(f"{ENV_OAUTH_EXTRA_PARAMS} is not JSON: {exc}") from None
+    if not isinstance(extra, dict):
+        raise SecretError(f"{ENV_OAUTH_EXTRA_PARAMS} must be a JSON object")
+    options = {"oauth_key": key, "oauth_secret": secret, "oauth_extra_params": extra, "oauth_provider": provider}
+    if os.environ.get(ENV_OAUTH_REDIRECT_URI):
+        options["oauth_redirect_uri"] = os.environ[ENV_OAUTH_REDIRECT_URI]
+    return options
 
 
 def is_loopback(address: str) -> bool:
@@ -211,12 +270,14 @@ class SessionWatch:
     disabled user, a changed password or 30 idle minutes the page empties its document on the
     server (no model, and so no data, is left to ask for) and sends the browser to the login page.
     Working in the page (a widget change coming from the browser) counts as activity and keeps
-    the session alive; a page nobody touches does not.
+    the session alive; a page nobody touches does not.  With OAuth login (no token) the check is
+    that the account is still active with the same role and county.
     """
 
-    def __init__(self, doc, token: str):
+    def __init__(self, doc, token: str | None, account: Account | None = None):
         self._doc = doc
         self._token = token
+        self._account = account
         self._active = False
         self._ended = False
         doc.on_change(self._on_change)
@@ -232,7 +293,13 @@ class SessionWatch:
             return False
         touch, self._active = self._active, False
         try:
-            account = resolve_session(_engine(), self._token, touch=touch)
+            if self._token is not None:
+                account = resolve_session(_engine(), self._token, touch=touch)
+            else:  # OAuth: the provider keeps the session; the account must stay active and unchanged
+                account = get_user(_engine(), self._account.username)
+                if account is not None and (not account.active or account.role != self._account.role
+                                            or account.county_code != self._account.county_code):
+                    account = None
         except Exception:  # noqa: BLE001 - a database hiccup keeps the page; the next check decides
             log.exception("could not re-check a login session")
             return True
@@ -255,12 +322,16 @@ class SessionWatch:
 
 
 def watch_session() -> SessionWatch | None:
-    """Start a :class:`SessionWatch` for the page being created (login mode, served page)."""
+    """Start a :class:`SessionWatch` for the page being created (login mode, served page): on the
+    login session's token, or with OAuth on the signed-in account."""
     doc = pn.state.curdoc
-    token = getattr(_session_request(), REQUEST_TOKEN, None)
-    if doc is None or not isinstance(token, str) or not login_required():
+    if doc is None or not login_required():
         return None
-    return SessionWatch(doc, token)
+    token = getattr(_session_request(), REQUEST_TOKEN, None)
+    if isinstance(token, str):
+        return SessionWatch(doc, token)
+    account = session_account()
+    return SessionWatch(doc, None, account) if account is not None else None
 
 
 def _lang(handler: RequestHandler) -> str:
@@ -378,6 +449,34 @@ class SessionAuth(AuthProvider):
         return account.username if account is not None else None
 
 
+class OAuthSessionAuth(OAuthProvider):
+    """The auth provider of OAuth login: Panel's OAuth flow signs the user in at the identity
+    provider; the fundwatch account of that user name (active, with its role and county) is left
+    on the request for the page being created.  A user the provider knows but fundwatch does not
+    (or a disabled one) gets pages that refuse them, never data."""
+
+    @property
+    def get_user_async(self):
+        check = super().get_user_async
+
+        async def resolve(handler: RequestHandler) -> str | None:
+            user = await check(handler)
+            account = None
+            name = normalise_username(user) if user else None
+            if name:
+                try:
+                    found = get_user(_engine(), name)
+                except Exception:  # noqa: BLE001 - a database failure refuses, it never lets anyone in
+                    log.exception("could not look up an OAuth user")
+                    found = None
+                account = found if found is not None and found.active else None
+            setattr(handler.request, REQUEST_ACCOUNT, account)
+            setattr(handler.request, REQUEST_TOKEN, None)
+            return user
+
+        return resolve
+
+
 class CheckedAutoloadJsHandler(AutoloadJsHandler):
     """``/<page>/autoload.js`` answering 403 without a signed-in user.  (The stock handler does
     send only a redirect then, but fails on the way out; a script tag cannot follow a redirect to
@@ -398,12 +497,19 @@ def install_handlers() -> None:
             table[i] = (route, CheckedAutoloadJsHandler, *rest)
 
 
-def server_options(secret: str | None) -> dict:
-    """The keyword arguments of ``pn.serve`` for login mode (empty for demo mode)."""
+def server_options(secret: str | None, mode: str = "password") -> dict:
+    """The keyword arguments of ``pn.serve`` for login mode (empty for demo mode): the built-in
+    login (``password``) or OAuth (``oauth``, settings from :func:`oauth_options`)."""
     if secret is None:
         return {}
-    return {"auth_provider": SessionAuth(), "cookie_secret": secret, "exclude_cookies": list(PRIVATE_COOKIES),
-            "exclude_headers": list(PRIVATE_HEADERS)}
+    private = {"cookie_secret": secret, "exclude_headers": list(PRIVATE_HEADERS)}
+    if mode == "oauth":
+        options = oauth_options()
+        pn.config.oauth_provider = options.pop("oauth_provider")  # pn.serve would install its own provider
+        pn.config.oauth_expiry = COOKIE_MAX_AGE_DAYS
+        return {**private, **options, "auth_provider": OAuthSessionAuth(),
+                "exclude_cookies": [*PRIVATE_COOKIES, *OAUTH_COOKIES]}
+    return {**private, "auth_provider": SessionAuth(), "exclude_cookies": list(PRIVATE_COOKIES)}
 
 
 LOGIN_CSS = f"""

@@ -106,15 +106,21 @@ def cmd_serve(args) -> int:
     if secret is None and not auth.is_loopback(args.address):
         raise CliError(f"without {auth.ENV_SECRET} fundwatch serves in demo mode, on this machine only: "
                        f"set a cookie secret (32 bytes or more) to serve on {args.address}")
+    mode = args.auth or auth.auth_mode()
+    if mode == "oauth":
+        if secret is None:
+            raise CliError(f"OAuth login signs its cookies with {auth.ENV_SECRET}: set one (32 bytes or more)")
+        auth.oauth_options()  # every setting checked before anything starts
     engine = _serve_engine(args)
     url = engine.url.render_as_string(hide_password=False)
     os.environ[db.ENV_URL] = url  # the pages (and forked workers) read it
     shown = engine.url.render_as_string(hide_password=True)
-    mode = ("login required" if secret else
+    said = ("login required" if secret and mode == "password" else "OAuth login required" if secret else
             f"demo mode: no login, this machine only (set {auth.ENV_SECRET} to require a login)")
     app.serve(port=args.port, address=args.address, num_procs=args.num_procs, show=not args.no_show,
               cookie_secret=secret, behind_proxy=args.behind_proxy, websocket_origins=args.origin or (),
-              on_ready=lambda address: print(f"fundwatch: serving {shown} at {address}, {mode} (Ctrl+C stops)",
+              auth_mode=mode,
+              on_ready=lambda address: print(f"fundwatch: serving {shown} at {address}, {said} (Ctrl+C stops)",
                                              flush=True))
     return 0
 
@@ -430,6 +436,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--num-procs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument("--no-show", action="store_true", help="do not open a browser")
+    p.add_argument("--auth", choices=("password", "oauth"),
+                   help="with a cookie secret: the built-in login page (password, default) or an OAuth/OpenID "
+                        "identity provider (oauth: FUNDWATCH_OAUTH_* settings, see the README); default "
+                        "FUNDWATCH_AUTH")
     p.add_argument("--behind-proxy", action="store_true",
                    help="trust X-Forwarded-For/-Proto from a TLS proxy in front (client address, secure cookie)")
     p.add_argument("--origin", action="append", metavar="HOST[:PORT]",

@@ -92,8 +92,8 @@ def free_port() -> int:
 class Server:
     """``fundwatch serve`` in a child process, stopped on exit."""
 
-    def __init__(self, database: Path, *extra: str, env: dict | None = None):
-        self.port = free_port()
+    def __init__(self, database: Path, *extra: str, env: dict | None = None, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "fundwatch.dashboards.cli", "serve", "--db", str(database),
                    "--port", str(self.port), "--no-show", *extra]
@@ -101,13 +101,15 @@ class Server:
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         env={**os.environ, **(env or {})}, start_new_session=True)
 
-    def wait(self, timeout: float = 90) -> Server:
+    def wait(self, timeout: float = 90, path: str = "/") -> Server:
+        """Wait until ``path`` answers 200 (``/`` by default)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"fundwatch serve exited: {self.process.stdout.read()}")
+                out, _ = self.process.communicate()
+                raise RuntimeError(f"fundwatch serve exited: {out}")
             try:
-                with urllib.request.urlopen(self.url + "/", timeout=30) as response:
+                with urllib.request.urlopen(self.url + path, timeout=30) as response:
                     if response.status == 200:
                         return self
             except OSError:
