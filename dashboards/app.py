@@ -38,6 +38,9 @@ ROUTES: dict[str, str] = {
     "/upload": "fundwatch.dashboards.upload:create_app",
     "/audit": "fundwatch.dashboards.audit:create_app",
 }
+#: Paths whose ``autoload.js`` is served, so that another site can embed them (the single panels
+#: under ``/embed/``); a full page never is.
+EMBEDDABLE: frozenset[str] = frozenset()
 #: Pages shown in the navigation bar: (path, message key of the label).
 NAVIGATION = (("/", "page.landing"), ("/overview", "page.overview"), ("/county", "page.county"),
               ("/transition", "page.transition"), ("/scoring", "page.scoring"), ("/upload", "page.upload"),
@@ -314,7 +317,7 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
         os.environ.pop(auth.ENV_SECRET, None)
     else:
         os.environ[auth.ENV_SECRET] = cookie_secret  # the pages (and forked workers) read the mode from it
-        auth.install_handlers()
+    auth.install_handlers(EMBEDDABLE)
     load_extensions()
     routes = route_table()
     titles = {path: t("app.title") for path in routes}

@@ -478,19 +478,31 @@ class OAuthSessionAuth(OAuthProvider):
 
 
 class CheckedAutoloadJsHandler(AutoloadJsHandler):
-    """``/<page>/autoload.js`` answering 403 without a signed-in user.  (The stock handler does
-    send only a redirect then, but fails on the way out; a script tag cannot follow a redirect to
-    a login page anyway.)"""
+    """``/<page>/autoload.js``, the script that embeds a page into another site: in login mode 403
+    without a signed-in user, then 404 unless the page is marked embeddable (:data:`EMBEDDABLE`;
+    the full pages never are).  (The stock handler serves every page and, without a user, sends
+    only a redirect but fails on the way out; a script tag cannot follow a redirect to a login
+    page anyway.)"""
 
     async def get(self, *args, **kwargs) -> None:
-        if not self.current_user:
+        if login_required() and not self.current_user:
             raise HTTPError(403)
+        if self.application_context.url not in EMBEDDABLE:
+            raise HTTPError(404)
         await super().get(*args, **kwargs)
 
 
-def install_handlers() -> None:
+#: The app paths whose ``autoload.js`` is served (the embeddable single panels, ``/embed/<panel>``);
+#: filled by the route table before the server starts.
+EMBEDDABLE: set[str] = set()
+
+
+def install_handlers(embeddable=()) -> None:
     """Serve ``autoload.js`` with :class:`CheckedAutoloadJsHandler` in the servers this process
-    starts from now on (Bokeh builds every application's routes from one module-level table)."""
+    starts from now on (Bokeh builds every application's routes from one module-level table), for
+    the app paths ``embeddable`` only."""
+    EMBEDDABLE.clear()
+    EMBEDDABLE.update(embeddable)
     table = bokeh_urls.per_app_patterns
     for i, (route, handler, *rest) in enumerate(table):
         if route == "/autoload.js" and not issubclass(handler, CheckedAutoloadJsHandler):

@@ -208,9 +208,10 @@ def test_a_good_login_opens_every_page_with_an_httponly_cookie(secured):
         status, _, page = browser.get(path)
         assert status == 200, path
         assert token.encode() not in page  # the session cookie never lands in the page's script
+    # a full page is never embeddable: its autoload.js does not exist, signed in or not
     status, _, js = browser.get("/overview/autoload.js?" + urlencode({
         "bokeh-autoload-element": "x", "bokeh-absolute-url": secured.url + "/overview/"}))
-    assert status == 200 and b"bokeh-absolute-url" not in js and b'"x"' in js
+    assert status == 404 and b"Bokeh" not in js
 
 
 def test_a_wrong_password_is_refused_and_sets_no_cookie(secured):
@@ -318,6 +319,8 @@ def test_demo_mode_pages_carry_the_badge_and_need_no_login(server):
         text = document_text(server.url, path)
         assert "演示模式" in text and "退出登录" not in text
     assert "Demo mode" in document_text(server.url, "/overview?lang=en")
+    # a full page is not embeddable in demo mode either
+    assert Browser(server.url).get("/overview/autoload.js?bokeh-autoload-element=x")[0] == 404
 
 
 # -- in process --------------------------------------------------------------------------------
