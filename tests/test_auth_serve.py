@@ -100,13 +100,15 @@ class Browser:
                             body={"_xsrf": xsrf, "username": username, "password": password})
 
 
-def websocket_handshake(base: str, path: str, cookie: str | None = None) -> tuple[int, bytes]:
+def websocket_handshake(base: str, path: str, cookie: str | None = None, origin: str | None = None) -> tuple[int, bytes]:
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     headers = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "bokeh, x"}
     if cookie:
         headers["Cookie"] = cookie
+    if origin:
+        headers["Origin"] = origin
     conn.request("GET", path, headers=headers)
     response = conn.getresponse()
     status = response.status
@@ -212,6 +214,18 @@ def test_a_good_login_opens_every_page_with_an_httponly_cookie(secured):
     status, _, js = browser.get("/overview/autoload.js?" + urlencode({
         "bokeh-autoload-element": "x", "bokeh-absolute-url": secured.url + "/overview/"}))
     assert status == 404 and b"Bokeh" not in js
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example", "null",
+                                    "http://127.0.0.1:1"])
+def test_a_signed_in_websocket_from_another_origin_is_refused(secured, origin):
+    """The websocket origin allow-list is exact: the server's own host:port (and --origin) only."""
+    browser = Browser(secured.url)
+    assert browser.login("leader")[0] == 302
+    status, body = websocket_handshake(secured.url, "/overview/ws", cookie=session_cookie(browser), origin=origin)
+    assert status == 403 and b"bokeh" not in body.lower()
+    # the same handshake from the server's own origin is accepted
+    assert websocket_handshake(secured.url, "/overview/ws", cookie=session_cookie(browser), origin=secured.url)[0] == 101
 
 
 def test_a_wrong_password_is_refused_and_sets_no_cookie(secured):
@@ -363,3 +377,4 @@ def test_secrets_and_addresses():
         auth.check_secret("x" * 31)
     assert all(auth.is_loopback(a) for a in ("127.0.0.1", "::1", "localhost", "127.0.0.2", "[::1]"))
     assert not any(auth.is_loopback(a) for a in ("0.0.0.0", "::", "192.168.1.10", "example.org", ""))
+
