@@ -100,11 +100,12 @@ class Browser:
                             body={"_xsrf": xsrf, "username": username, "password": password})
 
 
-def websocket_handshake(base: str, path: str, cookie: str | None = None, origin: str | None = None) -> tuple[int, bytes]:
+def websocket_handshake(base: str, path: str, cookie: str | None = None, origin: str | None = None,
+                        protocol: str = "bokeh, x") -> tuple[int, bytes]:
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     headers = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "bokeh, x"}
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": protocol}
     if cookie:
         headers["Cookie"] = cookie
     if origin:
@@ -224,8 +225,12 @@ def test_a_signed_in_websocket_from_another_origin_is_refused(secured, origin):
     assert browser.login("leader")[0] == 302
     status, body = websocket_handshake(secured.url, "/overview/ws", cookie=session_cookie(browser), origin=origin)
     assert status == 403 and b"bokeh" not in body.lower()
-    # the same handshake from the server's own origin is accepted
-    assert websocket_handshake(secured.url, "/overview/ws", cookie=session_cookie(browser), origin=secured.url)[0] == 101
+    # the same handshake, with the page's session token, from the server's own origin is accepted
+    status, _, page = browser.get("/overview")
+    token = re.search(rb'"token":\s*"([^"]+)"', page).group(1).decode()
+    accepted = websocket_handshake(secured.url, "/overview/ws", cookie=session_cookie(browser), origin=secured.url,
+                                   protocol=f"bokeh, {token}")
+    assert accepted[0] == 101
 
 
 def test_a_wrong_password_is_refused_and_sets_no_cookie(secured):
