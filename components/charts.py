@@ -17,6 +17,7 @@ import param
 from bokeh.models import DatetimeTickFormatter, NumeralTickFormatter
 
 from fundwatch.data import rules as policy
+from fundwatch.data.masking import is_suppressed
 
 from . import frames, i18n, theme
 from .cards import StoreView, card, heading, note
@@ -70,6 +71,12 @@ def _long(shown: Shown, series_vocab: str, lang: str) -> pd.DataFrame:
     out["year"] = out["year"].astype(str)
     out["shown"] = [f"{v:,.2f} {shown.unit}" for v in out["amount"]]
     return _placeholder(out[["year", "series", "amount", "shown"]])
+
+
+def heights(values) -> list[float]:
+    """Counts as bar heights: a suppressed count (``"<5"``) is not drawn (height 0), so no bar
+    shows how small it is; its label says ``<5``."""
+    return [0.0 if is_suppressed(v) else float(v) for v in values]
 
 
 def _placeholder(data: pd.DataFrame) -> pd.DataFrame:
@@ -272,11 +279,16 @@ class _TitledChart(StoreView):
     def __init__(self, **params):
         super().__init__(**params)
         body = _plot_pane(hv.DynamicMap(self._bars), height=self.height)
-        self._layout = card(self, self.KIND, self._title, body)
+        self._layout = card(self, self.KIND, self._title, body, note=self._note)
 
     @param.depends("store.lang")
     def _title(self) -> str:
         return heading(t(self.TITLE, self.store.lang))
+
+    @param.depends("store.lang")
+    def _note(self) -> str:
+        """A note under the title ('' for none)."""
+        return ""
 
     def _bars(self) -> hv.Element:
         raise NotImplementedError
@@ -325,23 +337,39 @@ class CustodyChart(_TitledChart):
 
 
 class HouseholdChart(_TitledChart):
-    """Monitored households by category, stacked by status (seeds/003 二)."""
+    """Monitored households by category, stacked by status (seeds/003 二).
+
+    Under small-count suppression a cell of 1 to 4 households arrives as ``"<5"``: it is not drawn
+    (its bar has no height), its hover text reads ``<5``, and the note under the title names it."""
 
     KIND, TITLE = "households", "panel.households"
     STATUS_COLORS = {"pending": theme.ORANGE, "monitored": theme.BLUE, "eliminated": theme.GREEN}
 
+    def _cells(self) -> list[tuple[str, str, object]]:
+        """(category, status, count) for every category and status; a count is an int or "<5"."""
+        raw = self.store.households
+        counts = {(c, s): n for c, s, n in zip(raw["category"], raw["status"], raw["households"], strict=True)}
+        return [(c, s, counts.get((c, s), 0)) for c in i18n.VOCABS["category"] for s in self.STATUS_COLORS]
+
     @param.depends("store.households", "store.lang")
     def _bars(self) -> hv.Bars:
         lang = self.store.lang
-        raw = self.store.households
-        counts = (raw.pivot_table(index="category", columns="status", values="households", aggfunc="sum")
-                  .reindex(index=list(i18n.VOCABS["category"]), columns=list(self.STATUS_COLORS)).fillna(0))
-        data = counts.stack().rename("households").reset_index()
+        data = pd.DataFrame(self._cells(), columns=["category", "status", "count"])
+        data["households"] = heights(data["count"])  # "<5": not drawn
         data["category"] = [i18n.term("category", c, lang) for c in data["category"]]
         data["status"] = [i18n.term("household_status", s, lang) for s in data["status"]]
-        data["shown"] = [i18n.households(n, lang) for n in data["households"]]
+        data["shown"] = [i18n.households(n, lang) for n in data["count"]]
+        data = data.drop(columns="count")
         return hv.Bars(data, [hv.Dimension("category", label=t("col.category", lang)), "status"],
                        [hv.Dimension("households", label=t("col.households", lang)), "shown"]).opts(
             **base_opts(self.height), stacked=True, cmap=list(self.STATUS_COLORS.values()), line_color=None,
             xlabel="", ylabel=t("chart.count_axis", lang), show_grid=True, **_legend(3),
             hover_tooltips=[("", "@category"), ("", "@status"), (t("col.households", lang), "@shown")])
+
+    @param.depends("store.households", "store.lang")
+    def _note(self) -> str:
+        lang = self.store.lang
+        hidden = [f"{i18n.term('category', c, lang)}·{i18n.term('household_status', s, lang)}"
+                  for c, s, n in self._cells() if is_suppressed(n)]
+        return note(t("note.small_counts", lang, cells="、".join(hidden) if lang == "zh" else "; ".join(hidden))
+                    ) if hidden else ""

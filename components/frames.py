@@ -5,7 +5,8 @@ return the *same* frame object: a store compares by identity and leaves untouche
 whose data did not change (a county change does not redraw the county map).
 
 Amounts stay in yuan and ratios in fractions; units and labels are the presenters' business
-(:mod:`.present`).
+(:mod:`.present`).  Household counts a viewer's scope suppresses arrive as ``"<5"`` and stay so
+(:func:`household_counts`); nothing here adds them up.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 import panel as pn
 
 from fundwatch.data import rules as policy
+from fundwatch.data.masking import count_column
 from fundwatch.data.rules import SEVERITIES
 
 from . import loaders as L
@@ -57,6 +59,17 @@ def _empty(columns) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
 
 
+def household_counts(found: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Households per region (``by``, the index named ``code``) and status (the columns
+    :data:`HOUSEHOLD_STATUSES`) from a frame of one row per region and status; 0 where there is
+    no row.  Each cell is one row of ``found``: a suppressed count stays ``"<5"``."""
+    wide = found.pivot(index=by, columns="status", values="households").reindex(columns=list(HOUSEHOLD_STATUSES))
+    wide = pd.DataFrame({status: count_column(wide[status]) for status in HOUSEHOLD_STATUSES}, index=wide.index)
+    wide.index.name = "code"
+    wide.columns.name = None
+    return wide
+
+
 # -- the counties, for the map and the ranking -------------------------------------------------
 
 @pn.cache(**CACHE)
@@ -67,10 +80,8 @@ def county_metrics(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.Da
     lev = L.leverage(url, scope_key, as_of, False).rename(columns={"county_code": "code"})
     loans = L.loan_position(url, scope_key, as_of, ("county_code",), None).rename(columns={"county_code": "code"})
     assets = L.asset_mix(url, scope_key, ("county_code",), None, year).rename(columns={"county_code": "code"})
-    found = L.household_status(url, scope_key, as_of, ("county_code", "status"), None)
-    households = (found.pivot_table(index="county_code", columns="status", values="households", aggfunc="sum")
-                  .reindex(columns=HOUSEHOLD_STATUSES).fillna(0).astype("int64"))
-    households.index.name = "code"
+    households = household_counts(L.household_status(url, scope_key, as_of, ("county_code", "status"), None),
+                                  "county_code")
     warnings = _warning_counts(L.findings(url, scope_key, year, as_of))
 
     out = (out.merge(pace[["code", "allocated", "disbursed", "rate"]], on="code", how="left")
@@ -79,8 +90,10 @@ def county_metrics(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.Da
               .merge(assets[["code", "assets", "value", "no_custodian", "idle_or_damaged"]], on="code", how="left")
               .merge(households.reset_index(), on="code", how="left")
               .merge(warnings, on="code", how="left"))
-    counts = ["assets", "no_custodian", "idle_or_damaged", *HOUSEHOLD_STATUSES, "violations", "warnings"]
+    counts = ["assets", "no_custodian", "idle_or_damaged", "violations", "warnings"]
     out[counts] = out[counts].fillna(0).astype("int64")
+    for status in HOUSEHOLD_STATUSES:
+        out[status] = count_column(out[status])
     for money in ("allocated", "disbursed", "outstanding", "risk_fund", "value"):
         out[money] = out[money].astype("float64").fillna(0.0)
     return out.rename(columns={"value": "asset_value"})
@@ -106,10 +119,8 @@ def subregion_metrics(url: str, scope_key: str, county: str, township: str | Non
     parent = township or county
     level_column = "village_code" if township else "township_code"
     out = L.children(url, scope_key, parent)[["code", "name"]].copy()
-    found = L.household_status(url, scope_key, as_of, (level_column, "status"), parent)
-    households = (found.pivot_table(index=level_column, columns="status", values="households", aggfunc="sum")
-                  .reindex(columns=HOUSEHOLD_STATUSES).fillna(0).astype("int64"))
-    households.index.name = "code"
+    households = household_counts(L.household_status(url, scope_key, as_of, (level_column, "status"), parent),
+                                  level_column)
     assets = _assets_by_village(url, scope_key, county, year)
     if not township:  # villages add up to their township
         villages = L.villages_of_county(url, scope_key, county)[["code", "parent_code"]]
@@ -120,8 +131,10 @@ def subregion_metrics(url: str, scope_key: str, county: str, township: str | Non
     asset_sums = (assets.groupby("area")[["assets", "value", "no_custodian", "idle_or_damaged"]].sum()
                   .rename_axis("code").reset_index())
     out = out.merge(households.reset_index(), on="code", how="left").merge(asset_sums, on="code", how="left")
-    counts = [*HOUSEHOLD_STATUSES, "assets", "no_custodian", "idle_or_damaged"]
+    counts = ["assets", "no_custodian", "idle_or_damaged"]
     out[counts] = out[counts].fillna(0).astype("int64")
+    for status in HOUSEHOLD_STATUSES:
+        out[status] = count_column(out[status])
     out["value"] = out["value"].astype("float64").fillna(0.0)
     return out.rename(columns={"value": "asset_value"})
 

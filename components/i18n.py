@@ -62,6 +62,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter.rows": "行数",
         "filter.scope": "数据范围",
         "scope.all": "全市",
+        "filter.small_counts": "个人信息保护",
+        "scope.small_counts": "1 至 4 户显示为“<5”",
+        "note.small_counts": "“<5”表示 1 至 4 户（为保护个人信息不显示具体户数，图中不绘制）：{cells}",
         "heading.overview": "{place} · {year}年 · 截至{date}",
         "breadcrumb.home": "赣州市",
         "choose.county": "选择县（市、区）",
@@ -279,6 +282,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter.rows": "Rows",
         "filter.scope": "Data scope",
         "scope.all": "Whole prefecture",
+        "filter.small_counts": "Personal data",
+        "scope.small_counts": "1 to 4 households shown as “<5”",
+        "note.small_counts": "“<5” stands for 1 to 4 households (withheld to protect personal data, not drawn): "
+                             "{cells}",
         "heading.overview": "{place} · {year} · as of {date}",
         "breadcrumb.home": "Ganzhou",
         "choose.county": "Choose a county",
@@ -572,11 +579,15 @@ def times(value: float | None, lang: str = DEFAULT_LANG) -> str:
     return "–" if _missing(value) else t("unit.times", lang, x=f"{value:.1f}")
 
 
-def count(n: float | None) -> str:
+def count(n: float | str | None) -> str:
+    """A whole number with thousands separators; a text (a suppressed count ``"<5"`` or a range
+    such as ``"12–24"``, see :mod:`fundwatch.data.masking`) as it is."""
+    if isinstance(n, str):
+        return n
     return "–" if _missing(n) else f"{int(n):,}"
 
 
-def households(n: float | None, lang: str = DEFAULT_LANG) -> str:
+def households(n: float | str | None, lang: str = DEFAULT_LANG) -> str:
     return t("unit.households", lang, n=count(n))
 
 

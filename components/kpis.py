@@ -68,7 +68,7 @@ class KpiCards(StoreView):
         return _card(t("kpi.assets", lang), i18n.money(h["asset_value"], lang), lines, tone=tone)
 
     def _households(self, h, lang):
-        total = h["pending"] + h["monitored"] + h["eliminated"]
+        total = h["households"]  # an int, or "<5" / a range under small-count suppression
         tone = "warn" if h["overdue_households"] else ""
         lines = [t("kpi.households.sub", lang, monitored=i18n.count(h["monitored"]),
                    eliminated=i18n.count(h["eliminated"])),

@@ -64,17 +64,15 @@ def refresh(url: str) -> bool:
 
 
 def scope_from_key(key: str) -> Scope:
-    """Invert :attr:`Scope.key`: ``*`` all counties, ``-`` none, else the comma-separated codes."""
-    if key == "*":
-        return Scope.all()
-    if key == "-":
-        return Scope.nothing()
-    return Scope.of(key.split(","))
+    """Invert :attr:`Scope.key` (:meth:`Scope.from_key`), small-count suppression included."""
+    return Scope.from_key(key)
 
 
 def within(scope: Scope, county: str) -> Scope:
-    """``scope`` narrowed to one county (nothing if the scope does not hold it)."""
-    return Scope.county(county) if scope.allows(county) else Scope.nothing()
+    """``scope`` narrowed to one county (nothing if the scope does not hold it), keeping its
+    small-count suppression."""
+    narrowed = Scope.county(county) if scope.allows(county) else Scope.nothing()
+    return narrowed.with_small_counts_suppressed() if scope.suppress_small else narrowed
 
 
 def _args(url: str, scope_key: str) -> tuple[Engine, Scope]:

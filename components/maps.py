@@ -35,11 +35,13 @@ def format_metric(metric: str, value: float, lang: str) -> str:
     return i18n.formatted(value, METRIC_COLUMNS[metric][1], lang)
 
 
-def metric_values(metrics: pd.DataFrame, metric: str) -> dict[str, float]:
+def metric_values(metrics: pd.DataFrame, metric: str) -> dict[str, float | str]:
+    """Each county's value of ``metric``; a suppressed household count stays ``"<5"``."""
     column = METRIC_COLUMNS[metric][0]
     if column not in metrics:
         return {}
-    return {code: float(v) for code, v in zip(metrics["code"], metrics[column], strict=True)}
+    values = zip(metrics["code"], metrics[column], strict=True)
+    return {code: v if isinstance(v, str) else float(v) for code, v in values}
 
 
 def label_point(x, y) -> tuple[float, float]:
@@ -120,12 +122,13 @@ class CountyMap(StoreView):
         data = []
         for shape in self._outlines.shapes:
             value = values.get(shape.code, float("nan"))
-            item = {"x": np.array(shape.x), "y": np.array(shape.y), "value": value, "name": shape.name,
+            item = {"x": np.array(shape.x), "y": np.array(shape.y), "name": shape.name,
+                    "value": float("nan") if isinstance(value, str) else value,  # "<5" is left uncoloured
                     "shown": format_metric(metric, value, lang)}
             if shape.has_holes:
                 item["holes"] = [[np.array(ring) for ring in part] for part in shape.holes]
             data.append(item)
-        finite = [v for v in values.values() if not math.isnan(v)]
+        finite = [v for v in values.values() if not isinstance(v, str) and not math.isnan(v)]
         divisor, unit, ticks = self._scale(metric, finite, lang)
         for item in data:
             item["value"] = item["value"] / divisor

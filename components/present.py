@@ -5,6 +5,10 @@ views, the exports and ``fundwatch export``.
 (nothing hidden travels to the browser), vocabulary codes replaced by labels, money in one unit
 per table (万元 or 亿元; ¥ M or ¥ bn), ratios as percentages, and localised column titles.
 An export of a view writes exactly ``Shown.labelled()``.
+
+A count column may hold ``"<5"`` where the data layer suppressed a small household count (an
+embed viewer's scope, :mod:`fundwatch.data.masking`): it stays a column of ints with that text,
+shown and exported as it is.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from fundwatch.data.masking import SUPPRESSED, count_column
 from fundwatch.data.rules import empty_findings, get_rule
 
 from . import i18n
@@ -90,7 +95,7 @@ def build(kind: str, title: str, frame: pd.DataFrame, columns: Sequence[Col], la
             values = values.astype("float64").round(2)
             header = _suffix(header, "倍" if lang == "zh" else "×", lang)
         elif col.kind == COUNT:
-            values = values.fillna(0).astype("int64")
+            values = count_column(values)
         elif col.kind == DATE:
             values = values.map(lambda d: i18n.date(_as_date(d), lang) if _present(d) else "")
         elif col.kind == YEAR:
@@ -260,15 +265,19 @@ def households(frame: pd.DataFrame, lang: str) -> Shown:
 
 
 def warnings(findings: pd.DataFrame, lang: str) -> Shown:
-    """The findings with their text in ``lang`` and value and threshold formatted by unit."""
+    """The findings with their text in ``lang`` and value and threshold formatted by unit; a
+    finding of fewer than 5 households under small-count suppression shows ``"<5"`` for both
+    its value and its records."""
     out = (findings if len(findings) else empty_findings()).copy()
     out["severity"] = [t(f"severity.{s}", lang) for s in out["severity"]]
     out["title"] = [get_rule(r).title(lang) for r in out["rule"]]
     out["message"] = out[f"message_{lang}"]
     out["basis"] = out[f"basis_{lang}"]
-    out["measure"] = [_finding_value(v, u, lang) for v, u in zip(out["value"], out["unit"], strict=True)]
+    hidden = [isinstance(d, dict) and bool(d.get("suppressed")) for d in out["detail"]]
+    out["measure"] = [SUPPRESSED if h else _finding_value(v, u, lang)
+                      for v, u, h in zip(out["value"], out["unit"], hidden, strict=True)]
     out["limit"] = [_finding_value(v, u, lang) for v, u in zip(out["threshold"], out["unit"], strict=True)]
-    out["records"] = [len(ids) for ids in out["record_ids"]]
+    out["records"] = [SUPPRESSED if h else len(ids) for ids, h in zip(out["record_ids"], hidden, strict=True)]
     return build("warnings", t("panel.warnings", lang), out, WARNINGS, lang)
 
 

@@ -25,6 +25,7 @@ import param
 from sqlalchemy import Engine
 
 from fundwatch.data.access import EXPORT_SURFACES
+from fundwatch.data.masking import SUPPRESSED, count_total
 from fundwatch.data.rules import empty_findings
 from fundwatch.data.scope import Scope
 
@@ -200,7 +201,10 @@ class DashboardStore(pn.viewable.Viewer):
                  else t("app.prefecture", lang))]
         for name in ("programme", "source_level"):
             rows.append((t(f"filter.{name}", lang), i18n.term(name, getattr(self, name), lang) or t("all", lang)))
-        rows.append((t("filter.scope", lang), t("scope.all", lang) if self.scope.is_all else self.scope.key))
+        counties = ",".join(sorted(self.scope.counties or ())) or "-"
+        rows.append((t("filter.scope", lang), t("scope.all", lang) if self.scope.is_all else counties))
+        if self.scope.suppress_small:
+            rows.append((t("filter.small_counts", lang), t("scope.small_counts", lang)))
         return rows
 
     @property
@@ -314,7 +318,9 @@ class DashboardStore(pn.viewable.Viewer):
         }
 
     def _headline(self, frames: dict[str, pd.DataFrame]) -> dict:
-        """The KPI figures, computed from the frames the panels show (so they always agree)."""
+        """The KPI figures, computed from the frames the panels show (so they always agree).
+        Household figures are ints, or under small-count suppression ``"<5"`` or a range
+        (``"12–24"``) where a suppressed count went into them."""
         funds_year = L.funds(self.url, self.scope.key, (self.county or None) if self.follows_region else None)
         funds_year = funds_year[funds_year["year"] == self.year]
         by_level = funds_year.groupby("source_level")["amount"].sum()
@@ -327,7 +333,7 @@ class DashboardStore(pn.viewable.Viewer):
         lev = frames["leverage"]
         risk_fund = float(lev["risk_fund"].sum()) if len(lev) else 0.0
         assets = frames["assets"]
-        households = frames["households"].groupby("status")["households"].sum()
+        households = frames["households"]
         findings = frames["warnings"]
         h2 = findings[findings["rule"] == "H2"] if len(findings) else findings
         return {
@@ -345,8 +351,14 @@ class DashboardStore(pn.viewable.Viewer):
             "asset_value": float(assets["value"].sum()),
             "no_custodian": int(assets["no_custodian"].sum()),
             "idle_or_damaged": int(assets["idle_or_damaged"].sum()),
-            **{status: int(households.get(status, 0)) for status in HOUSEHOLD_STATUSES},
-            "overdue_households": int(sum(len(ids) for ids in h2["record_ids"])) if len(h2) else 0,
+            # household figures add up what the panels show: a total over suppressed counts is "<5"
+            # or a range, never more exact than its parts (fundwatch.data.masking.count_total)
+            **{status: count_total(households.loc[households["status"] == status, "households"])
+               for status in HOUSEHOLD_STATUSES},
+            "households": count_total(households.loc[households["status"].isin(HOUSEHOLD_STATUSES), "households"]),
+            "overdue_households": count_total(
+                SUPPRESSED if isinstance(detail, dict) and detail.get("suppressed") else len(ids)
+                for ids, detail in zip(h2["record_ids"], h2["detail"], strict=True)) if len(h2) else 0,
             "warnings": F.warning_counts(findings),
         }
 

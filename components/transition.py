@@ -15,6 +15,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from fundwatch.data.masking import count_column, count_total
 from fundwatch.data.reads import transition as reads
 
 from . import frames as F
@@ -424,14 +425,15 @@ TITLES = {"tr_mix": "tr.panel.mix", "tr_flow": "tr.panel.flow", "tr_ages": "tr.p
 
 
 def income_bins(frame: pd.DataFrame) -> pd.DataFrame:
-    """The income distribution as one row per bin: monitored and unmonitored households."""
+    """The income distribution as one row per bin: monitored and unmonitored households (each a
+    row of ``frame``, so a suppressed count stays ``"<5"``)."""
     if frame.empty:
         return pd.DataFrame({"bin": pd.Series([], dtype="int64"), "monitored": pd.Series([], dtype="int64"),
                              "unmonitored": pd.Series([], dtype="int64")})
-    wide = frame.pivot_table(index="bin", columns="monitored", values="households", aggfunc="sum").fillna(0)
+    wide = frame.pivot(index="bin", columns="monitored", values="households").reindex(columns=[True, False])
     return pd.DataFrame({"bin": wide.index.astype("int64"),
-                         "monitored": wide.get(True, pd.Series(0, index=wide.index)).astype("int64").to_numpy(),
-                         "unmonitored": wide.get(False, pd.Series(0, index=wide.index)).astype("int64").to_numpy()})
+                         "monitored": count_column(wide[True]).to_numpy(),
+                         "unmonitored": count_column(wide[False]).to_numpy()})
 
 
 def bin_label(b: int) -> str:
@@ -544,18 +546,24 @@ class TransitionStore(DashboardStore):
         flow = frames["flow"]
         in_year = flow[pd.to_datetime(flow["month"]).dt.year == self.year] if len(flow) else flow
         custody = frames["custody"].set_index("asset_class") if len(frames["custody"]) else None
-        on_time = int(clock_["on_time"].sum()) if len(clock_) else 0
-        late = int(clock_["late"].sum()) if len(clock_) else 0
+        # Household figures add up what the panels show: under small-count suppression a total of
+        # hidden counts is "<5" or a range (fundwatch.data.masking.count_total), and the open cases
+        # (a list of households) are not known at all (None, shown as "–").
+        on_time = count_total(clock_["on_time"]) if len(clock_) else 0
+        late = count_total(clock_["late"]) if len(clock_) else 0
+        exact = isinstance(on_time, int) and isinstance(late, int)
+        unknown = self.scope.suppress_small
         return {
-            "under_monitoring": int(ages["households"].sum()) if len(ages) else 0,
-            "pending": int(ages.loc[ages["status"] == "pending", "households"].sum()) if len(ages) else 0,
-            "members": int(mix["members"].sum()) if len(mix) else 0,
-            "overdue": int((cases["state"] == "overdue").sum()) if len(cases) else 0,
-            "due_soon": int((cases["state"] == "due_soon").sum()) if len(cases) else 0,
+            "under_monitoring": count_total(ages["households"]) if len(ages) else 0,
+            "pending": count_total(ages.loc[ages["status"] == "pending", "households"]) if len(ages) else 0,
+            "members": count_total(mix["members"]) if len(mix) else 0,
+            "overdue": None if unknown else int((cases["state"] == "overdue").sum()) if len(cases) else 0,
+            "due_soon": None if unknown else int((cases["state"] == "due_soon").sum()) if len(cases) else 0,
             "on_time": on_time, "late": late,
-            "on_time_share": on_time / (on_time + late) if on_time + late else float("nan"),
-            "eliminated": int(in_year["left"].sum()) if len(in_year) else 0,
-            "entered": int(in_year["entered"].sum()) if len(in_year) else 0,
+            "decided": count_total([*clock_["on_time"], *clock_["late"]]) if len(clock_) else 0,
+            "on_time_share": on_time / (on_time + late) if exact and on_time + late else float("nan"),
+            "eliminated": count_total(in_year["left"]) if len(in_year) else 0,
+            "entered": count_total(in_year["entered"]) if len(in_year) else 0,
             "idle_or_damaged": int(frames["custody"][["idle", "damaged"]].sum().sum()) if custody is not None else 0,
             "custody": _share(custody, "public_welfare", "custody"),
             "ownership": _share(custody, "operating", "ownership"),
@@ -573,10 +581,11 @@ class TransitionStore(DashboardStore):
         if kind == "tr_flow":
             return present.build(kind, title, self.flow, FLOW, lang)
         if kind == "tr_ages":
-            wide = (self.case_ages.pivot_table(index="age", columns="status", values="households", aggfunc="sum")
-                    .reindex(index=[k for k, _ in reads.AGE_BUCKETS], columns=["pending", "monitored"]).fillna(0)
-                    .reset_index())
-            wide["age"] = [t(f"tr.age.{k}", lang) for k in wide["age"]]
+            ages = [k for k, _ in reads.AGE_BUCKETS]
+            wide = (self.case_ages.pivot(index="age", columns="status", values="households")
+                    .reindex(index=ages, columns=["pending", "monitored"]))
+            wide = pd.DataFrame({"age": [t(f"tr.age.{k}", lang) for k in ages],
+                                 **{status: count_column(wide[status]).to_numpy() for status in wide.columns}})
             return present.build(kind, title, wide, AGES, lang)
         if kind == "tr_clock":
             return present.build(kind, title, self.clock, CLOCK, lang, notes=(t("tr.note.clock", lang),))

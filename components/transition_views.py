@@ -2,7 +2,9 @@
 and the identification clock, the continuity charts, the asset charts and the household list.
 
 Each chart draws the frame its export writes (``TransitionStore.shown``) and updates in place
-(``hv.DynamicMap`` over a function bound to the store's frame and language).
+(``hv.DynamicMap`` over a function bound to the store's frame and language).  A household count
+suppressed for the viewer (``"<5"``) is never drawn to size: its bar has no height and its hover
+text reads ``<5``.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import param
 
 from . import i18n, theme
 from .cards import StoreView, card, heading, note
-from .charts import _amount, _legend, _percent, _placeholder, _plot_pane, base_opts
+from .charts import _amount, _legend, _percent, _placeholder, _plot_pane, base_opts, heights
 from .i18n import t
 from .kpis import _card
 from .present import Shown
 from .tables import RecordTable, tabulator
 from .transition import LIST_SORTS, PHASES, TransitionList, TransitionStore, bin_label, income_bins, phase_of
+from fundwatch.data.masking import is_suppressed
 from fundwatch.data.reads.transition import INCOME_BIN_CAP
 
 STATE_COLORS = {"overdue": "#fde2e1", "due_soon": "#ffe8cc", "on_track": ""}
@@ -61,8 +64,9 @@ class TransitionChart(StoreView):
 
 def _stacked(data: pd.DataFrame, x: str, series: str, value: str, x_label: str, y_label: str, height: int,
              columns: int = 3, colors=theme.SERIES, yformatter=None) -> hv.Bars:
-    data = _placeholder(data[[x, series, value]].assign(shown=[f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
-                                                               for v in data[value]]))
+    data = _placeholder(data[[x, series, value]].assign(
+        shown=[v if is_suppressed(v) else f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" for v in data[value]],
+        **{value: heights(data[value])}))
     opts = dict(**base_opts(height), stacked=True, cmap=list(colors), line_color=None, xlabel="", ylabel=y_label,
                 show_grid=True, **_legend(columns),
                 hover_tooltips=[(x_label, f"@{{{x}}}"), ("", f"@{{{series}}}"), (y_label, "@shown")])
@@ -98,7 +102,8 @@ class MonitoringFlow(TransitionChart):
         for column, key, color in (("under_monitoring", "tr.series.under", theme.NAVY),
                                    ("entered", "tr.series.entered", theme.ORANGE),
                                    ("left", "tr.series.left", theme.GREEN)):
-            data = pd.DataFrame({"month": dates, "households": raw[column].astype("float64") if len(raw) else []})
+            counts = [float("nan") if is_suppressed(v) else v for v in raw[column]]  # "<5": a gap in the line
+            data = pd.DataFrame({"month": dates, "households": pd.Series(counts, dtype="float64") if len(raw) else []})
             data["when"] = [i18n.date(d.date(), lang)[:-3] if lang == "en" else f"{d.year}年{d.month}月" for d in data["month"]]
             layers.append(hv.Curve(data, hv.Dimension("month", label=t("col.month", lang)),
                                    [hv.Dimension("households", label=t("tr.axis.households", lang)), "when"],
@@ -153,9 +158,10 @@ class IncomeAlert(TransitionChart):
         rects = []
         for row in bins.itertuples():
             x0 = row.bin / 10
+            below = 0 if is_suppressed(row.monitored) else row.monitored  # "<5" is not drawn
             for series, count, base, color in (("monitored", row.monitored, 0, theme.ORANGE),
-                                               ("unmonitored", row.unmonitored, row.monitored, theme.BLUE)):
-                if count:
+                                               ("unmonitored", row.unmonitored, below, theme.BLUE)):
+                if count and not is_suppressed(count):
                     rects.append((x0, base, x0 + 0.1, base + count, color, t(f"tr.series.{series}", lang),
                                   bin_label(row.bin), int(count)))
         data = pd.DataFrame(rects, columns=["x0", "y0", "x1", "y1", "color", "series", "range", "households"])
@@ -185,12 +191,13 @@ class MeasureMix(TransitionChart):
     """Assistance measures by type (seeds/003 二(二))."""
 
     def plot(self, shown, lang):
-        data = _placeholder(shown.frame[["kind", "measures"]].assign(
+        data = _placeholder(shown.frame[["kind"]].assign(
+            measures=heights(shown.frame["measures"]), shown=[i18n.count(n) for n in shown.frame["measures"]],
             color=list(theme.SERIES * 2)[:len(shown.frame)]))
         return hv.Bars(data, hv.Dimension("kind", label=shown.titles["kind"]),
-                       [hv.Dimension("measures", label=shown.titles["measures"]), "color"]).opts(
+                       [hv.Dimension("measures", label=shown.titles["measures"]), "shown", "color"]).opts(
             **base_opts(self.height), color="color", line_color=None, xlabel="", ylabel=shown.titles["measures"],
-            show_grid=True, xrotation=30, hover_tooltips=[("", "@kind"), (shown.titles["measures"], "@measures")])
+            show_grid=True, xrotation=30, hover_tooltips=[("", "@kind"), (shown.titles["measures"], "@shown")])
 
 
 class MeasureWait(TransitionChart):
@@ -198,11 +205,13 @@ class MeasureWait(TransitionChart):
 
     def plot(self, shown, lang):
         colors = [theme.GREEN, theme.GREEN, theme.BLUE, theme.ORANGE, theme.RED, theme.GREY]
-        data = _placeholder(shown.frame.assign(color=colors[:len(shown.frame)]))
+        data = _placeholder(shown.frame.assign(households=heights(shown.frame["households"]),
+                                               shown=[i18n.count(n) for n in shown.frame["households"]],
+                                               color=colors[:len(shown.frame)]))
         return hv.Bars(data, hv.Dimension("wait", label=shown.titles["wait"]),
-                       [hv.Dimension("households", label=shown.titles["households"]), "color"]).opts(
+                       [hv.Dimension("households", label=shown.titles["households"]), "shown", "color"]).opts(
             **base_opts(self.height), color="color", line_color=None, xlabel="", ylabel=t("tr.axis.households", lang),
-            show_grid=True, hover_tooltips=[("", "@wait"), (shown.titles["households"], "@households")])
+            show_grid=True, hover_tooltips=[("", "@wait"), (shown.titles["households"], "@shown")])
 
 
 class ContinuityChart(TransitionChart):
@@ -348,10 +357,10 @@ class TransitionKpis(StoreView):
                   [t("tr.kpi.monitored.sub", lang, pending=i18n.count(h["pending"]), members=i18n.count(h["members"]))]),
             _card(t("tr.kpi.overdue", lang), i18n.households(h["overdue"], lang),
                   [t("tr.kpi.overdue.sub", lang, soon=i18n.count(h["due_soon"]))],
-                  tone="bad" if h["overdue"] else "good"),
+                  tone="" if h["overdue"] is None else "bad" if h["overdue"] else "good"),
             _card(t("tr.kpi.on_time", lang, year=year), i18n.pct(h["on_time_share"]),
-                  [t("tr.kpi.on_time.sub", lang, decided=i18n.count(h["on_time"] + h["late"]),
-                     late=i18n.count(h["late"]))], tone="warn" if h["late"] else ""),
+                  [t("tr.kpi.on_time.sub", lang, decided=i18n.count(h["decided"]), late=i18n.count(h["late"]))],
+                  tone="warn" if h["late"] else ""),
             _card(t("tr.kpi.eliminated", lang, year=year), i18n.households(h["eliminated"], lang),
                   [t("tr.kpi.eliminated.sub", lang, entered=i18n.count(h["entered"]))]),
             _card(t("tr.kpi.assets", lang), i18n.items(h["idle_or_damaged"], lang),

@@ -25,7 +25,7 @@ from fundwatch.components.i18n import t
 from fundwatch.components.stores import DashboardStore
 from fundwatch.dashboards import auth
 from fundwatch.data import db
-from fundwatch.data.access import Account, scope_for
+from fundwatch.data.access import IMPORT_ROLES, Account, scope_for
 from fundwatch.data.scope import Scope
 
 #: URL path -> "module:function" creating the page (imported when first served).
@@ -45,9 +45,14 @@ EMBEDDABLE: frozenset[str] = frozenset()
 NAVIGATION = (("/", "page.landing"), ("/overview", "page.overview"), ("/county", "page.county"),
               ("/transition", "page.transition"), ("/scoring", "page.scoring"), ("/upload", "page.upload"),
               ("/audit", "page.audit"))
-#: Pages only some roles may open (in login mode); every other page is open to every signed-in user.
-PAGE_ROLES: dict[str, frozenset[str]] = {"/upload": frozenset({"county_official", "data_admin"}),
+#: Pages only some roles may open (in login mode); every other page is open to every signed-in user
+#: whose role :data:`ROLE_PAGES` does not restrict.
+PAGE_ROLES: dict[str, frozenset[str]] = {"/upload": IMPORT_ROLES,
                                          "/audit": frozenset({"data_admin"})}
+#: Roles that may open the listed pages and no other (in login mode): an embed viewer's account
+#: serves intranet pages that embed single panels, so it opens the overview only.  The embeddable
+#: panels (``/embed/<panel>``) are to be added to its set as they come.
+ROLE_PAGES: dict[str, frozenset[str]] = {"embed_viewer": frozenset({"/overview"})}
 #: The user name of demo mode (audit rows written from the pages carry it).
 DEMO_USER = "demo"
 #: URL parameters every page understands (pages ignore those they do not use).
@@ -130,22 +135,32 @@ def refusal(path: str) -> str | None:
     account = current_account()
     if account is None or not account.active:
         return "auth.refused"
-    roles = PAGE_ROLES.get(path)
-    if roles is not None and account.role not in roles:
+    if not role_may_open(account.role, path):
         return "auth.refused_role"
     return None
 
 
+def role_may_open(role: str, path: str) -> bool:
+    """Whether ``role`` may open the page at ``path`` in login mode: a role listed in
+    :data:`ROLE_PAGES` its pages only, any other role every page whose :data:`PAGE_ROLES` (if
+    any) include it."""
+    if role in ROLE_PAGES and path not in ROLE_PAGES[role]:
+        return False
+    roles = PAGE_ROLES.get(path)
+    return roles is None or role in roles
+
+
 def may_open(path: str, account: Account | None = None) -> bool:
     """Whether the navigation bar and the landing page offer the page at ``path`` to the viewer
-    (``account``, default the signed-in one): every page in demo mode; in login mode the pages whose
-    :data:`PAGE_ROLES` include the viewer's role.  Opening a page checks again (:func:`refusal`)."""
+    (``account``, default the signed-in one): every page in demo mode; in login mode the pages
+    :func:`role_may_open` allows the viewer's role (with nobody signed in, those no role
+    restricts).  Opening a page checks again (:func:`refusal`)."""
     if demo_mode():
         return True
-    if path not in PAGE_ROLES:
-        return True
     account = current_account() if account is None else account
-    return account is not None and account.role in PAGE_ROLES[path]
+    if account is None:
+        return path not in PAGE_ROLES
+    return role_may_open(account.role, path)
 
 
 def guarded(path: str) -> Callable[[Callable[[], pn.viewable.Viewable]], Callable[[], pn.viewable.Viewable]]:
@@ -309,6 +324,8 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
     and only on a loopback address.  ``behind_proxy`` trusts the ``X-Forwarded-For`` and
     ``X-Forwarded-Proto`` headers of a TLS proxy in front (client address, secure cookies);
     ``websocket_origins`` are the further ``host[:port]`` the browsers reach the server by.
+    ``auth_mode`` chooses the built-in login page (``password``) or an OAuth identity provider
+    (``oauth``, configured by :func:`.auth.oauth_options`).
     """
     cookie_secret = auth.check_secret(cookie_secret)
     if cookie_secret is None and not auth.is_loopback(address):
@@ -323,8 +340,6 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
     titles = {path: t("app.title") for path in routes}
     db.dispose_all()  # never carry pooled connections across the fork of --num-procs
     origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *websocket_origins]
-    ``auth_mode`` chooses the built-in login page (``password``) or an OAuth identity provider
-    (``oauth``, configured by :func:`.auth.oauth_options`).
     if num_procs != 1 and on_ready is not None:  # the workers fork inside pn.serve: say it once
         on_ready(f"http://{address}:{port}/")
     server = pn.serve(routes, port=port, address=address, show=False, start=False, title=titles,

@@ -29,7 +29,10 @@ import panel as pn
 from bokeh.server import urls as bokeh_urls
 from bokeh.server.auth_provider import AuthProvider
 from panel.auth import OAuthProvider
+from bokeh.protocol.exceptions import ProtocolError
+from bokeh.util.token import get_session_id
 from panel.io.server import AutoloadJsHandler
+from panel.io.server import WSHandler as PanelWSHandler
 from tornado.ioloop import IOLoop
 from tornado.web import HTTPError, RequestHandler
 
@@ -497,16 +500,39 @@ class CheckedAutoloadJsHandler(AutoloadJsHandler):
 EMBEDDABLE: set[str] = set()
 
 
+class SessionBoundWSHandler(PanelWSHandler):
+    """``/<page>/ws`` joining an existing Bokeh session only for the account that opened it.  The
+    session's token is readable in its page; without this check any other signed-in account that
+    got hold of it (a shared screen, a proxy log) would receive that page's document, scope and all."""
+
+    async def _async_open(self, token: str) -> None:
+        if login_required():
+            try:
+                session = self.application_context.get_session(get_session_id(token))
+            except ProtocolError:  # no such session yet: it is created for this request's account
+                session = None
+            if session is not None:
+                owner = getattr(session.document.session_context.request, REQUEST_ACCOUNT, None)
+                viewer = getattr(self.request, REQUEST_ACCOUNT, None)
+                if not (isinstance(owner, Account) and isinstance(viewer, Account) and owner.id == viewer.id):
+                    log.warning("refused a websocket to a session opened by another account")
+                    self.close()
+                    return
+        await super()._async_open(token)
+
+
 def install_handlers(embeddable=()) -> None:
-    """Serve ``autoload.js`` with :class:`CheckedAutoloadJsHandler` in the servers this process
-    starts from now on (Bokeh builds every application's routes from one module-level table), for
-    the app paths ``embeddable`` only."""
+    """Serve ``autoload.js`` with :class:`CheckedAutoloadJsHandler` (for the app paths
+    ``embeddable`` only) and the websocket with :class:`SessionBoundWSHandler` in the servers this
+    process starts from now on (Bokeh builds every application's routes from one module-level table)."""
     EMBEDDABLE.clear()
     EMBEDDABLE.update(embeddable)
     table = bokeh_urls.per_app_patterns
     for i, (route, handler, *rest) in enumerate(table):
         if route == "/autoload.js" and not issubclass(handler, CheckedAutoloadJsHandler):
             table[i] = (route, CheckedAutoloadJsHandler, *rest)
+        elif route == "/ws" and not issubclass(handler, SessionBoundWSHandler):
+            table[i] = (route, SessionBoundWSHandler, *rest)
 
 
 def server_options(secret: str | None, mode: str = "password") -> dict:

@@ -179,6 +179,29 @@ def _export_account(engine, name: str, *, kind: str, fmt: str, county: str | Non
     return scope, account.username
 
 
+def _import_account(engine, name: str, county: str | None):
+    """The scope and actor of ``fundwatch import --user NAME``: an active county official's county
+    or a data administrator's prefecture (narrowed by ``--county``), as on the upload page."""
+    from fundwatch.data.access import IMPORT_ROLES, get_user, scope_for
+
+    account = get_user(engine, name)
+    if account is None:
+        raise CliError(f"没有用户 {name} / no user {name}")
+    if not account.active:
+        raise CliError(f"用户 {account.username} 已停用 / user {account.username} is disabled")
+    if account.role not in IMPORT_ROLES:
+        raise CliError(f"用户 {account.username} 的角色不能导入数据 / the role of {account.username} may not import")
+    scope = scope_for(account)
+    if scope.counties == frozenset():
+        raise CliError(f"用户 {account.username} 无权查看任何地区 / user {account.username} may see no region")
+    if county is not None:
+        if not scope.allows(county):
+            raise CliError(f"用户 {account.username} 只能导入本县数据，不能导入 {county} / user {account.username} "
+                           f"may import {scope.key} only, not {county}")
+        scope = Scope.county(county)
+    return scope, account.username
+
+
 def cmd_export(args) -> int:
     import getpass
 
@@ -265,7 +288,9 @@ def cmd_import(args) -> int:
         raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     engine = _engine(args)
     scope = Scope.all() if args.county is None else Scope.county(args.county)
-    actor = args.user or f"cli:{getpass.getuser()}"
+    actor = f"cli:{getpass.getuser()}"
+    if args.user is not None:
+        scope, actor = _import_account(engine, args.user, args.county)
     show_progress = args.progress or sys.stderr.isatty()
     stages = {"read": "读取", "parse": "解析", "check": "检查", "write": "写入", "done": "完成"} if args.lang == "zh" \
         else {"read": "reading", "parse": "parsing", "check": "checking", "write": "writing", "done": "done"}
@@ -488,7 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="the .xlsx or .csv file")
     p.add_argument("--dry-run", action="store_true", help="validate and report what would change; write nothing")
     p.add_argument("--county", metavar="CODE", help="import as a county official: rows of other counties are errors")
-    p.add_argument("--user", metavar="NAME", help="who imports (recorded in the audit log; default cli:<login>)")
+    p.add_argument("--user", metavar="NAME", help="import as this user: their county (a county official) or the "
+                                                  "prefecture (a data administrator), audited under their name "
+                                                  "(default: the prefecture, audited as cli:<login>)")
     p.add_argument("--sheet", metavar="NAME", help="the XLSX sheet to read (default: the first)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the report (default zh)")
@@ -502,7 +529,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(q)
     q.add_argument("name", metavar="NAME", help="the username: 2-64 of a-z 0-9 . _ - (stored in lower case)")
     q.add_argument("--role", required=True, choices=tuple(ROLES), help="what the user may see and do")
-    q.add_argument("--county", metavar="CODE", help="the county of a county official (required for that role only)")
+    q.add_argument("--county", metavar="CODE", help="the county of a county official (required for that role) "
+                                                    "or of an embed viewer (optional: else the prefecture)")
     q.add_argument("--display-name", metavar="TEXT", help="the name shown in the app")
     for action, text in (("disable", "disable a user and end their sessions"), ("enable", "enable a user again"),
                          ("passwd", f"set a user's password and end their sessions; {password_note}")):

@@ -55,8 +55,9 @@ def create_app() -> pn.viewable.Viewable:
 
 
 def _open_county(store: OverviewStore, code: str) -> None:
-    """A county chosen on the overview opens its drill-down in this tab."""
-    if code:
+    """A county chosen on the overview opens its drill-down in this tab (for a viewer who may
+    open it: an embed viewer's click only marks the county)."""
+    if code and app.may_open("/county"):
         app.navigate("/county", app.query(store, county=code, programme=store.programme,
                                           source_level=store.source_level))
 

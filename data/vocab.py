@@ -211,6 +211,8 @@ ROLES = _vocab(
     ("county_official", "县级工作人员", "County official"),
     ("analyst", "分析人员", "Analyst"),
     ("data_admin", "数据管理员", "Data administrator"),
+    # Intranet pages embedding single panels: aggregates only, small household counts as "<5".
+    ("embed_viewer", "嵌入查看账号", "Embed viewer"),
 )
 
 # Why a login session ended (``app_session.end_reason``).

@@ -13,7 +13,7 @@ import sys
 
 import openpyxl
 import pytest
-from cli_run import fundwatch
+from cli_run import fundwatch, one_line_error
 from conftest import BACKENDS, PG_URL, new_demo_database
 from benchmarks.files import households_csv
 
@@ -87,6 +87,36 @@ def test_import_command_accepts_rejects_and_reports_json(demo, tmp_path):
     problems = [item for item in json.loads(outside.stdout) if item["type"] == "problem"]
     assert outside.returncode == 1 and [(p["row"], p["rule"]) for p in problems] == [(3, "out_of_scope")]
     assert fundwatch("import", "dibao_standards", str(tmp_path / "missing.csv"), "--db", url).returncode == 1
+
+
+def test_import_as_a_user_takes_the_accounts_scope(demo, tmp_path):
+    engine, url = demo
+    for name, role, county in (("imp.yudu", "county_official", "360731"), ("imp.admin", "data_admin", None),
+                               ("imp.analyst", "analyst", None)):
+        extra = ("--county", county) if county else ()
+        added = fundwatch("user", "add", name, "--role", role, *extra, "--db", url, password="Import-User-Pass-2024!")
+        assert added.returncode == 0, added.stderr
+    both = tmp_path / "dibao-both.csv"
+    both.write_text("县（市、区）,年度,农村低保标准（元）\n于都县,2026,7600\n360732,2026,7700\n", encoding="utf-8")
+    before = _counts(engine)
+    # a county official imports their county only, whatever --county says
+    official = fundwatch("import", "dibao_standards", str(both), "--db", url, "--user", "imp.yudu", "--format", "json")
+    problems = [item for item in json.loads(official.stdout) if item["type"] == "problem"]
+    assert official.returncode == 1 and [(p["row"], p["rule"]) for p in problems] == [(3, "out_of_scope")]
+    assert "只能导入本县数据" in one_line_error(fundwatch("import", "dibao_standards", str(both), "--db", url,
+                                                          "--user", "imp.yudu", "--county", "360732"))
+    # read-only roles and unknown users load nothing
+    assert "不能导入数据" in one_line_error(fundwatch("import", "dibao_standards", str(both), "--db", url,
+                                                    "--user", "imp.analyst"))
+    assert "没有用户" in one_line_error(fundwatch("import", "dibao_standards", str(both), "--db", url,
+                                                "--user", "nobody.here"))
+    assert _counts(engine)["dibao_standard"] == before["dibao_standard"]
+    # the data administrator loads the prefecture's file, audited under their name
+    admin = fundwatch("import", "dibao_standards", str(both), "--db", url, "--user", "imp.admin")
+    assert admin.returncode == 0, admin.stdout
+    audit = json.loads(fundwatch("audit", "--action", "import", "--actor", "imp.admin", "--format", "json",
+                                 "--db", url).stdout)
+    assert [row["result"] for row in audit] == ["accepted"]
 
 
 def test_killed_import_leaves_no_partial_rows(demo, tmp_path):

@@ -22,6 +22,11 @@ from ..scope import Scope
 CITY_ROLES = frozenset({"city_leader", "analyst", "data_admin"})
 COUNTY_ROLES = frozenset({"county_official"})
 UNMASK_ROLES = frozenset({"data_admin"})
+#: Roles that may load data (the upload page, ``fundwatch import --user``): within their scope.
+IMPORT_ROLES = frozenset({"county_official", "data_admin"})
+# Accounts of intranet pages that embed single panels: the prefecture, or one county when the
+# account has one, always with small household counts suppressed ("<5", no household records).
+EMBED_ROLES = frozenset({"embed_viewer"})
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 
@@ -81,15 +86,23 @@ def require_username(username: object) -> str:
 
 def scope_for(user: object) -> Scope:
     """The regions ``user`` may see: every region for a city leader, an analyst or a data admin;
-    their own county for a county official whose county is a known county-level region; nothing
-    for anything else (no account, an inactive one, an unknown role, a county official without a
-    known county).  Only an :class:`Account` is trusted; any other object gets nothing."""
+    their own county for a county official whose county is a known county-level region; for an
+    embed viewer the whole prefecture, or their county when the account names one (a county that
+    is not a known county-level region gives nothing), always with small counts suppressed
+    (:meth:`Scope.with_small_counts_suppressed`); nothing for anything else (no account, an
+    inactive one, an unknown role, a county official without a known county).  Only an
+    :class:`Account` is trusted; any other object gets nothing."""
     if not isinstance(user, Account) or user.active is not True:
         return Scope.nothing()
     if user.role in CITY_ROLES:
         return Scope.all()
     if user.role in COUNTY_ROLES and user.county_code and user.county_name:
         return Scope.county(user.county_code)
+    if user.role in EMBED_ROLES:
+        if not user.county_code:
+            return Scope.all().with_small_counts_suppressed()
+        county = Scope.county(user.county_code) if user.county_name else Scope.nothing()
+        return county.with_small_counts_suppressed()
     return Scope.nothing()
 
 

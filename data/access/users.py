@@ -49,7 +49,8 @@ class UserRepository:
     def add(self, username: str, password: str, role: str, *, county_code: str | None = None,
             display_name: str | None = None, now: dt.datetime | None = None) -> Account:
         """A new active user.  A county official needs ``county_code``, an existing county-level
-        region; the other roles see every region and must not have one."""
+        region; an embed viewer may have one (it then sees that county only); the other roles see
+        every region and must not have one."""
         name, county_code, display_name = self.check_new(username, role, county_code=county_code,
                                                          display_name=display_name)
         check_password_policy(password, name)
@@ -74,10 +75,10 @@ class UserRepository:
             raise UserError("role", f"未知角色 {role!r}，可选：{'、'.join(vocab.ROLES)}",
                             f"unknown role {role!r}; choose one of {', '.join(vocab.ROLES)}")
         county_code = (county_code or "").strip() or None
-        if role == "county_official":
-            if county_code is None:
-                raise UserError("county_required", "县级工作人员必须指定所属县（--county）",
-                                "a county official needs a county (--county)")
+        if role == "county_official" and county_code is None:
+            raise UserError("county_required", "县级工作人员必须指定所属县（--county）",
+                            "a county official needs a county (--county)")
+        if role in ("county_official", "embed_viewer") and county_code is not None:
             level = self.session.execute(select(Region.level).where(Region.code == county_code)).scalar_one_or_none()
             if level != "county":
                 raise UserError("unknown_county", f"{county_code} 不是已知的县级行政区",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine, case, func, literal, or_, select
 
+from ..masking import suppress_small_counts
 from ..models import Household
 from ..scope import Scope, require_scope
 from ._common import as_date, frame, region_condition
@@ -33,6 +34,10 @@ def household_status_frame(
     """Households grouped by ``by`` (any of county_code, township_code, village_code, category,
     cause, channel, status) on ``as_of``: ``households`` and ``members``.  With
     ``monitored_only`` households never found by ``as_of`` are left out.
+
+    Under small-count suppression (``scope.suppress_small``) a group of 1 to 4 households shows
+    ``"<5"`` for ``households`` and ``members`` (object columns then; see
+    :func:`~fundwatch.data.masking.suppress_small_counts`).
     """
     require_scope(scope)
     as_of = as_date(as_of)
@@ -51,4 +56,6 @@ def household_status_frame(
         stmt = stmt.group_by(*keys).order_by(*keys)
     out = frame(engine, stmt)
     out["members"] = out["members"].astype("int64")
+    if scope.suppress_small:
+        out = suppress_small_counts(out, ["households"], follow=["members"])
     return out

@@ -96,7 +96,8 @@ def assets_frame(engine: Engine, scope: Scope, *, region: str | None = None, ass
 def households_frame(engine: Engine, scope: Scope, *, region: str | None = None,
                      monitored_only: bool = True, sort: str | None = None, limit: int = 100,
                      offset: int = 0) -> tuple[pd.DataFrame, int]:
-    """Households in the region with head name and ID number masked (surname + *, 3 + 4 digits)."""
+    """Households in the region with head name and ID number masked (surname + *, 3 + 4 digits).
+    None under small-count suppression (``scope.suppress_small``: aggregates only)."""
     require_scope(scope)
     cols = {c.key: c for c in (Household.id, Household.code, Household.head_name, Household.head_id_no,
                                Household.county_code, Household.township_code, Household.village_code,
@@ -106,7 +107,7 @@ def households_frame(engine: Engine, scope: Scope, *, region: str | None = None,
                                Household.risk_eliminated_on)}
     stmt = select(*cols.values()).where(region_condition(
         engine, scope, region, county=Household.county_code, township=Household.township_code,
-        village=Household.village_code))
+        village=Household.village_code), scope.record_clause(Household.county_code))
     if monitored_only:
         stmt = stmt.where(Household.found_on.is_not(None))
     rows, total = _page(engine, stmt, cols, sort, limit, offset, "-found_on")

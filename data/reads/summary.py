@@ -7,11 +7,14 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
+from ..masking import suppress_count
 from ..models import Allocation, Base, Loan, RiskFundDeposit
 from ..scope import Scope, require_scope
 from ._common import fen_sum
 
 YI = 100_000_000 * 100  # fen in one 亿元
+#: Tables whose rows are households or what they received (small-count suppression applies).
+HOUSEHOLD_TABLES = frozenset({"household", "assistance_measure"})
 
 # (key, zh, en, target, unit) -- figures from DOMAIN.md "Figures to calibrate", seeds/001.
 HEADLINE_TARGETS = (
@@ -27,7 +30,8 @@ HEADLINE_TARGETS = (
 
 
 def table_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Rows per table inside the scope (tables without a county column are counted whole)."""
+    """Rows per table inside the scope (tables without a county column are counted whole).
+    Under small-count suppression 1 to 4 rows of the household tables read ``"<5"``."""
     require_scope(scope)
     rows = []
     with engine.connect() as conn:
@@ -35,7 +39,10 @@ def table_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
             stmt = select(func.count()).select_from(table)
             if "county_code" in table.c:
                 stmt = stmt.where(scope.clause(table.c.county_code))
-            rows.append((table.name, conn.execute(stmt).scalar_one()))
+            count = conn.execute(stmt).scalar_one()
+            if scope.suppress_small and table.name in HOUSEHOLD_TABLES:
+                count = suppress_count(count)
+            rows.append((table.name, count))
     return pd.DataFrame(rows, columns=["table", "rows"])
 
 

@@ -5,7 +5,10 @@ project assets the period keeps watch over.
 Counting is done in SQL; the working-day arithmetic of the 15-working-day identification limit
 (seeds/003 二(一)) runs over few rows in :mod:`fundwatch.data.workdays` (holiday-aware, provisional
 past the calendar's data).  Every read takes a :class:`Scope`; names and ID numbers in the
-household lists are masked here, before a frame leaves ``data``.
+household lists are masked here, before a frame leaves ``data``.  Under small-count suppression
+(``scope.suppress_small``, an embed viewer) every household count of 1 to 4 reads ``"<5"`` (with
+the members, measures, amounts and shares that belong to it) and the household lists are empty
+(:mod:`fundwatch.data.masking`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine, Integer, and_, case, cast, func, literal, or_, select
 
 from .. import workdays
-from ..masking import mask_frame
+from ..masking import mask_frame, suppress_small_counts
 from ..models import (
     Allocation, Asset, AssetIncome, AssistanceMeasure, DibaoStandard, Disbursement, Household, Project, Region,
     RegionFlag,
@@ -78,6 +81,8 @@ def monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, 
     out = frame(engine, stmt)
     for column in ("households", "members"):
         out[column] = out[column].astype("int64")
+    if scope.suppress_small:
+        out = suppress_small_counts(out, ["households"], follow=["members"])
     return out
 
 
@@ -94,7 +99,8 @@ def _month_counts(engine, scope, region, column, first: dt.date, as_of: dt.date)
 def monitoring_flow_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None,
                           start: dt.date = PERIOD_START) -> pd.DataFrame:
     """Month by month from ``start`` to ``as_of``: households ``entered`` into monitoring (found),
-    ``left`` it (risk eliminated) and ``under_monitoring`` at the month's end (or on ``as_of``)."""
+    ``left`` it (risk eliminated) and ``under_monitoring`` at the month's end (or on ``as_of``).
+    Under small-count suppression ``under_monitoring`` is NaN throughout."""
     require_scope(scope)
     as_of = as_date(as_of)
     months = pd.period_range(start, max(as_of, start), freq="M")
@@ -113,7 +119,11 @@ def monitoring_flow_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *,
     out["entered"] = out["ym"].map(entered).fillna(0).astype("int64")
     out["left"] = out["ym"].map(left).fillna(0).astype("int64")
     out["under_monitoring"] = base + (out["entered"] - out["left"]).cumsum()
-    return out.drop(columns="ym").reset_index(drop=True)
+    out = out.drop(columns="ym").reset_index(drop=True)
+    if scope.suppress_small:  # the running total would give the hidden months away by subtraction
+        out = suppress_small_counts(out.assign(under_monitoring=float("nan")), ["entered"])
+        out = suppress_small_counts(out, ["left"])
+    return out
 
 
 def case_age_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
@@ -136,6 +146,8 @@ def case_age_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region
     grid = pd.MultiIndex.from_product([[k for k, _ in AGE_BUCKETS], ["pending", "monitored"]], names=["age", "status"])
     counts = got.set_index(["age", "status"])["households"] if len(got) else pd.Series(dtype="int64")
     out = counts.reindex(grid).fillna(0).astype("int64").rename("households").reset_index()
+    if scope.suppress_small:
+        out = suppress_small_counts(out, ["households"])
     return out
 
 
@@ -188,7 +200,10 @@ def identification_clock_frame(engine: Engine, scope: Scope, year: int, as_of: d
         provisional=("provisional", "any"))
     decided = out["on_time"] + out["late"]
     out["share"] = out["on_time"] / decided.where(decided > 0)
-    return out[columns].sort_values(["county_code", "month"]).reset_index(drop=True)
+    out = out[columns].sort_values(["county_code", "month"]).reset_index(drop=True)
+    if scope.suppress_small:  # a share of a hidden count would give the count away
+        out = suppress_small_counts(out, ["found", "on_time", "late", "undecided"], blank=["share"])
+    return out
 
 
 def _village_names(engine: Engine, scope: Scope, codes) -> dict[str, str]:
@@ -205,14 +220,15 @@ def open_cases_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, regi
     """Cases found by ``as_of`` and not yet entered into the system on it, with their due date
     (15 working days after found), ``workdays_left`` (negative when overdue), ``workdays_overdue``,
     ``state`` (overdue, due_soon: at most :data:`DUE_SOON_WORKDAYS` left, on_track) and whether the
-    due date is ``provisional``.  Most overdue first; head name and ID number masked."""
+    due date is ``provisional``.  Most overdue first; head name and ID number masked.  None under
+    small-count suppression."""
     require_scope(scope)
     as_of = as_date(as_of)
     cols = (Household.id, Household.code, Household.head_name, Household.head_id_no, Household.village_code,
             Household.category, Household.cause, Household.channel, Household.found_on, Household.identified_on)
     stmt = select(*cols).where(
-        _household_region(engine, scope, region), Household.found_on <= as_of,
-        or_(Household.entered_on.is_(None), Household.entered_on > as_of),
+        _household_region(engine, scope, region), scope.record_clause(Household.county_code),
+        Household.found_on <= as_of, or_(Household.entered_on.is_(None), Household.entered_on > as_of),
         or_(Household.risk_eliminated_on.is_(None), Household.risk_eliminated_on > as_of))
     rows = frame(engine, stmt)
     columns = [c.key for c in cols] + ["village", "due_on", "workdays_left", "workdays_overdue", "state", "provisional"]
@@ -259,7 +275,10 @@ def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     out["monitored"] = out["monitored"].astype("int64").astype(bool)
     out["households"] = out["households"].astype("int64")
     out["low"] = out["bin"] / 10
-    return out[["bin", "low", "monitored", "households"]]
+    out = out[["bin", "low", "monitored", "households"]]
+    if scope.suppress_small:
+        out = suppress_small_counts(out, ["households"])
+    return out
 
 
 def alert_lines_frame(engine: Engine, scope: Scope, year: int, *, region: str | None = None) -> pd.DataFrame:
@@ -287,7 +306,10 @@ def measure_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, reg
             .join(Household, Household.id == m.household_id)
             .where(_household_region(engine, scope, region), scope.clause(m.county_code), m.started_on <= as_of)
             .group_by(m.kind).order_by(m.kind))
-    return to_yuan(frame(engine, stmt), "amount_fen")
+    out = to_yuan(frame(engine, stmt), "amount_fen")
+    if scope.suppress_small:
+        out = suppress_small_counts(out, ["households"], follow=["measures"], blank=["amount"])
+    return out
 
 
 def measure_wait_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
@@ -310,7 +332,10 @@ def measure_wait_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     got = frame(engine, stmt)
     keys = [k for k, _ in WAIT_BUCKETS] + ["none"]
     counts = got.set_index("wait")["households"] if len(got) else pd.Series(dtype="int64")
-    return counts.reindex(keys).fillna(0).astype("int64").rename("households").rename_axis("wait").reset_index()
+    out = counts.reindex(keys).fillna(0).astype("int64").rename("households").rename_axis("wait").reset_index()
+    if scope.suppress_small:
+        out = suppress_small_counts(out, ["households"])
+    return out
 
 
 # -- the household list -------------------------------------------------------------------------
@@ -327,7 +352,8 @@ def transition_households_frame(engine: Engine, scope: Scope, as_of: dt.date | s
     entry, or up to ``as_of`` while still not entered (0 when on time).  ``sort`` is one of
     :data:`TRANSITION_SORTS` (``-`` prefix for descending; default most overdue first).  Income is
     shown against the alert line of the household's county and income year.  Names and ID numbers
-    are masked (surname + *, first 3 and last 4 characters)."""
+    are masked (surname + *, first 3 and last 4 characters).  None under small-count suppression
+    (aggregates only)."""
     require_scope(scope)
     as_of = as_date(as_of)
     if not 0 < limit <= 5000 or offset < 0:
@@ -343,7 +369,8 @@ def transition_households_frame(engine: Engine, scope: Scope, as_of: dt.date | s
               .select_from(h)
               .outerjoin(DibaoStandard, and_(DibaoStandard.county_code == h.county_code,
                                              DibaoStandard.year == h.income_year))
-              .where(_household_region(engine, scope, region), h.found_on <= as_of))
+              .where(_household_region(engine, scope, region), scope.record_clause(h.county_code),
+                     h.found_on <= as_of))
     keys = frame(engine, narrow)
     total = len(keys)
     if total:

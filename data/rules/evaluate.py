@@ -9,6 +9,7 @@ turns the frame into the JSON objects of ``fundwatch warnings --format json`` an
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -21,8 +22,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from ..masking import SMALL_COUNT, SUPPRESSED
 from ..scope import Scope, require_scope
-from ._common import REGION, SEVERITIES, SEVERITY_LABELS, Context
+from ._common import REGION, SEVERITIES, SEVERITY_LABELS, Context, Finding
 from .registry import RULE_IDS, Rule, get_rule, resolve_rules
 
 #: Columns of the frame :func:`evaluate` returns, in order.
@@ -100,6 +102,12 @@ def evaluate(
     (``county_finance.year`` rows are named by their year); ``detail`` a dict of extras such as
     the due dates of rule H2.  Rows come ordered by severity (violation, warning, notice), rule
     id, region code.
+
+    Under small-count suppression (``scope.suppress_small``) a finding that counts 1 to 4
+    households says so without the number: ``value`` NaN, no ``record_ids``, a message naming the
+    rule and "<5 households", and ``detail`` ``{"suppressed": True}`` instead of its details
+    (due dates and the like).  Larger findings stay as they are (the household lists such a viewer
+    could open are empty anyway).
     """
     require_scope(scope)
     if isinstance(year, bool) or not isinstance(year, int):
@@ -122,6 +130,8 @@ def evaluate(
             for f in rule.run(ctx):
                 if not scope.allows(f.region_code):  # defence in depth: queries are scoped already
                     continue
+                if scope.suppress_small and _few_households(f):
+                    f = _suppressed(f, rule, names.get(f.region_code, f.region_code))
                 rows.append({
                     "rule": f.rule, "severity": f.severity, "region_code": f.region_code,
                     "region_name": names.get(f.region_code, f.region_code),
@@ -145,6 +155,19 @@ def evaluate(
 # ---------------------------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------------------------
+
+
+def _few_households(finding: Finding) -> bool:
+    return finding.record_table == "household" and finding.unit == "count" and 0 < finding.value < SMALL_COUNT
+
+
+def _suppressed(finding: Finding, rule: Rule, region_name: str) -> Finding:
+    """A finding of 1 to 4 households as a viewer with small-count suppression sees it: no number,
+    no ids, no message or details that would tell them."""
+    return dataclasses.replace(
+        finding, value=math.nan, record_ids=(), detail={"suppressed": True},
+        message_zh=f"{region_name}：{rule.title('zh')}（少于{SMALL_COUNT}户，具体户数不予显示）",
+        message_en=f"{region_name}: {rule.title('en')} ({SUPPRESSED} households; the number is not shown)")
 
 
 def _number(value: Any, unit: str) -> int | float | None:
