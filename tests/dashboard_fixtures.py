@@ -114,7 +114,8 @@ class Server:
                         return self
             except OSError:
                 time.sleep(0.3)
-        raise TimeoutError(f"fundwatch serve did not answer on {self.url} within {timeout} s")
+        out = self.stop()  # never leave a server behind
+        raise TimeoutError(f"fundwatch serve did not answer on {self.url} within {timeout} s: {out[-2000:]}")
 
     def stop(self) -> str:
         """Stop the server (and its workers) and return what it printed."""
