@@ -50,9 +50,9 @@ NAVIGATION = (("/", "page.landing"), ("/overview", "page.overview"), ("/county",
 PAGE_ROLES: dict[str, frozenset[str]] = {"/upload": IMPORT_ROLES,
                                          "/audit": frozenset({"data_admin"})}
 #: Roles that may open the listed pages and no other (in login mode): an embed viewer's account
-#: serves intranet pages that embed single panels, so it opens the overview only.  The embeddable
-#: panels (``/embed/<panel>``) are to be added to its set as they come.
-ROLE_PAGES: dict[str, frozenset[str]] = {"embed_viewer": frozenset({"/overview"})}
+#: serves intranet pages that embed single panels, so it opens the landing page and the overview
+#: only.  The embeddable panels (``/embed/<panel>``) are to be added to its set as they come.
+ROLE_PAGES: dict[str, frozenset[str]] = {"embed_viewer": frozenset({"/", "/overview"})}
 #: The user name of demo mode (audit rows written from the pages carry it).
 DEMO_USER = "demo"
 #: URL parameters every page understands (pages ignore those they do not use).

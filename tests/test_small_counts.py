@@ -387,7 +387,8 @@ def sign_in(monkeypatch, account: Account | None) -> None:
 def test_an_embed_viewer_opens_the_overview_and_nothing_else(monkeypatch, account):
     sign_in(monkeypatch, account)
     assert app.refusal("/overview") is None and app.may_open("/overview")
-    for path in (p for p in PAGES if p != "/overview"):
+    assert app.refusal("/") is None  # the landing page after a login, with the overview's tile alone
+    for path in (p for p in PAGES if p not in ("/", "/overview")):
         assert app.refusal(path) == "auth.refused_role" and not app.may_open(path), path
     assert app.refusal("/embed/households") == "auth.refused_role"  # embeds are added to ROLE_PAGES by name
     assert app.current_scope() == access.scope_for(account) and app.current_scope().suppress_small
