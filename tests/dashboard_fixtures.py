@@ -21,6 +21,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
+from cli_run import fundwatch
 
 from fundwatch.components import clear_caches
 from fundwatch.data import db, demo, schema
@@ -134,15 +135,26 @@ class Server:
 _servers: dict[Path, Server] = {}
 
 
-@contextmanager
-def own_server(tmp_path_factory, name: str) -> Iterator[Server]:
-    """A server on a demo database of its own, for a module whose tests write to it."""
+def own_demo_database(tmp_path_factory, name: str, users=(), password: str | None = None) -> Path:
+    """A demo database file of a module's own (it is written to), with ``users`` (username, role,
+    county code or None) added one at a time by ``fundwatch user add`` (SQLite takes one writer)."""
     path = tmp_path_factory.mktemp(name) / f"{name}.db"
     engine = db.get_engine(str(path), create=True)
     schema.upgrade(engine)
     demo.load_demo(engine, scale=DEMO_SCALE)
     engine.dispose()
-    served = Server(path).wait()
+    for username, role, county in users:
+        extra = ("--county", county) if county else ()
+        done = fundwatch("user", "add", username, "--role", role, *extra, "--display-name", f"测试 {username}",
+                         "--db", str(path), password=password)
+        assert done.returncode == 0, done.stderr
+    return path
+
+
+@contextmanager
+def own_server(tmp_path_factory, name: str) -> Iterator[Server]:
+    """A server on a demo database of its own, for a module whose tests write to it."""
+    served = Server(own_demo_database(tmp_path_factory, name)).wait()
     try:
         yield served
     finally:

@@ -19,10 +19,10 @@ import panel.models.tabulator  # noqa: F401 - the client must know Panel's model
 import pytest
 from bokeh.client import pull_session
 from cli_run import fundwatch
-from dashboard_fixtures import DEMO_SCALE, Server, _fresh_caches, demo_db, server  # noqa: F401
+from dashboard_fixtures import Server, _fresh_caches, demo_db, own_demo_database, server  # noqa: F401
 
 from fundwatch.dashboards import app, auth
-from fundwatch.data import db, demo, schema
+from fundwatch.data import db
 from fundwatch.data.access import Account
 from fundwatch.data.reads import regions_frame
 from fundwatch.data.scope import Scope
@@ -39,17 +39,9 @@ YUDU, XINGGUO = "于都县", "兴国县"
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
     """A login-mode server on a demo database of its own, with four users."""
-    path = tmp_path_factory.mktemp("auth") / "auth.db"
-    engine = db.get_engine(str(path), create=True)
-    schema.upgrade(engine)
-    demo.load_demo(engine, scale=DEMO_SCALE)
-    engine.dispose()
-    for name, role, county in (("yudu", "county_official", "360731"), ("leader", "city_leader", None),
-                               ("analyst", "analyst", None), ("victim", "analyst", None)):
-        extra = ("--county", county) if county else ()
-        done = fundwatch("user", "add", name, "--role", role, *extra, "--display-name", f"测试 {name}",
-                         "--db", str(path), password=PASSWORD)
-        assert done.returncode == 0, done.stderr
+    path = own_demo_database(tmp_path_factory, "auth", password=PASSWORD, users=(
+        ("yudu", "county_official", "360731"), ("leader", "city_leader", None), ("analyst", "analyst", None),
+        ("victim", "analyst", None)))
     served = Server(path, env={auth.ENV_SECRET: SECRET}).wait()  # "/" answers 200 after the redirect to /login
     served.db = path
     try:

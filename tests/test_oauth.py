@@ -15,11 +15,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from cli_run import fundwatch, one_line_error
-from dashboard_fixtures import DEMO_SCALE, Server, _fresh_caches, free_port  # noqa: F401
+from dashboard_fixtures import Server, _fresh_caches, free_port, own_demo_database  # noqa: F401
 from test_auth_serve import Browser, document_text, websocket_handshake
 
 from fundwatch.dashboards import auth
-from fundwatch.data import db, demo, schema
 
 pytestmark = pytest.mark.slow
 SECRET = "oauth-secret-" + "o" * 40
@@ -106,14 +105,8 @@ def oauth_env(provider: Provider, port: int) -> dict:
 
 @pytest.fixture(scope="module")
 def oauth_server(provider, tmp_path_factory):
-    path = tmp_path_factory.mktemp("oauth") / "oauth.db"
-    engine = db.get_engine(str(path), create=True)
-    schema.upgrade(engine)
-    demo.load_demo(engine, scale=DEMO_SCALE)
-    engine.dispose()
-    done = fundwatch("user", "add", "yudu", "--role", "county_official", "--county", "360731", "--db", str(path),
-                     password="Unused-Under-OAuth-2024!")
-    assert done.returncode == 0, done.stderr
+    path = own_demo_database(tmp_path_factory, "oauth", [("yudu", "county_official", "360731")],
+                             "Unused-Under-OAuth-2024!")
     port = free_port()
     served = Server(path, "--auth", "oauth", env=oauth_env(provider, port), port=port)
     served.wait(path="/favicon.ico")  # every page leads to the provider

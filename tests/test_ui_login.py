@@ -10,12 +10,10 @@ import http.client
 from urllib.parse import urlsplit
 
 import pytest
-from cli_run import fundwatch
-from dashboard_fixtures import DEMO_SCALE, Server, _fresh_caches  # noqa: F401
+from dashboard_fixtures import Server, _fresh_caches, own_demo_database  # noqa: F401
 from test_ui import READY, STATE, browser, screenshot, settle, watched  # noqa: F401
 
 from fundwatch.dashboards import auth
-from fundwatch.data import db, demo, schema
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 SECRET = "ui-login-secret-" + "u" * 40
@@ -25,14 +23,7 @@ PASSWORD = "Ganzhou-Ui-Pass-2024!"
 @pytest.fixture(scope="module")
 def login_server(tmp_path_factory):
     """A login-mode server with ``--num-procs 2`` whose open pages re-check their session every second."""
-    path = tmp_path_factory.mktemp("ui-login") / "login.db"
-    engine = db.get_engine(str(path), create=True)
-    schema.upgrade(engine)
-    demo.load_demo(engine, scale=DEMO_SCALE)
-    engine.dispose()
-    done = fundwatch("user", "add", "yudu", "--role", "county_official", "--county", "360731",
-                     "--display-name", "于都 测试员", "--db", str(path), password=PASSWORD)
-    assert done.returncode == 0, done.stderr
+    path = own_demo_database(tmp_path_factory, "ui-login", [("yudu", "county_official", "360731")], PASSWORD)
     served = Server(path, "--num-procs", "2", env={auth.ENV_SECRET: SECRET, auth.ENV_RECHECK: "1"}).wait()
     try:
         yield served
@@ -71,7 +62,7 @@ def test_signing_in_and_an_open_page_ends_when_its_session_ends(login_server, wa
     page.wait_for_url("**/overview?**", timeout=READY)
     settle(page)
     user = page.locator(".fw-user").inner_text()
-    assert "于都 测试员" in user and "县级工作人员" in user and "于都县" in user
+    assert "测试 yudu" in user and "县级工作人员" in user and "于都县" in user
     assert page.locator(".fw-demo").count() == 0
     screenshot(page, "signed-in")
     (cookie,) = [c for c in watched.context.cookies() if c["name"] == auth.COOKIE]
