@@ -24,7 +24,9 @@ DETAIL_WIDTH = 160
 FILTERS_WIDTH = 240
 #: Where an export was taken: a served page, an embedded panel, a notebook, the command line.
 EXPORT_SURFACES = ("page", "embed", "notebook", "cli")
-EXPORT_FORMATS = ("csv", "xlsx")
+#: Tables export as CSV or XLSX; a panel exports as self-contained HTML (``fundwatch export-panel``)
+#: and a county report as HTML or PDF (``fundwatch report`` and the county page).
+EXPORT_FORMATS = ("csv", "xlsx", "html", "pdf")
 DEFAULT_LIMIT = 1000
 COLUMNS = ["id", "at", "actor", "action", "target", "county_code", "result", "detail"]
 
