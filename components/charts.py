@@ -91,11 +91,11 @@ class DisbursementCurve(StoreView):
     """Cumulative disbursement of the year's poverty funds against the F1 milestones
     (seeds/000 item 13: 50% by 31 March, 80% by 30 June)."""
 
-    height = param.Integer(default=300, doc="Plot height in pixels.")
+    plot_height = param.Integer(default=300, doc="Plot height in pixels.")
 
     def __init__(self, **params):
         super().__init__(**params)
-        body = _plot_pane(hv.DynamicMap(self._plot), height=self.height)
+        body = _plot_pane(hv.DynamicMap(self._plot), height=self.plot_height)
         self._layout = card(self, "pace", self._title, body)
 
     @param.depends("store.year", "store.lang")
@@ -119,7 +119,7 @@ class DisbursementCurve(StoreView):
         first, last = np.datetime64(dt.date(year, 1, 1), "ns"), np.datetime64(dt.date(year, 12, 31), "ns")
         top = max(1.05, float(data["rate"].max()) + 0.08) if len(data) else 1.05
         return (self._milestones(pace, year, lang, first, last) * line * dots).opts(
-            **base_opts(self.height), xlim=(first, last), ylim=(0, top),
+            **base_opts(self.plot_height), xlim=(first, last), ylim=(0, top),
             yformatter=_percent(), xformatter=_months(lang),
             ylabel=t("chart.rate_axis", lang), xlabel="", show_grid=True, show_legend=False)
 
@@ -149,12 +149,12 @@ class FundsTrend(StoreView):
     """Allocations 2016-2026 stacked by source level (``by="source_level"``) or programme."""
 
     by = param.Selector(default="source_level", objects=["source_level", "programme"], doc="What the bars stack.")
-    height = param.Integer(default=300, doc="Plot height in pixels.")
+    plot_height = param.Integer(default=300, doc="Plot height in pixels.")
 
     def __init__(self, **params):
         super().__init__(**params)
         self._kind = "funds" if self.by == "source_level" else "funds_programme"
-        body = _plot_pane(hv.DynamicMap(self._bars), height=self.height)
+        body = _plot_pane(hv.DynamicMap(self._bars), height=self.plot_height)
         self._layout = card(self, self._kind, self._title, body, note=self._note)
 
     @param.depends("store.lang")
@@ -174,7 +174,7 @@ class FundsTrend(StoreView):
         shown = self.store.shown(self._kind)
         data = _long(shown, self.by, lang)
         return hv.Bars(data, ["year", "series"], ["amount", "shown"]).opts(
-            **base_opts(self.height), stacked=True, cmap=list(theme.SERIES), line_color=None,
+            **base_opts(self.plot_height), stacked=True, cmap=list(theme.SERIES), line_color=None,
             ylabel=t("chart.amount_axis", lang, unit=shown.unit), xlabel="", show_grid=True, yformatter=_amount(),
             **_legend(4 if self.by == "source_level" else 2),
             hover_tooltips=[(t("col.year", lang), "@year"), ("", "@series"), (t("col.amount", lang), "@shown")])
@@ -183,13 +183,13 @@ class FundsTrend(StoreView):
 class LeverageChart(StoreView):
     """Loans outstanding over the risk fund against the 1:8 line (seeds/000 item 7)."""
 
-    height = param.Integer(default=420, doc="Plot height in pixels.")
+    plot_height = param.Integer(default=420, doc="Plot height in pixels.")
 
     def __init__(self, **params):
         super().__init__(**params)
         self._limit = float(_rule_param("L1", "max_leverage"))
         self._idle = float(_rule_param("L1", "idle_below"))
-        body = _plot_pane(hv.DynamicMap(self._bars), height=self.height)
+        body = _plot_pane(hv.DynamicMap(self._bars), height=self.plot_height)
         self._layout = card(self, "leverage", self._title, body)
 
     @param.depends("store.lang")
@@ -213,7 +213,7 @@ class LeverageChart(StoreView):
         bars = hv.Bars(data, hv.Dimension("name", label=name),
                        [hv.Dimension("leverage", label=t("col.leverage", lang)), "color", "shown",
                         "outstanding_shown", "fund_shown"]).opts(
-            **base_opts(self.height), invert_axes=True, color="color", line_color=None,
+            **base_opts(self.plot_height), invert_axes=True, color="color", line_color=None,
             xlabel="", ylabel=t("chart.leverage_axis", lang), show_grid=True,
             ylim=(0, max(self._limit * 1.25, float(data["leverage"].max()) * 1.1)),
             hover_tooltips=[(name, "@name"), (t("col.leverage", lang), "@shown"),
@@ -226,14 +226,14 @@ class OverdueChart(StoreView):
     """The overdue-and-default share of loans outstanding by borrower type or bank (rule L2)."""
 
     by = param.Selector(default="borrower_type", objects=["borrower_type", "bank"], doc="Grouping of the bars.")
-    height = param.Integer(default=260, doc="Plot height in pixels.")
+    plot_height = param.Integer(default=260, doc="Plot height in pixels.")
 
     def __init__(self, **params):
         super().__init__(**params)
         self._kind = "loans" if self.by == "borrower_type" else "loans_bank"
         self._limit = float(_rule_param("L2", "max_bad_ratio")) * 100
         frame = self.store.param.loans_by_type if self.by == "borrower_type" else self.store.param.loans_by_bank
-        body = _plot_pane(hv.DynamicMap(param.bind(self._bars, frame, self.store.param.lang)), height=self.height)
+        body = _plot_pane(hv.DynamicMap(param.bind(self._bars, frame, self.store.param.lang)), height=self.plot_height)
         self._layout = card(self, self._kind, self._title, body, note=self._note)
 
     @param.depends("store.lang")
@@ -259,7 +259,7 @@ class OverdueChart(StoreView):
         bars = hv.Bars(data, hv.Dimension(key, label=shown.titles[key]),
                        [hv.Dimension("overdue_rate", label=t("col.overdue_rate", lang)), "color", "shown",
                         "outstanding_shown"]).opts(
-            **base_opts(self.height), invert_axes=True, color="color", line_color=None, xlabel="",
+            **base_opts(self.plot_height), invert_axes=True, color="color", line_color=None, xlabel="",
             ylabel=f"{t('chart.overdue_axis', lang)} (%)", show_grid=True,
             ylim=(0, max(self._limit * 2, float(data["overdue_rate"].max()) * 1.1)),
             hover_tooltips=[("", f"@{{{key}}}"), (t("col.overdue_rate", lang), "@shown"),
@@ -274,11 +274,11 @@ class _TitledChart(StoreView):
 
     KIND = ""
     TITLE = ""
-    height = param.Integer(default=260, doc="Plot height in pixels.")
+    plot_height = param.Integer(default=260, doc="Plot height in pixels.")
 
     def __init__(self, **params):
         super().__init__(**params)
-        body = _plot_pane(hv.DynamicMap(self._bars), height=self.height)
+        body = _plot_pane(hv.DynamicMap(self._bars), height=self.plot_height)
         self._layout = card(self, self.KIND, self._title, body, note=self._note)
 
     @param.depends("store.lang")
@@ -310,7 +310,7 @@ class AssetMixChart(_TitledChart):
         data = _placeholder(data)
         return hv.Bars(data, hv.Dimension("asset_class", label=shown.titles["asset_class"]),
                        [hv.Dimension("value", label=t("col.value", lang)), "shown", "count", "color"]).opts(
-            **base_opts(self.height), color="color", line_color=None, xlabel="",
+            **base_opts(self.plot_height), color="color", line_color=None, xlabel="",
             ylabel=t("chart.amount_axis", lang, unit=shown.unit), show_grid=True, yformatter=_amount(),
             hover_tooltips=[("", "@asset_class"), (t("col.value", lang), "@shown"), (t("col.assets", lang), "@count")])
 
@@ -331,7 +331,7 @@ class CustodyChart(_TitledChart):
         data = _placeholder(data[["gap", "asset_class", "count"]])
         return hv.Bars(data, ["gap", hv.Dimension("asset_class", label=shown.titles["asset_class"])],
                        hv.Dimension("count", label=t("col.assets", lang))).opts(
-            **base_opts(self.height), stacked=True, cmap=list(theme.SERIES), line_color=None, xlabel="",
+            **base_opts(self.plot_height), stacked=True, cmap=list(theme.SERIES), line_color=None, xlabel="",
             ylabel=t("chart.assets_axis", lang), show_grid=True, **_legend(3),
             hover_tooltips=[("", "@gap"), ("", "@asset_class"), (t("col.assets", lang), "@count")])
 
@@ -362,7 +362,7 @@ class HouseholdChart(_TitledChart):
         data = data.drop(columns="count")
         return hv.Bars(data, [hv.Dimension("category", label=t("col.category", lang)), "status"],
                        [hv.Dimension("households", label=t("col.households", lang)), "shown"]).opts(
-            **base_opts(self.height), stacked=True, cmap=list(self.STATUS_COLORS.values()), line_color=None,
+            **base_opts(self.plot_height), stacked=True, cmap=list(self.STATUS_COLORS.values()), line_color=None,
             xlabel="", ylabel=t("chart.count_axis", lang), show_grid=True, **_legend(3),
             hover_tooltips=[("", "@category"), ("", "@status"), (t("col.households", lang), "@shown")])
 

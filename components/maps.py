@@ -67,7 +67,7 @@ class CountyMap(StoreView):
     ``store.metric``; click one to select it.  Outlines, names and functional zones outside the
     scope are never drawn, so a county official's page carries their county alone."""
 
-    height = param.Integer(default=360, doc="Height of the map itself in pixels (its width keeps the shape).")
+    plot_height = param.Integer(default=360, doc="Height of the map itself in pixels (its width keeps the shape).")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -92,7 +92,7 @@ class CountyMap(StoreView):
     @property
     def _size(self) -> tuple[int, int]:
         """Width and height of the plot: the map keeps its shape; the colour bar sits below it."""
-        return round(self.height * self._outlines.aspect) + 10, self.height + 60
+        return round(self.plot_height * self._outlines.aspect) + 10, self.plot_height + 60
 
     # -- text ---------------------------------------------------------------------------------
 

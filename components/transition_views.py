@@ -39,13 +39,13 @@ class TransitionChart(StoreView):
 
     kind = param.String(doc="The table kind shown and exported (see TransitionStore.shown).")
     frame = param.String(doc="The store parameter whose change redraws the chart.")
-    height = param.Integer(default=260, doc="Plot height in pixels.")
+    plot_height = param.Integer(default=260, doc="Plot height in pixels.")
 
     def __init__(self, **params):
         super().__init__(**params)
         dmap = hv.DynamicMap(pn.bind(self._draw, self.store.param[self.frame], self.store.param.lang,
                                      self.store.param.county))
-        self._layout = card(self, self.kind, self._title, _plot_pane(dmap, self.height), note=self._note)
+        self._layout = card(self, self.kind, self._title, _plot_pane(dmap, self.plot_height), note=self._note)
 
     @param.depends("store.lang", "store.year", "store.county")
     def _title(self) -> str:
@@ -88,7 +88,7 @@ class MonitoringMix(TransitionChart):
 
     def plot(self, shown, lang):
         data = shown.frame.rename(columns={"category": "x", "cause": "s", "households": "v"})
-        return _stacked(data, "x", "s", "v", t("col.category", lang), t("tr.axis.households", lang), self.height, 4)
+        return _stacked(data, "x", "s", "v", t("col.category", lang), t("tr.axis.households", lang), self.plot_height, 4)
 
 
 class MonitoringFlow(TransitionChart):
@@ -110,7 +110,7 @@ class MonitoringFlow(TransitionChart):
                                    label=t(key, lang)).opts(
                 color=color, line_width=2.5 if column == "under_monitoring" else 1.5,
                 hover_tooltips=[("", "@when"), (t(key, lang), "@households{0,0}")]))
-        return hv.Overlay(layers).opts(**base_opts(self.height), show_grid=True, xlabel="",
+        return hv.Overlay(layers).opts(**base_opts(self.plot_height), show_grid=True, xlabel="",
                                        ylabel=t("tr.axis.households", lang), **_legend(3))
 
 
@@ -120,7 +120,7 @@ class CaseAges(TransitionChart):
     def plot(self, shown, lang):
         data = _melt(shown, "age", ["pending", "monitored"])
         return _stacked(data.rename(columns={"age": "x"}), "x", "series", "value", t("tr.col.age", lang),
-                        t("tr.axis.households", lang), self.height, 2, colors=(theme.ORANGE, theme.BLUE))
+                        t("tr.axis.households", lang), self.plot_height, 2, colors=(theme.ORANGE, theme.BLUE))
 
 
 class IdentificationClock(TransitionChart):
@@ -139,7 +139,7 @@ class IdentificationClock(TransitionChart):
                                  hv.Dimension("name", label=t("col.county", lang))],
                           [hv.Dimension("share", label=t("tr.col.share", lang)), "cases"]).redim.values(
             month=months).opts(
-            **base_opts(self.height), cmap=["#c92a2a", "#f08c00", "#ffd43b", "#8ce99a", "#2f9e44"], clim=(0, 100),
+            **base_opts(self.plot_height), cmap=["#c92a2a", "#f08c00", "#ffd43b", "#8ce99a", "#2f9e44"], clim=(0, 100),
             colorbar=True, xlabel="", ylabel="", line_color="#ffffff", line_width=1,
             hover_tooltips=[("", "@name"), ("", "@month"), (t("tr.col.share", lang), "@share{0.0}%"),
                             (t("tr.col.on_time", lang), "@cases")])
@@ -176,7 +176,7 @@ class IncomeAlert(TransitionChart):
         legend = [hv.Scatter([], label=t(f"tr.series.{s}", lang)).opts(color=c, marker="square", size=9)
                   for s, c in (("monitored", theme.ORANGE), ("unmonitored", theme.BLUE))]
         return (bars * line * label * hv.Overlay(legend)).opts(
-            **base_opts(self.height), xlim=(0, INCOME_BIN_CAP / 10 + 0.1), xlabel=t("tr.axis.ratio", lang),
+            **base_opts(self.plot_height), xlim=(0, INCOME_BIN_CAP / 10 + 0.1), xlabel=t("tr.axis.ratio", lang),
             ylabel=t("tr.axis.households", lang), show_grid=True, **_legend(2))
 
     @param.depends("store.lang", "store.year", "store.alert_lines")
@@ -196,7 +196,7 @@ class MeasureMix(TransitionChart):
             color=list(theme.SERIES * 2)[:len(shown.frame)]))
         return hv.Bars(data, hv.Dimension("kind", label=shown.titles["kind"]),
                        [hv.Dimension("measures", label=shown.titles["measures"]), "shown", "color"]).opts(
-            **base_opts(self.height), color="color", line_color=None, xlabel="", ylabel=shown.titles["measures"],
+            **base_opts(self.plot_height), color="color", line_color=None, xlabel="", ylabel=shown.titles["measures"],
             show_grid=True, xrotation=30, hover_tooltips=[("", "@kind"), (shown.titles["measures"], "@shown")])
 
 
@@ -210,7 +210,7 @@ class MeasureWait(TransitionChart):
                                                color=colors[:len(shown.frame)]))
         return hv.Bars(data, hv.Dimension("wait", label=shown.titles["wait"]),
                        [hv.Dimension("households", label=shown.titles["households"]), "shown", "color"]).opts(
-            **base_opts(self.height), color="color", line_color=None, xlabel="", ylabel=t("tr.axis.households", lang),
+            **base_opts(self.plot_height), color="color", line_color=None, xlabel="", ylabel=t("tr.axis.households", lang),
             show_grid=True, hover_tooltips=[("", "@wait"), (shown.titles["households"], "@shown")])
 
 
@@ -243,7 +243,7 @@ class ContinuityChart(TransitionChart):
         ylabel = t("tr.axis.share", lang) if self.percent else t("chart.amount_axis", lang, unit=shown.unit)
         limits = {"ylim": (0, 1.05)} if self.percent else {}
         return hv.Overlay(layers).opts(
-            **base_opts(self.height), **limits, show_grid=True, xlabel="", ylabel=ylabel, xticks=list(range(2019, 2027)),
+            **base_opts(self.plot_height), **limits, show_grid=True, xlabel="", ylabel=ylabel, xticks=list(range(2019, 2027)),
             yformatter=_percent() if self.percent else _amount(), **_legend(3))
 
 
@@ -253,7 +253,7 @@ class VillageTypes(TransitionChart):
     def plot(self, shown, lang):
         data = _melt(shown, "year", ["poor_village", "key_assistance_village", "consolidation_village"])
         return _stacked(data.rename(columns={"year": "x"}), "x", "series", "value", t("col.year", lang),
-                        t("tr.axis.villages", lang), self.height, 3, colors=(theme.GREY, theme.RED, theme.GREEN))
+                        t("tr.axis.villages", lang), self.plot_height, 3, colors=(theme.GREY, theme.RED, theme.GREEN))
 
 
 class AssetsFormed(TransitionChart):
@@ -262,7 +262,7 @@ class AssetsFormed(TransitionChart):
     def plot(self, shown, lang):
         data = shown.frame.assign(year=shown.frame["year"].astype(str))
         return _stacked(data, "year", "asset_class", "assets", t("col.year", lang), t("tr.axis.assets", lang),
-                        self.height, 3)
+                        self.plot_height, 3)
 
 
 class CustodyCoverage(TransitionChart):
@@ -274,7 +274,7 @@ class CustodyCoverage(TransitionChart):
         data["series"] = [t(f"tr.series.{c}", lang) for c in data["code"]]
         data["value"] = data["value"].fillna(0.0)
         return _stacked(data.rename(columns={"asset_class": "x"}), "x", "series", "value", t("col.asset_class", lang),
-                        t("tr.axis.share", lang) + " (%)", self.height, 2).opts(stacked=False, ylim=(0, 105))
+                        t("tr.axis.share", lang) + " (%)", self.plot_height, 2).opts(stacked=False, ylim=(0, 105))
 
 
 class AssetIncome(TransitionChart):
@@ -286,7 +286,7 @@ class AssetIncome(TransitionChart):
         data["series"] = [t(f"tr.series.{c}", lang) for c in data["code"]]
         data["year"] = data["year"].astype(str)
         return _stacked(data, "year", "series", "value", t("col.year", lang),
-                        t("chart.amount_axis", lang, unit=shown.unit), self.height, 3,
+                        t("chart.amount_axis", lang, unit=shown.unit), self.plot_height, 3,
                         colors=(theme.BLUE, theme.GREEN, theme.GREY), yformatter=_amount())
 
 

@@ -95,6 +95,17 @@ def test_every_view_renders_before_anything_is_loaded(store_class):
     render(RecordTabs(store=CountyStore()))
 
 
+@pytest.mark.parametrize("view", [DisbursementCurve, FundsTrend, LeverageChart, OverdueChart, AssetMixChart,
+                                  CustodyChart, HouseholdChart, CountyMap])
+def test_a_chart_card_grows_with_its_content(view):
+    """A chart's plot height is its own (``plot_height``), never the card's: a card held to the
+    plot's height cut off its x axis under the title and the buttons."""
+    rendered = render(view(store=CountyStore(), plot_height=200))
+    assert rendered.root.height is None and "fw-card" in rendered.root.css_classes
+    plot_height = 200 + 60 if view is CountyMap else 200  # the map's colour bar sits below it
+    assert {p.height for p in rendered.models(Plot)} == {plot_height}
+
+
 def test_kpis_show_the_headline_in_the_readers_units(county):
     view = KpiCards(store=county)
     render(view)
