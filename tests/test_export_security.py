@@ -182,7 +182,7 @@ def test_record_export_writes_one_row_without_personal_data(blank_engine):
                      "filters": "地区=赣州市 / 于都县, 年度=2024"}
     assert _detail(rows.iloc[1])["scope"] == "*"
     with pytest.raises(ValueError):
-        record_export(blank_engine, "x", kind="pace", fmt="pdf", rows=1, scope=Scope.all())
+        record_export(blank_engine, "x", kind="pace", fmt="docx", rows=1, scope=Scope.all())
     with pytest.raises(ValueError):
         record_export(blank_engine, "x", kind="pace", fmt="csv", rows=1, scope=Scope.all(), surface="email")
     with pytest.raises(TypeError):
