@@ -154,6 +154,12 @@ def cmd_score(args) -> int:
     return cli_score.cmd_score(args)
 
 
+def cmd_report(args) -> int:
+    from fundwatch.dashboards import cli_report
+
+    return cli_report.cmd_report(args)
+
+
 def _export_account(engine, name: str, *, kind: str, fmt: str, county: str | None):
     """The scope and actor of ``fundwatch export --user NAME``: the account's own scope.  An
     unknown user, a disabled one, one who may see nothing, or a county official asking for
@@ -427,7 +433,7 @@ def cmd_audit(args) -> int:
 COMMANDS: dict[str, Callable] = {"init": cmd_init, "demo": cmd_demo, "summary": cmd_summary, "serve": cmd_serve,
                                  "export": cmd_export, "warnings": cmd_warnings, "score": cmd_score,
                                  "template": cmd_template, "import": cmd_import, "user": cmd_user,
-                                 "audit": cmd_audit}
+                                 "audit": cmd_audit, "report": cmd_report}
 
 
 def add_score_parser(sub) -> None:
@@ -498,6 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
 
     add_score_parser(sub)
+    from fundwatch.dashboards import cli_report
+
+    cli_report.add_parser(sub)
 
     kinds = ("allocations, projects, disbursements, loans, risk_funds, assets, asset_income, households, measures, "
              "dibao_standards, scores")

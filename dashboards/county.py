@@ -14,6 +14,7 @@ from fundwatch.components.charts import (
 from fundwatch.components.controls import Breadcrumb, FilterBar, PageHeading, RegionPicker
 from fundwatch.components.kpis import KpiCards
 from fundwatch.components.maps import CountyMap
+from fundwatch.components.report import ReportDownload
 from fundwatch.components.stores import CountyStore
 from fundwatch.components.tables import RankingTable, RecordTabs, WarningTable
 from fundwatch.dashboards import app
@@ -32,7 +33,9 @@ def layout(store: CountyStore) -> list:
     return [
         pn.FlexBox(FilterBar(store=store), RegionPicker(store=store), margin=0),
         Breadcrumb(store=store, on_home=home),
-        PageHeading(store=store, title_key="page.county", show_place=False),
+        pn.FlexBox(PageHeading(store=store, title_key="page.county", show_place=False), ReportDownload(store=store),
+                   flex_wrap="nowrap", justify_content="space-between", align_items="center",
+                   sizing_mode="stretch_width", margin=0),
         KpiCards(store=store),
         app.grid(CountyMap(store=store, plot_height=320), RankingTable(store=store), basis=520),
         app.grid(DisbursementCurve(store=store), FundsTrend(store=store, by="source_level"),
