@@ -152,7 +152,7 @@ class CountyMap(StoreView):
             divisor, unit = i18n.money_unit(values, lang, compact=True)
             return divisor, unit, NumeralTickFormatter(format="0,0.[0]")
         if kind == "pct":
-            return 1.0, "", NumeralTickFormatter(format="0%")
+            return 1.0, "", NumeralTickFormatter(format="0.[0]%")
         if kind == "times":
             return 1.0, "", NumeralTickFormatter(format="0.0")
         return 1.0, "", NumeralTickFormatter(format="0,0")
