@@ -37,10 +37,16 @@ ROUTES: dict[str, str] = {
     "/scoring": "fundwatch.dashboards.scoring:create_app",
     "/upload": "fundwatch.dashboards.upload:create_app",
     "/audit": "fundwatch.dashboards.audit:create_app",
+    # The single panels an intranet page embeds (fundwatch.dashboards.embed, docs/embed.md).
+    "/embed/kpis": "fundwatch.dashboards.embed:kpis",
+    "/embed/map": "fundwatch.dashboards.embed:county_map",
+    "/embed/pace": "fundwatch.dashboards.embed:pace",
+    "/embed/warnings": "fundwatch.dashboards.embed:warnings",
+    "/embed/scorecard": "fundwatch.dashboards.embed:scorecard",
 }
 #: Paths whose ``autoload.js`` is served, so that another site can embed them (the single panels
 #: under ``/embed/``); a full page never is.
-EMBEDDABLE: frozenset[str] = frozenset()
+EMBEDDABLE: frozenset[str] = frozenset(path for path in ROUTES if path.startswith("/embed/"))
 #: Pages shown in the navigation bar: (path, message key of the label).
 NAVIGATION = (("/", "page.landing"), ("/overview", "page.overview"), ("/county", "page.county"),
               ("/transition", "page.transition"), ("/scoring", "page.scoring"), ("/upload", "page.upload"),
@@ -50,9 +56,9 @@ NAVIGATION = (("/", "page.landing"), ("/overview", "page.overview"), ("/county",
 PAGE_ROLES: dict[str, frozenset[str]] = {"/upload": IMPORT_ROLES,
                                          "/audit": frozenset({"data_admin"})}
 #: Roles that may open the listed pages and no other (in login mode): an embed viewer's account
-#: serves intranet pages that embed single panels, so it opens the landing page and the overview
-#: only.  The embeddable panels (``/embed/<panel>``) are to be added to its set as they come.
-ROLE_PAGES: dict[str, frozenset[str]] = {"embed_viewer": frozenset({"/", "/overview"})}
+#: serves intranet pages that embed single panels, so it opens those panels (``/embed/<panel>``),
+#: the landing page and the overview only.
+ROLE_PAGES: dict[str, frozenset[str]] = {"embed_viewer": frozenset({"/", "/overview", *EMBEDDABLE})}
 #: The user name of demo mode (audit rows written from the pages carry it).
 DEMO_USER = "demo"
 #: URL parameters every page understands (pages ignore those they do not use).
@@ -222,6 +228,12 @@ def url_state(store_class: type[DashboardStore], names=URL_STATE) -> dict:
     """The store parameters the page URL sets (``?year=2020&county=360731``), checked one by one:
     a value the parameter refuses is ignored, so a mistyped link still opens a page."""
     query = pn.state.location.query_params if pn.state.location is not None else {}
+    return checked_state(store_class, query, names)
+
+
+def checked_state(store_class: type[DashboardStore], query, names=URL_STATE) -> dict:
+    """The values of ``names`` in ``query`` (a mapping of texts or parsed values) that the
+    parameters of ``store_class`` accept, deserialised; any other is left out."""
     values = {}
     for name in names:
         if name not in query:

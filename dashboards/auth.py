@@ -23,11 +23,12 @@ import ipaddress
 import json
 import logging
 import os
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlparse, urlsplit
 
 import panel as pn
 from bokeh.server import urls as bokeh_urls
 from bokeh.server.auth_provider import AuthProvider
+from bokeh.server.util import check_allowlist
 from panel.auth import OAuthProvider
 from bokeh.protocol.exceptions import ProtocolError
 from bokeh.util.token import get_session_id
@@ -487,12 +488,41 @@ class CheckedAutoloadJsHandler(AutoloadJsHandler):
     only a redirect but fails on the way out; a script tag cannot follow a redirect to a login
     page anyway.)"""
 
+    def set_default_headers(self) -> None:
+        """No wildcard ``Access-Control-Allow-Origin`` (the stock one answers every site, and with a
+        cookie echoes the site back): :meth:`get` names the requesting origin only if it may embed."""
+        self.set_header("Vary", "Origin")
+
+    def _embedding_origin_allowed(self) -> bool:
+        """Whether the page asking (its ``Origin`` header) may read this script: a request without
+        one (the same origin, a script tag) may; another site only if the server accepts websockets
+        from it (``fundwatch serve --origin``), and then with credentials, so the login cookie works.
+        Any other site gets no CORS header and so cannot read a signed-in viewer's document."""
+        origin = self.request.headers.get("Origin")
+        if origin is None:
+            return True
+        if not check_allowlist(urlparse(origin).netloc.lower(), self.application.websocket_origins):
+            return False
+        self.set_header("Access-Control-Allow-Origin", origin)
+        self.set_header("Access-Control-Allow-Credentials", "true")
+        return True
+
     async def get(self, *args, **kwargs) -> None:
         if login_required() and not self.current_user:
             raise HTTPError(403)
         if self.application_context.url not in EMBEDDABLE:
             raise HTTPError(404)
+        if not self._embedding_origin_allowed():
+            log.warning("refused autoload.js to the origin %s (not a --origin of this server)",
+                        self.request.headers.get("Origin"))
+            raise HTTPError(403)
         await super().get(*args, **kwargs)
+
+    async def options(self, *args, **kwargs) -> None:
+        """The browser's preflight: allowed for the origins :meth:`get` answers, refused otherwise."""
+        if not self._embedding_origin_allowed():
+            raise HTTPError(403)
+        self.set_header("Access-Control-Allow-Methods", "GET, OPTIONS")
 
 
 #: The app paths whose ``autoload.js`` is served (the embeddable single panels, ``/embed/<panel>``);
