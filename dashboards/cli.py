@@ -160,6 +160,12 @@ def cmd_report(args) -> int:
     return cli_report.cmd_report(args)
 
 
+def cmd_export_panel(args) -> int:
+    from fundwatch.dashboards import cli_embed
+
+    return cli_embed.cmd_export_panel(args)
+
+
 def _export_account(engine, name: str, *, kind: str, fmt: str, county: str | None):
     """The scope and actor of ``fundwatch export --user NAME``: the account's own scope.  An
     unknown user, a disabled one, one who may see nothing, or a county official asking for
@@ -433,7 +439,7 @@ def cmd_audit(args) -> int:
 COMMANDS: dict[str, Callable] = {"init": cmd_init, "demo": cmd_demo, "summary": cmd_summary, "serve": cmd_serve,
                                  "export": cmd_export, "warnings": cmd_warnings, "score": cmd_score,
                                  "template": cmd_template, "import": cmd_import, "user": cmd_user,
-                                 "audit": cmd_audit, "report": cmd_report}
+                                 "audit": cmd_audit, "report": cmd_report, "export-panel": cmd_export_panel}
 
 
 def add_score_parser(sub) -> None:
@@ -504,9 +510,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
 
     add_score_parser(sub)
-    from fundwatch.dashboards import cli_report
+    from fundwatch.dashboards import cli_embed, cli_report
 
     cli_report.add_parser(sub)
+    cli_embed.add_parser(sub)
 
     kinds = ("allocations, projects, disbursements, loans, risk_funds, assets, asset_income, households, measures, "
              "dibao_standards, scores")
