@@ -3,7 +3,7 @@
 Usage::
 
     fundwatch export-panel NAME [--county CODE] [--year Y] [--as-of DATE] [--out FILE.html]
-                           [--lang zh|en] [--height PX] [--user NAME] [--db URL]
+                           [--lang zh|en] [--metric M] [--height PX] [--user NAME] [--db URL]
 
 ``NAME`` is one of the embeddable panels (:data:`fundwatch.dashboards.embed.PANELS`: kpis, map,
 pace, warnings, scorecard).  The file holds the panel as ``/embed/NAME`` shows it for those
@@ -29,6 +29,7 @@ import os
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``export-panel`` command to the ``fundwatch`` sub-parsers."""
+    from fundwatch.components.stores import METRICS
     from fundwatch.dashboards.cli import _add_db
     from fundwatch.dashboards.embed import MAX_HEIGHT, PANELS
 
@@ -41,6 +42,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="figures as of this date (default: the year's end, or today)")
     p.add_argument("--out", metavar="FILE", help="the .html file to write (default: <panel>-<county>-<year>.html)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the panel (default zh)")
+    p.add_argument("--metric", choices=METRICS, help="the map's colour (map only; default rate)")
     p.add_argument("--height", type=int, metavar="PX",
                    help=f"fill this height in pixels (1-{MAX_HEIGHT}; default: as tall as the content)")
     p.add_argument("--user", metavar="NAME", help="export as this user: only what they may see, audited under "
@@ -79,6 +81,10 @@ def cmd_export_panel(args) -> int:
         arguments["year"] = args.year
     if args.county:
         arguments["county"] = args.county
+    if args.metric:
+        if spec.name != "map":
+            raise CliError("--metric colours the map: give it with the map panel only")
+        arguments["metric"] = args.metric
 
     engine = _engine(args)
     if args.user is None:  # the operator at the shell owns the database: the whole prefecture

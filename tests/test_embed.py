@@ -167,6 +167,7 @@ def test_export_panel_as_a_county_official_stays_in_their_county(writable, tmp_p
     (("pace", "--year", "1999"), "1999"),
     (("pace", "--year", "2020", "--as-of", "2021-01-01"), "2021-01-01"),
     (("map", "--height", "0"), "--height"),
+    (("kpis", "--metric", "rate"), "--metric"),
 ])
 def test_export_panel_refuses_bad_arguments_in_one_line(writable, tmp_path, args, message):
     done = fundwatch("export-panel", *args, "--db", str(writable), env={"HOME": str(tmp_path)})
