@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -187,12 +188,21 @@ def test_the_overview_downloads_what_it_shows_and_switches_language(server, watc
     screenshot(page, "overview-en")
 
 
-def test_the_drill_down_follows_the_county_and_its_link_reproduces_it(server, watched):
+def test_the_drill_down_follows_the_county_and_its_link_reproduces_it(server, watched, tmp_path):
     page = watched.page
     open_page(page, server.url + f"/county?{STATE}&county={YUDU}")
     assert crumb(page) == "于都县" and re.search(r"\d[\d,.]*(亿元|万元)", kpis(page))
     page.locator(".tabulator-row").first.wait_for(timeout=READY)
     screenshot(page, "county-zh")
+
+    # The county's printable report, for the year and as-of date on screen.
+    with page.expect_download(timeout=READY) as download:
+        page.get_by_role("button", name=re.compile("下载报告")).click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == "于都县-2024-报告.pdf" and path.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "于都县" in text and "2024年6月30日" in text
 
     page.set_viewport_size({"width": 390, "height": 800})  # a phone: no sideways scrolling
     page.wait_for_timeout(1000)
