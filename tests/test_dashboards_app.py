@@ -45,7 +45,8 @@ def one_line_error(capsys, *args: str) -> str:
 def test_every_route_creates_its_page(demo_db, monkeypatch):
     monkeypatch.setenv(db.ENV_URL, str(demo_db))
     routes = app.route_table()
-    assert set(routes) == {"/", "/overview", "/county", "/transition", "/scoring", "/upload", "/audit"}
+    assert set(routes) == {"/", "/overview", "/county", "/transition", "/scoring", "/upload", "/audit",
+                           "/embed/kpis", "/embed/map", "/embed/pace", "/embed/warnings", "/embed/scorecard"}
     pages = {path: create() for path, create in routes.items()}
     overview = pages["/overview"]
     assert overview.select(KpiCards) and overview.select(CountyMap) and overview.select(DisbursementCurve)
@@ -56,6 +57,9 @@ def test_every_route_creates_its_page(demo_db, monkeypatch):
     assert not scoring.select(KpiCards)
     (desk,) = pages["/audit"].select(AuditDesk)  # demo mode: the log, no account to unmask with
     assert desk.rows > 0 and not desk.may_unmask
+    assert pages["/embed/kpis"].select(KpiCards) and not pages["/embed/kpis"].select(CountyMap)
+    assert pages["/embed/map"].select(CountyMap) and pages["/embed/pace"].select(DisbursementCurve)
+    assert pages["/embed/scorecard"].select(RubricScorecard) and not pages["/embed/scorecard"].select(ScoreEntry)
 
 
 def test_every_page_asks_for_the_viewers_scope(demo_db, monkeypatch):
