@@ -271,7 +271,7 @@ def summary(page) -> str:
 def test_the_scoring_page_ranks_and_a_saved_score_changes_the_total(scoring_server, watched):
     page = watched.page
     open_page(page, scoring_server.url + "/scoring?rubric=chaoyang-2020-sector&year=2020", ready=".fw-score-summary")
-    assert "考核评分" in page.locator(".fw-nav a.active").inner_text()
+    wait_for_text(page, ".fw-nav a.active", "考核评分")
     page.locator(".tabulator-row").first.wait_for(timeout=READY)
     before = summary(page)
     total = float(re.search(r"总分 ([\d.]+)", before).group(1))

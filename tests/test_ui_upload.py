@@ -50,7 +50,7 @@ def summary(page, tone: str, text: str) -> str:
 def test_a_bad_file_is_refused_row_by_row_and_a_good_one_is_imported(upload_server, watched, tmp_path):
     page = watched.page
     open_upload(page, upload_server.url)
-    assert page.locator(".fw-nav a.active").inner_text() == "数据导入"
+    wait_for_text(page, ".fw-nav a.active", "数据导入")  # the navigation marks the page (it may draw after the form)
     page.locator("select").first.select_option(label="农村低保标准")
     wait_for_text(page, ".fw-note", "各县每年的农村低保标准")
 
