@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from cli_run import fundwatch, one_line_error
 from dashboard_fixtures import ARTIFACTS, ROOT, Server, _fresh_caches, demo_db, engine, free_port  # noqa: F401
+from test_ui import READY, browser, watched  # noqa: F401
 
 from fundwatch.components.scoring import ScoringStore
 from fundwatch.components.stores import CountyStore, OverviewStore
@@ -39,10 +40,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame
 YUDU, XINGGUO = "360731", "360732"
 EXAMPLE = ROOT / "docs" / "embed-example.html"
 EXAMPLE_SERVER = "http://127.0.0.1:5006"  # the fundwatch address written in the example page
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-READY = 90_000  # ms
 LINK = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*["']?(?!data:)([a-z]+:)?//""", re.I)
 
 
@@ -237,27 +234,6 @@ def test_an_iframe_panel_is_a_page_of_its_own(embed_server):
 
 # -- in the browser ------------------------------------------------------------------------------
 
-def _need_chromium() -> None:
-    import os
-
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs Debian's chromium")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:  # no request log on the test's stderr
         pass
@@ -284,58 +260,38 @@ def _texts(locator) -> str:
     return " ".join(locator.locator(".fw-crumbs, .fw-card-title, .fw-kpi, .tabulator-cell").all_inner_texts())
 
 
-def _watch(context) -> tuple[list[str], list[str]]:
-    errors, outside = [], []
-
-    def route(r):
-        url = r.request.url
-        if url.startswith(("http://", "https://", "ws://", "wss://")) and "//127.0.0.1:" not in url:
-            outside.append(url)
-            r.abort()
-        else:
-            r.continue_()
-
-    context.route("**/*", route)
-    context.on("page", lambda page: page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None))
-    return errors, outside
+@pytest.mark.ui
+@pytest.mark.slow
+def test_the_example_intranet_page_shows_three_panels_of_yudu(watched, intranet):
+    page = watched.page
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    page.goto(f"{intranet}/index.html?county={XINGGUO}&year=2016", timeout=READY)  # the host's URL: ignored
+    kpis = page.locator("#fw-kpis .fw-kpi").first
+    kpis.wait_for(timeout=READY)
+    page.locator("#fw-pace canvas").first.wait_for(timeout=READY)
+    frame = page.frame_locator("#fw-warnings iframe")
+    frame.locator(".tabulator-row").first.wait_for(timeout=READY)
+    page.locator("#fw-pace", has_text="2020年资金拨付进度").wait_for(timeout=READY)
+    headline = _texts(page.locator("#fw-kpis"))  # the panels draw in shadow roots: read through them
+    assert "于都县 · 2020年" in headline and "2020年资金下达" in headline and "兴国县" not in headline
+    pace = _texts(page.locator("#fw-pace"))
+    assert "于都县 · 2020年" in pace and "2020年资金拨付进度" in pace
+    warnings = _texts(frame.locator("body"))
+    assert "于都县" in warnings and "L1" in warnings and "兴国县" not in warnings
+    assert page.url.endswith(f"?county={XINGGUO}&year=2016")  # the panels left the host's address alone
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "embed-example.png", full_page=True)
+    watched.check()  # no console error, no request off the machine
 
 
 @pytest.mark.ui
 @pytest.mark.slow
-def test_the_example_intranet_page_shows_three_panels_of_yudu(chromium, intranet):
-    context = chromium.new_context(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
-    errors, outside = _watch(context)
-    try:
-        page = context.new_page()
-        page.goto(f"{intranet}/index.html?county={XINGGUO}&year=2016", timeout=READY)  # the host's URL: ignored
-        kpis = page.locator("#fw-kpis .fw-kpi").first
-        kpis.wait_for(timeout=READY)
-        page.locator("#fw-pace canvas").first.wait_for(timeout=READY)
-        frame = page.frame_locator("#fw-warnings iframe")
-        frame.locator(".tabulator-row").first.wait_for(timeout=READY)
-        page.locator("#fw-pace", has_text="2020年资金拨付进度").wait_for(timeout=READY)
-        headline = _texts(page.locator("#fw-kpis"))  # the panels draw in shadow roots: read through them
-        assert "于都县 · 2020年" in headline and "2020年资金下达" in headline and "兴国县" not in headline
-        pace = _texts(page.locator("#fw-pace"))
-        assert "于都县 · 2020年" in pace and "2020年资金拨付进度" in pace
-        warnings = _texts(frame.locator("body"))
-        assert "于都县" in warnings and "L1" in warnings and "兴国县" not in warnings
-        assert page.url.endswith(f"?county={XINGGUO}&year=2016")  # the panels left the host's address alone
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=ARTIFACTS / "embed-example.png", full_page=True)
-        assert errors == [] and outside == []
-    finally:
-        context.close()
-
-
-@pytest.mark.ui
-@pytest.mark.slow
-def test_an_exported_panel_opens_with_the_network_blocked(chromium, writable, tmp_path):
+def test_an_exported_panel_opens_with_the_network_blocked(browser, writable, tmp_path):
     out = tmp_path / "pace.html"
     done = fundwatch("export-panel", "pace", "--county", YUDU, "--year", "2020", "--out", str(out), "--db",
                      str(writable))
     assert done.returncode == 0, done.stderr
-    context = chromium.new_context(viewport={"width": 1100, "height": 700}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1100, "height": 700}, locale="zh-CN")
     requests: list[str] = []
     errors: list[str] = []
     context.route("**/*", lambda r: (requests.append(r.request.url), r.abort())
