@@ -96,10 +96,9 @@ def cmd_export_panel(args) -> int:
     if args.county and shown != args.county:  # the store falls back to a unit it may show
         raise CliError(f"no county {args.county!r} in the database (or outside your scope)")
     data = embed.static_html(spec, store, height=args.height)
-    county = shown or (next(iter(scope.counties)) if scope.counties and len(scope.counties) == 1 else None)
-    try:  # the audit row first: no file leaves without it
+    try:  # the audit row first: no file leaves without it (a one-county scope names its county itself)
         record_export(engine, actor, kind=kind, fmt="html", rows=spec.rows(store), scope=scope,
-                      county_code=county, surface="cli", filters=store.filters())
+                      county_code=shown or None, surface="cli", filters=store.filters())
     except Exception as exc:
         raise CliError(f"the panel was not written: its audit row could not be written ({type(exc).__name__})") \
             from None
