@@ -1,31 +1,115 @@
-"""``python -m benchmarks [--scale F | --db URL] [--repeat N]``: server-side page figures."""
+"""``python -m benchmarks [--scale F] [--db URL]``: the performance and reliability figures.
+
+Builds the demo database at ``--scale`` (a temporary SQLite file, or the empty database ``--db``
+names; a ``--db`` that already holds the demo is used as it is), then runs the suites in order and
+prints a table per suite and the targets of the performance issue with the figure measured for
+each.  Every figure is also written as JSON (``--json``, by default under
+``benchmarks/results/``); ``--compare`` prints the change against an earlier JSON file.
+
+Suites (``--only`` / ``--skip``): demo (generation), reads (each page read against its naive raw
+aggregate), pages (page build, county change), imports (a 50,000-row file), sessions (memory per
+live session), load (20 concurrent first loads with ``--num-procs 2``), churn (1,000 session
+open/close cycles), soak (30 sessions for 10 minutes).  Writes (imports) go into a copy of the
+database, never into ``--db`` itself.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import platform
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from benchmarks import imports, pages
+from benchmarks import scratch
+from fundwatch.data import db
+
+SUITES = ("demo", "reads", "pages", "imports", "sessions", "load", "churn", "soak")
+RESULTS = Path(__file__).parent / "results"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--scale", type=float, default=0.1, help="demo scale when no --db is given (default 0.1)")
-    parser.add_argument("--db", metavar="URL", help="an existing database instead of a fresh demo one")
-    parser.add_argument("--repeat", type=int, default=7, help="runs per figure (default 7)")
-    parser.add_argument("--only", choices=("pages", "imports"), help="run one suite (default: all)")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="demo scale of the database built (default 1)")
+    parser.add_argument("--db", metavar="URL", help="the database to build the demo into (empty) or to use as it is "
+                        "(already holding the demo); default: a temporary SQLite file")
+    parser.add_argument("--repeat", type=int, default=20, help="runs per timed figure (default 20)")
+    parser.add_argument("--only", nargs="+", choices=SUITES, metavar="SUITE", help=f"run only these: {', '.join(SUITES)}")
+    parser.add_argument("--skip", nargs="+", choices=SUITES, default=[], metavar="SUITE", help="leave these out")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="where to write the figures (default: "
+                        "benchmarks/results/<time>-<backend>-scale<F>.json)")
+    parser.add_argument("--compare", metavar="PATH", type=Path, help="an earlier JSON file to compare with")
     args = parser.parse_args(argv)
     if args.repeat < 2:
         parser.error("--repeat must be at least 2")
-    if args.only != "imports":
-        pages.run(db_url=args.db, scale=args.scale, repeat=args.repeat, out=sys.stdout)
-    if args.only != "pages":
-        with tempfile.TemporaryDirectory() as folder:
-            url = pages.demo_database(args.scale, Path(folder))  # imports write: never into --db
-            imports.run(url, repeat=min(args.repeat, 3), out=sys.stdout)
+    if not args.scale > 0:
+        parser.error("--scale must be positive")
+    suites = [s for s in (args.only or SUITES) if s not in args.skip]
+    out = sys.stdout
+    with tempfile.TemporaryDirectory(prefix="fundwatch-bench-") as folder:
+        url = args.db or str(Path(folder) / f"bench-{args.scale:g}.db")
+        results = {"run": {"started": dt.datetime.now().isoformat(timespec="seconds"), "scale": args.scale,
+                           "backend": db.normalise_url(url).split(":", 1)[0].split("+")[0],
+                           "database": scratch.label(url), "repeat": args.repeat, "suites": suites,
+                           "python": platform.python_version(), "machine": platform.machine()},
+                   "figures": {}}
+        out.write(f"fundwatch benchmarks: scale {args.scale:g} on {results['run']['database']}\n")
+        results["figures"]["demo"] = scratch.prepare(url, args.scale, out, timed="demo" in suites)
+        figures = results["figures"]
+        for suite in suites:
+            if suite == "demo":
+                continue
+            started = time.perf_counter()
+            figures[suite] = run_suite(suite, url, args, Path(folder), out)
+            out.write(f"({suite}: {time.perf_counter() - started:.0f} s)\n")
+        from benchmarks import targets
+
+        results["targets"] = targets.check(figures, out)
+        path = args.json or RESULTS / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{results['run']['backend']}-scale{args.scale:g}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        out.write(f"\nfigures written to {path}\n")
+        if args.compare:
+            targets.compare(json.loads(args.compare.read_text(encoding="utf-8")), results, out)
+    db.dispose_all()
     return 0
+
+
+def run_suite(suite: str, url: str, args, folder: Path, out) -> dict:
+    if suite == "reads":
+        from benchmarks import reads
+
+        return reads.run(url, args.repeat, out)
+    if suite == "pages":
+        from benchmarks import pages
+
+        return pages.run(url, args.repeat, out)
+    if suite == "imports":
+        from benchmarks import imports
+
+        with scratch.copy(url, folder) as copy:
+            return imports.run(copy, min(args.repeat, 3), out)
+    if suite == "sessions":
+        from benchmarks import sessions
+
+        return sessions.per_session(url, out)
+    if suite == "load":
+        from benchmarks import load
+
+        return load.first_loads(url, clients=20, num_procs=2, out=out)
+    if suite == "churn":
+        from benchmarks import sessions
+
+        return sessions.churn(url, cycles=1000, out=out)
+    if suite == "soak":
+        from benchmarks import sessions
+
+        return sessions.soak(url, sessions=30, minutes=10, interval=30, out=out)
+    raise ValueError(suite)
 
 
 if __name__ == "__main__":

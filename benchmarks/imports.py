@@ -14,6 +14,7 @@ import tracemalloc
 from typing import TextIO
 
 from benchmarks.files import csv_to_xlsx, households_csv
+from benchmarks.stats import summary
 from fundwatch.data import db
 from fundwatch.data.imports import run_import
 from fundwatch.data.scope import Scope
@@ -21,10 +22,12 @@ from fundwatch.data.scope import Scope
 ROWS = 50_000
 
 
-def run(db_url: str, repeat: int, out: TextIO, rows: int = ROWS) -> None:
+def run(db_url: str, repeat: int, out: TextIO, rows: int = ROWS) -> dict[str, dict[str, float]]:
+    """Print and return the import figures (name -> summary in seconds, with ``peak_mb``)."""
     engine = db.get_engine(db_url)
     out.write(f"\nimports: {rows:,} households rows into {engine.url.render_as_string(hide_password=True)}\n")
     out.write(f"{'figure':<34}{'median s':>10}{'max s':>10}{'peak MB':>10}\n")
+    figures = {}
     for fmt in ("csv", "xlsx"):
         times = {"dry run": [], "load": [], "again": []}
         peaks = {name: 0.0 for name in times}
@@ -44,5 +47,7 @@ def run(db_url: str, repeat: int, out: TextIO, rows: int = ROWS) -> None:
                 if report.result != expected:
                     raise RuntimeError(f"{fmt} {name}: {report.summary('en')}")
         for name, values in times.items():
+            figures[f"{rows:,} rows {fmt} {name}"] = {**summary(values), "peak_mb": peaks[name]}
             out.write(f"{fmt + ' ' + name:<34}{statistics.median(values):>10.2f}{max(values):>10.2f}"
                       f"{peaks[name]:>10.0f}\n")
+    return figures

@@ -1,27 +1,28 @@
 """Server-side time to build each page and to react to a county change.
 
-A page build is what one browser request costs the server: the store's first load and every
-view rendered into a fresh Bokeh document, as ``fundwatch serve`` does per session.  "cold" runs
-start from empty read caches (the first leader of the day); "warm" runs share them (the next
-leader).  A county change sets ``county`` on a rendered drill-down page: the store reloads and
-every panel updates its Bokeh models in place.  Browser time comes on top of these figures.
+A page build is what one browser request costs the server: the store's first load, every view
+rendered into a fresh Bokeh document and that document serialised for the browser, as
+``fundwatch serve`` does per session.  "cold" runs start from empty read caches (the first
+leader of the day); "warm" runs share them (the next leader).  A county change sets ``county`` on
+a rendered page, as the county selector does: the store reloads, every panel updates its Bokeh
+models in place, and the changes are serialised into the patch the session sends.  Browser time
+comes on top of these figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-import tempfile
-import time
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-import numpy as np
 from bokeh.document import Document
+from bokeh.protocol import Protocol
 from panel.io.state import set_curdoc
 
+from benchmarks.stats import summary, table, timed
 from fundwatch.components import clear_caches
 from fundwatch.components.scoring import ScoringStore
 from fundwatch.components.stores import CountyStore
@@ -31,9 +32,12 @@ from fundwatch.data import db, demo, schema
 
 YEAR, AS_OF = 2024, dt.date(2024, 6, 30)
 COUNTIES = ("360731", "360732", "360730", "360703", "360781", "360733", "360734", "360722")
+SCORING = {"rubric": "chaoyang-2020-sector", "year": 2020}
+PROTOCOL = Protocol()
 
 
 def demo_database(scale: float, folder: Path) -> str:
+    """A fresh SQLite demo database at ``scale`` in ``folder``; its URL."""
     path = folder / f"bench-{scale:g}.db"
     engine = db.get_engine(str(path), create=True)
     schema.upgrade(engine)
@@ -42,84 +46,74 @@ def demo_database(scale: float, folder: Path) -> str:
 
 
 def render(store, module) -> Document:
-    """The page of ``module`` for ``store`` in a fresh document, as a session gets it."""
+    """The page of ``module`` for ``store`` in a fresh document, serialised as a session sends it."""
     document = Document()
     with set_curdoc(document):
         page = app.page(store, "/", *module.layout(store), title_key="app.title")
         document.add_root(page.get_root(document))
+    document.to_json()
     return document
 
 
-def build(module, store_class, **state) -> Callable[[], None]:
-    def run() -> None:
+PAGES = {
+    "overview": (overview, overview.OverviewStore, {"year": YEAR, "as_of": AS_OF}),
+    "county": (county, CountyStore, {"year": YEAR, "as_of": AS_OF, "county": COUNTIES[0]}),
+    "transition": (transition, TransitionStore, {"year": YEAR, "as_of": AS_OF, "county": COUNTIES[0]}),
+    "scoring": (scoring, ScoringStore, SCORING),
+}
+
+
+def build(page: str) -> Callable[[], Document]:
+    module, store_class, state = PAGES[page]
+
+    def run() -> Document:
         with set_curdoc(Document()):
-            store = store_class(engine=app.engine(), scope=app.current_scope(), **{**DATED, **state})
-        render(store, module)
+            store = store_class(engine=app.engine(), scope=app.current_scope(), **state)
+        return render(store, module)
     return run
 
 
-DATED = {"year": YEAR, "as_of": AS_OF}
-SCORING = {"rubric": "chaoyang-2020-sector", "year": 2020}
+def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, cold: bool) -> list[float]:
+    """Times of setting ``parameter`` on a rendered page, cycling through ``values``, each until the
+    session's patch is serialised."""
+    import time
 
-
-def timed(run: Callable[[], None], repeat: int, before: Callable[[], None] | None = None) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        if before is not None:
-            before()
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return times
-
-
-def county_changes(repeat: int, cold: bool, module=county, store_class=CountyStore) -> list[float]:
-    store = store_class(engine=app.engine(), scope=app.current_scope(), year=YEAR, as_of=AS_OF, county=COUNTIES[0])
+    module, store_class, state = PAGES[page]
+    with set_curdoc(Document()):
+        store = store_class(engine=app.engine(), scope=app.current_scope(), **state)
     document = render(store, module)
+    events = []
+    document.on_change(events.append)
     times = []
     with set_curdoc(document):  # as in a session: the store's updates are held and batched on it
         for step in range(repeat):
             if cold:
                 clear_caches()
-            code = COUNTIES[(step + 1) % len(COUNTIES)]
+            events.clear()
             started = time.perf_counter()
-            store.county = code
+            setattr(store, parameter, values[(step + 1) % len(values)])
+            if events:
+                PROTOCOL.create("PATCH-DOC", events).content_json  # noqa: B018 - the serialisation is the cost
             times.append(time.perf_counter() - started)
     return times
 
 
-def p95(values: list[float]) -> float:
-    return float(np.percentile(values, 95))
-
-
-def run(db_url: str | None, scale: float, repeat: int, out: TextIO) -> None:
+def run(db_url: str, repeat: int, out: TextIO) -> dict[str, dict[str, float]]:
+    """Print and return the page figures (name -> summary in seconds) for the database at ``db_url``."""
     warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.reset_index")  # bokeh 3.9 + pandas 3.1
-    with tempfile.TemporaryDirectory() as folder:
-        if db_url is None:
-            started = time.perf_counter()
-            db_url = demo_database(scale, Path(folder))
-            print(f"demo database at scale {scale:g} built in {time.perf_counter() - started:.1f} s", file=out)
-        import os
-
-        os.environ[db.ENV_URL] = db_url
-        app.load_extensions()
-        build(overview, overview.OverviewStore)()  # imports and first-use costs out of the figures
-        figures = {
-            "overview page, cold": timed(build(overview, overview.OverviewStore), repeat, clear_caches),
-            "overview page, warm": timed(build(overview, overview.OverviewStore), repeat),
-            "county page, cold": timed(build(county, CountyStore, county=COUNTIES[0]), repeat, clear_caches),
-            "county page, warm": timed(build(county, CountyStore, county=COUNTIES[0]), repeat),
-            "county change, cold": county_changes(repeat, cold=True),
-            "county change, warm": county_changes(repeat, cold=False),
-            "transition page, cold": timed(build(transition, TransitionStore, county=COUNTIES[0]), repeat, clear_caches),
-            "transition page, warm": timed(build(transition, TransitionStore, county=COUNTIES[0]), repeat),
-            "transition change, warm": county_changes(repeat, cold=False, module=transition,
-                                                      store_class=TransitionStore),
-            "scoring page, cold": timed(build(scoring, ScoringStore, **SCORING), repeat, clear_caches),
-            "scoring page, warm": timed(build(scoring, ScoringStore, **SCORING), repeat),
-        }
-        print(f"\nserver-side times over {repeat} runs, {db.normalise_url(db_url)}", file=out)
-        print(f"{'':26}{'median':>10}{'p95':>10}{'min':>10}", file=out)
-        for name, times in figures.items():
-            print(f"{name:26}{statistics.median(times):>9.3f}s{p95(times):>9.3f}s{min(times):>9.3f}s", file=out)
-        db.dispose_all()
+    os.environ[db.ENV_URL] = db_url
+    app.load_extensions()
+    build("overview")()  # imports and first-use costs out of the figures
+    units = ("360731", "360732", "360730", "360781")
+    figures = {}
+    for page in PAGES:
+        figures[f"{page} page build, cold"] = timed(build(page), repeat, clear_caches)
+        figures[f"{page} page build, warm"] = timed(build(page), repeat)
+    for page in ("county", "transition"):
+        figures[f"{page} county change, cold"] = changes(page, "county", COUNTIES, repeat, cold=True)
+        figures[f"{page} county change, warm"] = changes(page, "county", COUNTIES, repeat, cold=False)
+    figures["scoring unit change, warm"] = changes("scoring", "unit", units, repeat, cold=False)
+    figures = {name: summary(times) for name, times in figures.items()}
+    table(f"pages: server-side times over {repeat} runs", figures, out)
+    db.dispose_all()
+    return figures

@@ -1,0 +1,95 @@
+"""The targets of the performance issue, checked against the figures of one run.
+
+Each target names the figure it reads, the limit and whether the run met it; a figure that the
+run did not measure (its suite skipped) is reported as such, never as met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TextIO
+
+MS = 1000
+
+
+def _targets(figures: dict) -> Iterator[tuple[str, float | None, str, bool | None]]:
+    """(target, measured value or None, shown value, met or None) for every target."""
+    pages = figures.get("pages") or {}
+    for page in ("county", "transition"):
+        for state in ("cold", "warm"):
+            figure = pages.get(f"{page} county change, {state}")
+            for stat, limit in (("median", 0.150), ("p95", 0.300)):
+                value = figure[stat] if figure else None
+                yield (f"{page} page: county change ({state}) {stat} <= {limit * MS:.0f} ms", value,
+                       _ms(value), None if value is None else value <= limit)
+    for page in ("overview", "county", "transition", "scoring"):
+        for state in ("cold", "warm"):
+            figure = pages.get(f"{page} page build, {state}")
+            value = figure["p95"] if figure else None
+            yield f"{page} page build ({state}) p95 <= 1 s", value, _ms(value), None if value is None else value <= 1.0
+    reads = figures.get("reads") or {}
+    for name, figure in reads.items():
+        ratio = figure["ratio"]
+        yield f"read {name}: >= 20x faster than naive", ratio, f"{ratio:,.0f}x", ratio >= 20
+    if not reads:
+        yield "every page read >= 20x faster than naive", None, "-", None
+    sessions = figures.get("sessions") or {}
+    value = sessions.get("per_session_mb")
+    yield "memory per additional live session <= 5 MB", value, _mb(value), None if value is None else value <= 5
+    load = figures.get("load") or {}
+    value, failures = load.get("p95"), load.get("failures")
+    yield ("20 concurrent first loads (--num-procs 2) p95 <= 5 s, 0 failures", value,
+           "-" if value is None else f"{value:.2f} s, {failures} failed",
+           None if value is None else value <= 5 and failures == 0)
+    churn = figures.get("churn") or {}
+    value = churn.get("growth_mb")
+    yield "1,000 session open/close cycles grow memory < 20 MB", value, _mb(value), None if value is None else value < 20
+    soak = figures.get("soak") or {}
+    value, errors = soak.get("growth_trend_mb"), soak.get("errors")
+    yield ("30 sessions for 10 minutes: no memory growth trend (< 5 MB fitted over the run), no errors", value,
+           "-" if value is None else f"{value:+.1f} MB, {errors} errors",
+           None if value is None else value < 5 and errors == 0)
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * MS:,.0f} ms"
+
+
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f} MB"
+
+
+def check(figures: dict, out: TextIO) -> list[dict]:
+    """Print every target with its figure and verdict; return them as records."""
+    rows = [{"target": target, "value": value, "shown": shown, "met": met}
+            for target, value, shown, met in _targets(figures)]
+    out.write("\ntargets\n")
+    width = max(len(row["target"]) for row in rows) + 2
+    for row in rows:
+        verdict = {True: "met", False: "NOT MET", None: "not measured"}[row["met"]]
+        out.write(f"{row['target']:<{width}}{row['shown']:>22}  {verdict}\n")
+    met = sum(row["met"] is True for row in rows)
+    missed = sum(row["met"] is False for row in rows)
+    out.write(f"{met} met, {missed} not met, {len(rows) - met - missed} not measured\n")
+    return rows
+
+
+def _medians(results: dict) -> dict[str, float]:
+    out = {}
+    for suite, figures in results.get("figures", {}).items():
+        for name, figure in (figures or {}).items():
+            if isinstance(figure, dict) and isinstance(figure.get("median"), float):
+                out[f"{suite}: {name}"] = figure["median"]
+    return out
+
+
+def compare(before: dict, after: dict, out: TextIO) -> None:
+    """Print the medians both runs measured, with the change in percent."""
+    old, new = _medians(before), _medians(after)
+    shared = [name for name in new if name in old]
+    out.write(f"\ncompared with the run of {before.get('run', {}).get('started', '?')}\n")
+    for name in shared:
+        change = (new[name] - old[name]) / old[name] * 100 if old[name] else float("nan")
+        out.write(f"{name:<60}{old[name] * MS:>10.1f} ms{new[name] * MS:>10.1f} ms{change:>+8.0f}%\n")
+    if not shared:
+        out.write("no figure in common\n")
