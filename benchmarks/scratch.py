@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import resource
-import shutil
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import TextIO
 
@@ -56,10 +57,8 @@ def copy(url: str, folder: Path) -> Iterator[str]:
     path = db.sqlite_path(url)
     if path is not None:
         target = folder / f"copy-{uuid.uuid4().hex[:8]}.db"
-        with db.get_engine(url).connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.dispose_all()
-        shutil.copyfile(path, target)
+        with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(target)) as copied:
+            source.backup(copied)  # consistent, write-ahead log included
         try:
             yield str(target)
         finally:

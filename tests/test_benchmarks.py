@@ -1,0 +1,61 @@
+"""The benchmark suite's own machinery: the targets verdicts and the throw-away copy for writes.
+(Its figures are printed by ``python -m benchmarks``; no test asserts a time.)"""
+
+from __future__ import annotations
+
+import io
+
+from dashboard_fixtures import demo_db  # noqa: F401 - fixture
+from sqlalchemy import func, select
+
+from benchmarks import scratch, targets
+from fundwatch.data import db
+from fundwatch.data.models import AssistanceMeasure, Household
+
+
+def _figure(median: float, p95: float) -> dict:
+    return {"median": median, "p95": p95, "min": median, "max": p95, "runs": 5}
+
+
+def test_targets_say_met_not_met_and_not_measured():
+    figures = {"pages": {"county county change, cold": _figure(0.120, 0.310),
+                         "county page build, cold": _figure(0.5, 0.9)},
+               "reads": {"pace": {"ratio": 35.0}, "loans": {"ratio": 12.0}},
+               "load": {"p95": 4.0, "failures": 1}}
+    out = io.StringIO()
+    rows = {row["target"]: row["met"] for row in targets.check(figures, out)}
+    assert rows["county page: county change (cold) median <= 150 ms"] is True
+    assert rows["county page: county change (cold) p95 <= 300 ms"] is False
+    assert rows["county page build (cold) p95 <= 1 s"] is True
+    assert rows["read pace: >= 20x faster than naive"] is True
+    assert rows["read loans: >= 20x faster than naive"] is False
+    assert rows["20 concurrent first loads (--num-procs 2) p95 <= 5 s, 0 failures"] is False  # one failure
+    assert rows["transition page: county change (warm) p95 <= 300 ms"] is None  # not in this run
+    assert rows["memory per additional live session <= 5 MB"] is None
+    assert "NOT MET" in out.getvalue() and "not measured" in out.getvalue()
+
+
+def test_compare_prints_the_change_of_shared_medians():
+    before = {"run": {"started": "then"}, "figures": {"pages": {"county page build, cold": _figure(0.8, 1.0)}}}
+    after = {"run": {"started": "now"}, "figures": {"pages": {"county page build, cold": _figure(0.4, 0.5)}}}
+    out = io.StringIO()
+    targets.compare(before, after, out)
+    assert "pages: county page build, cold" in out.getvalue() and "-50%" in out.getvalue()
+
+
+def test_writes_go_into_a_copy_that_is_removed_afterwards(demo_db, tmp_path):  # noqa: F811
+    original = db.get_engine(str(demo_db))
+    count = select(func.count()).select_from(Household)
+    with original.connect() as conn:
+        before = conn.execute(count).scalar_one()
+    with scratch.copy(str(demo_db), tmp_path) as url:
+        copied = db.get_engine(url)
+        with copied.begin() as conn:
+            assert conn.execute(count).scalar_one() == before
+            conn.execute(AssistanceMeasure.__table__.delete())
+            conn.execute(Household.__table__.delete())
+        path = db.sqlite_path(db.normalise_url(url))
+        assert path.exists()
+    assert not path.exists()
+    with db.get_engine(str(demo_db)).connect() as conn:
+        assert conn.execute(count).scalar_one() == before > 0
