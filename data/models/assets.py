@@ -24,6 +24,9 @@ class Asset(Base):
         Index("ix_asset_county", "county_code", "asset_class", "status", "value_fen"),
         Index("ix_asset_village", "village_code"),
         Index("ix_asset_project", "project_id"),
+        Index("ix_asset_value", "value_fen"),
+        Index("ix_asset_county_value", "county_code", "value_fen"),
+        Index("ix_asset_village_value", "village_code", "value_fen"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -53,6 +53,10 @@ class Project(Base):
         one_of("status", vocab.PROJECT_STATUSES),
         *not_negative("budget_fen"),
         Index("ix_project_county", "county_code", "start_year", "township_code", "village_code"),
+        Index("ix_project_budget", "budget_fen"),
+        Index("ix_project_county_budget", "county_code", "budget_fen"),
+        Index("ix_project_township_budget", "township_code", "budget_fen"),
+        Index("ix_project_village_budget", "village_code", "budget_fen"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +92,8 @@ class Disbursement(Base):
         Index("ix_disbursement_year_pace", "year", "ym", "source_level", "county_code", "amount_fen"),
         Index("ix_disbursement_project", "project_id", "paid_on"),
         Index("ix_disbursement_allocation", "allocation_id"),
+        Index("ix_disbursement_day", "ym", "paid_on", "county_code", "year", "source_level", "programme",
+              "amount_fen"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,6 +32,9 @@ class Household(Base):
         *not_negative("income_per_capita_fen"),
         Index("ix_household_county", "county_code", "found_on", "risk_eliminated_on"),
         Index("ix_household_village", "village_code"),
+        Index("ix_household_found", "found_on"),
+        Index("ix_household_township_found", "township_code", "found_on"),
+        Index("ix_household_village_found", "village_code", "found_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,6 +33,9 @@ class Loan(Base):
         Index("ix_loan_county", "county_code", "issued_on", "repaid_on", "amount_fen"),
         Index("ix_loan_county_status", "county_code", "status", "borrower_type", "bank"),
         Index("ix_loan_village", "village_code"),
+        Index("ix_loan_issued", "issued_on", "county_code"),
+        Index("ix_loan_repaid", "repaid_on", "county_code"),
+        Index("ix_loan_village_issued", "village_code", "issued_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,65 @@
+"""Summary tables: aggregates of the big tables that the database keeps equal to them.
+
+They are written only by triggers on the raw tables (created by migration 0005, see
+:mod:`fundwatch.data.summaries`), in the same transaction as the write that changes the raw rows,
+so no write path can forget them.  Reads use them so that a page touches rows in proportion to
+what it shows, not to the years of history behind it (docs/summaries.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Date, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Fen
+
+
+class DisbursementMonth(Base):
+    """Disbursements per county, year, month (``ym``), source level and programme."""
+
+    __tablename__ = "disbursement_month"
+    __table_args__ = (Index("ix_disbursement_month_year", "year", "ym", "county_code"),)
+
+    county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    ym: Mapped[int] = mapped_column(primary_key=True)
+    source_level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(24), primary_key=True)
+    payments: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+
+
+class LoanYearEnd(Base):
+    """Loans outstanding at the end of each year of :data:`~fundwatch.data.summaries.CALENDAR_YEARS`,
+    per county, programme, bank, borrower type and (current) status."""
+
+    __tablename__ = "loan_year_end"
+
+    year_end: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bank: Mapped[str] = mapped_column(String(40), primary_key=True)
+    borrower_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    loans: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+
+
+class LoanMonthFlow(Base):
+    """Loans starting (issued) and ending (repaid) in each month, with the same keys as
+    :class:`LoanYearEnd`: the position moves by ``issued - ended`` in the month."""
+
+    __tablename__ = "loan_month_flow"
+
+    ym: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bank: Mapped[str] = mapped_column(String(40), primary_key=True)
+    borrower_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    issued_loans: Mapped[int] = mapped_column(BigInteger)
+    issued_fen: Mapped[int] = mapped_column(Fen)
+    ended_loans: Mapped[int] = mapped_column(BigInteger)
+    ended_fen: Mapped[int] = mapped_column(Fen)

@@ -1,0 +1,205 @@
+"""The summary tables and the triggers that keep them equal to the raw tables.
+
+Why: a page asks for a year's disbursement pace or the loans outstanding on a date.  Summed over
+the raw rows, that costs time in proportion to the years of history held (a county x month sum
+over ten million payments took seconds in SQLite).  The summaries hold the same figures already
+grouped, so a read touches rows in proportion to what it shows.
+
+What (models in :mod:`fundwatch.data.models.summaries`):
+
+- ``disbursement_month``: payments and amount per county, year, month (``ym``), source level
+  and programme.  A pace up to a month end is a sum over at most twelve months of it; a date
+  inside a month adds the raw payments of that partial month (one index range).
+- ``loan_year_end``: loans outstanding (count, amount) at each year end of
+  :data:`CALENDAR_YEARS` per county, programme, bank, borrower type and status.
+- ``loan_month_flow``: loans issued and loans ended (repaid) per month with the same keys.
+  The position on any date is the previous year end's snapshot, plus the month flows since,
+  plus the raw loans issued or repaid in the last, partial month (two index ranges).  A loan
+  "ends" on ``max(issued_on, repaid_on)``, which is exactly when the raw test
+  ``issued_on <= d and (repaid_on is null or repaid_on > d)`` stops holding.
+
+How they stay right: row triggers on ``disbursement`` and ``loan`` (SQLite: three triggers per
+table; PostgreSQL: one trigger function) add each inserted row, subtract each deleted row and do
+both for an update, in the statement's own transaction, whatever wrote it: the demo loader, the
+import pipeline, a test fixture or a database console.  A group whose count falls to zero is
+deleted, so the summaries hold exactly the groups the raw tables have.  :func:`install` (run by
+migration 0005, so by ``fundwatch init`` on an existing database) fills the summaries from the raw
+rows and creates the triggers; :func:`suspended` drops the triggers around a bulk load into empty
+tables (the demo) and rebuilds the summaries in one pass at the end, in the same transaction.
+The raw computations stay in :mod:`fundwatch.data.reads.naive` as the reference the tests and the
+benchmark compare against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection
+
+#: Year ends held by ``loan_year_end``.  A date after the last one starts from the last
+#: snapshot and adds the month flows since; a date before the first adds all flows.
+CALENDAR_YEARS = range(2010, 2041)
+
+LOAN_KEYS = ("county_code", "programme", "bank", "borrower_type", "status")
+DISBURSEMENT_KEYS = ("county_code", "year", "ym", "source_level", "programme")
+SUMMARY_TABLES = ("disbursement_month", "loan_month_flow", "loan_year_end")
+SOURCES = ("disbursement", "loan")
+
+
+def _date(dialect: str, text: str) -> str:
+    return f"DATE '{text}'" if dialect == "postgresql" else f"'{text}'"
+
+
+def _ym(dialect: str, expr: str) -> str:
+    if dialect == "postgresql":
+        return f"CAST(to_char({expr}, 'YYYYMM') AS INTEGER)"
+    return f"CAST(strftime('%Y%m', {expr}) AS INTEGER)"
+
+
+def _calendar(dialect: str) -> str:
+    years = " UNION ALL ".join(f"SELECT {_date(dialect, f'{y}-12-31')} AS year_end" for y in CALENDAR_YEARS)
+    return f"({years})"
+
+
+def _ends(row: str) -> str:
+    """The day a loan stops being outstanding (NULL while it is not repaid)."""
+    return (f"CASE WHEN {row}.repaid_on IS NULL THEN NULL WHEN {row}.repaid_on > {row}.issued_on "
+            f"THEN {row}.repaid_on ELSE {row}.issued_on END")
+
+
+def _upsert(table: str, keys: tuple[str, ...], measures: tuple[str, ...]) -> str:
+    adds = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    return f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}"
+
+
+def _same(row: str, keys: tuple[str, ...]) -> str:
+    return " AND ".join(f"{k} = {row}.{k}" for k in keys)
+
+
+def _disbursement_statements(dialect: str, row: str, sign: int) -> list[str]:
+    keys = DISBURSEMENT_KEYS
+    out = [
+        f"INSERT INTO disbursement_month ({', '.join(keys)}, payments, amount_fen) "
+        f"SELECT {', '.join(f'{row}.{k}' for k in keys)}, {sign}, {sign} * {row}.amount_fen WHERE 1 = 1 "
+        + _upsert("disbursement_month", keys, ("payments", "amount_fen"))
+    ]
+    if sign < 0:
+        out.append(f"DELETE FROM disbursement_month WHERE {_same(row, keys)} AND payments = 0")
+    return out
+
+
+def _loan_statements(dialect: str, row: str, sign: int) -> list[str]:
+    keys = LOAN_KEYS
+    values = ", ".join(f"{row}.{k}" for k in keys)
+    flow_keys = ("ym", *keys)
+    flow_measures = ("issued_loans", "issued_fen", "ended_loans", "ended_fen")
+    snapshot_keys = ("year_end", *keys)
+    issued_ym, ended_ym = _ym(dialect, f"{row}.issued_on"), _ym(dialect, _ends(row))
+    out = [
+        f"INSERT INTO loan_month_flow ({', '.join(flow_keys)}, {', '.join(flow_measures)}) "
+        f"SELECT {issued_ym}, {values}, {sign}, {sign} * {row}.amount_fen, 0, 0 WHERE 1 = 1 "
+        + _upsert("loan_month_flow", flow_keys, flow_measures),
+        f"INSERT INTO loan_month_flow ({', '.join(flow_keys)}, {', '.join(flow_measures)}) "
+        f"SELECT {ended_ym}, {values}, 0, 0, {sign}, {sign} * {row}.amount_fen WHERE {row}.repaid_on IS NOT NULL "
+        + _upsert("loan_month_flow", flow_keys, flow_measures),
+        f"INSERT INTO loan_year_end ({', '.join(snapshot_keys)}, loans, amount_fen) "
+        f"SELECT c.year_end, {values}, {sign}, {sign} * {row}.amount_fen FROM {_calendar(dialect)} AS c "
+        f"WHERE {row}.issued_on <= c.year_end AND ({row}.repaid_on IS NULL OR {row}.repaid_on > c.year_end) "
+        + _upsert("loan_year_end", snapshot_keys, ("loans", "amount_fen")),
+    ]
+    if sign < 0:
+        out.append(f"DELETE FROM loan_month_flow WHERE {_same(row, keys)} AND ym IN ({issued_ym}, "
+                   f"COALESCE({ended_ym}, {issued_ym})) AND issued_loans = 0 AND ended_loans = 0")
+        out.append(f"DELETE FROM loan_year_end WHERE {_same(row, keys)} AND loans = 0")
+    return out
+
+
+_STATEMENTS = {"disbursement": _disbursement_statements, "loan": _loan_statements}
+
+
+def _trigger_ddl(dialect: str, source: str) -> list[str]:
+    make = _STATEMENTS[source]
+    name = f"fw_summary_{source}"
+    if dialect == "postgresql":
+        def body(row: str, sign: int) -> str:
+            return " ".join(s + ";" for s in make(dialect, row, sign))
+        function = (
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP IN ('DELETE', 'UPDATE') THEN {body('OLD', -1)} END IF; "
+            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {body('NEW', 1)} END IF; "
+            f"RETURN NULL; END $$")
+        return [function, f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {source} "
+                          f"FOR EACH ROW EXECUTE FUNCTION {name}()"]
+    if dialect != "sqlite":
+        raise NotImplementedError(f"summary triggers for {dialect}")
+    def trigger(event: str, parts: list[str]) -> str:
+        return (f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {source} FOR EACH ROW BEGIN "
+                + " ".join(p + ";" for p in parts) + " END")
+    return [
+        trigger("INSERT", make(dialect, "NEW", 1)),
+        trigger("DELETE", make(dialect, "OLD", -1)),
+        trigger("UPDATE", make(dialect, "OLD", -1) + make(dialect, "NEW", 1)),
+    ]
+
+
+def _drop_ddl(dialect: str, source: str) -> list[str]:
+    name = f"fw_summary_{source}"
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {name} ON {source}", f"DROP FUNCTION IF EXISTS {name}()"]
+    return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")]
+
+
+def _rebuild_sql(dialect: str) -> list[str]:
+    keys = ", ".join(LOAN_KEYS)
+    d_keys = ", ".join(DISBURSEMENT_KEYS)
+    return [
+        *(f"DELETE FROM {table}" for table in SUMMARY_TABLES),
+        f"INSERT INTO disbursement_month ({d_keys}, payments, amount_fen) "
+        f"SELECT {d_keys}, COUNT(*), SUM(amount_fen) FROM disbursement GROUP BY {d_keys}",
+        f"INSERT INTO loan_month_flow (ym, {keys}, issued_loans, issued_fen, ended_loans, ended_fen) "
+        f"SELECT ym, {keys}, SUM(il), SUM(ia), SUM(el), SUM(ea) FROM ("
+        f"SELECT {_ym(dialect, 'l.issued_on')} AS ym, {keys}, 1 AS il, amount_fen AS ia, 0 AS el, 0 AS ea "
+        f"FROM loan AS l UNION ALL "
+        f"SELECT {_ym(dialect, _ends('l'))} AS ym, {keys}, 0, 0, 1, amount_fen FROM loan AS l "
+        f"WHERE l.repaid_on IS NOT NULL) AS events GROUP BY ym, {keys}",
+        f"INSERT INTO loan_year_end (year_end, {keys}, loans, amount_fen) "
+        f"SELECT c.year_end, {keys}, COUNT(*), SUM(amount_fen) FROM loan AS l JOIN {_calendar(dialect)} AS c "
+        f"ON l.issued_on <= c.year_end AND (l.repaid_on IS NULL OR l.repaid_on > c.year_end) "
+        f"GROUP BY c.year_end, {keys}",
+    ]
+
+
+def drop_triggers(conn: Connection) -> None:
+    for source in SOURCES:
+        for statement in _drop_ddl(conn.dialect.name, source):
+            conn.exec_driver_sql(statement)
+
+
+def create_triggers(conn: Connection) -> None:
+    for source in SOURCES:
+        for statement in _trigger_ddl(conn.dialect.name, source):
+            conn.exec_driver_sql(statement)
+
+
+def rebuild(conn: Connection) -> None:
+    """Fill every summary table afresh from the raw rows (inside the caller's transaction)."""
+    for statement in _rebuild_sql(conn.dialect.name):
+        conn.exec_driver_sql(statement)
+
+
+def install(conn: Connection) -> None:
+    """Fill the summaries from the raw rows and create the triggers that keep them (idempotent)."""
+    drop_triggers(conn)
+    rebuild(conn)
+    create_triggers(conn)
+
+
+@contextmanager
+def suspended(conn: Connection) -> Iterator[None]:
+    """Bulk loads inside the block skip the row triggers; the summaries are rebuilt from the raw
+    rows at its end and the triggers come back, all in ``conn``'s transaction (a failure inside
+    rolls back the dropped triggers with everything else)."""
+    drop_triggers(conn)
+    yield
+    install(conn)
