@@ -1,4 +1,5 @@
-"""Reads of funds: allocations by source level, programme, year and county; disbursement pace."""
+"""Reads of funds: allocations by source level, programme, year and county; disbursement pace
+(from the ``disbursement_month`` summary, see :mod:`fundwatch.data.summaries`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from .. import vocab
-from ..models import Allocation, Disbursement, Project
+from ..models import Allocation
 from ..scope import Scope, require_scope
+from . import naive
 from ._common import as_date, fen_sum, frame, region_condition, region_info, to_yuan
+from ._summary_reads import disbursed
 
 ALLOCATION_GROUPS = ("year", "county_code", "source_level", "programme")
 POVERTY_PROGRAMMES = ("special", "integrated", "linkage")
@@ -54,6 +57,20 @@ def funds_frame(
     return to_yuan(frame(engine, stmt), "amount_fen")
 
 
+def _county_where(engine: Engine, scope: Scope, region: str | None):
+    """(level of ``region``, a function giving the scope-and-region condition on a county column)."""
+    require_scope(scope)
+    if region is None:
+        return None, scope.clause
+    info = region_info(engine, scope, region)
+    if info is None:
+        return "unknown", lambda column: column.in_([])
+    level, county_code, _ = info
+    if level == "city":
+        return level, scope.clause
+    return level, lambda column: scope.clause(column) & (column == county_code)
+
+
 def disbursement_pace_frame(
     engine: Engine,
     scope: Scope,
@@ -71,59 +88,34 @@ def disbursement_pace_frame(
     allocations issued by ``as_of``) and ``rate`` = cumulative / allocated.  Payments after
     ``as_of`` are left out, so a past date shows the pace as it stood then.
     For a township or village the allocation base is the budget of its projects that year.
+
+    The prefecture and a county read the ``disbursement_month`` summary (plus the raw payments of
+    a partial last month); a township or village sums its own projects' payments
+    (:func:`fundwatch.data.reads.naive.disbursement_pace_frame`, the raw reference).
     """
-    require_scope(scope)
+    level, where = _county_where(engine, scope, region)
+    if level in ("township", "village"):
+        return naive.disbursement_pace_frame(engine, scope, year, as_of=as_of, region=region,
+                                             source_level=source_level, programmes=programmes)
     as_of = as_date(as_of) or dt.date(year, 12, 31)
     last_month = 12 if as_of >= dt.date(year, 12, 31) else (as_of.month if as_of.year == year else 0)
-    where = [
-        region_condition(engine, scope, region, county=Disbursement.county_code),
-        Disbursement.year == year,
-        Disbursement.paid_on <= as_of,
-        Disbursement.programme.in_(programmes),
-    ]
-    if source_level is not None:
-        where.append(Disbursement.source_level == source_level)
-    level = None if region is None else _level_of(engine, scope, region)
-    if level in ("township", "village"):
-        where.append(Disbursement.project_id.in_(_project_ids(engine, scope, region, level)))
-    stmt = (select(Disbursement.ym, fen_sum(Disbursement.amount_fen, "disbursed_fen"))
-            .where(*where).group_by(Disbursement.ym))
-    monthly = frame(engine, stmt)
+    levels = None if source_level is None else (source_level,)
+    with engine.connect() as conn:
+        monthly = disbursed(conn, where, year, as_of, programmes, ("ym",), levels)
+        stmt = select(fen_sum(Allocation.amount_fen, "fen")).where(
+            where(Allocation.county_code), Allocation.year == year, Allocation.issued_on <= as_of,
+            Allocation.programme.in_(programmes))
+        if source_level is not None:
+            stmt = stmt.where(Allocation.source_level == source_level)
+        allocated = int(conn.execute(stmt).scalar_one())
     months = pd.DataFrame({"month": range(1, max(last_month, 0) + 1)})
     monthly["month"] = monthly.pop("ym").astype("int64") % 100
     out = months.merge(monthly, on="month", how="left").fillna({"disbursed_fen": 0})
     out["disbursed_fen"] = out["disbursed_fen"].astype("int64")
     out["cumulative_fen"] = out["disbursed_fen"].cumsum()
-    allocated = _allocated_fen(engine, scope, year, as_of, region, level, source_level, programmes)
     out["allocated_fen"] = allocated
     out["rate"] = out["cumulative_fen"] / allocated if allocated else float("nan")
     return to_yuan(out, "disbursed_fen", "cumulative_fen", "allocated_fen")
-
-
-def _level_of(engine, scope, region):
-    info = region_info(engine, scope, region)
-    return info[0] if info else None
-
-
-def _project_ids(engine, scope, region, level):
-    column = Project.township_code if level == "township" else Project.village_code
-    return select(Project.id).where(scope.clause(Project.county_code), column == region)
-
-
-def _allocated_fen(engine, scope, year, as_of, region, level, source_level, programmes) -> int:
-    if level in ("township", "village"):
-        column = Project.township_code if level == "township" else Project.village_code
-        stmt = select(fen_sum(Project.budget_fen, "fen")).where(
-            scope.clause(Project.county_code), column == region, Project.start_year == year)
-    else:
-        stmt = select(fen_sum(Allocation.amount_fen, "fen")).where(
-            region_condition(engine, scope, region, county=Allocation.county_code),
-            Allocation.year == year, Allocation.issued_on <= as_of,
-            Allocation.programme.in_(programmes))
-        if source_level is not None:
-            stmt = stmt.where(Allocation.source_level == source_level)
-    with engine.connect() as conn:
-        return int(conn.execute(stmt).scalar_one())
 
 
 def pace_by_county_frame(
@@ -135,19 +127,18 @@ def pace_by_county_frame(
     by_level: bool = False,
     programmes: Sequence[str] = POVERTY_PROGRAMMES,
 ) -> pd.DataFrame:
-    """Per county (and source level when ``by_level``): allocated and disbursed by ``as_of``, rate."""
+    """Per county (and source level when ``by_level``): allocated and disbursed by ``as_of``, rate.
+    Disbursements come from the ``disbursement_month`` summary (:mod:`._summary_reads`)."""
     require_scope(scope)
     as_of = as_date(as_of) or dt.date(year, 12, 31)
     a_keys = [Allocation.county_code] + ([Allocation.source_level] if by_level else [])
-    d_keys = [Disbursement.county_code] + ([Disbursement.source_level] if by_level else [])
+    on = ["county_code"] + (["source_level"] if by_level else [])
     allocated = frame(engine, select(*a_keys, fen_sum(Allocation.amount_fen, "allocated_fen")).where(
         scope.clause(Allocation.county_code), Allocation.year == year, Allocation.issued_on <= as_of,
         Allocation.programme.in_(programmes)).group_by(*a_keys))
-    disbursed = frame(engine, select(*d_keys, fen_sum(Disbursement.amount_fen, "disbursed_fen")).where(
-        scope.clause(Disbursement.county_code), Disbursement.year == year, Disbursement.paid_on <= as_of,
-        Disbursement.programme.in_(programmes)).group_by(*d_keys))
-    on = ["county_code"] + (["source_level"] if by_level else [])
-    out = allocated.merge(disbursed, on=on, how="outer").fillna({"allocated_fen": 0, "disbursed_fen": 0})
+    with engine.connect() as conn:
+        disbursed_frame = disbursed(conn, scope.clause, year, as_of, programmes, on)
+    out = allocated.merge(disbursed_frame, on=on, how="outer").fillna({"allocated_fen": 0, "disbursed_fen": 0})
     for column in ("allocated_fen", "disbursed_fen"):
         out[column] = out[column].astype("int64")
     out["rate"] = out["disbursed_fen"].where(out["allocated_fen"] > 0) / out["allocated_fen"].where(out["allocated_fen"] > 0)

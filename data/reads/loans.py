@@ -10,15 +10,18 @@ from sqlalchemy import Engine, and_, case, func, or_, select
 
 from ..models import Loan, RiskFundDeposit
 from ..scope import Scope, require_scope
+from . import naive
 from ._common import as_date, fen_sum, frame, region_condition, to_yuan
+from ._summary_reads import loan_positions
+from .funds import _county_where
 
 LOAN_GROUPS = ("county_code", "programme", "bank", "borrower_type", "industry")
 # Banks lend up to 8 times the risk-mitigation fund (seeds/000 item 7).
 LEVERAGE_LIMIT = 8
 
 
-def _outstanding(as_of: dt.date):
-    return and_(Loan.issued_on <= as_of, or_(Loan.repaid_on.is_(None), Loan.repaid_on > as_of))
+#: Groupings the loan summaries hold (``industry`` is not among them: read from the raw loans).
+SUMMARY_GROUPS = ("county_code", "programme", "bank", "borrower_type")
 
 
 def loan_position_frame(
@@ -33,30 +36,50 @@ def loan_position_frame(
     """Loans outstanding on ``as_of`` grouped by ``by`` (any of county_code, programme, bank,
     borrower_type, industry): count, outstanding, overdue and default amounts (yuan) and
     ``overdue_rate`` = (overdue + default) / outstanding.
+
+    Read from the loan summaries (:func:`._summary_reads.loan_positions`) except for a village
+    or a grouping by industry, which sum the raw loans (:mod:`.naive`).
     """
     require_scope(scope)
     as_of = as_date(as_of)
     unknown = set(by) - set(LOAN_GROUPS)
     if unknown:
         raise ValueError(f"cannot group loans by {sorted(unknown)}")
-    keys = [getattr(Loan, name) for name in by]
-    late = Loan.status.in_(("overdue", "default"))
-    stmt = select(
-        *keys,
-        func.count(Loan.id).label("loans"),
-        fen_sum(Loan.amount_fen, "outstanding_fen"),
-        fen_sum(case((Loan.status == "overdue", Loan.amount_fen), else_=0), "overdue_fen"),
-        fen_sum(case((Loan.status == "default", Loan.amount_fen), else_=0), "default_fen"),
-        func.count(case((late, Loan.id))).label("late_loans"),
-    ).where(
-        region_condition(engine, scope, region, county=Loan.county_code, village=Loan.village_code),
-        _outstanding(as_of),
-    )
-    if programme is not None:
-        stmt = stmt.where(Loan.programme == programme)
-    if keys:
-        stmt = stmt.group_by(*keys).order_by(*keys)
-    out = frame(engine, stmt)
+    level, where = _county_where(engine, scope, region)
+    if level == "village" or not set(by) <= set(SUMMARY_GROUPS):
+        return naive.loan_position_frame(engine, scope, as_of, by=by, region=region, programme=programme)
+    with engine.connect() as conn:
+        groups = loan_positions(conn, where, as_of, programme)
+    return position_totals(groups, by)
+
+
+def position_totals(groups: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """The columns of :func:`loan_position_frame` from :func:`._summary_reads.loan_positions` rows."""
+    by = list(by)
+    columns = [*by, "loans", "outstanding_fen", "overdue_fen", "default_fen", "late_loans"]
+    if not by:
+        total = [int(groups[c].sum()) if not groups.empty else 0 for c in ("loans", "amount_fen")]
+        late = groups["status"].isin(("overdue", "default")) if not groups.empty else None
+        part = (lambda column, mask: int(groups.loc[mask, column].sum()) if mask is not None else 0)
+        out = pd.DataFrame([(total[0], total[1],
+                             part("amount_fen", groups["status"] == "overdue" if late is not None else None),
+                             part("amount_fen", groups["status"] == "default" if late is not None else None),
+                             part("loans", late))], columns=columns)
+    elif groups.empty:
+        out = pd.DataFrame([], columns=columns)
+    else:
+        status = groups["status"]
+        parts = pd.DataFrame({
+            **{k: groups[k] for k in by},
+            "loans": groups["loans"],
+            "outstanding_fen": groups["amount_fen"],
+            "overdue_fen": groups["amount_fen"].where(status == "overdue", 0),
+            "default_fen": groups["amount_fen"].where(status == "default", 0),
+            "late_loans": groups["loans"].where(status.isin(("overdue", "default")), 0),
+        })
+        summed = parts.groupby(by, sort=True).sum().reset_index()
+        out = pd.DataFrame([tuple(int(v) if i >= len(by) else v for i, v in enumerate(row))
+                            for row in summed[columns].itertuples(index=False)], columns=columns)
     out["overdue_rate"] = (out["overdue_fen"] + out["default_fen"]) / out["outstanding_fen"].where(out["outstanding_fen"] > 0)
     return to_yuan(out, "outstanding_fen", "overdue_fen", "default_fen")
 

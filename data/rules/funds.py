@@ -4,7 +4,6 @@ and publication of allocation results.  Aggregates are GROUP BY queries per coun
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, true
 
 from .. import vocab
+from ..reads._summary_reads import disbursed as disbursed_by
 from ._common import (
     ALLOCATION, COUNTY_FINANCE, DISBURSEMENT, PROJECT, Context, Finding, at_least, fen_sum, id_list,
     merge_ids, month_day_en, month_day_zh, parse_ids, parse_month_day, pct, pct_threshold, plural, ratio_parts,
@@ -33,17 +33,6 @@ def _milestones(params: Mapping[str, Any], year: int) -> list[tuple[str, dt.date
     if params["check_year_end"]:
         found.append(("year_end", parse_month_day(params["year_end_date"], year), params["year_end_min"]))
     return sorted(found, key=lambda m: m[1])
-
-
-def _paid_by(day: dt.date):
-    """Disbursements of the evaluated year paid on or before ``day``.
-
-    At a month end this is a test on the stored year-month (``ym``), which the pace indexes
-    cover; other days test ``paid_on``.
-    """
-    if day.day == calendar.monthrange(day.year, day.month)[1]:
-        return DISBURSEMENT.c.ym <= day.year * 100 + day.month
-    return DISBURSEMENT.c.paid_on <= day
 
 
 def _level_zh(level: str) -> str:
@@ -81,28 +70,22 @@ def check_f1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
         .where(ctx.where(a), a.c.year == ctx.year, a.c.source_level.in_(levels), a.c.programme.in_(programmes))
         .group_by(a.c.county_code, a.c.source_level)
     )
-    d = DISBURSEMENT
-    paid_cols = [
-        fen_sum(case((_paid_by(day) if i < len(passed) else d.c.paid_on <= day, d.c.amount_fen), else_=0),
-                f"paid_{i}")
-        for i, day in enumerate(points)
-    ]
-    paid_stmt = (
-        select(d.c.county_code, d.c.source_level, *paid_cols)
-        .where(ctx.where(d), d.c.year == ctx.year, d.c.source_level.in_(levels), d.c.programme.in_(programmes))
-        .group_by(d.c.county_code, d.c.source_level)
-    )
-    paid = {(r.county_code, r.source_level): r for r in ctx.conn.execute(paid_stmt)}
+    paid: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(points))
+    for i, day in enumerate(points):  # from the disbursement_month summary (fundwatch.data.summaries)
+        by_level = disbursed_by(ctx.conn, ctx.scope.clause, ctx.year, day, programmes, ("county_code", "source_level"),
+                             levels)
+        for county, level, fen in by_level.itertuples(index=False):
+            paid[(county, level)][i] = int(fen)
 
     findings: list[Finding] = []
     for row in ctx.conn.execute(alloc_stmt):
         county, level = row.county_code, row.source_level
-        prow = paid.get((county, level))
+        prow = paid.get((county, level))  # None: nothing paid
         name = ctx.name(county)
         order = levels.index(level)
         for i, (_, day, minimum) in enumerate(passed):
             allocated = to_int(row[2 + 2 * i])
-            disbursed = to_int(getattr(prow, f"paid_{i}")) if prow is not None else 0
+            disbursed = prow[i] if prow is not None else 0
             if allocated <= 0 or at_least(disbursed, allocated, minimum):
                 continue
             ratio = disbursed / allocated
@@ -122,7 +105,7 @@ def check_f1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
             i = len(passed)
             _, day, minimum = upcoming[0]
             allocated = to_int(row[2 + 2 * i])
-            disbursed = to_int(getattr(prow, f"paid_{i}")) if prow is not None else 0
+            disbursed = prow[i] if prow is not None else 0
             elapsed = (ctx.as_of - ctx.year_start).days + 1
             horizon = (day - ctx.year_start).days + 1
             if allocated <= 0:

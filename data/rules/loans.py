@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 
 from .. import vocab
+from ..reads._summary_reads import loan_positions, outstanding_ids
 from ._common import (
     LOAN, RISK_FUND, Context, Finding, count_finding, fen_sum, id_list, parse_ids, pct, pct_threshold, plural,
     ratio_parts, to_int, wan, wan_en, yuan,
@@ -28,17 +29,14 @@ def check_l1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
     above ``max_leverage`` is a warning, below ``idle_below`` a notice (idle risk money).
     Counties with loans but no deposit are left to Q5."""
     l, r = LOAN, RISK_FUND
-    loans_stmt = (
-        select(l.c.county_code, l.c.programme, fen_sum(l.c.amount_fen, "amount"), id_list(l.c.id, "ids"))
-        .where(ctx.where(l), outstanding(ctx.as_of))
-        .group_by(l.c.county_code, l.c.programme)
-    )
     funds_stmt = (
         select(r.c.county_code, r.c.programme, fen_sum(r.c.amount_fen, "amount"), id_list(r.c.id, "ids"))
         .where(ctx.where(r), r.c.deposited_on <= ctx.as_of)
         .group_by(r.c.county_code, r.c.programme)
     )
-    loans = {(row.county_code, row.programme): row for row in ctx.conn.execute(loans_stmt)}
+    positions = loan_positions(ctx.conn, ctx.scope.clause, ctx.as_of)  # the loan summaries
+    loans = {key: int(fen) for key, fen in
+             positions.groupby(["county_code", "programme"])["amount_fen"].sum().items()} if len(positions) else {}
     high, low = params["max_leverage"], params["idle_below"]
     hnum, hden = ratio_parts(high)
     lnum, lden = ratio_parts(low)
@@ -48,8 +46,7 @@ def check_l1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
         deposited = to_int(fund.amount)
         if deposited <= 0:
             continue
-        loan = loans.get(key)
-        lent = to_int(loan.amount) if loan is not None else 0
+        lent = loans.get(key, 0)
         leverage = lent / deposited
         name = ctx.name(fund.county_code)
         prog_zh, prog_en = _programme(fund.programme, "zh"), _programme(fund.programme, "en")
@@ -63,7 +60,9 @@ def check_l1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
                             f"{leverage:.2f} 倍，超过 {high:g} 倍"),
                 message_en=(f"{name}, {prog_en}, {day}: outstanding loans {wan_en(lent)} are "
                             f"{leverage:.2f} times the risk fund {wan_en(deposited)}, above {high:g}"),
-                record_table="loan", record_ids=parse_ids(loan.ids) if loan is not None else (),
+                record_table="loan",
+                record_ids=outstanding_ids(ctx.conn, ctx.scope.clause, ctx.as_of,
+                                           county_code=fund.county_code, programme=fund.programme),
                 detail=detail, key=fund.programme,
             ))
         elif lent * lden < lnum * deposited:
@@ -93,30 +92,27 @@ def check_l2(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
     and borrower type within the county: with ``drill_down`` (the default) only inside a county
     that is over the line, showing where its bad loans sit; without it, every bank and borrower
     type of every county on its own (small groups then give noisy rates)."""
-    l = LOAN
-    bad = l.c.status.in_(list(params["bad_statuses"]))
+    bad_statuses = list(params["bad_statuses"])
     maximum = params["max_bad_ratio"]
     num, den = ratio_parts(maximum)
     findings = []
     over: set[str] = set()  # counties over the line
+    positions = loan_positions(ctx.conn, ctx.scope.clause, ctx.as_of)  # the loan summaries
+    if positions.empty:
+        return findings
+    positions["bad"] = positions["amount_fen"].where(positions["status"].isin(bad_statuses), 0)
     for order, (dimension, column, switch) in enumerate(_DIMENSIONS):
         if switch and not params[switch]:
             continue
-        keys = [l.c.county_code] + ([l.c[column]] if column else [])
-        where = [ctx.where(l), outstanding(ctx.as_of)]
+        keys = ["county_code"] + ([column] if column else [])
+        rows = positions
         if column is not None and params["drill_down"]:
             if not over:
                 break
-            where.append(l.c.county_code.in_(sorted(over)))
-        stmt = (
-            select(*keys, fen_sum(l.c.amount_fen, "total"),
-                   fen_sum(case((bad, l.c.amount_fen), else_=0), "bad"),
-                   id_list(case((bad, l.c.id)), "ids"))
-            .where(*where)
-            .group_by(*keys)
-        )
-        for row in ctx.conn.execute(stmt):
-            total, bad_fen = to_int(row.total), to_int(row.bad)
+            rows = rows[rows["county_code"].isin(sorted(over))]
+        sums = rows.groupby(keys)[["amount_fen", "bad"]].sum().reset_index()
+        for row in sums.itertuples(index=False):
+            total, bad_fen = int(row.amount_fen), int(row.bad)
             if total <= 0 or bad_fen * den <= num * total:
                 continue
             ratio = bad_fen / total
@@ -139,7 +135,9 @@ def check_l2(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
                             f"{wan(total)}的 {pct(ratio, maximum)}，高于 {pct_threshold(maximum)}"),
                 message_en=(f"{where_en}: overdue and defaulted loans {wan_en(bad_fen)} are {pct(ratio, maximum)} of "
                             f"{wan_en(total)} outstanding, above {pct_threshold(maximum)}"),
-                record_table="loan", record_ids=parse_ids(row.ids),
+                record_table="loan",
+                record_ids=outstanding_ids(ctx.conn, ctx.scope.clause, ctx.as_of, county_code=row.county_code,
+                                           status=bad_statuses, **({column: sub} if column else {})),
                 detail={"dimension": dimension, "key": sub, "bad": yuan(bad_fen), "outstanding": yuan(total)},
                 key=f"{order}:{sub}",
             ))
