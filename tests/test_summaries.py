@@ -30,7 +30,9 @@ LOAN_GROUPINGS = (("county_code",), ("programme",), ("bank",), ("borrower_type",
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def engine(request, tmp_path_factory):
-    return new_demo_database(request.param, "summaries", tmp_path_factory)
+    engine = new_demo_database(request.param, "summaries", tmp_path_factory)
+    yield engine
+    engine.dispose()
 
 
 def imported(engine, kind: str, rows: list[list[str]]) -> None:
