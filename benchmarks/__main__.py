@@ -9,8 +9,8 @@ each.  Every figure is also written as JSON (``--json``, by default under
 Suites (``--only`` / ``--skip``): demo (generation), reads (each page read against its naive raw
 aggregate), pages (page build, county change), imports (a 50,000-row file), sessions (memory per
 live session), load (20 concurrent first loads with ``--num-procs 2``), churn (1,000 session
-open/close cycles), soak (30 sessions for 10 minutes).  Writes (imports) go into a copy of the
-database, never into ``--db`` itself.
+open/close cycles), soak (30 sessions for 10 minutes).  Writes (imports) go into a throw-away copy of the
+database (:mod:`fundwatch.data.copies`), never into ``--db`` itself.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from benchmarks import scratch
-from fundwatch.data import db
+from fundwatch.data import copies, db
 
 SUITES = ("demo", "reads", "pages", "imports", "sessions", "load", "churn", "soak")
 RESULTS = Path(__file__).parent / "results"
@@ -91,7 +91,7 @@ def run_suite(suite: str, url: str, args, folder: Path, out) -> dict:
     if suite == "imports":
         from benchmarks import imports
 
-        with scratch.copy(url, folder) as copy:
+        with copies.temporary_copy(url, folder) as copy:
             return imports.run(copy, min(args.repeat, 3), out)
     if suite == "sessions":
         from benchmarks import sessions

@@ -429,13 +429,18 @@ def read_reference(path: Path = REFERENCE_CSV) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"adcode": str, "exit_date": str}, keep_default_na=False)
 
 
-def _refuse_non_empty(target) -> None:
+def region_count(target) -> int:
+    """How many regions ``target`` (an engine or a connection) holds: 0 for a database the demo
+    may load into."""
     stmt = select(func.count()).select_from(Region.__table__)
     if isinstance(target, Engine):
         with target.connect() as conn:
-            n = conn.execute(stmt).scalar_one()
-    else:
-        n = target.execute(stmt).scalar_one()
+            return conn.execute(stmt).scalar_one()
+    return target.execute(stmt).scalar_one()
+
+
+def _refuse_non_empty(target) -> None:
+    n = region_count(target)
     if n:
         raise ValueError(f"the database already holds {n} regions: demo data loads only into an empty database")
 

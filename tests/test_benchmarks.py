@@ -8,8 +8,8 @@ import io
 from dashboard_fixtures import demo_db  # noqa: F401 - fixture
 from sqlalchemy import func, select
 
-from benchmarks import scratch, targets
-from fundwatch.data import db
+from benchmarks import targets
+from fundwatch.data import copies, db
 from fundwatch.data.models import AssistanceMeasure, Household
 
 
@@ -48,7 +48,7 @@ def test_writes_go_into_a_copy_that_is_removed_afterwards(demo_db, tmp_path):  #
     count = select(func.count()).select_from(Household)
     with original.connect() as conn:
         before = conn.execute(count).scalar_one()
-    with scratch.copy(str(demo_db), tmp_path) as url:
+    with copies.temporary_copy(str(demo_db), tmp_path) as url:
         copied = db.get_engine(url)
         with copied.begin() as conn:
             assert conn.execute(count).scalar_one() == before
