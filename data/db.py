@@ -11,12 +11,15 @@ does not exist unless ``create=True``.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import NullPool
 
 ENV_URL = "FUNDWATCH_DB_URL"
 
@@ -26,6 +29,22 @@ _lock = threading.Lock()
 
 class DatabaseError(RuntimeError):
     """A database that cannot be used: bad URL, missing file, unreachable server, old schema."""
+
+
+#: Seconds a PostgreSQL connection attempt may take before it fails.
+CONNECT_TIMEOUT = 5
+#: Seconds :func:`ping` waits for an answer.
+PING_TIMEOUT = 2.0
+#: TCP keepalive of PostgreSQL connections: a connection to a server that stopped answering
+#: (cable pulled, host down) fails after about idle + interval x count seconds instead of hanging
+#: until the kernel gives up (minutes); ``tcp_user_timeout`` bounds data sent and never
+#: acknowledged likewise.  Long statements that the server is working on are not cut short.
+PG_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+                "tcp_user_timeout": 10_000}
+#: The errors that mean "the database cannot be reached right now" (as opposed to a wrong query):
+#: driver errors (connection refused, server closed the connection, missing SQLite file), a pool
+#: that hands out no connection in time, and :class:`DatabaseError`.
+UNAVAILABLE: tuple[type[BaseException], ...] = (DBAPIError, DisconnectionError, PoolTimeoutError, DatabaseError)
 
 
 def default_path() -> Path:
@@ -83,15 +102,41 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
+class _SqliteFileGuard:
+    """Never let a new connection create an empty database where the file has gone.
+
+    ``sqlite3.connect`` creates a missing file, so a database moved away or on an unmounted disk
+    would come back as an empty database under a running server.  Only an engine asked for with
+    ``create=True`` (``init``, ``demo``, the first ``serve``) may create the file, and only until
+    it exists; from then on a missing file is an error of the connection (the pages show that the
+    database is unavailable) until the file is back.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.may_create = False
+
+    def __call__(self, _dialect, _record, _cargs, _cparams):
+        if self.path.exists():
+            self.may_create = False
+        elif not self.may_create:
+            raise sqlite3.OperationalError("unable to open database file: the file is missing")
+        return None  # connect as usual
+
+
 def get_engine(url: str | None = None, *, create: bool = False) -> Engine:
     """The process-wide engine for ``url`` (resolved as in :func:`resolve_url`).
 
     A SQLite file that does not exist is an error unless ``create`` is true (``init``, ``demo``
-    and the first ``serve`` on the embedded default); its folder is then created.
+    and the first ``serve`` on the embedded default); its folder is then created.  Once this
+    process has an engine for the file, that engine is returned even while the file is away (a
+    served page during an outage): its connections then fail, and never create an empty file.
     """
     url = normalise_url(resolve_url(url))
     path = sqlite_path(url)
-    if path is not None and not path.exists():
+    with _lock:
+        known = url in _engines
+    if path is not None and not path.exists() and not (known and not create):
         if not create:
             raise DatabaseError(f"database file does not exist: {path} (create it with `fundwatch init`)")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,25 +145,46 @@ def get_engine(url: str | None = None, *, create: bool = False) -> Engine:
         if engine is None:
             engine = _make_engine(url)
             _engines[url] = engine
+        guard = _guards.get(url)
+        if guard is not None and create and not guard.path.exists():
+            guard.may_create = True
         return engine
+
+
+_guards: dict[str, _SqliteFileGuard] = {}
 
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+        path = sqlite_path(url)
+        if path is not None:
+            _guards[url] = _SqliteFileGuard(path)
+            event.listen(engine, "do_connect", _guards[url])
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         connect_args={"connect_timeout": 5})
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT, **PG_KEEPALIVE})
+
+
+def dispose(url: str) -> None:
+    """Close the pooled connections of the engine for ``url``, if this process has one: the next
+    use opens fresh connections (after a database outage)."""
+    with _lock:
+        engine = _engines.get(normalise_url(resolve_url(url)))
+    if engine is not None:
+        engine.dispose()
 
 
 def dispose_all() -> None:
     """Close every pooled connection (tests, forked workers)."""
     with _lock:
-        for engine in _engines.values():
+        for engine in (*_engines.values(), *_ping_engines.values()):
             engine.dispose()
         _engines.clear()
+        _guards.clear()
+        _ping_engines.clear()
 
 
 def check_connection(engine: Engine) -> None:
@@ -133,3 +199,52 @@ def check_connection(engine: Engine) -> None:
 
 def has_schema(engine: Engine) -> bool:
     return inspect(engine).has_table("alembic_version")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means that the database cannot be reached (see :data:`UNAVAILABLE`)."""
+    return isinstance(exc, UNAVAILABLE)
+
+
+_ping_engines: dict[str, Engine] = {}
+
+
+def _ping_engine(url: str) -> Engine:
+    """A pool-less engine for :func:`ping` on a PostgreSQL URL: every check opens a connection of
+    its own with short timeouts, so it neither waits for nor disturbs the pages' pool."""
+    with _lock:
+        engine = _ping_engines.get(url)
+        if engine is None:
+            timeout_ms = int(PING_TIMEOUT * 1000)
+            engine = create_engine(url, poolclass=NullPool, connect_args={
+                "connect_timeout": max(1, round(PING_TIMEOUT)), **PG_KEEPALIVE, "tcp_user_timeout": timeout_ms})
+            _ping_engines[url] = engine
+        return engine
+
+
+def ping(url: str | None = None) -> bool:
+    """Whether the database at ``url`` (resolved as in :func:`resolve_url`) answers now: the schema
+    version is read within about :data:`PING_TIMEOUT` seconds.  A SQLite file must be there and
+    readable (it is opened read-write but never created); a PostgreSQL server must accept a new
+    connection.  Never raises: any failure is False (the reason is not the caller's business)."""
+    try:
+        url = normalise_url(resolve_url(url))
+        path = sqlite_path(url)
+        if path is not None:
+            if not path.is_file() or not os.access(path, os.R_OK | os.W_OK):
+                return False
+            conn = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=PING_TIMEOUT,
+                                   check_same_thread=False)
+            try:
+                conn.execute("SELECT version_num FROM alembic_version").fetchall()
+            finally:
+                conn.close()
+            return True
+        if url.startswith("sqlite"):  # in memory: always there
+            return True
+        with _ping_engine(url).connect() as conn:
+            conn.exec_driver_sql(f"SET statement_timeout = {int(PING_TIMEOUT * 1000)}")
+            conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+        return True
+    except Exception:  # noqa: BLE001 - every failure means "not ready"
+        return False
