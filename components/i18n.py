@@ -45,6 +45,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nav.menu": "导航",
         "loading": "正在加载数据…",
         "empty": "暂无数据",
+        "health.down": "数据库暂时无法连接。页面显示的是连接中断前的数据；连接恢复后将自动刷新，无需重新打开页面。",
         "all": "全部",
         # filters
         "filter.year": "年度",
@@ -266,6 +267,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nav.menu": "Navigation",
         "loading": "Loading data…",
         "empty": "No data",
+        "health.down": "The database cannot be reached. The page shows the data from before the interruption and "
+                       "refreshes by itself once the connection is back; there is no need to reopen it.",
         "all": "All",
         "filter.year": "Year",
         "filter.as_of": "As of",

@@ -12,18 +12,25 @@ The first load happens when the store is created, so a page is built from real n
 loads happen once per batch of filter changes; inside a served session they are deferred to the
 next tick, so that ``busy`` reaches the browser (views show a loading indicator) before the
 queries run; outside a server (tests, notebooks, the CLI) they happen at once.
+
+A load that fails because the database cannot be reached (:data:`fundwatch.data.db.UNAVAILABLE`)
+keeps the frames of the last good load, sets ``stale`` and tells the process's database monitor
+(:mod:`fundwatch.data.health`); :meth:`DashboardStore.reload` loads again once it answers (the
+page's :class:`~.health.DatabaseBanner` does that).  Any other error is a bug and is raised.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 
 import pandas as pd
 import panel as pn
 import param
 from sqlalchemy import Engine
 
+from fundwatch.data import db, health
 from fundwatch.data.access import EXPORT_SURFACES
 from fundwatch.data.masking import SUPPRESSED, count_total
 from fundwatch.data.rules import empty_findings
@@ -36,6 +43,8 @@ from . import loaders as L
 from . import present
 from .frames import HOUSEHOLD_STATUSES
 from .i18n import LANGS, t
+
+log = logging.getLogger(__name__)
 
 FIRST_DAY, LAST_DAY = dt.date(L.FIRST_YEAR, 1, 1), dt.date(L.LAST_YEAR, 12, 31)
 METRICS = ("rate", "allocated", "leverage", "monitored", "warnings")
@@ -98,6 +107,9 @@ class DashboardStore(pn.viewable.Viewer):
     metric = param.Selector(default="rate", objects=list(METRICS), doc="What the county map colours.")
 
     busy = param.Boolean(default=False, doc="True while frames are loading (views show a loading indicator).")
+    stale = param.Boolean(default=False,
+                          doc="True when the last load failed because the database could not be reached: the "
+                              "frames are those of the last good load (see reload).")
     notice = param.String(default="", doc="A message for the viewer, e.g. about a region the URL named.")
 
     counties = param.DataFrame(default=_empty("code", "name", "kind"), doc="County-level units in the scope.")
@@ -146,7 +158,7 @@ class DashboardStore(pn.viewable.Viewer):
         self.param.watch(self._on_filters, list(self._FILTERS))
         self.param.watch(self._load_finding, ["finding"])
         if self.engine is not None:
-            self._load()  # the first load is immediate: a page is built from real numbers
+            self._load_guarded()  # the first load is immediate: a page is built from real numbers
 
     # -- derived state ------------------------------------------------------------------------
 
@@ -244,13 +256,32 @@ class DashboardStore(pn.viewable.Viewer):
         (the views show a loading indicator) and a batch of changes loads once."""
         doc = pn.state.curdoc
         if doc is None or doc.session_context is None:
-            self._load()
+            self._load_guarded()
             return
         if self._pending:
             return
         self._pending = True
         self.busy = True
-        pn.state.execute(self._load, schedule=True)
+        pn.state.execute(self._load_guarded, schedule=True)
+
+    def reload(self) -> None:
+        """Load every frame again (and the record lists' pages), e.g. once the database answers
+        again after an outage."""
+        self._schedule()
+        for records in self.lists.values():
+            records.reload()
+
+    def _load_guarded(self) -> None:
+        """:meth:`_load`, keeping the last frames when the database cannot be reached."""
+        try:
+            self._load()
+        except db.UNAVAILABLE as exc:
+            self._pending = False
+            self.param.update(busy=False, stale=True)
+            unavailable(self.url, exc)
+        else:
+            if self.stale:
+                self.stale = False
 
     def _load(self) -> None:
         """Normalise the region path, then publish every frame that changed, in one batch."""
@@ -367,8 +398,12 @@ class DashboardStore(pn.viewable.Viewer):
             self.finding_records = _empty("id")
             return
         row = self.warnings.iloc[self.finding]
-        self.finding_records = F.finding_records(self.url, self.scope.key, row["record_table"], row["region_code"],
-                                                 tuple(row["record_ids"]))
+        try:
+            self.finding_records = F.finding_records(self.url, self.scope.key, row["record_table"],
+                                                     row["region_code"], tuple(row["record_ids"]))
+        except db.UNAVAILABLE as exc:
+            self.stale = True
+            unavailable(self.url, exc)
 
     # -- what the views show ----------------------------------------------------------------------
 
@@ -460,9 +495,21 @@ class PagedList(param.Parameterized):
         if not self._ready():
             self.param.update(rows=_empty("id"), total=0)
             return
-        L.refresh(self.store.url)
-        rows, total = self._fetch(self.page_size, (self.page - 1) * self.page_size)
+        try:
+            L.refresh(self.store.url)
+            rows, total = self._fetch(self.page_size, (self.page - 1) * self.page_size)
+        except db.UNAVAILABLE as exc:  # keep the page shown; reload() fetches it once the database answers
+            self._stale = True
+            self.store.stale = True
+            unavailable(self.store.url, exc)
+            return
+        self._stale = False
         self.param.update(rows=rows, total=total)
+
+    def reload(self) -> None:
+        """Fetch the page again if the last fetch failed for want of the database."""
+        if getattr(self, "_stale", False):
+            self._load_rows()
 
     def all_rows(self) -> pd.DataFrame:
         """Every matching row in the order shown (exports), up to :attr:`EXPORT_LIMIT`."""
@@ -494,6 +541,14 @@ class RecordList(PagedList):
 
     def shown(self, all_pages: bool = False) -> present.Shown:
         return present.records(self.kind, self.all_rows() if all_pages else self.rows, self.store.lang)
+
+
+def unavailable(url: str, exc: BaseException) -> None:
+    """A read failed because the database at ``url`` cannot be reached: say so once in the log
+    (one line, no traceback: the outage itself is logged by the monitor) and have the monitor
+    check at once."""
+    log.info("a read failed, the database cannot be reached (%s)", type(exc).__name__)
+    health.monitor(url).report_failure()
 
 
 def _same_day(day: dt.date, year: int) -> dt.date:

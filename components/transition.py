@@ -514,6 +514,11 @@ class TransitionStore(DashboardStore):
         super()._load()
         self._sync_list()
 
+    def reload(self) -> None:
+        super().reload()
+        if self.household_list is not None:
+            self.household_list.reload()
+
     def _sync_list(self) -> None:
         if self.household_list is not None:
             self.household_list.param.update(region=self.region or "", as_of=self.as_of, page=1)

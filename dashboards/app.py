@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 
 from fundwatch.components import EXTENSIONS, theme
 from fundwatch.components.controls import LanguageSwitch
+from fundwatch.components.health import DatabaseBanner
 from fundwatch.components.i18n import t
 from fundwatch.components.stores import DashboardStore
-from fundwatch.dashboards import auth
+from fundwatch.dashboards import auth, ready
 from fundwatch.data import db
 from fundwatch.data.access import IMPORT_ROLES, Account, scope_for
 from fundwatch.data.scope import Scope
@@ -305,15 +306,17 @@ def _who(account: Account | None, demo: bool, lang: str) -> str:
 
 
 def page(store: DashboardStore, active: str, *content, title_key: str) -> pn.Column:
-    """The page frame: the navigation bar, then ``content`` in a centred column.  In login mode the
-    page ends itself when its login session ends (:class:`.auth.SessionWatch`)."""
+    """The page frame: the navigation bar, the banner shown while the database cannot be reached
+    (:class:`~fundwatch.components.health.DatabaseBanner`), then ``content`` in a centred column.
+    In login mode the page ends itself when its login session ends (:class:`.auth.SessionWatch`)."""
     if pn.state.curdoc is not None:
         pn.state.curdoc.title = f"{t(title_key, store.lang)} · {t('app.title', store.lang)}"
         if not demo_mode():
             auth.watch_session()
     body = pn.Column(*content, sizing_mode="stretch_width", margin=(8, 8, 24, 8),
                      styles={"width": "100%", "max-width": "1480px", "margin": "0 auto"})
-    return pn.Column(nav_bar(store, active), body, sizing_mode="stretch_width", margin=0)
+    banner = DatabaseBanner(store=store, url=store.url if store.engine is not None else database_url())
+    return pn.Column(nav_bar(store, active), banner, body, sizing_mode="stretch_width", margin=0)
 
 
 def route_table() -> dict[str, Callable]:
@@ -357,6 +360,7 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
     server = pn.serve(routes, port=port, address=address, show=False, start=False, title=titles,
                       num_procs=num_procs, websocket_origin=origins,
                       websocket_max_message_size=WEBSOCKET_MAX_BYTES, use_xheaders=behind_proxy,
+                      extra_patterns=ready.patterns(),
                       **auth.server_options(cookie_secret, auth_mode))
     if num_procs == 1 and on_ready is not None:
         on_ready(f"http://{address}:{server.port}/")
