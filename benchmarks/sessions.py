@@ -1,0 +1,408 @@
+"""Server memory against live sessions, and a database outage seen from open sessions.
+
+Each function starts a real ``fundwatch serve`` on a free loopback port over the database ``url``
+and talks to it as a browser does, without the browser: an HTTP GET of a page (the server builds
+the page's document) and then the page's websocket (the Bokeh protocol: the document is pulled,
+as a browser's first message does; an interaction changes the URL's ``search`` on the page's
+location model, which moves the page to another county).  Closing the websocket ends the
+session: the server discards it once its unused-session lifetime has passed (Bokeh's defaults,
+15 s checked every 17 s), which the figures wait for.
+
+- :func:`per_session`: memory per additional live session (RSS with N sessions open minus with
+  none, over N).  Target: 5 MB or less.
+- :func:`churn`: 1,000 sessions opened and closed one after another; the server's RSS growth
+  once the discarded sessions are gone.  Target: under 20 MB.
+- :func:`soak`: 30 sessions held for 10 minutes, each moved to another county every 30 s; RSS
+  samples, their trend (MB per minute, least squares) and the error lines of the server's log.
+  Target: no upward trend, no errors.
+- :func:`outage`: open sessions during a 60 s outage of the database (a SQLite file moved away
+  and back): when ``/ready`` turns 503 and 200, and whether the server logged a traceback.
+
+Every function returns a dict of figures and prints a line per figure to ``out``; none asserts
+anything about time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import psutil
+from tornado.websocket import websocket_connect
+
+COUNTIES = ("360731", "360732", "360733", "360734", "360735", "360781", "360702", "360703")
+PAGE = "/county"
+STATE = "year=2024&as_of=2024-06-30"
+#: Seconds after the last close until Bokeh has discarded every closed session (lifetime 15 s,
+#: checked every 17 s) and the memory has settled.
+SETTLE = 40.0
+MB = 1024 * 1024
+
+
+class Served:
+    """``fundwatch serve`` on ``url`` in a child process (its own process group), log kept in a file."""
+
+    def __init__(self, url: str, *extra: str, env: dict | None = None):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(tempfile.mkstemp(prefix="fundwatch-serve-", suffix=".log")[1])
+        self._log = self.log_path.open("w")
+        command = [sys.executable, "-m", "fundwatch.dashboards.cli", "serve", "--db", url, "--port", str(self.port),
+                   "--no-show", *extra]
+        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
+                                        env={**os.environ, **(env or {})}, start_new_session=True)
+        self.pid = self.process.pid
+
+    def wait(self, timeout: float = 120) -> Served:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"fundwatch serve exited: {self.log()[-2000:]}")
+            if status(self.base + "/ready") == 200:
+                return self
+            time.sleep(0.3)
+        self.stop()
+        raise TimeoutError(f"fundwatch serve did not answer within {timeout} s")
+
+    def rss(self) -> int:
+        return psutil.Process(self.pid).memory_info().rss
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def errors(self) -> list[str]:
+        """The log's error lines: tracebacks, ERROR records and failed requests (5xx but /ready's 503)."""
+        lines = self.log().splitlines()
+        return [line for line in lines if ("Traceback" in line or "ERROR" in line or "Exception" in line
+                                           or re.match(r"^5\d\d (?!GET /ready)", line))]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            group = os.getpgid(self.pid)
+            os.killpg(group, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(group, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+    def __enter__(self) -> Served:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        self.log_path.unlink(missing_ok=True)
+
+
+def status(url: str, timeout: float = 30) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+class PageVisit:
+    """One page's session: the GET that creates it, its websocket, the page's location model."""
+
+    def __init__(self, base: str, path: str, query: str):
+        self.base, self.path, self.query = base, path, query
+        self.ws = None
+        self.location: str | None = None
+
+    async def open(self) -> PageVisit:
+        loop = asyncio.get_running_loop()
+        html = await loop.run_in_executor(None, _get, f"{self.base}{self.path}?{self.query}")
+        token = re.search(r'"token":\s*"([^"]+)"', html)
+        if token is None:
+            raise RuntimeError(f"no session token in {self.path}")
+        ws_url = self.base.replace("http://", "ws://") + f"{self.path}/ws"
+        self.ws = await websocket_connect(ws_url, subprotocols=["bokeh", token.group(1)],
+                                          max_message_size=256 * MB)
+        await self._receive()  # ACK
+        await self._send("PULL-DOC-REQ", {})
+        reply = await self._receive()
+        self.location = _find_model(reply.get("doc", {}), "Location")
+        return self
+
+    async def move(self, county: str) -> None:
+        """Move the page to ``county`` as a browser's address change does."""
+        if self.location is None:
+            raise RuntimeError("the page has no location model")
+        event = {"kind": "ModelChanged", "model": {"id": self.location}, "attr": "search",
+                 "new": f"?{STATE}&county={county}"}
+        await self._send("PATCH-DOC", {"events": [event]})
+
+    async def drain(self) -> None:
+        """Read whatever the server sent (patches of the page after a move) without waiting."""
+        while True:
+            try:
+                await asyncio.wait_for(self._receive(), timeout=0.05)
+            except (asyncio.TimeoutError, TimeoutError):
+                return
+
+    def close(self) -> None:
+        if self.ws is not None:
+            self.ws.close()
+            self.ws = None
+
+    async def _send(self, kind: str, content: dict) -> None:
+        header = {"msgid": uuid.uuid4().hex, "msgtype": kind}
+        for part in (header, {}, content):
+            await self.ws.write_message(json.dumps(part))
+
+    async def _receive(self) -> dict:
+        header = json.loads(await self._frame())
+        await self._frame()  # metadata
+        content = json.loads(await self._frame())
+        for _ in range(header.get("num_buffers", 0)):
+            await self._frame()
+            await self._frame()
+        return content
+
+    async def _frame(self):
+        message = await self.ws.read_message()
+        if message is None:
+            raise ConnectionError("the server closed the websocket")
+        return message
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=120) as response:
+        return response.read().decode("utf-8")
+
+
+def _find_model(node, name: str) -> str | None:
+    """The id of the first serialized model whose type name ends with ``name``."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" and str(node.get("name", "")).endswith(name) and "id" in node:
+            return node["id"]
+        values: Iterable = node.values()
+    elif isinstance(node, list):
+        values = node
+    else:
+        return None
+    for value in values:
+        found = _find_model(value, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _query(i: int) -> str:
+    return f"{STATE}&county={COUNTIES[i % len(COUNTIES)]}"
+
+
+def _settle(served: Served, seconds: float = SETTLE) -> int:
+    time.sleep(seconds)
+    return served.rss()
+
+
+def _say(out: TextIO | None, text: str) -> None:
+    if out is not None:
+        print(text, file=out, flush=True)
+
+
+def per_session(url: str, sessions: int = 20, out: TextIO | None = sys.stdout, path: str = PAGE) -> dict:
+    """Memory per additional live session: RSS with ``sessions`` open minus with none, over N."""
+    with Served(url).wait() as served:
+        async def run() -> dict:
+            warm = await PageVisit(served.base, path, _query(0)).open()  # imports and caches out of the figure
+            warm.close()
+            before = _settle(served)
+            opened = [await PageVisit(served.base, path, _query(i)).open() for i in range(sessions)]
+            await asyncio.sleep(3)
+            during = served.rss()
+            for session in opened:
+                session.close()
+            return {"sessions": sessions, "rss_before_mb": before / MB, "rss_open_mb": during / MB,
+                    "per_session_mb": (during - before) / MB / sessions, "errors": served.errors()}
+
+        figures = asyncio.run(run())
+    _say(out, f"memory per live session ({path}, {sessions} open): {figures['per_session_mb']:.2f} MB "
+              f"(RSS {figures['rss_before_mb']:.0f} -> {figures['rss_open_mb']:.0f} MB; target <= 5 MB)")
+    return figures
+
+
+def churn(url: str, cycles: int = 1000, out: TextIO | None = sys.stdout, path: str = PAGE,
+          warmup: int = 20) -> dict:
+    """Open and close ``cycles`` sessions one after another; the server's RSS growth once the
+    closed sessions are discarded (after ``warmup`` cycles, which fill the shared caches)."""
+    with Served(url).wait() as served:
+        async def run() -> dict:
+            for i in range(warmup):
+                (await PageVisit(served.base, path, _query(i)).open()).close()
+            before = _settle(served)
+            started = time.monotonic()
+            for i in range(cycles):
+                (await PageVisit(served.base, path, _query(i)).open()).close()
+            elapsed = time.monotonic() - started
+            after = _settle(served)
+            return {"cycles": cycles, "seconds": elapsed, "rss_before_mb": before / MB, "rss_after_mb": after / MB,
+                    "growth_mb": (after - before) / MB, "errors": served.errors()}
+
+        figures = asyncio.run(run())
+    _say(out, f"session churn ({path}, {cycles} open/close in {figures['seconds']:.0f} s): RSS growth "
+              f"{figures['growth_mb']:+.1f} MB ({figures['rss_before_mb']:.0f} -> {figures['rss_after_mb']:.0f} MB; "
+              f"target < 20 MB), {len(figures['errors'])} error lines in the log")
+    return figures
+
+
+def slope(times: Sequence[float], values: Sequence[float]) -> float:
+    """The least-squares slope of ``values`` over ``times``."""
+    n = len(times)
+    if n < 2:
+        return 0.0
+    mean_t, mean_v = sum(times) / n, sum(values) / n
+    var = sum((t - mean_t) ** 2 for t in times)
+    return sum((t - mean_t) * (v - mean_v) for t, v in zip(times, values, strict=True)) / var if var else 0.0
+
+
+def soak(url: str, sessions: int = 30, minutes: float = 10, interval: float = 30, out: TextIO | None = sys.stdout,
+         path: str = PAGE) -> dict:
+    """Hold ``sessions`` for ``minutes``, moving each to another county every ``interval`` s; RSS
+    sampled after each round.  The trend is the slope of the samples after the first round (MB
+    per minute), when every session and cache has been built once."""
+    with Served(url).wait() as served:
+        async def run() -> dict:
+            opened = [await PageVisit(served.base, path, _query(i)).open() for i in range(sessions)]
+            started = time.monotonic()
+            samples: list[tuple[float, float]] = []
+            failures = 0
+            round_ = 0
+            while time.monotonic() - started < minutes * 60:
+                round_ += 1
+                for i, session in enumerate(opened):
+                    try:
+                        await session.move(COUNTIES[(i + round_) % len(COUNTIES)])
+                    except Exception:  # noqa: BLE001 - counted: a websocket that broke is a failure
+                        failures += 1
+                deadline = started + round_ * interval
+                while time.monotonic() < deadline:
+                    for session in opened:
+                        try:
+                            await session.drain()
+                        except Exception:  # noqa: BLE001
+                            failures += 1
+                    await asyncio.sleep(0.5)
+                samples.append(((time.monotonic() - started) / 60, served.rss() / MB))
+            for session in opened:
+                session.close()
+            steady = samples[1:] if len(samples) > 2 else samples
+            trend = slope([t for t, _ in steady], [m for _, m in steady])
+            return {"sessions": sessions, "minutes": minutes, "interval_s": interval, "rounds": round_,
+                    "rss_mb": [round(m, 1) for _, m in samples], "trend_mb_per_min": trend,
+                    "failures": failures, "errors": served.errors()}
+
+        figures = asyncio.run(run())
+    rss = figures["rss_mb"]
+    _say(out, f"soak ({sessions} sessions, {minutes:g} min, a move every {interval:g} s): RSS "
+              f"{rss[0] if rss else 0:.0f} -> {rss[-1] if rss else 0:.0f} MB, trend "
+              f"{figures['trend_mb_per_min']:+.2f} MB/min (target: none), {figures['failures']} failures, "
+              f"{len(figures['errors'])} error lines in the log")
+    return figures
+
+
+def outage(path: Path | str, seconds: float = 60, sessions: int = 5, out: TextIO | None = sys.stdout) -> dict:
+    """Open ``sessions`` county pages on the SQLite file ``path``, move the file (and its WAL)
+    away for ``seconds`` and back; report when ``/ready`` said 503 and 200 again, whether the
+    sessions' websockets stayed open, and the server's error lines (a traceback is one)."""
+    path = Path(path)
+    parts = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+    with Served(str(path)).wait() as served:
+        async def run() -> dict:
+            opened = [await PageVisit(served.base, PAGE, _query(i)).open() for i in range(sessions)]
+            for part in parts:
+                if part.exists():
+                    part.rename(f"{part}.away")
+            began = time.monotonic()
+            down_after = None
+            try:
+                while time.monotonic() - began < seconds:
+                    if down_after is None and await asyncio.to_thread(status, served.base + "/ready", 10) == 503:
+                        down_after = time.monotonic() - began
+                    for i, session in enumerate(opened):  # viewers keep clicking
+                        await session.move(COUNTIES[(i + int(time.monotonic())) % len(COUNTIES)])
+                        await session.drain()
+                    await asyncio.sleep(1)
+            finally:
+                for part in parts:
+                    away = Path(f"{part}.away")
+                    if away.exists():
+                        away.rename(part)
+            back = time.monotonic()
+            up_after = None
+            while up_after is None and time.monotonic() - back < 60:
+                if await asyncio.to_thread(status, served.base + "/ready", 10) == 200:
+                    up_after = time.monotonic() - back
+                await asyncio.sleep(0.2)
+            alive = 0
+            for i, session in enumerate(opened):
+                try:
+                    await session.move(COUNTIES[i % len(COUNTIES)])
+                    await session.drain()
+                    alive += 1
+                except Exception:  # noqa: BLE001 - a session the outage broke
+                    pass
+                session.close()
+            log = served.log()
+            return {"seconds": seconds, "sessions": sessions, "ready_503_after_s": down_after,
+                    "ready_200_after_s": up_after, "sessions_alive": alive,
+                    "tracebacks": log.count("Traceback")}
+
+        figures = asyncio.run(run())
+    _say(out, f"database outage of {seconds:g} s ({sessions} open sessions): /ready 503 after "
+              f"{figures['ready_503_after_s']} s, 200 again {figures['ready_200_after_s']} s after the return, "
+              f"{figures['sessions_alive']}/{sessions} sessions alive, {figures['tracebacks']} tracebacks in the log")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.sessions URL [churn|soak|per_session|outage]``: one figure at a time."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.sessions")
+    parser.add_argument("url", help="the database (a SQLite path for outage: it is moved away and back)")
+    parser.add_argument("what", choices=("per_session", "churn", "soak", "outage"))
+    parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--interval", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.what == "per_session":
+        figures = per_session(args.url, sessions=args.sessions)
+    elif args.what == "churn":
+        figures = churn(args.url, cycles=args.cycles)
+    elif args.what == "soak":
+        figures = soak(args.url, sessions=args.sessions, minutes=args.minutes, interval=args.interval)
+    else:
+        figures = outage(args.url, seconds=args.seconds)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
