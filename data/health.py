@@ -77,7 +77,10 @@ class Health:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.check()
+            try:
+                self.check()
+            except Exception:  # noqa: BLE001 - the watcher must outlive anything a check meets
+                log.exception("the database check failed")
             self._wake.wait(period())
             self._wake.clear()
 
