@@ -154,10 +154,6 @@ def test_a_store_keeps_its_frames_during_an_outage_and_reloads_after(outage, mon
 @pytest.mark.ui
 @pytest.mark.slow
 def test_open_pages_show_the_outage_and_recover(outage, watched):  # noqa: F811
-    if isinstance(outage, PgOutage):
-        # Open: behind the cut proxy the banner shows, but in Chromium it did not always go
-        # within 30 s of the return (2 of 3 runs), while a websocket client sees it go at once.
-        pytest.skip("PostgreSQL outage in Chromium: recovery not yet reliable, see docs/operations.md")
     env = {"FUNDWATCH_HEALTH_SECONDS": ""}  # the default period: the targets hold as shipped
     server = Server(Path(outage.url) if isinstance(outage, SqliteOutage) else outage.url, env=env).wait()
     try:
