@@ -9,7 +9,8 @@ each.  Every figure is also written as JSON (``--json``, by default under
 Suites (``--only`` / ``--skip``): demo (generation), reads (each page read against its naive raw
 aggregate), pages (page build, county change), imports (a 50,000-row file), sessions (memory per
 live session), load (20 concurrent first loads with ``--num-procs 2``), churn (1,000 session
-open/close cycles), soak (30 sessions for 10 minutes).  Writes (imports) go into a throw-away copy of the
+open/close cycles), soak (30 sessions for 10 minutes), outage (the SQLite database away for 60 s
+with open sessions; PostgreSQL outages are tested by ``tests/test_outage.py``).  Writes (imports) go into a throw-away copy of the
 database (:mod:`fundwatch.data.copies`), never into ``--db`` itself.
 """
 
@@ -27,7 +28,7 @@ from pathlib import Path
 from benchmarks import scratch
 from fundwatch.data import copies, db
 
-SUITES = ("demo", "reads", "pages", "imports", "sessions", "load", "churn", "soak")
+SUITES = ("demo", "reads", "pages", "imports", "sessions", "load", "churn", "soak", "outage")
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -109,6 +110,14 @@ def run_suite(suite: str, url: str, args, folder: Path, out) -> dict:
         from benchmarks import sessions
 
         return sessions.soak(url, sessions=30, minutes=10, interval=30, out=out)
+    if suite == "outage":
+        from benchmarks import sessions
+
+        if db.sqlite_path(db.normalise_url(url)) is None:
+            out.write("outage: measured on SQLite only (PostgreSQL outages: tests/test_outage.py)\n")
+            return {}
+        with copies.temporary_copy(url, folder) as copy:
+            return sessions.outage(copy, seconds=60, out=out)
     raise ValueError(suite)
 
 

@@ -42,14 +42,23 @@ def _targets(figures: dict) -> Iterator[tuple[str, float | None, str, bool | Non
            "-" if value is None else f"{value:.2f} s, {failures} failed",
            None if value is None else value <= 5 and failures == 0)
     churn = figures.get("churn") or {}
-    value = churn.get("growth_mb")
-    yield "1,000 session open/close cycles grow memory < 20 MB", value, _mb(value), None if value is None else value < 20
+    value, errors = churn.get("growth_mb"), len(churn.get("errors") or ())
+    yield ("1,000 session open/close cycles grow memory < 20 MB, no errors", value,
+           "-" if value is None else f"{value:+.1f} MB, {errors} errors",
+           None if value is None else value < 20 and errors == 0)
     soak = figures.get("soak") or {}
-    value, errors = soak.get("growth_trend_mb"), soak.get("errors")
+    trend = soak.get("trend_mb_per_min")
+    value = None if trend is None else trend * soak["minutes"]
+    errors = len(soak.get("errors") or ()) + (soak.get("failures") or 0)
     yield ("30 sessions for 10 minutes: no memory growth trend (< 5 MB fitted over the run), no errors", value,
            "-" if value is None else f"{value:+.1f} MB, {errors} errors",
            None if value is None else value < 5 and errors == 0)
-
+    outage = figures.get("outage") or {}
+    down, up = outage.get("ready_503_after_s"), outage.get("ready_200_after_s")
+    yield ("database stopped 60 s: /ready 503 within 10 s, 200 within 30 s of its return, no traceback", down,
+           "-" if not outage else f"{down} s / {up} s, {outage.get('tracebacks')} tracebacks",
+           None if not outage else (down is not None and down <= 10 and up is not None and up <= 30
+                                    and outage.get("tracebacks") == 0 and outage.get("sessions_alive") == outage.get("sessions")))
 
 def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * MS:,.0f} ms"
