@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import BigInteger, Engine, Select, cast, func, select
+from sqlalchemy import BigInteger, Connection, Engine, Select, cast, func, select
 
 from ..models import Region
 from ..scope import Scope, require_scope
@@ -32,13 +32,17 @@ def to_yuan(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return df
 
 
-def region_info(engine: Engine, scope: Scope, code: str) -> tuple[str, str | None, str | None] | None:
-    """(level, county_code, parent_code) of a region the scope may see, or None."""
+def region_info(engine: Engine | Connection, scope: Scope, code: str) -> tuple[str, str | None, str | None] | None:
+    """(level, county_code, parent_code) of a region the scope may see, or None.  Given a
+    connection, the lookup runs on it (a read that also queries on it opens one connection)."""
     require_scope(scope)
     visible = scope.clause(Region.county_code) | (Region.level == "city")
     stmt = select(Region.level, Region.county_code, Region.parent_code).where(Region.code == code, visible)
-    with engine.connect() as conn:
-        row = conn.execute(stmt).one_or_none()
+    if isinstance(engine, Connection):
+        row = engine.execute(stmt).one_or_none()
+    else:
+        with engine.connect() as conn:
+            row = conn.execute(stmt).one_or_none()
     return tuple(row) if row is not None else None
 
 

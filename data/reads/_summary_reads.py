@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, and_, cast, func, or_, select
+from sqlalchemy import BigInteger, Connection, and_, case, cast, func, literal_column, or_, select, union_all
 
 from ..models import Disbursement, DisbursementMonth, Loan, LoanMonthFlow, LoanYearEnd
 from ..summaries import CALENDAR_YEARS, LOAN_KEYS
@@ -31,13 +31,13 @@ def _ym(day: dt.date) -> int:
     return day.year * 100 + day.month
 
 
-def _is_month_end(day: dt.date) -> bool:
+def is_month_end(day: dt.date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
-def _full_months_ym(as_of: dt.date) -> int:
+def full_months_ym(as_of: dt.date) -> int:
     """The last month wholly on or before ``as_of`` (as ``ym``)."""
-    if _is_month_end(as_of):
+    if is_month_end(as_of):
         return _ym(as_of)
     return _ym(as_of.replace(day=1) - dt.timedelta(days=1))
 
@@ -51,30 +51,27 @@ def _rows(conn: Connection, stmt) -> list[tuple]:
 
 
 def disbursed(conn: Connection, where: Where, year: int, as_of: dt.date, programmes: Sequence[str],
-              by: Sequence[str], source_levels: Sequence[str] | None = None) -> pd.DataFrame:
-    """Amount (``disbursed_fen``) of ``year``'s payments paid by ``as_of`` grouped by ``by`` (any
-    of county_code, source_level, ym), one row per group that has payments."""
+              by: Sequence[str], source_levels: Sequence[str] | None = None) -> list[tuple]:
+    """``year``'s payments paid by ``as_of`` grouped by ``by`` (any of county_code, source_level,
+    ym): rows ``(*by, disbursed_fen)``, one per group that has payments, ordered by ``by``; with
+    no ``by`` one row holding the total.  One statement: the whole months of the summary and the
+    raw payments of a partial last month, summed together in SQL."""
     s, d = DisbursementMonth, Disbursement
-    full = _full_months_ym(as_of)
-    stmt = select(*(getattr(s, k) for k in by), _sum(s.amount_fen, "disbursed_fen"), func.count().label("n")).where(
-        where(s.county_code), s.year == year, s.ym <= full, s.programme.in_(programmes))
-    if source_levels is not None:
-        stmt = stmt.where(s.source_level.in_(source_levels))
-    rows = _rows(conn, stmt.group_by(*(getattr(s, k) for k in by)) if by else stmt)
-    if not _is_month_end(as_of):
-        raw = select(*(getattr(d, k) for k in by), _sum(d.amount_fen, "disbursed_fen"), func.count().label("n")).where(
-            d.ym == _ym(as_of), d.paid_on <= as_of, where(d.county_code), d.year == year, d.programme.in_(programmes))
-        if source_levels is not None:
-            raw = raw.where(d.source_level.in_(source_levels))
-        rows += _rows(conn, raw.group_by(*(getattr(d, k) for k in by)) if by else raw)
-    out = pd.DataFrame(rows, columns=[*by, "disbursed_fen", "n"])
-    out = out[out["n"] > 0]
-    if by:
-        out = out.groupby(list(by), as_index=False)[["disbursed_fen"]].sum()
-    else:
-        out = pd.DataFrame({"disbursed_fen": [int(out["disbursed_fen"].sum())]})
-    out["disbursed_fen"] = out["disbursed_fen"].astype("int64")
-    return out
+
+    def part(table, *conditions):
+        stmt = select(*(getattr(table, k) for k in by), table.amount_fen.label("fen")).where(
+            where(table.county_code), table.year == year, table.programme.in_(programmes), *conditions)
+        return stmt if source_levels is None else stmt.where(table.source_level.in_(source_levels))
+
+    parts = [part(s, s.ym <= full_months_ym(as_of))]
+    if not is_month_end(as_of):
+        parts.append(part(d, d.ym == _ym(as_of), d.paid_on <= as_of))
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [both.c[k] for k in by]
+    stmt = select(*keys, _sum(both.c.fen, "disbursed_fen"))
+    if keys:
+        stmt = stmt.group_by(*keys).order_by(*keys)
+    return _rows(conn, stmt)
 
 
 def _snapshot_day(as_of: dt.date) -> dt.date | None:
@@ -84,43 +81,65 @@ def _snapshot_day(as_of: dt.date) -> dt.date | None:
     return dt.date(year, 12, 31) if year >= CALENDAR_YEARS[0] else None
 
 
+def _position_parts(where: Where, as_of: dt.date, programme: str | None, keys: Sequence[str]) -> list:
+    """Statements whose rows ``(*keys, loans, amount_fen)`` add up to the loans outstanding on
+    ``as_of``: the last year-end snapshot, the month flows after it and the raw loans issued or
+    ended in a partial last month (``keys`` from :data:`LOAN_KEYS`)."""
+    snap, flow, loan = LoanYearEnd, LoanMonthFlow, Loan
+    base = _snapshot_day(as_of)
+    full = full_months_ym(as_of)
+
+    def part(table, loans, amount, *conditions):
+        stmt = select(*(getattr(table, k) for k in keys), loans.label("loans"), amount.label("amount_fen")).where(
+            where(table.county_code), *conditions)
+        return stmt.where(table.programme == programme) if programme is not None else stmt
+
+    parts = []
+    if base is not None:
+        parts.append(part(snap, snap.loans, snap.amount_fen, snap.year_end == base))
+    if base is None or _ym(base) < full:
+        after = (flow.ym > _ym(base),) if base is not None else ()
+        parts.append(part(flow, flow.issued_loans - flow.ended_loans, flow.issued_fen - flow.ended_fen,
+                          flow.ym <= full, *after))
+    if not is_month_end(as_of):
+        first = as_of.replace(day=1)
+        ends_with_issue = and_(loan.repaid_on.is_not(None), loan.repaid_on <= loan.issued_on)
+        parts.append(part(loan, literal_column("1"), loan.amount_fen, loan.issued_on >= first, loan.issued_on <= as_of,
+                          ~ends_with_issue))
+        parts.append(part(loan, literal_column("-1"), -loan.amount_fen, loan.repaid_on >= first, loan.repaid_on <= as_of,
+                          loan.repaid_on > loan.issued_on))
+    return parts
+
+
 def loan_positions(conn: Connection, where: Where, as_of: dt.date, programme: str | None = None) -> pd.DataFrame:
     """Loans outstanding on ``as_of`` (``loans``, ``amount_fen``) per :data:`LOAN_KEYS`; only groups
     with at least one loan outstanding, exactly those of the raw test."""
-    snap, flow, loan = LoanYearEnd, LoanMonthFlow, Loan
-    base = _snapshot_day(as_of)
-    full = _full_months_ym(as_of)
-    parts: list[tuple] = []
+    parts = _position_parts(where, as_of, programme, LOAN_KEYS)
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [both.c[k] for k in LOAN_KEYS]
+    stmt = (select(*keys, _sum(both.c.loans, "loans"), _sum(both.c.amount_fen, "amount_fen"))
+            .group_by(*keys).having(func.sum(both.c.loans) > 0).order_by(*keys))
+    out = pd.DataFrame(_rows(conn, stmt), columns=[*LOAN_KEYS, "loans", "amount_fen"])
+    return out.astype({"loans": "int64", "amount_fen": "int64"})
 
-    def keys(table):
-        return [getattr(table, k) for k in LOAN_KEYS]
 
-    def restrict(stmt, table):
-        stmt = stmt.where(where(table.county_code))
-        return stmt.where(table.programme == programme) if programme is not None else stmt
-
-    if base is not None:
-        stmt = select(*keys(snap), snap.loans, snap.amount_fen).where(snap.year_end == base)
-        parts += _rows(conn, restrict(stmt, snap))
-    if base is None or _ym(base) < full:
-        stmt = select(*keys(flow), _sum(flow.issued_loans - flow.ended_loans, "loans"),
-                      _sum(flow.issued_fen - flow.ended_fen, "amount_fen")).where(flow.ym <= full)
-        if base is not None:
-            stmt = stmt.where(flow.ym > _ym(base))
-        parts += _rows(conn, restrict(stmt, flow).group_by(*keys(flow)))
-    if not _is_month_end(as_of):
-        first = as_of.replace(day=1)
-        ends_with_issue = and_(loan.repaid_on.is_not(None), loan.repaid_on <= loan.issued_on)
-        issued = select(*keys(loan), func.count().label("loans"), _sum(loan.amount_fen, "amount_fen")).where(
-            loan.issued_on >= first, loan.issued_on <= as_of, ~ends_with_issue)
-        ended = select(*keys(loan), (-func.count()).label("loans"), _sum(-loan.amount_fen, "amount_fen")).where(loan.repaid_on >= first, loan.repaid_on <= as_of, loan.repaid_on > loan.issued_on)
-        for stmt in (issued, ended):
-            parts += _rows(conn, restrict(stmt, loan).group_by(*keys(loan)))
-    out = pd.DataFrame(parts, columns=[*LOAN_KEYS, "loans", "amount_fen"])
-    if out.empty:
-        return out.astype({"loans": "int64", "amount_fen": "int64"})
-    out = out.groupby(list(LOAN_KEYS), as_index=False)[["loans", "amount_fen"]].sum()
-    return out[out["loans"] > 0].reset_index(drop=True)
+def loan_totals(conn: Connection, where: Where, as_of: dt.date, by: Sequence[str],
+                programme: str | None = None) -> list[tuple]:
+    """Loans outstanding on ``as_of`` grouped by ``by`` (any of :data:`LOAN_KEYS` but status), summed
+    in SQL in one statement: rows ``(*by, loans, outstanding_fen, overdue_fen, default_fen,
+    late_loans)`` ordered by ``by``, only groups with a loan outstanding; with no ``by`` one row."""
+    parts = _position_parts(where, as_of, programme, (*by, "status"))
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [both.c[k] for k in by]
+    status, loans, fen = both.c.status, both.c.loans, both.c.amount_fen
+    late = status.in_(("overdue", "default"))
+    stmt = select(*keys, _sum(loans, "loans"), _sum(fen, "outstanding_fen"),
+                  _sum(case((status == "overdue", fen), else_=0), "overdue_fen"),
+                  _sum(case((status == "default", fen), else_=0), "default_fen"),
+                  _sum(case((late, loans), else_=0), "late_loans"))
+    if keys:
+        stmt = stmt.group_by(*keys).having(func.sum(loans) > 0).order_by(*keys)
+    return _rows(conn, stmt)
 
 
 def outstanding_ids(conn: Connection, where: Where, as_of: dt.date, **equal: object) -> tuple[int, ...]:
@@ -137,4 +156,4 @@ def outstanding_ids(conn: Connection, where: Where, as_of: dt.date, **equal: obj
     return tuple(sorted(int(row[0]) for row in conn.execute(stmt.order_by(loan.id))))
 
 
-__all__ = ["disbursed", "loan_positions", "outstanding_ids"]
+__all__ = ["disbursed", "loan_positions", "loan_totals", "outstanding_ids"]

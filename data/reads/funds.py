@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, literal_column, select, union_all
 
 from .. import vocab
-from ..models import Allocation
+from ..models import Allocation, Disbursement, DisbursementMonth
 from ..scope import Scope, require_scope
 from . import naive
-from ._common import as_date, fen_sum, frame, region_condition, region_info, to_yuan
-from ._summary_reads import disbursed
+from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, region_info, to_yuan
+from ._summary_reads import disbursed, full_months_ym, is_month_end
 
 ALLOCATION_GROUPS = ("year", "county_code", "source_level", "programme")
 POVERTY_PROGRAMMES = ("special", "integrated", "linkage")
@@ -57,12 +58,13 @@ def funds_frame(
     return to_yuan(frame(engine, stmt), "amount_fen")
 
 
-def _county_where(engine: Engine, scope: Scope, region: str | None):
-    """(level of ``region``, a function giving the scope-and-region condition on a county column)."""
+def _county_where(conn: Connection, scope: Scope, region: str | None):
+    """(level of ``region``, a function giving the scope-and-region condition on a county column),
+    looked up on ``conn``."""
     require_scope(scope)
     if region is None:
         return None, scope.clause
-    info = region_info(engine, scope, region)
+    info = region_info(conn, scope, region)
     if info is None:
         return "unknown", lambda column: column.in_([])
     level, county_code, _ = info
@@ -90,32 +92,34 @@ def disbursement_pace_frame(
     For a township or village the allocation base is the budget of its projects that year.
 
     The prefecture and a county read the ``disbursement_month`` summary (plus the raw payments of
-    a partial last month); a township or village sums its own projects' payments
+    a partial last month) and the year's allocations on one connection, and build the frame from
+    at most twelve rows; a township or village sums its own projects' payments
     (:func:`fundwatch.data.reads.naive.disbursement_pace_frame`, the raw reference).
     """
-    level, where = _county_where(engine, scope, region)
+    as_of = as_date(as_of) or dt.date(year, 12, 31)
+    levels = None if source_level is None else (source_level,)
+    with engine.connect() as conn:
+        level, where = _county_where(conn, scope, region)
+        if level not in ("township", "village"):
+            monthly = dict(disbursed(conn, where, year, as_of, programmes, ("ym",), levels))
+            stmt = select(fen_sum(Allocation.amount_fen, "fen")).where(
+                where(Allocation.county_code), Allocation.year == year, Allocation.issued_on <= as_of,
+                Allocation.programme.in_(programmes))
+            if source_level is not None:
+                stmt = stmt.where(Allocation.source_level == source_level)
+            allocated = int(conn.execute(stmt).scalar_one())
     if level in ("township", "village"):
         return naive.disbursement_pace_frame(engine, scope, year, as_of=as_of, region=region,
                                              source_level=source_level, programmes=programmes)
-    as_of = as_date(as_of) or dt.date(year, 12, 31)
     last_month = 12 if as_of >= dt.date(year, 12, 31) else (as_of.month if as_of.year == year else 0)
-    levels = None if source_level is None else (source_level,)
-    with engine.connect() as conn:
-        monthly = disbursed(conn, where, year, as_of, programmes, ("ym",), levels)
-        stmt = select(fen_sum(Allocation.amount_fen, "fen")).where(
-            where(Allocation.county_code), Allocation.year == year, Allocation.issued_on <= as_of,
-            Allocation.programme.in_(programmes))
-        if source_level is not None:
-            stmt = stmt.where(Allocation.source_level == source_level)
-        allocated = int(conn.execute(stmt).scalar_one())
-    months = pd.DataFrame({"month": range(1, max(last_month, 0) + 1)})
-    monthly["month"] = monthly.pop("ym").astype("int64") % 100
-    out = months.merge(monthly, on="month", how="left").fillna({"disbursed_fen": 0})
-    out["disbursed_fen"] = out["disbursed_fen"].astype("int64")
-    out["cumulative_fen"] = out["disbursed_fen"].cumsum()
-    out["allocated_fen"] = allocated
-    out["rate"] = out["cumulative_fen"] / allocated if allocated else float("nan")
-    return to_yuan(out, "disbursed_fen", "cumulative_fen", "allocated_fen")
+    months = np.arange(1, max(last_month, 0) + 1, dtype="int64")
+    by_month = {int(ym) % 100: int(fen) for ym, fen in monthly.items()}
+    paid = np.array([by_month.get(int(m), 0) for m in months], dtype="int64")
+    cumulative = np.cumsum(paid)
+    rate = cumulative / allocated if allocated else np.full(len(months), np.nan)
+    return pd.DataFrame({
+        "month": months, "rate": rate, "disbursed": paid / FEN_PER_YUAN, "cumulative": cumulative / FEN_PER_YUAN,
+        "allocated": np.full(len(months), allocated / FEN_PER_YUAN)})
 
 
 def pace_by_county_frame(
@@ -128,20 +132,34 @@ def pace_by_county_frame(
     programmes: Sequence[str] = POVERTY_PROGRAMMES,
 ) -> pd.DataFrame:
     """Per county (and source level when ``by_level``): allocated and disbursed by ``as_of``, rate.
-    Disbursements come from the ``disbursement_month`` summary (:mod:`._summary_reads`)."""
+    One statement: the year's allocations beside its disbursements from the ``disbursement_month``
+    summary (and the raw payments of a partial last month), summed per group in SQL."""
     require_scope(scope)
     as_of = as_date(as_of) or dt.date(year, 12, 31)
-    a_keys = [Allocation.county_code] + ([Allocation.source_level] if by_level else [])
     on = ["county_code"] + (["source_level"] if by_level else [])
-    allocated = frame(engine, select(*a_keys, fen_sum(Allocation.amount_fen, "allocated_fen")).where(
-        scope.clause(Allocation.county_code), Allocation.year == year, Allocation.issued_on <= as_of,
-        Allocation.programme.in_(programmes)).group_by(*a_keys))
+    a, s, d = Allocation, DisbursementMonth, Disbursement
+    parts = [select(*(getattr(a, k) for k in on), a.amount_fen.label("allocated"), literal_column("0").label("paid"))
+             .where(scope.clause(a.county_code), a.year == year, a.issued_on <= as_of, a.programme.in_(programmes)),
+             select(*(getattr(s, k) for k in on), literal_column("0").label("allocated"), s.amount_fen.label("paid"))
+             .where(scope.clause(s.county_code), s.year == year, s.ym <= full_months_ym(as_of),
+                    s.programme.in_(programmes))]
+    if not is_month_end(as_of):
+        parts.append(select(*(getattr(d, k) for k in on), literal_column("0").label("allocated"),
+                            d.amount_fen.label("paid"))
+                     .where(d.ym == as_of.year * 100 + as_of.month, d.paid_on <= as_of, scope.clause(d.county_code),
+                            d.year == year, d.programme.in_(programmes)))
+    both = union_all(*parts).subquery()
+    keys = [both.c[k] for k in on]
+    stmt = select(*keys, fen_sum(both.c.allocated, "allocated_fen"), fen_sum(both.c.paid, "disbursed_fen")
+                  ).group_by(*keys).order_by(*keys)
     with engine.connect() as conn:
-        disbursed_frame = disbursed(conn, scope.clause, year, as_of, programmes, on)
-    out = allocated.merge(disbursed_frame, on=on, how="outer").fillna({"allocated_fen": 0, "disbursed_fen": 0})
-    for column in ("allocated_fen", "disbursed_fen"):
-        out[column] = out[column].astype("int64")
-    out["rate"] = out["disbursed_fen"].where(out["allocated_fen"] > 0) / out["allocated_fen"].where(out["allocated_fen"] > 0)
+        rows = conn.execute(stmt).all()
     if by_level:
-        out = out[out["source_level"].isin(vocab.SOURCE_LEVELS)]
-    return to_yuan(out.sort_values(on).reset_index(drop=True), "allocated_fen", "disbursed_fen")
+        rows = [row for row in rows if row[1] in vocab.SOURCE_LEVELS]
+    allocated = np.array([row[-2] for row in rows], dtype="int64")
+    paid = np.array([row[-1] for row in rows], dtype="int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(allocated > 0, paid / np.where(allocated > 0, allocated, 1), np.nan)
+    out = {k: [row[i] for row in rows] for i, k in enumerate(on)}
+    return pd.DataFrame({**out, "rate": rate, "allocated": allocated / FEN_PER_YUAN,
+                         "disbursed": paid / FEN_PER_YUAN})

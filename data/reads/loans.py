@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
 
 from ..models import Loan, RiskFundDeposit
 from ..scope import Scope, require_scope
 from . import naive
-from ._common import as_date, fen_sum, frame, region_condition, to_yuan
-from ._summary_reads import loan_positions
+from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, to_yuan
+from ._summary_reads import loan_totals
 from .funds import _county_where
 
 LOAN_GROUPS = ("county_code", "programme", "bank", "borrower_type", "industry")
@@ -45,43 +46,26 @@ def loan_position_frame(
     unknown = set(by) - set(LOAN_GROUPS)
     if unknown:
         raise ValueError(f"cannot group loans by {sorted(unknown)}")
-    level, where = _county_where(engine, scope, region)
+    with engine.connect() as conn:
+        level, where = _county_where(conn, scope, region)
+        if level != "village" and set(by) <= set(SUMMARY_GROUPS):
+            rows = loan_totals(conn, where, as_of, list(by), programme)
     if level == "village" or not set(by) <= set(SUMMARY_GROUPS):
         return naive.loan_position_frame(engine, scope, as_of, by=by, region=region, programme=programme)
-    with engine.connect() as conn:
-        groups = loan_positions(conn, where, as_of, programme)
-    return position_totals(groups, by)
+    return position_frame(rows, by)
 
 
-def position_totals(groups: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """The columns of :func:`loan_position_frame` from :func:`._summary_reads.loan_positions` rows."""
-    by = list(by)
-    columns = [*by, "loans", "outstanding_fen", "overdue_fen", "default_fen", "late_loans"]
-    if not by:
-        total = [int(groups[c].sum()) if not groups.empty else 0 for c in ("loans", "amount_fen")]
-        late = groups["status"].isin(("overdue", "default")) if not groups.empty else None
-        part = (lambda column, mask: int(groups.loc[mask, column].sum()) if mask is not None else 0)
-        out = pd.DataFrame([(total[0], total[1],
-                             part("amount_fen", groups["status"] == "overdue" if late is not None else None),
-                             part("amount_fen", groups["status"] == "default" if late is not None else None),
-                             part("loans", late))], columns=columns)
-    elif groups.empty:
-        out = pd.DataFrame([], columns=columns)
-    else:
-        status = groups["status"]
-        parts = pd.DataFrame({
-            **{k: groups[k] for k in by},
-            "loans": groups["loans"],
-            "outstanding_fen": groups["amount_fen"],
-            "overdue_fen": groups["amount_fen"].where(status == "overdue", 0),
-            "default_fen": groups["amount_fen"].where(status == "default", 0),
-            "late_loans": groups["loans"].where(status.isin(("overdue", "default")), 0),
-        })
-        summed = parts.groupby(by, sort=True).sum().reset_index()
-        out = pd.DataFrame([tuple(int(v) if i >= len(by) else v for i, v in enumerate(row))
-                            for row in summed[columns].itertuples(index=False)], columns=columns)
-    out["overdue_rate"] = (out["overdue_fen"] + out["default_fen"]) / out["outstanding_fen"].where(out["outstanding_fen"] > 0)
-    return to_yuan(out, "outstanding_fen", "overdue_fen", "default_fen")
+def position_frame(rows: list[tuple], by: Sequence[str]) -> pd.DataFrame:
+    """The columns of :func:`loan_position_frame` from :func:`._summary_reads.loan_totals` rows."""
+    n = len(by)
+    columns = {k: [row[i] for row in rows] for i, k in enumerate(by)}
+    loans, outstanding, overdue, default, late = (
+        np.array([row[n + j] for row in rows], dtype="int64") for j in range(5))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(outstanding > 0, (overdue + default) / np.where(outstanding > 0, outstanding, 1), np.nan)
+    return pd.DataFrame({**columns, "loans": loans, "late_loans": late, "overdue_rate": rate,
+                         "outstanding": outstanding / FEN_PER_YUAN, "overdue": overdue / FEN_PER_YUAN,
+                         "default": default / FEN_PER_YUAN})
 
 
 def risk_fund_frame(

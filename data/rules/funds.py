@@ -74,7 +74,7 @@ def check_f1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
     for i, day in enumerate(points):  # from the disbursement_month summary (fundwatch.data.summaries)
         by_level = disbursed_by(ctx.conn, ctx.scope.clause, ctx.year, day, programmes, ("county_code", "source_level"),
                              levels)
-        for county, level, fen in by_level.itertuples(index=False):
+        for county, level, fen in by_level:
             paid[(county, level)][i] = int(fen)
 
     findings: list[Finding] = []
