@@ -18,13 +18,17 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   "ends" on ``max(issued_on, repaid_on)``, which is exactly when the raw test
   ``issued_on <= d and (repaid_on is null or repaid_on > d)`` stops holding.
 
-How they stay right: row triggers on ``disbursement`` and ``loan`` (SQLite: three triggers per
-table; PostgreSQL: one trigger function) add each inserted row, subtract each deleted row and do
+- ``asset_year``: assets and their value per county, year formed, class, subtype, status and
+  whether the asset lacks an owner or a custodian (migration 0006): the asset mix of a county or
+  the prefecture up to a year is a sum over a few hundred rows, whatever the number of assets.
+
+How they stay right: row triggers on ``disbursement``, ``loan`` and ``asset`` (SQLite: three
+triggers per table; PostgreSQL: one trigger function) add each inserted row, subtract each deleted row and do
 both for an update, in the statement's own transaction, whatever wrote it: the demo loader, the
 import pipeline, a test fixture or a database console.  A group whose count falls to zero is
 deleted, so the summaries hold exactly the groups the raw tables have.  :func:`install` (run by
 migration 0005, so by ``fundwatch init`` on an existing database) fills the summaries from the raw
-rows and creates the triggers; :func:`suspended` drops the triggers around a bulk load into empty
+rows and creates the triggers (migration 0006 does the same for the assets); :func:`suspended` drops the triggers around a bulk load into empty
 tables (the demo) and rebuilds the summaries in one pass at the end, in the same transaction.
 The raw computations stay in :mod:`fundwatch.data.reads.naive` as the reference the tests and the
 benchmark compare against.
@@ -43,8 +47,15 @@ CALENDAR_YEARS = range(2010, 2041)
 
 LOAN_KEYS = ("county_code", "programme", "bank", "borrower_type", "status")
 DISBURSEMENT_KEYS = ("county_code", "year", "ym", "source_level", "programme")
-SUMMARY_TABLES = ("disbursement_month", "loan_month_flow", "loan_year_end")
-SOURCES = ("disbursement", "loan")
+ASSET_KEYS = ("county_code", "formed_year", "asset_class", "subtype", "status", "no_owner", "no_custodian")
+#: The summary tables each raw table keeps (migration 0005: disbursements and loans; 0006: assets).
+TABLES = {
+    "disbursement": ("disbursement_month",),
+    "loan": ("loan_month_flow", "loan_year_end"),
+    "asset": ("asset_year",),
+}
+SOURCES = tuple(TABLES)
+SUMMARY_TABLES = tuple(table for tables in TABLES.values() for table in tables)
 
 
 def _date(dialect: str, text: str) -> str:
@@ -55,6 +66,20 @@ def _ym(dialect: str, expr: str) -> str:
     if dialect == "postgresql":
         return f"CAST(to_char({expr}, 'YYYYMM') AS INTEGER)"
     return f"CAST(strftime('%Y%m', {expr}) AS INTEGER)"
+
+
+def _year(dialect: str, expr: str) -> str:
+    if dialect == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER)"
+    return f"CAST(strftime('%Y', {expr}) AS INTEGER)"
+
+
+def _asset_values(dialect: str, row: str) -> str:
+    """The :data:`ASSET_KEYS` of an asset row: its county, year formed, class, subtype, status and
+    whether it lacks an owner or a custodian (1/0)."""
+    return (f"{row}.county_code, {_year(dialect, f'{row}.formed_on')}, {row}.asset_class, {row}.subtype, "
+            f"{row}.status, CASE WHEN {row}.owner IS NULL THEN 1 ELSE 0 END, "
+            f"CASE WHEN {row}.custodian IS NULL THEN 1 ELSE 0 END")
 
 
 def _calendar(dialect: str) -> str:
@@ -115,7 +140,20 @@ def _loan_statements(dialect: str, row: str, sign: int) -> list[str]:
     return out
 
 
-_STATEMENTS = {"disbursement": _disbursement_statements, "loan": _loan_statements}
+def _asset_statements(dialect: str, row: str, sign: int) -> list[str]:
+    keys = ASSET_KEYS
+    out = [
+        f"INSERT INTO asset_year ({', '.join(keys)}, assets, value_fen) "
+        f"SELECT {_asset_values(dialect, row)}, {sign}, {sign} * {row}.value_fen WHERE 1 = 1 "
+        + _upsert("asset_year", keys, ("assets", "value_fen"))
+    ]
+    if sign < 0:
+        out.append(f"DELETE FROM asset_year WHERE ({', '.join(keys)}) = ({_asset_values(dialect, row)}) "
+                   f"AND assets = 0")
+    return out
+
+
+_STATEMENTS = {"disbursement": _disbursement_statements, "loan": _loan_statements, "asset": _asset_statements}
 
 
 def _trigger_ddl(dialect: str, source: str) -> list[str]:
@@ -150,49 +188,58 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")]
 
 
-def _rebuild_sql(dialect: str) -> list[str]:
+def _rebuild_sql(dialect: str, sources: tuple[str, ...]) -> list[str]:
     keys = ", ".join(LOAN_KEYS)
     d_keys = ", ".join(DISBURSEMENT_KEYS)
-    return [
-        *(f"DELETE FROM {table}" for table in SUMMARY_TABLES),
-        f"INSERT INTO disbursement_month ({d_keys}, payments, amount_fen) "
-        f"SELECT {d_keys}, COUNT(*), SUM(amount_fen) FROM disbursement GROUP BY {d_keys}",
-        f"INSERT INTO loan_month_flow (ym, {keys}, issued_loans, issued_fen, ended_loans, ended_fen) "
-        f"SELECT ym, {keys}, SUM(il), SUM(ia), SUM(el), SUM(ea) FROM ("
-        f"SELECT {_ym(dialect, 'l.issued_on')} AS ym, {keys}, 1 AS il, amount_fen AS ia, 0 AS el, 0 AS ea "
-        f"FROM loan AS l UNION ALL "
-        f"SELECT {_ym(dialect, _ends('l'))} AS ym, {keys}, 0, 0, 1, amount_fen FROM loan AS l "
-        f"WHERE l.repaid_on IS NOT NULL) AS events GROUP BY ym, {keys}",
-        f"INSERT INTO loan_year_end (year_end, {keys}, loans, amount_fen) "
-        f"SELECT c.year_end, {keys}, COUNT(*), SUM(amount_fen) FROM loan AS l JOIN {_calendar(dialect)} AS c "
-        f"ON l.issued_on <= c.year_end AND (l.repaid_on IS NULL OR l.repaid_on > c.year_end) "
-        f"GROUP BY c.year_end, {keys}",
-    ]
+    fill = {
+        "disbursement": [
+            f"INSERT INTO disbursement_month ({d_keys}, payments, amount_fen) "
+            f"SELECT {d_keys}, COUNT(*), SUM(amount_fen) FROM disbursement GROUP BY {d_keys}"],
+        "loan": [
+            f"INSERT INTO loan_month_flow (ym, {keys}, issued_loans, issued_fen, ended_loans, ended_fen) "
+            f"SELECT ym, {keys}, SUM(il), SUM(ia), SUM(el), SUM(ea) FROM ("
+            f"SELECT {_ym(dialect, 'l.issued_on')} AS ym, {keys}, 1 AS il, amount_fen AS ia, 0 AS el, 0 AS ea "
+            f"FROM loan AS l UNION ALL "
+            f"SELECT {_ym(dialect, _ends('l'))} AS ym, {keys}, 0, 0, 1, amount_fen FROM loan AS l "
+            f"WHERE l.repaid_on IS NOT NULL) AS events GROUP BY ym, {keys}",
+            f"INSERT INTO loan_year_end (year_end, {keys}, loans, amount_fen) "
+            f"SELECT c.year_end, {keys}, COUNT(*), SUM(amount_fen) FROM loan AS l JOIN {_calendar(dialect)} AS c "
+            f"ON l.issued_on <= c.year_end AND (l.repaid_on IS NULL OR l.repaid_on > c.year_end) "
+            f"GROUP BY c.year_end, {keys}"],
+        "asset": [
+            f"INSERT INTO asset_year ({', '.join(ASSET_KEYS)}, assets, value_fen) "
+            f"SELECT {_asset_values(dialect, 'a')}, COUNT(*), SUM(a.value_fen) FROM asset AS a "
+            f"GROUP BY {', '.join(str(i + 1) for i in range(len(ASSET_KEYS)))}"],
+    }
+    return ([f"DELETE FROM {table}" for source in sources for table in TABLES[source]]
+            + [statement for source in sources for statement in fill[source]])
 
 
-def drop_triggers(conn: Connection) -> None:
-    for source in SOURCES:
+def drop_triggers(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
+    for source in sources:
         for statement in _drop_ddl(conn.dialect.name, source):
             conn.exec_driver_sql(statement)
 
 
-def create_triggers(conn: Connection) -> None:
-    for source in SOURCES:
+def create_triggers(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
+    for source in sources:
         for statement in _trigger_ddl(conn.dialect.name, source):
             conn.exec_driver_sql(statement)
 
 
-def rebuild(conn: Connection) -> None:
-    """Fill every summary table afresh from the raw rows (inside the caller's transaction)."""
-    for statement in _rebuild_sql(conn.dialect.name):
+def rebuild(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
+    """Fill the summary tables of ``sources`` afresh from the raw rows (inside the caller's
+    transaction)."""
+    for statement in _rebuild_sql(conn.dialect.name, sources):
         conn.exec_driver_sql(statement)
 
 
-def install(conn: Connection) -> None:
-    """Fill the summaries from the raw rows and create the triggers that keep them (idempotent)."""
-    drop_triggers(conn)
-    rebuild(conn)
-    create_triggers(conn)
+def install(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
+    """Fill the summaries of ``sources`` from the raw rows and create the triggers that keep them
+    (idempotent).  A migration names the sources whose tables it created."""
+    drop_triggers(conn, sources)
+    rebuild(conn, sources)
+    create_triggers(conn, sources)
 
 
 @contextmanager

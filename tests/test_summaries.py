@@ -1,7 +1,7 @@
 """The summary tables against the raw rows, after random imports, on SQLite and PostgreSQL.
 
-Seeded random files of loans and disbursements (new rows, then some of them changed: amounts,
-dates, statuses, repayments) go through the import pipeline into a demo database of its own.
+Seeded random files of loans, disbursements and assets (new rows, then some of them changed:
+amounts, dates, statuses, repayments, owners, custodians) go through the import pipeline into a demo database of its own.
 After each import every summary table must equal a fresh aggregate of the raw rows, and every
 summary-backed read must return exactly what :mod:`fundwatch.data.reads.naive` computes from the
 raw tables, for random dates (month ends and days inside a month) and regions.
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import BACKENDS, new_demo_database
 from sqlalchemy import text
-from test_imports import ALLOC_H, DISB_H, LOAN_H, PROJ_H, csv_bytes, id_number
+from test_imports import ALLOC_H, ASSET_H, DISB_H, LOAN_H, PROJ_H, csv_bytes, id_number
 
 from fundwatch.data import reads, summaries
 from fundwatch.data.imports import run_import
@@ -26,6 +26,10 @@ from fundwatch.data.scope import Scope
 TODAY = dt.date(2026, 11, 1)
 COUNTIES = {"360731": "于都县", "360732": "兴国县", "360781": "瑞金市"}
 LOAN_GROUPINGS = (("county_code",), ("programme",), ("bank",), ("borrower_type",), ("county_code", "programme"), ())
+ASSET_GROUPINGS = (("county_code",), ("asset_class",), ("status",), ("county_code", "subtype"), ("village_code",),
+                   ("owner",), ())
+#: (class, subtype) labels of the asset template, one pair per class.
+ASSET_KINDS = (("公益性资产", "道路"), ("经营性资产", "光伏电站"), ("到户类资产", "牲畜"), ("经营性资产", "果园"))
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -90,6 +94,11 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
             keys = ["county_code"] + (["programme"] if by_programme else [])
             same(reads.leverage_frame(engine, scope, as_of, by_programme=by_programme),
                  naive.leverage_frame(engine, scope, as_of, by_programme=by_programme), keys)
+        formed_by = rng.choice((None, as_of.year, 2016))
+        asset_region = rng.choice((region, region, "360731100201", "360731100", "360700"))
+        for by in ASSET_GROUPINGS:
+            same(reads.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by),
+                 naive.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by), by)
 
 
 def loan_rows(rng: random.Random, numbers: range) -> list[list[str]]:
@@ -139,6 +148,40 @@ def disbursement_rows(rng: random.Random, numbers: range) -> list[list[str]]:
     return rows
 
 
+def asset_rows(rng: random.Random, numbers: range) -> list[list[str]]:
+    rows = [ASSET_H]
+    for n in numbers:
+        county = rng.choice(list(COUNTIES))
+        asset_class, subtype = rng.choice(ASSET_KINDS)
+        formed = dt.date(2014, 1, 1) + dt.timedelta(days=rng.randrange(12 * 365))
+        rows.append([
+            f"SUM-A-{n}", f"汇总资产{n}", f"SUM-P-{county}", COUNTIES[county], "", asset_class, subtype,
+            str(rng.randrange(1_000, 900_000)) + rng.choice(("", ".5")), formed.isoformat(),
+            rng.choice(("村集体", "农户", "其他", "")), rng.choice(("甲村股份经济合作社", "")),
+            rng.choice(("在用", "在用", "闲置", "损毁", "已处置")),
+        ])
+    return rows
+
+
+def changed_assets(rng: random.Random, rows: list[list[str]]) -> list[list[str]]:
+    out = [rows[0]]
+    for row in rng.sample(rows[1:], len(rows) // 3):
+        row = list(row)
+        change = rng.choice(("value", "status", "owner", "custodian", "formed"))
+        if change == "value":
+            row[7] = str(rng.randrange(1_000, 900_000))
+        elif change == "status":
+            row[11] = rng.choice(("在用", "闲置", "损毁", "已处置"))
+        elif change == "owner":
+            row[9] = "" if row[9] else "村集体"
+        elif change == "custodian":
+            row[10] = "" if row[10] else "乡镇管护站"
+        else:
+            row[8] = (dt.date.fromisoformat(row[8]) - dt.timedelta(days=rng.randrange(200, 900))).isoformat()
+        out.append(row)
+    return out
+
+
 def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     rng = random.Random(20240630)
     assert_summaries_match_raw(engine)  # as the demo loader left them
@@ -150,9 +193,12 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
         for name in COUNTIES.values() for year in (2024, 2025) for level in ("中央", "市级", "县级")])
     loans = loan_rows(rng, range(1, 121))
     imported(engine, "loans", loans)
+    assets = asset_rows(rng, range(1, 91))
+    imported(engine, "assets", assets)
     assert_summaries_match_raw(engine)
     assert_reads_match_raw(engine, rng)
     imported(engine, "loans", changed_loans(rng, loans) + loan_rows(rng, range(121, 161))[1:])
+    imported(engine, "assets", changed_assets(rng, assets) + asset_rows(rng, range(91, 121))[1:])
     payments = disbursement_rows(rng, range(1, 151))
     imported(engine, "disbursements", payments)
     assert_summaries_match_raw(engine)
@@ -162,6 +208,7 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     imported(engine, "disbursements", changed)
     with engine.begin() as conn:  # any other write path: a plain DELETE keeps them too
         conn.execute(text("DELETE FROM disbursement WHERE voucher_no IN ('SUM-V-1', 'SUM-V-2')"))
+        conn.execute(text("DELETE FROM asset WHERE code IN ('SUM-A-1', 'SUM-A-2', 'SUM-A-3')"))
     assert_summaries_match_raw(engine)
     assert_reads_match_raw(engine, rng)
 

@@ -52,6 +52,7 @@ class LoanMonthFlow(Base):
     :class:`LoanYearEnd`: the position moves by ``issued - ended`` in the month."""
 
     __tablename__ = "loan_month_flow"
+    __table_args__ = (Index("ix_loan_month_flow_county", "county_code", "ym"),)
 
     ym: Mapped[int] = mapped_column(primary_key=True)
     county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
@@ -63,3 +64,20 @@ class LoanMonthFlow(Base):
     issued_fen: Mapped[int] = mapped_column(Fen)
     ended_loans: Mapped[int] = mapped_column(BigInteger)
     ended_fen: Mapped[int] = mapped_column(Fen)
+
+
+class AssetYear(Base):
+    """Assets per county, year formed, class, subtype and status, and whether each lacks an owner
+    (``no_owner``) or a custodian (``no_custodian``), 1 or 0: count and value."""
+
+    __tablename__ = "asset_year"
+
+    county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    formed_year: Mapped[int] = mapped_column(primary_key=True)
+    asset_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subtype: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    no_owner: Mapped[int] = mapped_column(primary_key=True)
+    no_custodian: Mapped[int] = mapped_column(primary_key=True)
+    assets: Mapped[int] = mapped_column(BigInteger)
+    value_fen: Mapped[int] = mapped_column(Fen)

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
-from ..models import Asset, AssetIncome
+from ..models import Asset, AssetIncome, AssetYear
 from ..scope import Scope, require_scope
-from ._common import fen_sum, frame, region_condition, to_yuan
+from . import naive
+from ._common import FEN_PER_YUAN, fen_sum, frame, region_condition, to_yuan
+from .funds import _county_where
 
 ASSET_GROUPS = ("county_code", "village_code", "asset_class", "subtype", "status", "owner")
+
+
+#: Groupings the ``asset_year`` summary holds (village and owner read the raw assets).
+SUMMARY_GROUPS = ("county_code", "asset_class", "subtype", "status")
 
 
 def asset_mix_frame(
@@ -20,28 +27,41 @@ def asset_mix_frame(
 ) -> pd.DataFrame:
     """Assets (not disposed) grouped by ``by``: count, value (yuan), and the custody picture:
     ``no_custodian`` (public-welfare assets without one), ``no_owner``, ``idle_or_damaged``.
+
+    The prefecture, a county or a township (assets are held per county and village) read the
+    ``asset_year`` summary in one statement; a village, or a grouping by village or owner, sums the
+    raw assets (:func:`fundwatch.data.reads.naive.asset_mix_frame`, the raw reference).
     """
     require_scope(scope)
     unknown = set(by) - set(ASSET_GROUPS)
     if unknown:
         raise ValueError(f"cannot group assets by {sorted(unknown)}")
-    keys = [getattr(Asset, name) for name in by]
-    stmt = select(
-        *keys,
-        func.count(Asset.id).label("assets"),
-        fen_sum(Asset.value_fen, "value_fen"),
-        func.count(case(((Asset.asset_class == "public_welfare") & Asset.custodian.is_(None), Asset.id))).label("no_custodian"),
-        func.count(case((Asset.owner.is_(None), Asset.id))).label("no_owner"),
-        func.count(case((Asset.status.in_(("idle", "damaged")), Asset.id))).label("idle_or_damaged"),
-    ).where(
-        region_condition(engine, scope, region, county=Asset.county_code, village=Asset.village_code),
-        Asset.status != "disposed",
-    )
-    if formed_by_year is not None:
-        stmt = stmt.where(func.extract("year", Asset.formed_on) <= formed_by_year)
-    if keys:
-        stmt = stmt.group_by(*keys).order_by(*keys)
-    return to_yuan(frame(engine, stmt), "value_fen")
+    summarised = set(by) <= set(SUMMARY_GROUPS)
+    with engine.connect() as conn:
+        level, where = _county_where(conn, scope, region)
+        if summarised and level != "village":
+            y = AssetYear
+            keys = [getattr(y, name) for name in by]
+            stmt = select(
+                *keys, fen_sum(y.assets, "assets"),
+                fen_sum(case(((y.asset_class == "public_welfare") & (y.no_custodian == 1), y.assets), else_=0),
+                        "no_custodian"),
+                fen_sum(case((y.no_owner == 1, y.assets), else_=0), "no_owner"),
+                fen_sum(case((y.status.in_(("idle", "damaged")), y.assets), else_=0), "idle_or_damaged"),
+                fen_sum(y.value_fen, "value_fen"),
+            ).where(where(y.county_code), y.status != "disposed")
+            if formed_by_year is not None:
+                stmt = stmt.where(y.formed_year <= formed_by_year)
+            if keys:
+                stmt = stmt.group_by(*keys).order_by(*keys)
+            rows = conn.execute(stmt).all()
+    if not summarised or level == "village":
+        return naive.asset_mix_frame(engine, scope, by=by, region=region, formed_by_year=formed_by_year)
+    n = len(by)
+    counts = {name: np.array([row[n + i] for row in rows], dtype="int64")
+              for i, name in enumerate(("assets", "no_custodian", "no_owner", "idle_or_damaged"))}
+    value = np.array([row[-1] for row in rows], dtype="int64") / FEN_PER_YUAN
+    return pd.DataFrame({**{name: [row[i] for row in rows] for i, name in enumerate(by)}, **counts, "value": value})
 
 
 def asset_income_frame(

@@ -2,8 +2,9 @@
 
 They are the reference the summary tables are checked against (tests/test_summaries.py) and the
 "naive" column of the read benchmark (benchmarks/reads.py); the reads in :mod:`.funds` and
-:mod:`.loans` fall back to them where no summary applies (a township's or village's pace, loans
-grouped by industry or restricted to a village).  Signatures and results are those of the reads.
+:mod:`.loans` and :mod:`.assets` fall back to them where no summary applies (a township's or
+village's pace, loans grouped by industry or restricted to a village, a village's assets or assets
+grouped by village or owner).  Signatures and results are those of the reads.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
 
 from .. import vocab
-from ..models import Allocation, Disbursement, Loan, Project
+from ..models import Allocation, Asset, Disbursement, Loan, Project
 from ..scope import Scope, require_scope
 from ._common import as_date, fen_sum, frame, region_condition, region_info, to_yuan
 
 POVERTY_PROGRAMMES = ("special", "integrated", "linkage")
 LOAN_GROUPS = ("county_code", "programme", "bank", "borrower_type", "industry")
+ASSET_GROUPS = ("county_code", "village_code", "asset_class", "subtype", "status", "owner")
 
 
 def disbursement_pace_frame(
@@ -185,3 +187,31 @@ def leverage_frame(
     out["leverage"] = out["outstanding"] / out["risk_fund"].where(out["risk_fund"] > 0)
     out["capacity"] = out["risk_fund"] * LEVERAGE_LIMIT
     return out.sort_values(by).reset_index(drop=True)
+
+
+def asset_mix_frame(
+    engine: Engine, scope: Scope, *, by: Sequence[str] = ("asset_class",), region: str | None = None,
+    formed_by_year: int | None = None,
+) -> pd.DataFrame:
+    """:func:`fundwatch.data.reads.assets.asset_mix_frame` over the raw assets."""
+    require_scope(scope)
+    unknown = set(by) - set(ASSET_GROUPS)
+    if unknown:
+        raise ValueError(f"cannot group assets by {sorted(unknown)}")
+    keys = [getattr(Asset, name) for name in by]
+    stmt = select(
+        *keys,
+        func.count(Asset.id).label("assets"),
+        fen_sum(Asset.value_fen, "value_fen"),
+        func.count(case(((Asset.asset_class == "public_welfare") & Asset.custodian.is_(None), Asset.id))).label("no_custodian"),
+        func.count(case((Asset.owner.is_(None), Asset.id))).label("no_owner"),
+        func.count(case((Asset.status.in_(("idle", "damaged")), Asset.id))).label("idle_or_damaged"),
+    ).where(
+        region_condition(engine, scope, region, county=Asset.county_code, village=Asset.village_code),
+        Asset.status != "disposed",
+    )
+    if formed_by_year is not None:
+        stmt = stmt.where(func.extract("year", Asset.formed_on) <= formed_by_year)
+    if keys:
+        stmt = stmt.group_by(*keys).order_by(*keys)
+    return to_yuan(frame(engine, stmt), "value_fen")

@@ -83,11 +83,11 @@ def upgrade() -> None:
     )
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
-    summaries.install(op.get_bind())
+    summaries.install(op.get_bind(), ("disbursement", "loan"))
 
 
 def downgrade() -> None:
-    summaries.drop_triggers(op.get_bind())
+    summaries.drop_triggers(op.get_bind(), ("disbursement", "loan"))
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
     op.drop_table("loan_month_flow")
