@@ -35,6 +35,11 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
                 lambda r=region, b=by: naive.loan_position_frame(engine, everyone, AS_OF, by=(b,), region=r))
     out["pace by county"] = (lambda: reads.pace_by_county_frame(engine, everyone, YEAR, as_of=AS_OF),
                              lambda: naive.pace_by_county_frame(engine, everyone, YEAR, as_of=AS_OF))
+    for label, region in (("prefecture", None), ("county", COUNTY)):
+        for by in ("county_code", "asset_class"):
+            out[f"asset mix by {by} {label}"] = (
+                lambda r=region, b=by: reads.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR),
+                lambda r=region, b=by: naive.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR))
     for by_programme in (False, True):
         out[f"leverage{' by programme' if by_programme else ''}"] = (
             lambda p=by_programme: reads.leverage_frame(engine, everyone, AS_OF, by_programme=p),
