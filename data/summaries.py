@@ -240,6 +240,9 @@ def install(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
     drop_triggers(conn, sources)
     rebuild(conn, sources)
     create_triggers(conn, sources)
+    if conn.dialect.name == "postgresql":  # freshly filled tables have no statistics: plans would guess
+        for table in (t for source in sources for t in TABLES[source]):
+            conn.exec_driver_sql(f"ANALYZE {table}")
 
 
 @contextmanager
