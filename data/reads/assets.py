@@ -61,7 +61,8 @@ def asset_mix_frame(
     counts = {name: np.array([row[n + i] for row in rows], dtype="int64")
               for i, name in enumerate(("assets", "no_custodian", "no_owner", "idle_or_damaged"))}
     value = np.array([row[-1] for row in rows], dtype="int64") / FEN_PER_YUAN
-    return pd.DataFrame({**{name: [row[i] for row in rows] for i, name in enumerate(by)}, **counts, "value": value})
+    keys = {name: pd.Series([row[i] for row in rows], dtype=object) for i, name in enumerate(by)}
+    return pd.DataFrame({**keys, **counts, "value": value})
 
 
 def asset_income_frame(

@@ -160,6 +160,6 @@ def pace_by_county_frame(
     paid = np.array([row[-1] for row in rows], dtype="int64")
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(allocated > 0, paid / np.where(allocated > 0, allocated, 1), np.nan)
-    out = {k: [row[i] for row in rows] for i, k in enumerate(on)}
+    out = {k: pd.Series([row[i] for row in rows], dtype=object) for i, k in enumerate(on)}
     return pd.DataFrame({**out, "rate": rate, "allocated": allocated / FEN_PER_YUAN,
                          "disbursed": paid / FEN_PER_YUAN})

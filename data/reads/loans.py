@@ -58,7 +58,7 @@ def loan_position_frame(
 def position_frame(rows: list[tuple], by: Sequence[str]) -> pd.DataFrame:
     """The columns of :func:`loan_position_frame` from :func:`._summary_reads.loan_totals` rows."""
     n = len(by)
-    columns = {k: [row[i] for row in rows] for i, k in enumerate(by)}
+    columns = {k: pd.Series([row[i] for row in rows], dtype=object) for i, k in enumerate(by)}
     loans, outstanding, overdue, default, late = (
         np.array([row[n + j] for row in rows], dtype="int64") for j in range(5))
     with np.errstate(divide="ignore", invalid="ignore"):
