@@ -126,8 +126,9 @@ def _children(pid: int) -> list[int]:
 
 
 async def first_load(http: AsyncHTTPClient, base: str, path: str, marker: str,
-                     headers: dict | None = None) -> float:
-    """Seconds from the page request until its whole document has arrived over the websocket."""
+                     headers: dict | None = None) -> tuple[float, float]:
+    """Seconds from the page request until its HTML arrived (the server built the document), and
+    until the whole document has arrived over the websocket."""
     started = time.perf_counter()
     response = await http.fetch(HTTPRequest(base + path, headers=headers, request_timeout=TIMEOUT,
                                             follow_redirects=False), raise_error=False)
@@ -136,6 +137,7 @@ async def first_load(http: AsyncHTTPClient, base: str, path: str, marker: str,
     found = TOKEN.search(response.body.decode("utf-8"))
     if found is None:
         raise LoadError(f"{path}: no session token in the page")
+    html = time.perf_counter() - started
     socket_url = "ws" + base.removeprefix("http") + path.split("?")[0] + "/ws"
     connection = await websocket_connect(HTTPRequest(socket_url, headers=headers, request_timeout=TIMEOUT),
                                          subprotocols=["bokeh", found.group(1)], max_message_size=MAX_MESSAGE)
@@ -155,7 +157,7 @@ async def first_load(http: AsyncHTTPClient, base: str, path: str, marker: str,
             raise LoadError(f"{path}: the document lacks {marker!r}")
     finally:
         connection.close()
-    return time.perf_counter() - started
+    return html, time.perf_counter() - started
 
 
 async def _message(connection, receiver: Receiver):
@@ -169,8 +171,9 @@ async def _message(connection, receiver: Receiver):
 
 
 async def burst(base: str, clients: int, pages: Sequence[tuple[str, str]] = PAGES,
-                headers: dict | None = None) -> tuple[list[float], list[str]]:
-    """``clients`` first loads started at once; their times and the failures' reasons."""
+                headers: dict | None = None) -> tuple[list[tuple[float, float]], list[str]]:
+    """``clients`` first loads started at once: (HTML, whole load) seconds of each that succeeded,
+    and the failures' reasons."""
     http = AsyncHTTPClient(force_instance=True, max_clients=max(clients, 10))
     try:
         loads = [asyncio.wait_for(first_load(http, base, *pages[i % len(pages)], headers=headers), TIMEOUT)
@@ -178,8 +181,8 @@ async def burst(base: str, clients: int, pages: Sequence[tuple[str, str]] = PAGE
         results = await asyncio.gather(*loads, return_exceptions=True)
     finally:
         http.close()
-    times = [r for r in results if isinstance(r, float)]
-    failures = [f"{type(r).__name__}: {r}" for r in results if not isinstance(r, float)]
+    times = [r for r in results if isinstance(r, tuple)]
+    failures = [f"{type(r).__name__}: {r}" for r in results if not isinstance(r, tuple)]
     return times, failures
 
 
@@ -192,26 +195,29 @@ def first_loads(db_url: str | None, clients: int = 20, num_procs: int = 2, out: 
     (seconds) and prints one line to ``out``."""
     served = Served(db_url, num_procs).wait()
     try:
-        warm_times, warm_failures = asyncio.run(burst(served.url, 2 * num_procs, PAGES[:1]))
+        warm, warm_failures = asyncio.run(burst(served.url, 2 * num_procs, PAGES[:1]))
         rss_before = served.rss_mb()
         started = time.perf_counter()
-        times, failures = asyncio.run(burst(served.url, clients))
+        loads, failures = asyncio.run(burst(served.url, clients))
         wall = time.perf_counter() - started
         rss_after = served.rss_mb()
     finally:
         log = served.stop()
+    htmls, times = [html for html, _ in loads], [total for _, total in loads]
     result = {
         "database": _hide_password(db.normalise_url(db.resolve_url(db_url))),
         "clients": clients,
         "num_procs": num_procs,
-        "loads": len(times),
+        "loads": len(loads),
         "failures": len(failures) + len(warm_failures),
         "failure_reasons": (warm_failures + failures)[:10],
         "median_s": statistics.median(times) if times else None,
+        "html_median_s": statistics.median(htmls) if htmls else None,
+        "html_p95_s": float(np.percentile(htmls, 95)) if htmls else None,
         "p95_s": float(np.percentile(times, 95)) if times else None,
         "max_s": max(times) if times else None,
         "burst_wall_s": wall,
-        "warmup_max_s": max(warm_times) if warm_times else None,
+        "warmup_max_s": max(total for _, total in warm) if warm else None,
         "server_rss_mb_before": rss_before,
         "server_rss_mb_after": rss_after,
         "tracebacks_in_log": log.count("Traceback"),
@@ -227,7 +233,8 @@ def report(result: dict) -> str:
 
     return (f"{result['clients']} concurrent first loads, --num-procs {result['num_procs']} "
             f"({result['database']}): median {s(result['median_s'])}, p95 {s(result['p95_s'])}, "
-            f"max {s(result['max_s'])}, failures {result['failures']}, "
+            f"max {s(result['max_s'])} (HTML alone: median {s(result['html_median_s'])}, p95 "
+            f"{s(result['html_p95_s'])}), failures {result['failures']}, "
             f"server memory {result['server_rss_mb_before']:.0f} -> {result['server_rss_mb_after']:.0f} MB")
 
 
