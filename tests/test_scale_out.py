@@ -4,11 +4,12 @@ temporary folder, TLS with a throw-away certificate) in front of two ``fundwatch
 on one PostgreSQL database.  Many Chromium browsers open their pages at the same moment through
 the proxy: every page shows its data without a console error, the browsers spread over both
 processes, and every request of a browser, its websocket included, reaches the process that built
-its page (the sticky cookie).
+its page (the sticky cookie).  And ``fundwatch serve --num-procs 2`` on the same database.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from benchmarks import load
 from dashboard_fixtures import ROOT, Server, _fresh_caches, free_port  # noqa: F401
 from test_ui import READY, browser  # noqa: F401
 
@@ -257,3 +259,17 @@ def test_a_browser_keeps_its_process_and_the_proxy_passes_the_client_on(province
             assert response.status == 200
     seen = {r["upstream"] for r in proxy.access() if r["route"] == route}
     assert len(seen) == 1 and seen <= {f"127.0.0.1:{backend.port}" for backend in backends}
+
+
+def test_two_forked_workers_on_postgresql_deliver_concurrent_first_loads(province_db):
+    """``--num-procs 2`` forks after the parent has closed its connections and before any thread or
+    pool exists: both workers open their own, and concurrent first loads (HTML, then the document
+    over the websocket, as :mod:`benchmarks.load` times them) all arrive with the page's data."""
+    served = Server(province_db, "--num-procs", "2").wait()
+    try:
+        loads, failures = asyncio.run(load.burst(served.url, 6))
+    finally:
+        out = served.stop()
+    assert failures == [] and len(loads) == 6
+    assert all(0 < html <= total for html, total in loads)
+    assert out.count("fundwatch: serving") == 1 and "Traceback" not in out, out
