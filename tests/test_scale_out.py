@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -267,7 +268,9 @@ def test_two_forked_workers_on_postgresql_deliver_concurrent_first_loads(provinc
     over the websocket, as :mod:`benchmarks.load` times them) all arrive with the page's data."""
     served = Server(province_db, "--num-procs", "2").wait()
     try:
-        loads, failures = asyncio.run(load.burst(served.url, 6))
+        # in a thread of its own: Playwright's sync API may hold this thread's event loop
+        with ThreadPoolExecutor(1) as pool:
+            loads, failures = pool.submit(asyncio.run, load.burst(served.url, 6)).result()
     finally:
         out = served.stop()
     assert failures == [] and len(loads) == 6
