@@ -22,7 +22,6 @@ import os
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -30,13 +29,13 @@ import urllib.request
 from collections.abc import Sequence
 from typing import TextIO
 
-import numpy as np
 from bokeh.client.websocket import WebSocketClientConnectionWrapper
 from bokeh.protocol import Protocol
 from bokeh.protocol.receiver import Receiver
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from benchmarks import stats
 from fundwatch.data import db
 
 #: The pages a burst opens, in turn: (path with query, a text the delivered document must hold).
@@ -192,7 +191,10 @@ def first_loads(db_url: str | None, clients: int = 20, num_procs: int = 2, out: 
 
     Before the burst, two loads per worker open the overview (the first session of a process
     pays for loading the extensions); the burst's read caches stay cold.  Returns the figures
-    (seconds) and prints one line to ``out``."""
+    and prints one line to ``out``: ``median``, ``p95``, ``min``, ``max`` (seconds per whole first
+    load, as :func:`benchmarks.stats.summary` gives them), ``html`` (the same for the HTML alone),
+    ``failures`` (warm-up included) with the first ``failure_reasons``, the server's memory before
+    and after the burst and the tracebacks in its log."""
     served = Served(db_url, num_procs).wait()
     try:
         warm, warm_failures = asyncio.run(burst(served.url, 2 * num_procs, PAGES[:1]))
@@ -211,11 +213,9 @@ def first_loads(db_url: str | None, clients: int = 20, num_procs: int = 2, out: 
         "loads": len(loads),
         "failures": len(failures) + len(warm_failures),
         "failure_reasons": (warm_failures + failures)[:10],
-        "median_s": statistics.median(times) if times else None,
-        "html_median_s": statistics.median(htmls) if htmls else None,
-        "html_p95_s": float(np.percentile(htmls, 95)) if htmls else None,
-        "p95_s": float(np.percentile(times, 95)) if times else None,
-        "max_s": max(times) if times else None,
+        # seconds per whole first load, as every suite summarises its timings
+        **(stats.summary(times) if times else dict.fromkeys(("median", "p95", "min", "max", "runs"))),
+        "html": stats.summary(htmls) if htmls else None,  # the HTML alone: the server built the page
         "burst_wall_s": wall,
         "warmup_max_s": max(total for _, total in warm) if warm else None,
         "server_rss_mb_before": rss_before,
@@ -231,10 +231,11 @@ def report(result: dict) -> str:
     def s(value):
         return "-" if value is None else f"{value:.3f}s"
 
+    html = result["html"] or {}
     return (f"{result['clients']} concurrent first loads, --num-procs {result['num_procs']} "
-            f"({result['database']}): median {s(result['median_s'])}, p95 {s(result['p95_s'])}, "
-            f"max {s(result['max_s'])} (HTML alone: median {s(result['html_median_s'])}, p95 "
-            f"{s(result['html_p95_s'])}), failures {result['failures']}, "
+            f"({result['database']}): median {s(result['median'])}, p95 {s(result['p95'])}, "
+            f"max {s(result['max'])} (HTML alone: median {s(html.get('median'))}, p95 "
+            f"{s(html.get('p95'))}), failures {result['failures']}, "
             f"server memory {result['server_rss_mb_before']:.0f} -> {result['server_rss_mb_after']:.0f} MB")
 
 
