@@ -149,6 +149,8 @@ async def first_load(http: AsyncHTTPClient, base: str, path: str, marker: str,
             raise LoadError(f"{path}: {ack.msgtype} instead of ACK")
         await protocol.create("PULL-DOC-REQ").send(wrapper)
         reply = await _message(connection, receiver)
+        while reply.msgtype == "PATCH-DOC":  # a change the session pushed before the reply (a browser applies it)
+            reply = await _message(connection, receiver)
         if reply.msgtype != "PULL-DOC-REPLY":
             raise LoadError(f"{path}: {reply.msgtype} instead of the document: {reply.content}")
         document = json.dumps(reply.content, ensure_ascii=False)
