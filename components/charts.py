@@ -1,20 +1,29 @@
 """The charts: disbursement pace, funds over the years, credit, assets and households.
 
-Each chart draws the frame its export writes (:meth:`DashboardStore.shown`), so a download
-holds exactly the numbers plotted.  Plots update in place (``hv.DynamicMap`` over a
-``param.depends`` method) when the store publishes a new frame or switches language.
+Every chart is a plain Bokeh figure built once per session (:class:`ChartView`), drawn from
+``ColumnDataSource`` objects.  When the store publishes new frames or switches language the
+chart replaces its sources' data, its ranges, axis labels and tooltips in place: nothing is
+rebuilt, so a county change only sends new numbers to the browser.  The store publishes a load
+in one batch under one document hold, so every chart of a page updates in the same message.
+
+Each chart draws the frame its export writes (:meth:`DashboardStore.shown`), so a download holds
+exactly the numbers plotted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models import DatetimeTickFormatter, NumeralTickFormatter
+from bokeh.models import (
+    ColumnDataSource, DatetimeTickFormatter, FactorRange, HoverTool, Legend, LegendItem, NumeralTickFormatter, Range1d,
+    Span,
+)
+from bokeh.core.properties import field
+from bokeh.plotting import figure
 
 from fundwatch.data import rules as policy
 from fundwatch.data.masking import is_suppressed
@@ -24,7 +33,10 @@ from .cards import StoreView, card, heading, note
 from .i18n import t
 from .present import Shown
 
-# Tick formats.  Functions, not shared instances: a Bokeh model belongs to one document (session).
+
+# -- building blocks: a figure, its legend, a plot pane, bars --------------------------------------
+# Bokeh models are made per chart, never shared: a model belongs to one document (session).
+
 def _percent() -> NumeralTickFormatter:
     return NumeralTickFormatter(format="0%")
 
@@ -33,33 +45,62 @@ def _amount() -> NumeralTickFormatter:
     return NumeralTickFormatter(format="0,0.[00]")
 
 
-def _months(lang: str) -> DatetimeTickFormatter:
+def month_format(lang: str) -> dict[str, list[str]]:
+    """The month ticks of a date axis in ``lang`` (properties of a ``DatetimeTickFormatter``)."""
     if lang == "zh":
-        return DatetimeTickFormatter(months="%-m月", days="%-m月%-d日")
-    return DatetimeTickFormatter(months="%b", days="%-d %b")
+        return {"months": "%-m月", "days": "%-m月%-d日"}
+    return {"months": "%b", "days": "%-d %b"}
 
 
 def _rule_param(rule: str, name: str):
     return {r.id: r for r in policy.resolve_rules()}[rule].params[name]
 
 
-def base_opts(height: int = 280) -> dict:
-    """What every chart shares: responsive width, no toolbar, hover only, CJK-capable fonts."""
-    return {"responsive": True, "height": height, "toolbar": None, "default_tools": [], "tools": ["hover"],
-            "fontsize": {"xticks": "9pt", "yticks": "9pt", "xlabel": "10pt", "ylabel": "10pt", "legend": "9pt"},
-            "fontscale": 1.0}
+def new_figure(height: int, *, x_range=None, y_range=None, x_axis_type: str = "auto", width: int | None = None):
+    """A figure as every chart has it: full width (or ``width``), no toolbar, hover only (tools
+    are added per renderer), a grid, 9pt ticks and 10pt axis labels."""
+    sizing = {"width": width} if width else {"sizing_mode": "stretch_width"}
+    fig = figure(height=height, x_range=x_range if x_range is not None else Range1d(0, 1),
+                 y_range=y_range if y_range is not None else Range1d(0, 1), x_axis_type=x_axis_type,
+                 toolbar_location=None, tools="", min_border_left=10, min_border_right=10, **sizing)
+    fig.outline_line_color = None
+    for axis in (*fig.xaxis, *fig.yaxis):
+        axis.major_label_text_font_size = "9pt"
+        axis.axis_label_text_font_size = "10pt"
+        axis.axis_label_text_font_style = "normal"
+    return fig
 
 
-def _legend(columns: int) -> dict:
+def hover(fig, renderers: list, tooltips=None) -> HoverTool:
+    """A hover tool showing ``tooltips`` over ``renderers`` only."""
+    tool = HoverTool(renderers=renderers, tooltips=tooltips or [])
+    fig.add_tools(tool)
+    return tool
+
+
+def legend_above(fig, items: list[LegendItem], columns: int) -> Legend:
     """A legend above the plot, ``columns`` entries a row."""
-    return {"legend_position": "top",
-            "legend_opts": {"orientation": "horizontal", "ncols": columns, "label_text_font_size": "9pt",
-                            "glyph_width": 12, "glyph_height": 12, "spacing": 4, "padding": 2, "margin": 0}}
+    legend = Legend(items=items, orientation="horizontal", ncols=columns, label_text_font_size="9pt", glyph_width=12,
+                    glyph_height=12, spacing=4, padding=2, margin=0, location="top_left", border_line_alpha=0)
+    fig.add_layout(legend, "above")
+    return legend
 
 
-def _plot_pane(dmap: hv.DynamicMap, height: int) -> pn.pane.HoloViews:
-    # linked_axes=False: charts that happen to share a dimension name (value, year) keep their own ranges
-    return pn.pane.HoloViews(dmap, sizing_mode="stretch_width", height=height, margin=0, linked_axes=False)
+def plot_pane(fig, height: int) -> pn.pane.Bokeh:
+    return pn.pane.Bokeh(fig, sizing_mode="stretch_width", height=height, margin=0)
+
+
+def heights(values) -> list[float]:
+    """Counts as bar heights: a suppressed count (``"<5"``) is not drawn (height 0), so no bar
+    shows how small it is; its label says ``<5``."""
+    return [0.0 if is_suppressed(v) else float(v) for v in values]
+
+
+def _placeholder(data: pd.DataFrame) -> pd.DataFrame:
+    """``data``, or one empty bar when it has no rows: a categorical axis always has a factor."""
+    if len(data):
+        return data
+    return pd.DataFrame({c: [0.0 if pd.api.types.is_numeric_dtype(data[c]) else ""] for c in data.columns})
 
 
 def _long(shown: Shown, series_vocab: str, lang: str) -> pd.DataFrame:
@@ -73,89 +114,180 @@ def _long(shown: Shown, series_vocab: str, lang: str) -> pd.DataFrame:
     return _placeholder(out[["year", "series", "amount", "shown"]])
 
 
-def heights(values) -> list[float]:
-    """Counts as bar heights: a suppressed count (``"<5"``) is not drawn (height 0), so no bar
-    shows how small it is; its label says ``<5``."""
-    return [0.0 if is_suppressed(v) else float(v) for v in values]
+def _columns(data: pd.DataFrame) -> dict[str, list]:
+    return {c: data[c].tolist() for c in data.columns}
 
 
-def _placeholder(data: pd.DataFrame) -> pd.DataFrame:
-    """``data``, or one empty bar when it has no rows: a bar chart keeps its categorical axis
-    (and can show the next region's bars in place) only if it never draws nothing."""
-    if len(data):
-        return data
-    return pd.DataFrame({c: [0.0 if pd.api.types.is_numeric_dtype(data[c]) else ""] for c in data.columns})
+class Bars:
+    """Bars on a categorical axis drawn from one ``ColumnDataSource``: one bar per row of a
+    frame, stacked (or set side by side) by a series column, coloured per bar or per series, with
+    the series as a legend above the plot.  :meth:`show` replaces the bars in place."""
+
+    def __init__(self, fig, *, horizontal: bool = False, series: str | None = None, legend_columns: int = 0):
+        self.fig, self.horizontal, self.series = fig, horizontal, series
+        self.source = ColumnDataSource({"x": [], "bottom": [], "top": [], "color": []})
+        if horizontal:
+            self.renderer = fig.hbar(y="x", left="bottom", right="top", height=0.8, source=self.source,
+                                     fill_color="color", line_color=None)
+        else:
+            self.renderer = fig.vbar(x="x", bottom="bottom", top="top", width=0.8, source=self.source,
+                                     fill_color="color", line_color=None)
+        self.hover = hover(fig, [self.renderer])
+        self.legend = (legend_above(fig, [LegendItem(label=field(series), renderers=[self.renderer])],
+                                    legend_columns) if series and legend_columns else None)
+
+    @property
+    def factors(self) -> FactorRange:
+        return self.fig.y_range if self.horizontal else self.fig.x_range
+
+    @property
+    def values(self) -> Range1d:
+        return self.fig.x_range if self.horizontal else self.fig.y_range
+
+    def show(self, data: pd.DataFrame, x: str, value: str, *, tooltips, colors=theme.SERIES, stacked: bool = True,
+             limit: float | None = None) -> None:
+        """Draw a bar per row of ``data`` at ``x`` of height ``value`` (every column goes to the
+        source, for the tooltips).  Colours come from a ``color`` column, else one of ``colors``
+        per series in order of appearance.  Bars of one ``x`` stack unless ``stacked`` is false
+        (then they stand side by side).  The value axis runs from 0 to ``limit`` (default: a
+        tenth above the highest bar)."""
+        data = _placeholder(data)
+        heights_ = data[value].astype("float64").fillna(0.0).to_numpy()
+        cols = _columns(data)
+        keys = data[x].astype(str).tolist()
+        if "color" not in data:
+            if self.series:
+                order = list(dict.fromkeys(data[self.series]))
+                cols["color"] = [colors[order.index(s) % len(colors)] for s in data[self.series]]
+            else:
+                cols["color"] = [colors[0]] * len(data)
+        cols["color"] = [c or theme.GREY for c in cols["color"]]  # the empty placeholder bar
+        if self.series and not stacked:  # side by side: nested factors (x, series)
+            cols["x"] = list(zip(keys, data[self.series].astype(str).tolist(), strict=True))
+            cols["bottom"], cols["top"] = [0.0] * len(data), heights_.tolist()
+        else:
+            cols["x"] = keys
+            tops = pd.Series(heights_).groupby(keys, sort=False).cumsum().to_numpy() if stacked else heights_
+            cols["bottom"], cols["top"] = (tops - heights_).tolist(), tops.tolist()
+        self.source.data = cols
+        self.factors.factors = list(dict.fromkeys(cols["x"]))
+        highest = max(cols["top"], default=0.0)
+        self.values.update(start=0, end=limit if limit is not None else (highest * 1.1 if highest > 0 else 1.0))
+        self.hover.tooltips = tooltips
 
 
-class DisbursementCurve(StoreView):
+class ChartView(StoreView):
+    """A chart card.  ``_build`` makes the figure once; ``_draw`` fills it from the store and
+    runs at creation and whenever the store publishes one of :attr:`FRAMES` or a language."""
+
+    plot_height = param.Integer(default=260, doc="Plot height in pixels.")
+
+    #: The store outputs the chart draws (besides ``lang``).
+    FRAMES: tuple[str, ...] = ()
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._fig = self._build()
+        self._draw()
+        self.store.param.watch(self._on_store, [*self._frames(), "lang"])
+        self._layout = self._card(plot_pane(self._fig, self._fig.height))
+
+    def _frames(self) -> tuple[str, ...]:
+        return self.FRAMES
+
+    def _on_store(self, *_events) -> None:
+        self._draw()
+
+    def _card(self, body):  # pragma: no cover - every chart has its card
+        raise NotImplementedError
+
+    def _build(self):  # pragma: no cover - every chart builds its figure
+        raise NotImplementedError
+
+    def _draw(self) -> None:  # pragma: no cover - every chart draws
+        raise NotImplementedError
+
+
+class DisbursementCurve(ChartView):
     """Cumulative disbursement of the year's poverty funds against the F1 milestones
     (seeds/000 item 13: 50% by 31 March, 80% by 30 June)."""
 
     plot_height = param.Integer(default=300, doc="Plot height in pixels.")
+    FRAMES = ("pace",)
 
-    def __init__(self, **params):
-        super().__init__(**params)
-        body = _plot_pane(hv.DynamicMap(self._plot), height=self.plot_height)
-        self._layout = card(self, "pace", self._title, body)
+    def _card(self, body):
+        return card(self, "pace", self._title, body)
 
     @param.depends("store.year", "store.lang")
     def _title(self) -> str:
         return heading(t("panel.pace", self.store.lang, year=self.store.year))
 
-    @param.depends("store.pace", "store.lang")
-    def _plot(self) -> hv.Overlay:
-        lang, pace, year = self.store.lang, self.store.pace, self.store.year
-        data = pd.DataFrame({"date": pd.to_datetime(pace["date"]).astype("datetime64[ns]"),
-                             "rate": pace["rate"].astype("float64")})
-        data["when"] = [i18n.date(d.date(), lang) for d in data["date"]]
-        data["shown"] = [i18n.pct(r) for r in data["rate"]]
-        data["cumulative"] = [i18n.money(v, lang) for v in pace["cumulative"]]
-        vdims = [hv.Dimension("rate", label=t("col.rate", lang)), "when", "shown", "cumulative"]
-        kdim = hv.Dimension("date", label=t("col.date", lang))
-        tips = [(t("col.date", lang), "@when"), (t("col.rate", lang), "@shown"),
-                (t("col.cumulative", lang), "@cumulative")]
-        line = hv.Curve(data, kdim, vdims).opts(color=theme.BLUE, line_width=3, tools=[])
-        dots = hv.Scatter(data, kdim, vdims).opts(color=theme.BLUE, size=7, hover_tooltips=tips)
-        first, last = np.datetime64(dt.date(year, 1, 1), "ns"), np.datetime64(dt.date(year, 12, 31), "ns")
-        top = max(1.05, float(data["rate"].max()) + 0.08) if len(data) else 1.05
-        return (self._milestones(pace, year, lang, first, last) * line * dots).opts(
-            **base_opts(self.plot_height), xlim=(first, last), ylim=(0, top),
-            yformatter=_percent(), xformatter=_months(lang),
-            ylabel=t("chart.rate_axis", lang), xlabel="", show_grid=True, show_legend=False)
+    def _build(self):
+        fig = new_figure(self.plot_height, x_axis_type="datetime")
+        self._months = DatetimeTickFormatter()
+        fig.xaxis[0].formatter = self._months
+        fig.yaxis[0].formatter = _percent()
+        self._curve = ColumnDataSource({"date": [], "rate": [], "when": [], "shown": [], "cumulative": []})
+        # the milestones: dashed lines at each required share, labelled at their right end (clear
+        # of the curve), and a diamond on the due date: green when met, red when missed, grey ahead
+        self._marks = ColumnDataSource({"date": [], "target": [], "color": [], "label": [], "start": [], "end": [],
+                                        "label_y": []})
+        fig.segment(x0="start", y0="target", x1="end", y1="target", source=self._marks, line_color=theme.GREY,
+                    line_dash="dashed", line_width=1)
+        diamonds = fig.scatter("date", "target", source=self._marks, marker="diamond", size=16, fill_color="color",
+                               line_color="#ffffff")
+        fig.text(x="end", y="label_y", text="label", source=self._marks, text_font_size="9pt",
+                 text_color=theme.MUTED, text_align="right", text_baseline="bottom")
+        fig.line("date", "rate", source=self._curve, line_color=theme.BLUE, line_width=3)
+        dots = fig.scatter("date", "rate", source=self._curve, color=theme.BLUE, size=7)
+        self._hover = hover(fig, [dots])
+        hover(fig, [diamonds], [("", "@label")])
+        return fig
 
-    @staticmethod
-    def _milestones(pace: pd.DataFrame, year: int, lang: str, first, last) -> hv.Overlay:
-        """Dashed lines at each required share, labelled at their right end, and a diamond on
-        the due date: green when it was met, red when missed, grey while still ahead."""
+    def _draw(self) -> None:
+        lang, pace, year = self.store.lang, self.store.pace, self.store.year
+        dates = pd.to_datetime(pace["date"]).astype("datetime64[ns]")
+        rates = pace["rate"].astype("float64")
+        self._curve.data = {"date": dates.to_numpy(), "rate": rates.tolist(),
+                            "when": [i18n.date(d.date(), lang) for d in dates],
+                            "shown": [i18n.pct(r) for r in rates],
+                            "cumulative": [i18n.money(v, lang) for v in pace["cumulative"]]}
+        first, last = dt.datetime(year, 1, 1), dt.datetime(year, 12, 31)
         rate_on = dict(zip(pace["date"], pace["rate"], strict=True))
-        rows = []
+        marks = {"date": [], "target": [], "color": [], "label": []}
         for m in frames.milestones(year):
             reached = rate_on.get(m.due)
-            color = theme.GREY if reached is None else theme.GREEN if reached >= m.target else theme.RED
-            rows.append((np.datetime64(m.due, "ns"), m.target, color,
-                         t("chart.milestone", lang, date=i18n.month_day(m.due, lang), target=i18n.pct(m.target, 0))))
-        data = pd.DataFrame(rows, columns=["date", "target", "color", "label"])
-        lines = hv.Segments(pd.DataFrame({"x0": first, "y0": data["target"], "x1": last, "y1": data["target"]}),
-                            ["x0", "y0", "x1", "y1"]).opts(color=theme.GREY, line_dash="dashed", line_width=1, tools=[])
-        marks = hv.Scatter(data, "date", ["target", "color", "label"]).opts(
-            color="color", marker="diamond", size=16, line_color="#ffffff", hover_tooltips=[("", "@label")])
-        at_end = data.assign(date=last)  # written along each line's right end, clear of the curve
-        labels = hv.Labels(at_end, ["date", "target"], "label").opts(
-            text_font_size="9pt", text_color=theme.MUTED, text_align="right", text_baseline="bottom", yoffset=0.01)
-        return lines * marks * labels
+            marks["date"].append(np.datetime64(m.due, "ns"))
+            marks["target"].append(m.target)
+            marks["color"].append(theme.GREY if reached is None else theme.GREEN if reached >= m.target else theme.RED)
+            marks["label"].append(t("chart.milestone", lang, date=i18n.month_day(m.due, lang),
+                                    target=i18n.pct(m.target, 0)))
+        count = len(marks["date"])
+        self._marks.data = {**marks, "date": np.array(marks["date"], dtype="datetime64[ns]"),
+                            "start": [first] * count, "end": [last] * count,
+                            "label_y": [v + 0.01 for v in marks["target"]]}
+        top = max(1.05, float(rates.max()) + 0.08) if len(rates) else 1.05
+        self._fig.x_range.update(start=first, end=last)
+        self._fig.y_range.update(start=0, end=top)
+        self._months.update(**month_format(lang))
+        self._fig.yaxis[0].axis_label = t("chart.rate_axis", lang)
+        self._hover.tooltips = [(t("col.date", lang), "@when"), (t("col.rate", lang), "@shown"),
+                                (t("col.cumulative", lang), "@cumulative")]
 
 
-class FundsTrend(StoreView):
+class FundsTrend(ChartView):
     """Allocations 2016-2026 stacked by source level (``by="source_level"``) or programme."""
 
     by = param.Selector(default="source_level", objects=["source_level", "programme"], doc="What the bars stack.")
     plot_height = param.Integer(default=300, doc="Plot height in pixels.")
+    FRAMES = ("funds",)
 
-    def __init__(self, **params):
-        super().__init__(**params)
-        self._kind = "funds" if self.by == "source_level" else "funds_programme"
-        body = _plot_pane(hv.DynamicMap(self._bars), height=self.plot_height)
-        self._layout = card(self, self._kind, self._title, body, note=self._note)
+    @property
+    def _kind(self) -> str:
+        return "funds" if self.by == "source_level" else "funds_programme"
+
+    def _card(self, body):
+        return card(self, self._kind, self._title, body, note=self._note)
 
     @param.depends("store.lang")
     def _title(self) -> str:
@@ -168,73 +300,91 @@ class FundsTrend(StoreView):
             return note(t("panel.county_level_note", self.store.lang, county=self.store.name_of(self.store.county)))
         return ""
 
-    @param.depends("store.funds", "store.lang")
-    def _bars(self) -> hv.Bars:
+    def _build(self):
+        fig = new_figure(self.plot_height, x_range=FactorRange())
+        fig.yaxis[0].formatter = _amount()
+        self._bars = Bars(fig, series="series", legend_columns=4 if self.by == "source_level" else 2)
+        return fig
+
+    def _draw(self) -> None:
         lang = self.store.lang
         shown = self.store.shown(self._kind)
-        data = _long(shown, self.by, lang)
-        return hv.Bars(data, ["year", "series"], ["amount", "shown"]).opts(
-            **base_opts(self.plot_height), stacked=True, cmap=list(theme.SERIES), line_color=None,
-            ylabel=t("chart.amount_axis", lang, unit=shown.unit), xlabel="", show_grid=True, yformatter=_amount(),
-            **_legend(4 if self.by == "source_level" else 2),
-            hover_tooltips=[(t("col.year", lang), "@year"), ("", "@series"), (t("col.amount", lang), "@shown")])
+        self._bars.show(_long(shown, self.by, lang), "year", "amount",
+                        tooltips=[(t("col.year", lang), "@year"), ("", "@series"), (t("col.amount", lang), "@shown")])
+        self._fig.yaxis[0].axis_label = t("chart.amount_axis", lang, unit=shown.unit)
 
 
-class LeverageChart(StoreView):
+class _RatioBars(ChartView):
+    """Horizontal bars of one ratio per row with its limit drawn as a dashed vertical line."""
+
+    LINE_WIDTH = 2.0
+
+    def _build(self):
+        fig = new_figure(self.plot_height, y_range=FactorRange())
+        self._bars = Bars(fig, horizontal=True)
+        fig.add_layout(Span(location=self._limit, dimension="height", line_color=theme.RED, line_dash="dashed",
+                            line_width=self.LINE_WIDTH))
+        return fig
+
+
+class LeverageChart(_RatioBars):
     """Loans outstanding over the risk fund against the 1:8 line (seeds/000 item 7)."""
 
     plot_height = param.Integer(default=420, doc="Plot height in pixels.")
+    FRAMES = ("leverage",)
 
     def __init__(self, **params):
-        super().__init__(**params)
         self._limit = float(_rule_param("L1", "max_leverage"))
         self._idle = float(_rule_param("L1", "idle_below"))
-        body = _plot_pane(hv.DynamicMap(self._bars), height=self.plot_height)
-        self._layout = card(self, "leverage", self._title, body)
+        super().__init__(**params)
+
+    def _card(self, body):
+        return card(self, "leverage", self._title, body)
 
     @param.depends("store.lang")
     def _title(self) -> str:
         return heading(t("panel.leverage", self.store.lang))
 
-    @param.depends("store.leverage", "store.lang")
-    def _bars(self) -> hv.Overlay:
+    def _draw(self) -> None:
         lang = self.store.lang
         shown = self.store.shown("leverage")
         data = shown.frame.copy()
-        data["leverage"] = data["leverage"].fillna(0.0)
+        data["leverage"] = data["leverage"].astype("float64").fillna(0.0)
         data["color"] = [theme.RED if v > self._limit else theme.ORANGE if v < self._idle else theme.BLUE
                          for v in data["leverage"]]
         data["shown"] = [i18n.times(v, lang) for v in data["leverage"]]
         data["outstanding_shown"] = [f"{v:,.2f} {shown.unit}" for v in data["outstanding"]]
         data["fund_shown"] = [f"{v:,.2f} {shown.unit}" for v in data["risk_fund"]]
-        data = _placeholder(data.iloc[::-1])  # first row at the top once the axes are inverted
+        data = data[["name", "leverage", "color", "shown", "outstanding_shown", "fund_shown"]].iloc[::-1]  # first on top
         name = shown.titles["name"]
-        line = hv.HLine(self._limit).opts(color=theme.RED, line_dash="dashed", line_width=2)  # inverted: vertical
-        bars = hv.Bars(data, hv.Dimension("name", label=name),
-                       [hv.Dimension("leverage", label=t("col.leverage", lang)), "color", "shown",
-                        "outstanding_shown", "fund_shown"]).opts(
-            **base_opts(self.plot_height), invert_axes=True, color="color", line_color=None,
-            xlabel="", ylabel=t("chart.leverage_axis", lang), show_grid=True,
-            ylim=(0, max(self._limit * 1.25, float(data["leverage"].max()) * 1.1)),
-            hover_tooltips=[(name, "@name"), (t("col.leverage", lang), "@shown"),
-                            (t("col.outstanding", lang), "@outstanding_shown"),
-                            (t("col.risk_fund", lang), "@fund_shown")])
-        return bars * line
+        highest = float(data["leverage"].max()) if len(data) else 0.0
+        self._bars.show(data, "name", "leverage", limit=max(self._limit * 1.25, highest * 1.1),
+                        tooltips=[(name, "@name"), (t("col.leverage", lang), "@shown"),
+                                  (t("col.outstanding", lang), "@outstanding_shown"),
+                                  (t("col.risk_fund", lang), "@fund_shown")])
+        self._fig.xaxis[0].axis_label = t("chart.leverage_axis", lang)
 
 
-class OverdueChart(StoreView):
+class OverdueChart(_RatioBars):
     """The overdue-and-default share of loans outstanding by borrower type or bank (rule L2)."""
 
     by = param.Selector(default="borrower_type", objects=["borrower_type", "bank"], doc="Grouping of the bars.")
     plot_height = param.Integer(default=260, doc="Plot height in pixels.")
+    LINE_WIDTH = 1.5
 
     def __init__(self, **params):
-        super().__init__(**params)
-        self._kind = "loans" if self.by == "borrower_type" else "loans_bank"
         self._limit = float(_rule_param("L2", "max_bad_ratio")) * 100
-        frame = self.store.param.loans_by_type if self.by == "borrower_type" else self.store.param.loans_by_bank
-        body = _plot_pane(hv.DynamicMap(param.bind(self._bars, frame, self.store.param.lang)), height=self.plot_height)
-        self._layout = card(self, self._kind, self._title, body, note=self._note)
+        super().__init__(**params)
+
+    @property
+    def _kind(self) -> str:
+        return "loans" if self.by == "borrower_type" else "loans_bank"
+
+    def _frames(self) -> tuple[str, ...]:
+        return ("loans_by_type",) if self.by == "borrower_type" else ("loans_by_bank",)
+
+    def _card(self, body):
+        return card(self, self._kind, self._title, body, note=self._note)
 
     @param.depends("store.lang")
     def _title(self) -> str:
@@ -246,40 +396,34 @@ class OverdueChart(StoreView):
             return note(t("panel.loans_note", self.store.lang, county=self.store.name_of(self.store.county)))
         return ""
 
-    def _bars(self, _frame: pd.DataFrame, lang: str) -> hv.Overlay:
+    def _draw(self) -> None:
+        lang = self.store.lang
         shown = self.store.shown(self._kind)
+        key = self.by
         data = shown.frame.copy()
-        key = "borrower_type" if self.by == "borrower_type" else "bank"
-        data["overdue_rate"] = data["overdue_rate"].fillna(0.0)
+        data["overdue_rate"] = data["overdue_rate"].astype("float64").fillna(0.0)
         data["color"] = [theme.RED if v > self._limit else theme.BLUE for v in data["overdue_rate"]]
         data["shown"] = [f"{v:.1f}%" for v in data["overdue_rate"]]
         data["outstanding_shown"] = [f"{v:,.2f} {shown.unit}" for v in data["outstanding"]]
-        data = _placeholder(data.iloc[::-1])
-        line = hv.HLine(self._limit).opts(color=theme.RED, line_dash="dashed", line_width=1.5)  # inverted: vertical
-        bars = hv.Bars(data, hv.Dimension(key, label=shown.titles[key]),
-                       [hv.Dimension("overdue_rate", label=t("col.overdue_rate", lang)), "color", "shown",
-                        "outstanding_shown"]).opts(
-            **base_opts(self.plot_height), invert_axes=True, color="color", line_color=None, xlabel="",
-            ylabel=f"{t('chart.overdue_axis', lang)} (%)", show_grid=True,
-            ylim=(0, max(self._limit * 2, float(data["overdue_rate"].max()) * 1.1)),
-            hover_tooltips=[("", f"@{{{key}}}"), (t("col.overdue_rate", lang), "@shown"),
-                            (t("col.outstanding", lang), "@outstanding_shown")])
-        return bars * line
+        data = data[[key, "overdue_rate", "color", "shown", "outstanding_shown"]].iloc[::-1]
+        highest = float(data["overdue_rate"].max()) if len(data) else 0.0
+        self._bars.show(data, key, "overdue_rate", limit=max(self._limit * 2, highest * 1.1),
+                        tooltips=[("", f"@{{{key}}}"), (t("col.overdue_rate", lang), "@shown"),
+                                  (t("col.outstanding", lang), "@outstanding_shown")])
+        self._fig.xaxis[0].axis_label = f"{t('chart.overdue_axis', lang)} (%)"
 
 
-
-class _TitledChart(StoreView):
-    """A chart in a card titled by the message ``TITLE``, exporting the frame ``KIND``; subclasses
-    draw it in ``_bars`` (a ``param.depends`` method, so the plot updates in place)."""
+class _TitledChart(ChartView):
+    """Bars in a card titled by the message ``TITLE``, exporting the frame ``KIND``; subclasses
+    fill the bars in ``_draw``."""
 
     KIND = ""
     TITLE = ""
-    plot_height = param.Integer(default=260, doc="Plot height in pixels.")
+    SERIES: str | None = None
+    LEGEND = 0
 
-    def __init__(self, **params):
-        super().__init__(**params)
-        body = _plot_pane(hv.DynamicMap(self._bars), height=self.plot_height)
-        self._layout = card(self, self.KIND, self._title, body, note=self._note)
+    def _card(self, body):
+        return card(self, self.KIND, self._title, body, note=self._note)
 
     @param.depends("store.lang")
     def _title(self) -> str:
@@ -290,29 +434,34 @@ class _TitledChart(StoreView):
         """A note under the title ('' for none)."""
         return ""
 
-    def _bars(self) -> hv.Element:
-        raise NotImplementedError
+    def _build(self):
+        fig = new_figure(self.plot_height, x_range=FactorRange())
+        self._bars = Bars(fig, series=self.SERIES, legend_columns=self.LEGEND)
+        return fig
 
 
 class AssetMixChart(_TitledChart):
     """Asset value by class (public-welfare, operating, household; seeds/003 八)."""
 
     KIND, TITLE = "assets", "panel.asset_mix"
+    FRAMES = ("assets",)
 
-    @param.depends("store.assets", "store.lang")
-    def _bars(self) -> hv.Bars:
+    def _build(self):
+        fig = super()._build()
+        fig.yaxis[0].formatter = _amount()
+        return fig
+
+    def _draw(self) -> None:
         lang = self.store.lang
         shown = self.store.shown("assets")
-        data = shown.frame.copy()
+        data = shown.frame[["asset_class", "value", "assets"]].copy()
         data["shown"] = [f"{v:,.2f} {shown.unit}" for v in data["value"]]
         data["count"] = [i18n.items(n, lang) for n in data["assets"]]
         data["color"] = list(theme.SERIES[:len(data)])
-        data = _placeholder(data)
-        return hv.Bars(data, hv.Dimension("asset_class", label=shown.titles["asset_class"]),
-                       [hv.Dimension("value", label=t("col.value", lang)), "shown", "count", "color"]).opts(
-            **base_opts(self.plot_height), color="color", line_color=None, xlabel="",
-            ylabel=t("chart.amount_axis", lang, unit=shown.unit), show_grid=True, yformatter=_amount(),
-            hover_tooltips=[("", "@asset_class"), (t("col.value", lang), "@shown"), (t("col.assets", lang), "@count")])
+        self._bars.show(data.drop(columns="assets"), "asset_class", "value",
+                        tooltips=[("", "@asset_class"), (t("col.value", lang), "@shown"),
+                                  (t("col.assets", lang), "@count")])
+        self._fig.yaxis[0].axis_label = t("chart.amount_axis", lang, unit=shown.unit)
 
 
 class CustodyChart(_TitledChart):
@@ -320,20 +469,18 @@ class CustodyChart(_TitledChart):
     damaged (A4)."""
 
     KIND, TITLE = "assets", "panel.custody"
+    FRAMES = ("assets",)
+    SERIES, LEGEND = "asset_class", 3
     GAPS = ("no_custodian", "no_owner", "idle_or_damaged")
 
-    @param.depends("store.assets", "store.lang")
-    def _bars(self) -> hv.Bars:
+    def _draw(self) -> None:
         lang = self.store.lang
         shown = self.store.shown("assets")
         data = shown.frame.melt(id_vars="asset_class", value_vars=list(self.GAPS), var_name="gap", value_name="count")
         data["gap"] = [t(f"col.{g}", lang) for g in data["gap"]]
-        data = _placeholder(data[["gap", "asset_class", "count"]])
-        return hv.Bars(data, ["gap", hv.Dimension("asset_class", label=shown.titles["asset_class"])],
-                       hv.Dimension("count", label=t("col.assets", lang))).opts(
-            **base_opts(self.plot_height), stacked=True, cmap=list(theme.SERIES), line_color=None, xlabel="",
-            ylabel=t("chart.assets_axis", lang), show_grid=True, **_legend(3),
-            hover_tooltips=[("", "@gap"), ("", "@asset_class"), (t("col.assets", lang), "@count")])
+        self._bars.show(data[["gap", "asset_class", "count"]], "gap", "count",
+                        tooltips=[("", "@gap"), ("", "@asset_class"), (t("col.assets", lang), "@count")])
+        self._fig.yaxis[0].axis_label = t("chart.assets_axis", lang)
 
 
 class HouseholdChart(_TitledChart):
@@ -343,6 +490,8 @@ class HouseholdChart(_TitledChart):
     (its bar has no height), its hover text reads ``<5``, and the note under the title names it."""
 
     KIND, TITLE = "households", "panel.households"
+    FRAMES = ("households",)
+    SERIES, LEGEND = "status", 3
     STATUS_COLORS = {"pending": theme.ORANGE, "monitored": theme.BLUE, "eliminated": theme.GREEN}
 
     def _cells(self) -> list[tuple[str, str, object]]:
@@ -351,20 +500,17 @@ class HouseholdChart(_TitledChart):
         counts = {(c, s): n for c, s, n in zip(raw["category"], raw["status"], raw["households"], strict=True)}
         return [(c, s, counts.get((c, s), 0)) for c in i18n.VOCABS["category"] for s in self.STATUS_COLORS]
 
-    @param.depends("store.households", "store.lang")
-    def _bars(self) -> hv.Bars:
+    def _draw(self) -> None:
         lang = self.store.lang
         data = pd.DataFrame(self._cells(), columns=["category", "status", "count"])
         data["households"] = heights(data["count"])  # "<5": not drawn
+        data["color"] = [self.STATUS_COLORS[s] for s in data["status"]]
         data["category"] = [i18n.term("category", c, lang) for c in data["category"]]
         data["status"] = [i18n.term("household_status", s, lang) for s in data["status"]]
         data["shown"] = [i18n.households(n, lang) for n in data["count"]]
-        data = data.drop(columns="count")
-        return hv.Bars(data, [hv.Dimension("category", label=t("col.category", lang)), "status"],
-                       [hv.Dimension("households", label=t("col.households", lang)), "shown"]).opts(
-            **base_opts(self.plot_height), stacked=True, cmap=list(self.STATUS_COLORS.values()), line_color=None,
-            xlabel="", ylabel=t("chart.count_axis", lang), show_grid=True, **_legend(3),
-            hover_tooltips=[("", "@category"), ("", "@status"), (t("col.households", lang), "@shown")])
+        self._bars.show(data.drop(columns="count"), "category", "households",
+                        tooltips=[("", "@category"), ("", "@status"), (t("col.households", lang), "@shown")])
+        self._fig.yaxis[0].axis_label = t("chart.count_axis", lang)
 
     @param.depends("store.households", "store.lang")
     def _note(self) -> str:

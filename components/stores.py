@@ -284,7 +284,9 @@ class DashboardStore(pn.viewable.Viewer):
                 self.stale = False
 
     def _load(self) -> None:
-        """Normalise the region path, then publish every frame that changed, in one batch."""
+        """Normalise the region path, then publish every frame that changed in one batch, all
+        under one hold of the session's document with its model graph frozen: the views update
+        their Bokeh models in place and the browser gets one message per load."""
         self._pending = False
         if self.engine is None:
             return
@@ -297,10 +299,14 @@ class DashboardStore(pn.viewable.Viewer):
                 changed = {name: value for name, value in frames.items() if value is not getattr(self, name)}
                 changed["headline"] = self._headline(frames)
                 self.param.update(**changed, finding=-1, busy=False)
-                for kind, records in self.lists.items():
-                    records.param.update(region=self.region or "", page=1)
+                self._sync_lists()
         finally:
             self._loading = False
+
+    def _sync_lists(self) -> None:
+        """Point the paged record lists at the focus region (inside the load's hold)."""
+        for records in self.lists.values():
+            records.param.update(region=self.region or "", page=1)
 
     def _normalise_path(self) -> None:
         """Keep county > township > village consistent with each other and the scope."""

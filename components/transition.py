@@ -508,19 +508,16 @@ class TransitionStore(DashboardStore):
         self.household_list = None
         super().__init__(**params)
         self.household_list = TransitionList(store=self)
-        self._sync_list()
-
-    def _load(self) -> None:
-        super()._load()
-        self._sync_list()
+        self._sync_lists()
 
     def reload(self) -> None:
         super().reload()
         if self.household_list is not None:
             self.household_list.reload()
 
-    def _sync_list(self) -> None:
-        if self.household_list is not None:
+    def _sync_lists(self) -> None:
+        super()._sync_lists()
+        if self.household_list is not None:  # None while the first load runs in __init__
             self.household_list.param.update(region=self.region or "", as_of=self.as_of, page=1)
 
     def _frames(self) -> dict[str, pd.DataFrame]:
@@ -576,11 +573,15 @@ class TransitionStore(DashboardStore):
 
     # -- what the views show ----------------------------------------------------------------------
 
+    def title(self, kind: str) -> str:
+        """The title of the figure ``kind`` (one of :data:`KINDS`) in the store's language."""
+        return t(TITLES.get(kind, "tr.panel.clock"), self.lang, year=self.year)
+
     def shown(self, kind: str) -> present.Shown:
         if kind not in KINDS:
             return super().shown(kind)
         lang = self.lang
-        title = t(TITLES.get(kind, "tr.panel.clock"), lang, year=self.year)
+        title = self.title(kind)
         if kind == "tr_mix":
             return present.build(kind, title, self.monitoring_mix, MIX, lang)
         if kind == "tr_flow":

@@ -1,10 +1,10 @@
 """The views of the transition page: the period timeline, headline figures, the household charts
 and the identification clock, the continuity charts, the asset charts and the household list.
 
-Each chart draws the frame its export writes (``TransitionStore.shown``) and updates in place
-(``hv.DynamicMap`` over a function bound to the store's frame and language).  A household count
-suppressed for the viewer (``"<5"``) is never drawn to size: its bar has no height and its hover
-text reads ``<5``.
+Each chart draws the frame its export writes (``TransitionStore.shown``) on a Bokeh figure built
+once per session (see :mod:`.charts`), and updates its sources in place when the store publishes
+that frame or switches language.  A household count suppressed for the viewer (``"<5"``) is
+never drawn to size: its bar has no height and its hover text reads ``<5``.
 """
 
 from __future__ import annotations
@@ -13,15 +13,21 @@ import datetime as dt
 import html
 import math
 
-import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
 import param
+from bokeh.models import (
+    BoxAnnotation, ColorBar, ColumnDataSource, DatetimeTickFormatter, FactorRange, Label, LegendItem,
+    LinearColorMapper, Range1d, Span,
+)
+from bokeh.transform import transform
 
 from . import i18n, theme
 from .cards import StoreView, card, heading, note
-from .charts import _amount, _legend, _percent, _placeholder, _plot_pane, base_opts, heights
+from .charts import (
+    Bars, ChartView, _amount, _columns, _percent, heights, hover, legend_above, month_format, new_figure,
+)
 from .i18n import t
 from .kpis import _card
 from .present import Shown
@@ -34,46 +40,54 @@ STATE_COLORS = {"overdue": "#fde2e1", "due_soon": "#ffe8cc", "on_track": ""}
 SERIES_COLORS = {"ex_poverty": theme.RED, "others": theme.BLUE, "selected": theme.GOLD}
 
 
-class TransitionChart(StoreView):
+class TransitionChart(ChartView):
     """A chart card: ``kind`` names the export and the title; ``frame`` the store output drawn."""
 
     kind = param.String(doc="The table kind shown and exported (see TransitionStore.shown).")
     frame = param.String(doc="The store parameter whose change redraws the chart.")
     plot_height = param.Integer(default=260, doc="Plot height in pixels.")
 
-    def __init__(self, **params):
-        super().__init__(**params)
-        dmap = hv.DynamicMap(pn.bind(self._draw, self.store.param[self.frame], self.store.param.lang,
-                                     self.store.param.county))
-        self._layout = card(self, self.kind, self._title, _plot_pane(dmap, self.plot_height), note=self._note)
+    def _frames(self) -> tuple[str, ...]:
+        return (self.frame,)
 
-    @param.depends("store.lang", "store.year", "store.county")
+    def _card(self, body):
+        return card(self, self.kind, self._title, body, note=self._note)
+
+    @param.depends("store.lang", "store.year")
     def _title(self) -> str:
-        return heading(self.store.shown(self.kind).title)
+        return heading(self.store.title(self.kind))
 
     @param.depends("store.lang", "store.year")
     def _note(self) -> str:
         return ""
 
-    def _draw(self, _frame, lang: str, _county) -> hv.Element:
-        return self.plot(self.store.shown(self.kind), lang)
+    def _draw(self) -> None:
+        self.plot(self.store.shown(self.kind), self.store.lang)
 
-    def plot(self, shown: Shown, lang: str) -> hv.Element:  # pragma: no cover - every subclass draws
+    def plot(self, shown: Shown, lang: str) -> None:  # pragma: no cover - every subclass draws
         raise NotImplementedError
 
 
-def _stacked(data: pd.DataFrame, x: str, series: str, value: str, x_label: str, y_label: str, height: int,
-             columns: int = 3, colors=theme.SERIES, yformatter=None) -> hv.Bars:
-    data = _placeholder(data[[x, series, value]].assign(
-        shown=[v if is_suppressed(v) else f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" for v in data[value]],
-        **{value: heights(data[value])}))
-    opts = dict(**base_opts(height), stacked=True, cmap=list(colors), line_color=None, xlabel="", ylabel=y_label,
-                show_grid=True, **_legend(columns),
-                hover_tooltips=[(x_label, f"@{{{x}}}"), ("", f"@{{{series}}}"), (y_label, "@shown")])
-    if yformatter is not None:
-        opts["yformatter"] = yformatter
-    return hv.Bars(data, [hv.Dimension(x, label=x_label), series], [hv.Dimension(value, label=y_label), "shown"]
-                   ).opts(**opts)
+class _BarChart(TransitionChart):
+    """Bars of a category stacked by a series (see :class:`.charts.Bars`)."""
+
+    LEGEND = 3
+    STACKED = True
+
+    def _build(self):
+        fig = new_figure(self.plot_height, x_range=FactorRange())
+        self._bars = Bars(fig, series="series" if self.LEGEND else None, legend_columns=self.LEGEND)
+        return fig
+
+    def _stacked(self, data: pd.DataFrame, x: str, series: str, value: str, x_label: str, y_label: str,
+                 colors=theme.SERIES, limit: float | None = None) -> None:
+        data = data[[x, series, value]].rename(columns={series: "series"})
+        data = data.assign(
+            shown=[v if is_suppressed(v) else f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" for v in data[value]],
+            **{value: heights(data[value])})
+        self._bars.show(data, x, value, colors=colors, stacked=self.STACKED, limit=limit,
+                        tooltips=[(x_label, f"@{{{x}}}"), ("", "@series"), (y_label, "@shown")])
+        self._fig.yaxis[0].axis_label = y_label
 
 
 def _melt(shown: Shown, x: str, columns: list[str]) -> pd.DataFrame:
@@ -83,66 +97,95 @@ def _melt(shown: Shown, x: str, columns: list[str]) -> pd.DataFrame:
     return data
 
 
-class MonitoringMix(TransitionChart):
+class MonitoringMix(_BarChart):
     """Households under monitoring by category, stacked by cause (seeds/003 二(一))."""
+
+    LEGEND = 4
 
     def plot(self, shown, lang):
         data = shown.frame.rename(columns={"category": "x", "cause": "s", "households": "v"})
-        return _stacked(data, "x", "s", "v", t("col.category", lang), t("tr.axis.households", lang), self.plot_height, 4)
+        self._stacked(data, "x", "s", "v", t("col.category", lang), t("tr.axis.households", lang))
 
 
 class MonitoringFlow(TransitionChart):
     """Households entering (found) and leaving (risk eliminated) monitoring per month, and the
     number under monitoring at each month's end."""
 
+    LINES = (("under_monitoring", "tr.series.under", theme.NAVY, 2.5), ("entered", "tr.series.entered", theme.ORANGE, 1.5),
+             ("left", "tr.series.left", theme.GREEN, 1.5))
+
+    def _build(self):
+        fig = new_figure(self.plot_height, x_axis_type="datetime")
+        self._months = DatetimeTickFormatter()
+        fig.xaxis[0].formatter = self._months
+        self._lines = {}
+        items = []
+        for column, _key, color, width in self.LINES:
+            source = ColumnDataSource({"month": [], "households": [], "when": []})
+            line = fig.line("month", "households", source=source, line_color=color, line_width=width)
+            self._lines[column] = (source, hover(fig, [line]), LegendItem(label="", renderers=[line]))
+            items.append(self._lines[column][2])
+        legend_above(fig, items, 3)
+        return fig
+
     def plot(self, shown, lang):
         raw = self.store.flow
         dates = pd.to_datetime(raw["month"]).astype("datetime64[ns]") if len(raw) else pd.Series([], dtype="datetime64[ns]")
-        layers = []
-        for column, key, color in (("under_monitoring", "tr.series.under", theme.NAVY),
-                                   ("entered", "tr.series.entered", theme.ORANGE),
-                                   ("left", "tr.series.left", theme.GREEN)):
-            counts = [float("nan") if is_suppressed(v) else v for v in raw[column]]  # "<5": a gap in the line
-            data = pd.DataFrame({"month": dates, "households": pd.Series(counts, dtype="float64") if len(raw) else []})
-            data["when"] = [i18n.date(d.date(), lang)[:-3] if lang == "en" else f"{d.year}年{d.month}月" for d in data["month"]]
-            layers.append(hv.Curve(data, hv.Dimension("month", label=t("col.month", lang)),
-                                   [hv.Dimension("households", label=t("tr.axis.households", lang)), "when"],
-                                   label=t(key, lang)).opts(
-                color=color, line_width=2.5 if column == "under_monitoring" else 1.5,
-                hover_tooltips=[("", "@when"), (t(key, lang), "@households{0,0}")]))
-        return hv.Overlay(layers).opts(**base_opts(self.plot_height), show_grid=True, xlabel="",
-                                       ylabel=t("tr.axis.households", lang), **_legend(3))
+        when = [i18n.date(d.date(), lang)[:-3] if lang == "en" else f"{d.year}年{d.month}月" for d in dates]
+        top = 0.0
+        for column, key, _color, _width in self.LINES:
+            counts = [math.nan if is_suppressed(v) else float(v) for v in raw[column]]  # "<5": a gap in the line
+            top = max([top, *(v for v in counts if not math.isnan(v))])
+            source, tool, item = self._lines[column]
+            source.data = {"month": dates.to_numpy(), "households": counts, "when": when}
+            tool.tooltips = [("", "@when"), (t(key, lang), "@households{0,0}")]
+            item.label = t(key, lang)
+        if len(dates):
+            self._fig.x_range.update(start=dates.min().to_pydatetime(), end=dates.max().to_pydatetime())
+        self._fig.y_range.update(start=0, end=top * 1.05 if top else 1.0)
+        self._months.update(**month_format(lang))
+        self._fig.yaxis[0].axis_label = t("tr.axis.households", lang)
 
 
-class CaseAges(TransitionChart):
+class CaseAges(_BarChart):
     """Households under monitoring by time since they were found, pending or monitored."""
+
+    LEGEND = 2
 
     def plot(self, shown, lang):
         data = _melt(shown, "age", ["pending", "monitored"])
-        return _stacked(data.rename(columns={"age": "x"}), "x", "series", "value", t("tr.col.age", lang),
-                        t("tr.axis.households", lang), self.plot_height, 2, colors=(theme.ORANGE, theme.BLUE))
+        self._stacked(data.rename(columns={"age": "x"}), "x", "series", "value", t("tr.col.age", lang),
+                      t("tr.axis.households", lang), colors=(theme.ORANGE, theme.BLUE))
 
 
 class IdentificationClock(TransitionChart):
     """The share of cases identified and entered within 15 working days, per county and month
     (seeds/003 二(一)), as a heat map: green on time, red late; blank where nothing was decided."""
 
+    def _build(self):
+        fig = new_figure(self.plot_height, x_range=FactorRange(), y_range=FactorRange())
+        fig.grid.visible = False
+        self._cells = ColumnDataSource({"month": [], "name": [], "share": [], "cases": []})
+        mapper = LinearColorMapper(palette=["#c92a2a", "#f08c00", "#ffd43b", "#8ce99a", "#2f9e44"], low=0, high=100)
+        rects = fig.rect(x="month", y="name", width=1, height=1, source=self._cells,
+                         fill_color=transform("share", mapper), line_color="#ffffff", line_width=1)
+        self._hover = hover(fig, [rects])
+        fig.add_layout(ColorBar(color_mapper=mapper, width=10, major_label_text_font_size="9pt", padding=4), "right")
+        return fig
+
     def plot(self, shown, lang):
-        data = shown.frame.copy()
+        data = shown.frame
         data = data[data["share"].notna()] if len(data) else data
-        data["month"] = [i18n.month(int(m), lang) for m in data["month"]]
-        data["cases"] = [f"{int(a)}/{int(a + b)}" for a, b in zip(data["on_time"], data["late"], strict=True)]
-        if data.empty:
-            data = pd.DataFrame({"month": [i18n.month(1, lang)], "name": [""], "share": [np.nan], "cases": [""]})
         months = [i18n.month(m, lang) for m in range(1, 13)]
-        return hv.HeatMap(data, [hv.Dimension("month", label=t("col.month", lang)),
-                                 hv.Dimension("name", label=t("col.county", lang))],
-                          [hv.Dimension("share", label=t("tr.col.share", lang)), "cases"]).redim.values(
-            month=months).opts(
-            **base_opts(self.plot_height), cmap=["#c92a2a", "#f08c00", "#ffd43b", "#8ce99a", "#2f9e44"], clim=(0, 100),
-            colorbar=True, xlabel="", ylabel="", line_color="#ffffff", line_width=1,
-            hover_tooltips=[("", "@name"), ("", "@month"), (t("tr.col.share", lang), "@share{0.0}%"),
-                            (t("tr.col.on_time", lang), "@cases")])
+        self._cells.data = {"month": [i18n.month(int(m), lang) for m in data["month"]],
+                            "name": [str(n) for n in data["name"]],
+                            "share": [float(v) for v in data["share"]],
+                            "cases": [f"{int(a)}/{int(a + b)}" for a, b in zip(data["on_time"], data["late"], strict=True)]}
+        names = list(dict.fromkeys(str(n) for n in shown.frame["name"])) if len(shown.frame) else []
+        self._fig.x_range.factors = months
+        self._fig.y_range.factors = names[::-1] or [""]  # the first county at the top
+        self._hover.tooltips = [("", "@name"), ("", "@month"), (t("tr.col.share", lang), "@share{0.0}%"),
+                                (t("tr.col.on_time", lang), "@cases")]
 
     @param.depends("store.lang", "store.year")
     def _note(self) -> str:
@@ -153,31 +196,46 @@ class IncomeAlert(TransitionChart):
     """Households by income over the alert line (1.2 x the dibao standard of their county and
     income year, seeds/003 二(一)), monitored or not, with the line drawn at 1.0."""
 
+    SERIES = (("monitored", theme.ORANGE), ("unmonitored", theme.BLUE))
+
+    def _build(self):
+        fig = new_figure(self.plot_height, x_range=Range1d(0, INCOME_BIN_CAP / 10 + 0.1))
+        self._rects = ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": [], "color": [], "series": [],
+                                        "range": [], "households": []})
+        quads = fig.quad(left="x0", bottom="y0", right="x1", top="y1", source=self._rects, fill_color="color",
+                         line_color="#ffffff")
+        self._hover = hover(fig, [quads])
+        fig.add_layout(Span(location=1.0, dimension="height", line_color=theme.RED, line_dash="dashed", line_width=2))
+        self._line_label = Label(x=1.02, y=0, text="", text_color=theme.RED, text_align="left", text_font_size="9pt")
+        fig.add_layout(self._line_label)
+        # the legend's squares: empty renderers in the series' colours
+        self._items = [LegendItem(label="", renderers=[fig.scatter([], [], marker="square", size=9, color=color)])
+                       for _, color in self.SERIES]
+        legend_above(fig, self._items, 2)
+        return fig
+
     def plot(self, shown, lang):
         bins = income_bins(self.store.income)
         rects = []
         for row in bins.itertuples():
             x0 = row.bin / 10
             below = 0 if is_suppressed(row.monitored) else row.monitored  # "<5" is not drawn
-            for series, count, base, color in (("monitored", row.monitored, 0, theme.ORANGE),
-                                               ("unmonitored", row.unmonitored, below, theme.BLUE)):
+            for (series, color), count, base in zip(self.SERIES, (row.monitored, row.unmonitored), (0, below),
+                                                    strict=True):
                 if count and not is_suppressed(count):
                     rects.append((x0, base, x0 + 0.1, base + count, color, t(f"tr.series.{series}", lang),
                                   bin_label(row.bin), int(count)))
-        data = pd.DataFrame(rects, columns=["x0", "y0", "x1", "y1", "color", "series", "range", "households"])
-        if data.empty:
-            data = pd.DataFrame([(0.0, 0.0, 0.1, 0.0, theme.GREY, "", "", 0)], columns=data.columns)
-        bars = hv.Rectangles(data, ["x0", "y0", "x1", "y1"], ["color", "series", "range", "households"]).opts(
-            color="color", line_color="#ffffff",
-            hover_tooltips=[("", "@series"), (t("tr.col.bin", lang), "@range"), (t("col.households", lang), "@households")])
-        line = hv.VLine(1.0).opts(color=theme.RED, line_dash="dashed", line_width=2)
-        label = hv.Text(1.02, float(max(data["y1"].max(), 1)) * 0.95, t("tr.line.alert", lang)).opts(
-            text_color=theme.RED, text_align="left", text_font_size="9pt")
-        legend = [hv.Scatter([], label=t(f"tr.series.{s}", lang)).opts(color=c, marker="square", size=9)
-                  for s, c in (("monitored", theme.ORANGE), ("unmonitored", theme.BLUE))]
-        return (bars * line * label * hv.Overlay(legend)).opts(
-            **base_opts(self.plot_height), xlim=(0, INCOME_BIN_CAP / 10 + 0.1), xlabel=t("tr.axis.ratio", lang),
-            ylabel=t("tr.axis.households", lang), show_grid=True, **_legend(2))
+        data = pd.DataFrame(rects, columns=list(self._rects.data))
+        self._rects.data = _columns(data)
+        top = float(max(data["y1"].max(), 1)) if len(data) else 1.0
+        self._fig.y_range.update(start=0, end=top * 1.05)
+        self._line_label.update(y=top * 0.95, text=t("tr.line.alert", lang))
+        for item, (series, _) in zip(self._items, self.SERIES, strict=True):
+            item.label = t(f"tr.series.{series}", lang)
+        self._hover.tooltips = [("", "@series"), (t("tr.col.bin", lang), "@range"),
+                                (t("col.households", lang), "@households")]
+        self._fig.xaxis[0].axis_label = t("tr.axis.ratio", lang)
+        self._fig.yaxis[0].axis_label = t("tr.axis.households", lang)
 
     @param.depends("store.lang", "store.year", "store.alert_lines")
     def _note(self) -> str:
@@ -187,31 +245,37 @@ class IncomeAlert(TransitionChart):
         return note(t("tr.note.income", lang, lines="；".join(parts) if lang == "zh" else "; ".join(parts)))
 
 
-class MeasureMix(TransitionChart):
+class MeasureMix(_BarChart):
     """Assistance measures by type (seeds/003 二(二))."""
 
+    LEGEND = 0
+
+    def _build(self):
+        fig = super()._build()
+        fig.xaxis[0].major_label_orientation = math.radians(30)
+        return fig
+
     def plot(self, shown, lang):
-        data = _placeholder(shown.frame[["kind"]].assign(
+        data = shown.frame[["kind"]].assign(
             measures=heights(shown.frame["measures"]), shown=[i18n.count(n) for n in shown.frame["measures"]],
-            color=list(theme.SERIES * 2)[:len(shown.frame)]))
-        return hv.Bars(data, hv.Dimension("kind", label=shown.titles["kind"]),
-                       [hv.Dimension("measures", label=shown.titles["measures"]), "shown", "color"]).opts(
-            **base_opts(self.plot_height), color="color", line_color=None, xlabel="", ylabel=shown.titles["measures"],
-            show_grid=True, xrotation=30, hover_tooltips=[("", "@kind"), (shown.titles["measures"], "@shown")])
+            color=list(theme.SERIES * 2)[:len(shown.frame)])
+        self._bars.show(data, "kind", "measures", tooltips=[("", "@kind"), (shown.titles["measures"], "@shown")])
+        self._fig.yaxis[0].axis_label = shown.titles["measures"]
 
 
-class MeasureWait(TransitionChart):
+class MeasureWait(_BarChart):
     """Households by the days from identification to their first assistance measure."""
 
+    LEGEND = 0
+    COLORS = (theme.GREEN, theme.GREEN, theme.BLUE, theme.ORANGE, theme.RED, theme.GREY)
+
     def plot(self, shown, lang):
-        colors = [theme.GREEN, theme.GREEN, theme.BLUE, theme.ORANGE, theme.RED, theme.GREY]
-        data = _placeholder(shown.frame.assign(households=heights(shown.frame["households"]),
-                                               shown=[i18n.count(n) for n in shown.frame["households"]],
-                                               color=colors[:len(shown.frame)]))
-        return hv.Bars(data, hv.Dimension("wait", label=shown.titles["wait"]),
-                       [hv.Dimension("households", label=shown.titles["households"]), "shown", "color"]).opts(
-            **base_opts(self.plot_height), color="color", line_color=None, xlabel="", ylabel=t("tr.axis.households", lang),
-            show_grid=True, hover_tooltips=[("", "@wait"), (shown.titles["households"], "@shown")])
+        data = shown.frame.assign(households=heights(shown.frame["households"]),
+                                  shown=[i18n.count(n) for n in shown.frame["households"]],
+                                  color=list(self.COLORS[:len(shown.frame)]))
+        self._bars.show(data[["wait", "households", "shown", "color"]], "wait", "households",
+                        tooltips=[("", "@wait"), (shown.titles["households"], "@shown")])
+        self._fig.yaxis[0].axis_label = t("tr.axis.households", lang)
 
 
 class ContinuityChart(TransitionChart):
@@ -219,75 +283,106 @@ class ContinuityChart(TransitionChart):
     county, the transition period shaded and the 2021-2023 integration years marked."""
 
     percent = param.Boolean(default=False, doc="The values are shares (drawn in %).")
+    GROUPS = ("ex_poverty", "others", "selected")
+
+    def _build(self):
+        fig = new_figure(self.plot_height, x_range=Range1d(2018.6, 2026.4))
+        fig.add_layout(BoxAnnotation(left=2020.5, right=2025.5, fill_color=theme.BLUE, fill_alpha=0.06,
+                                     line_alpha=0))
+        if self.kind == "tr_integration":
+            fig.add_layout(BoxAnnotation(left=2020.5, right=2023.5, fill_color=theme.GOLD, fill_alpha=0.12,
+                                         line_alpha=0))
+        fig.xaxis[0].ticker = list(range(2019, 2027))
+        fig.yaxis[0].formatter = _percent() if self.percent else _amount()
+        self._series = {}
+        items = []
+        for group in self.GROUPS:
+            color = SERIES_COLORS[group]
+            source = ColumnDataSource({"year": [], "value": [], "shown": []})
+            line = fig.line("year", "value", source=source, line_color=color, line_width=2.5,
+                            line_dash="dashed" if group == "selected" else "solid")
+            dots = fig.scatter("year", "value", source=source, color=color, size=6)
+            item = LegendItem(label="", renderers=[line, dots])
+            self._series[group] = (source, hover(fig, [dots]), item)
+            items.append(item)
+        legend_above(fig, items, 3)
+        return fig
 
     def plot(self, shown, lang):
         frame = shown.frame
-        spans = hv.VSpan(2020.5, 2025.5).opts(color=theme.BLUE, alpha=0.06)
-        layers = [spans]
-        if self.kind == "tr_integration":
-            layers.append(hv.VSpan(2020.5, 2023.5).opts(color=theme.GOLD, alpha=0.12))
-        for key in [c for c in frame.columns if c != "year"]:
+        keys = {}
+        for key in (c for c in frame.columns if c != "year"):
             group = key.rsplit("_", 1)[-1] if not key.endswith("ex_poverty") else "ex_poverty"
-            data = pd.DataFrame({"year": frame["year"].astype("int64"), "value": frame[key].astype("float64")})
-            data["shown"] = [("" if math.isnan(v) else f"{v:.1f}%" if self.percent else f"{v:,.2f} {shown.unit}")
-                             for v in data["value"]]
-            if self.percent:
-                data["value"] = data["value"] / 100
+            keys.setdefault(group if group in self._series else "others", key)
+        top = 0.0
+        for group, (source, tool, item) in self._series.items():
+            key = keys.get(group)
+            if key is None:
+                source.data = {"year": [], "value": [], "shown": []}
+                item.update(label="", visible=False)
+                continue
+            values = frame[key].astype("float64")
+            shown_ = [("" if math.isnan(v) else f"{v:.1f}%" if self.percent else f"{v:,.2f} {shown.unit}")
+                      for v in values]
+            values = values / 100 if self.percent else values
+            top = max([top, *(v for v in values if not math.isnan(v))])
+            source.data = {"year": frame["year"].astype("int64").tolist(), "value": values.tolist(), "shown": shown_}
             label = shown.titles[key].split("（")[0].split(" (")[0]
-            color = SERIES_COLORS.get(group, theme.GREY)
-            vdims = [hv.Dimension("value", label=label), "shown"]
-            layers.append(hv.Curve(data, hv.Dimension("year", label=t("col.year", lang)), vdims, label=label).opts(
-                color=color, line_width=2.5, line_dash="dashed" if group == "selected" else "solid", tools=[]))
-            layers.append(hv.Scatter(data, "year", vdims, label=label).opts(
-                color=color, size=6, hover_tooltips=[("", label), (t("col.year", lang), "@year"), ("", "@shown")]))
-        ylabel = t("tr.axis.share", lang) if self.percent else t("chart.amount_axis", lang, unit=shown.unit)
-        limits = {"ylim": (0, 1.05)} if self.percent else {}
-        return hv.Overlay(layers).opts(
-            **base_opts(self.plot_height), **limits, show_grid=True, xlabel="", ylabel=ylabel, xticks=list(range(2019, 2027)),
-            yformatter=_percent() if self.percent else _amount(), **_legend(3))
+            item.update(label=label, visible=True)
+            tool.tooltips = [("", label), (t("col.year", lang), "@year"), ("", "@shown")]
+        self._fig.y_range.update(start=0, end=1.05 if self.percent else (top * 1.1 if top else 1.0))
+        self._fig.yaxis[0].axis_label = (t("tr.axis.share", lang) if self.percent
+                                         else t("chart.amount_axis", lang, unit=shown.unit))
 
 
-class VillageTypes(TransitionChart):
+class VillageTypes(_BarChart):
     """Poor villages before 2021, key assistance and consolidation villages after (seeds/003 七)."""
 
     def plot(self, shown, lang):
         data = _melt(shown, "year", ["poor_village", "key_assistance_village", "consolidation_village"])
-        return _stacked(data.rename(columns={"year": "x"}), "x", "series", "value", t("col.year", lang),
-                        t("tr.axis.villages", lang), self.plot_height, 3, colors=(theme.GREY, theme.RED, theme.GREEN))
+        self._stacked(data.rename(columns={"year": "x"}), "x", "series", "value", t("col.year", lang),
+                      t("tr.axis.villages", lang), colors=(theme.GREY, theme.RED, theme.GREEN))
 
 
-class AssetsFormed(TransitionChart):
+class AssetsFormed(_BarChart):
     """Assets formed per year, stacked by class (seeds/003 八)."""
 
     def plot(self, shown, lang):
         data = shown.frame.assign(year=shown.frame["year"].astype(str))
-        return _stacked(data, "year", "asset_class", "assets", t("col.year", lang), t("tr.axis.assets", lang),
-                        self.plot_height, 3)
+        self._stacked(data, "year", "asset_class", "assets", t("col.year", lang), t("tr.axis.assets", lang))
 
 
-class CustodyCoverage(TransitionChart):
-    """Custody (public-welfare assets with a custodian, rule A1) and ownership coverage (rule A2)."""
+class CustodyCoverage(_BarChart):
+    """Custody (public-welfare assets with a custodian, rule A1) and ownership coverage (rule A2),
+    side by side per asset class."""
+
+    LEGEND = 2
+    STACKED = False
 
     def plot(self, shown, lang):
         data = shown.frame.melt(id_vars="asset_class", value_vars=["custody", "ownership"], var_name="code",
                                 value_name="value")
         data["series"] = [t(f"tr.series.{c}", lang) for c in data["code"]]
         data["value"] = data["value"].fillna(0.0)
-        return _stacked(data.rename(columns={"asset_class": "x"}), "x", "series", "value", t("col.asset_class", lang),
-                        t("tr.axis.share", lang) + " (%)", self.plot_height, 2).opts(stacked=False, ylim=(0, 105))
+        self._stacked(data.rename(columns={"asset_class": "x"}), "x", "series", "value", t("col.asset_class", lang),
+                      t("tr.axis.share", lang) + " (%)", limit=105)
 
 
-class AssetIncome(TransitionChart):
+class AssetIncome(_BarChart):
     """Operating-asset (or PV station) income per year, stacked by who received it (seeds/003 八)."""
+
+    def _build(self):
+        fig = super()._build()
+        fig.yaxis[0].formatter = _amount()
+        return fig
 
     def plot(self, shown, lang):
         data = shown.frame.melt(id_vars="year", value_vars=["to_collective", "to_households", "to_other"],
                                 var_name="code", value_name="value")
         data["series"] = [t(f"tr.series.{c}", lang) for c in data["code"]]
         data["year"] = data["year"].astype(str)
-        return _stacked(data, "year", "series", "value", t("col.year", lang),
-                        t("chart.amount_axis", lang, unit=shown.unit), self.plot_height, 3,
-                        colors=(theme.BLUE, theme.GREEN, theme.GREY), yformatter=_amount())
+        self._stacked(data, "year", "series", "value", t("col.year", lang),
+                      t("chart.amount_axis", lang, unit=shown.unit), colors=(theme.BLUE, theme.GREEN, theme.GREY))
 
 
 class PeriodTimeline(StoreView):

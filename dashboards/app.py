@@ -14,7 +14,6 @@ import os
 from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
-import holoviews as hv
 import panel as pn
 from panel.io.resources import get_dist_path
 from sqlalchemy import Engine
@@ -205,7 +204,6 @@ def load_extensions() -> None:
     """Load the JavaScript the components declare, and the page-wide settings."""
     pn.extension(*EXTENSIONS, raw_css=[PAGE_CSS], loading_spinner="arc", loading_color=theme.BLUE,
                  notifications=False)
-    hv.extension("bokeh", logo=False)
     local_stylesheets()
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 
-import holoviews as hv
 import openpyxl
 import pandas as pd
 import panel as pn
@@ -42,7 +41,6 @@ VIEWS = (KpiCards, CountyMap, RankingTable, DisbursementCurve, LeverageChart, As
 @pytest.fixture(scope="module", autouse=True)
 def _extensions():
     pn.extension(*EXTENSIONS)
-    hv.extension("bokeh", logo=False)
 
 
 @pytest.fixture
@@ -151,8 +149,12 @@ def test_the_map_colours_counties_by_the_metric_and_a_click_selects(county):
     county.metric = "warnings"
     assert polygons.data["shown"][names.index("于都县")] == str(yudu["warnings"])
     codes = county_outlines().codes
-    view._tap.event(index=[codes.index(XINGGUO)])
+    polygons.selected.indices = [codes.index(XINGGUO)]  # what a click on 兴国县 sends
     assert county.county == XINGGUO and county.warnings["region_code"].isin([XINGGUO]).all()
+    assert polygons.selected.indices == []  # a second click on the same county counts again
+    (chosen,) = [s for s in sources(doc) if set(s.data) == {"xs", "ys"}]
+    xingguo = next(s for s in county_outlines().shapes if s.code == XINGGUO)
+    assert len(chosen.data["xs"]) == 1 and list(chosen.data["xs"][0]) == pytest.approx(list(xingguo.x), nan_ok=True)
     hover = next(t for p in plots(doc) for t in p.select(HoverTool))
     assert hover.tooltips[0][0] == "县（市、区）"
 

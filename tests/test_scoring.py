@@ -12,7 +12,6 @@ import io
 import json
 from decimal import Decimal
 
-import holoviews as hv
 import openpyxl
 import panel as pn
 import pytest
@@ -42,7 +41,6 @@ P = Decimal
 @pytest.fixture(scope="module", autouse=True)
 def _extensions():
     pn.extension(*EXTENSIONS)
-    hv.extension("bokeh", logo=False)
 
 
 def render(view) -> Document:

@@ -14,7 +14,6 @@ import io
 import json
 import math
 
-import holoviews as hv
 import openpyxl
 import pandas as pd
 import panel as pn
@@ -270,7 +269,6 @@ def test_cached_frames_never_mix_suppressed_and_exact_counts(engine):
 @pytest.fixture(scope="module", autouse=True)
 def _extensions():
     pn.extension(*EXTENSIONS)
-    hv.extension("bokeh", logo=False)
 
 
 class Rendered:

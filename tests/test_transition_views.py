@@ -9,7 +9,6 @@ import io
 import json
 import re
 
-import holoviews as hv
 import openpyxl
 import panel as pn
 import pytest
@@ -35,7 +34,6 @@ AS_OF = dt.date(2024, 6, 30)
 @pytest.fixture(scope="module", autouse=True)
 def _extensions():
     pn.extension(*EXTENSIONS)
-    hv.extension("bokeh", logo=False)
 
 
 @pytest.fixture
