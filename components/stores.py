@@ -478,6 +478,9 @@ class PagedList(param.Parameterized):
 
     rows = param.DataFrame(default=_empty("id"), doc="The rows of the page shown.")
     total = param.Integer(default=0, doc="Rows matching in all pages.")
+    live = param.Boolean(default=True,
+                         doc="Whether the list reads its page as soon as its region, page or sort change; a "
+                             "list off screen (False) reads it when it goes live again or is exported.")
 
     EXPORT_LIMIT = 50_000
     EXPORT_CHUNK = 5_000
@@ -497,7 +500,16 @@ class PagedList(param.Parameterized):
         """Rows ``offset`` to ``offset + limit`` in the order shown, and the count of all."""
         raise NotImplementedError
 
+    _unread = False  # the region, page or sort changed while the list was off screen
+
     def _load_rows(self) -> None:
+        if not self.live:
+            self._unread = True
+            return
+        self._read_rows()
+
+    def _read_rows(self) -> None:
+        self._unread = False
         if not self._ready():
             self.param.update(rows=_empty("id"), total=0)
             return
@@ -517,8 +529,20 @@ class PagedList(param.Parameterized):
         if getattr(self, "_stale", False):
             self._load_rows()
 
+    @param.depends("live", watch=True)
+    def _on_live(self) -> None:
+        if self.live and self._unread:
+            self._read_rows()
+
+    def fresh(self) -> PagedList:
+        """The list with the page of its current region, page and sort read (itself)."""
+        if self._unread:
+            self._read_rows()
+        return self
+
     def all_rows(self) -> pd.DataFrame:
         """Every matching row in the order shown (exports), up to :attr:`EXPORT_LIMIT`."""
+        self.fresh()
         pages, offset = [], 0
         while offset < min(self.total, self.EXPORT_LIMIT):
             rows, _ = self._fetch(min(self.EXPORT_CHUNK, self.EXPORT_LIMIT - offset), offset)
@@ -546,7 +570,7 @@ class RecordList(PagedList):
         return L.records(self.store.url, self.store.scope.key, self.kind, self.region, self.sort or None, limit, offset)
 
     def shown(self, all_pages: bool = False) -> present.Shown:
-        return present.records(self.kind, self.all_rows() if all_pages else self.rows, self.store.lang)
+        return present.records(self.kind, self.all_rows() if all_pages else self.fresh().rows, self.store.lang)
 
 
 def unavailable(url: str, exc: BaseException) -> None:

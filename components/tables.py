@@ -99,15 +99,25 @@ class WarningTable(StoreView):
         self._table = tabulator(self.param.table, pagination="local", page_size=self.page_size,
                                 widths={"message": 360, "basis": 220})
         self._table.on_click(self._on_click)
-        records = tabulator(self.param.records, pagination="local", page_size=10)
-        chosen = self.store.param.finding.rx() >= 0
         hint = theme.html(self._hint, sizing_mode="stretch_width", margin=(6, 0, 2, 0))
-        downloads = ExportButtons(store=self.store, kind="finding_records", visible=chosen)
-        behind = pn.Column(pn.Row(hint, downloads, sizing_mode="stretch_width", margin=0),
-                           pn.Column(records, visible=chosen, sizing_mode="stretch_width", margin=0),
-                           sizing_mode="stretch_width", margin=0)
+        self._heading = pn.Row(hint, sizing_mode="stretch_width", margin=0)
+        self._behind = pn.Column(self._heading, sizing_mode="stretch_width", margin=0)
+        self._records_shown = False
+        self._show_records()
         self._layout = card(self, "warnings", self._title,
-                            pn.Column(self._table, behind, sizing_mode="stretch_width", margin=0))
+                            pn.Column(self._table, self._behind, sizing_mode="stretch_width", margin=0))
+
+    @param.depends("store.finding", watch=True)
+    def _show_records(self) -> None:
+        """The records behind a finding, with their downloads: built when a finding is first
+        chosen (most pages never show them), hidden while none is."""
+        if self._records_shown or self.store.finding < 0:
+            return
+        self._records_shown = True
+        chosen = self.store.param.finding.rx() >= 0
+        records = tabulator(self.param.records, pagination="local", page_size=10)
+        self._heading.append(ExportButtons(store=self.store, kind="finding_records", visible=chosen))
+        self._behind.append(pn.Column(records, visible=chosen, sizing_mode="stretch_width", margin=0))
 
     @param.depends("store.warnings", "store.lang", watch=True, on_init=True)
     def _sync_table(self) -> None:
@@ -195,7 +205,8 @@ class RecordTable(StoreView):
 
 
 class RecordTabs(StoreView):
-    """The drill-down's record lists (projects, loans, assets, households), one shown at a time."""
+    """The drill-down's record lists (projects, loans, assets, households), one shown at a time;
+    a county change reads the page of the list on screen only."""
 
     active = param.Selector(default="projects", objects=list(RECORD_KINDS), doc="The record list shown.")
 
@@ -204,9 +215,21 @@ class RecordTabs(StoreView):
         switch = pn.widgets.RadioButtonGroup.from_param(
             self.param.active, options=pn.bind(self._options, self.store.param.lang), label="",
             color="primary", variant="outline", margin=(4, 6))
-        tables = [RecordTable(store=self.store, records=records, visible=self.param.active.rx() == kind)
-                  for kind, records in self.store.lists.items()]
-        self._layout = pn.Column(switch, *tables, sizing_mode="stretch_width", margin=0)
+        self._tables: dict[str, RecordTable] = {}
+        self._layout = pn.Column(switch, sizing_mode="stretch_width", margin=0)
+        self._show()
+
+    @param.depends("active", watch=True)
+    def _show(self) -> None:
+        """Only the list on screen follows the region (the others read their page when shown);
+        a list's table is built the first time it is shown."""
+        for kind, records in self.store.lists.items():
+            records.live = kind == self.active
+        if self.active in self.store.lists and self.active not in self._tables:
+            table = RecordTable(store=self.store, records=self.store.lists[self.active],
+                                visible=self.param.active.rx() == self.active)
+            self._tables[self.active] = table
+            self._layout.append(table)
 
     @staticmethod
     def _options(lang: str) -> dict[str, str]:

@@ -467,7 +467,7 @@ class TransitionList(PagedList):
 
     def shown(self, all_pages: bool = False) -> present.Shown:
         return present.build("tr_households", t("tr.panel.households", self.store.lang),
-                             self.all_rows() if all_pages else self.rows, HOUSEHOLD_LIST, self.store.lang)
+                             self.all_rows() if all_pages else self.fresh().rows, HOUSEHOLD_LIST, self.store.lang)
 
 
 class TransitionStore(DashboardStore):
