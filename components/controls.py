@@ -107,35 +107,40 @@ class RegionPicker(StoreView):
 
 
 class Breadcrumb(StoreView):
-    """Prefecture / county / township / village; each step up is a click away."""
+    """Prefecture / county / township / village; each step up is a click away.
+
+    The four steps are built once and shown, hidden and relabelled as the region path changes:
+    a county change only sends new labels to the browser."""
 
     on_home = param.Callable(default=None, allow_refs=False,
                              doc="Called when the prefecture is clicked (default: clear the county).")
+    path = param.List(default=[], doc="The store's region path as (level, code, name) steps.")
+
+    LEVELS = ("city", "county", "township", "village")
 
     def __init__(self, **params):
         super().__init__(**params)
-        s = self.store
-        self._layout = pn.panel(pn.bind(self._steps, s.param.county, s.param.township, s.param.village,
-                                        s.param.counties, s.param.townships, s.param.villages, s.param.lang),
-                                sizing_mode="stretch_width", margin=0)
-
-    def _steps(self, *_deps) -> pn.FlexBox:
-        path = self.store.path()
+        path = self.param.path.rx
         steps = []
-        for index, (level, code, name) in enumerate(path):
-            last = index == len(path) - 1
-            if index:
-                steps.append(theme.html('<span class="fw-crumbs">/</span>', margin=(0, 2)))
-            if last:
-                steps.append(theme.html(f'<span class="fw-crumbs"><b>{html.escape(name)}</b></span>', margin=(0, 4)))
-                continue
-            button = pn.widgets.Button(label=name, variant="outline", color="light", margin=(0, 2),
+        for index, level in enumerate(self.LEVELS[:-1]):  # a step up: a button and a separator after it
+            up = path.pipe(lambda p, index=index: len(p) > index + 1)
+            button = pn.widgets.Button(label=path.pipe(lambda p, index=index: p[index][2] if len(p) > index else ""),
+                                       variant="outline", color="light", margin=(0, 2), visible=up,
                                        stylesheets=[":host .bk-btn { border: none; color: #2e6fb7; font-size: 15px; }"])
-            button.on_click(self._go(level, code))
-            steps.append(button)
-        return pn.FlexBox(*steps, align_items="center", margin=(0, 6))
+            button.on_click(self._go(level))
+            steps += [button, theme.html('<span class="fw-crumbs">/</span>', margin=(0, 2), visible=up)]
+        here = path.pipe(lambda p: f'<span class="fw-crumbs"><b>{html.escape(p[-1][2]) if p else ""}</b></span>')
+        steps.append(theme.html(here, margin=(0, 4)))
+        self._layout = pn.FlexBox(*steps, align_items="center", margin=(0, 6), sizing_mode="stretch_width")
 
-    def _go(self, level: str, code: str) -> Callable:
+    @param.depends("store.county", "store.township", "store.village", "store.counties", "store.townships",
+                   "store.villages", "store.lang", watch=True, on_init=True)
+    def _sync_path(self) -> None:
+        path = self.store.path()
+        if path != self.path:
+            self.path = path
+
+    def _go(self, level: str) -> Callable:
         def go(_event):
             if level == "city":
                 if self.on_home is not None:
