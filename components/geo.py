@@ -22,7 +22,7 @@ ZONES = ("ZONE-RJ", "ZONE-KF")
 @dataclass(frozen=True)
 class CountyShape:
     """One county outline as plain coordinate lists (parts separated by NaN), ready for
-    ``hv.Polygons``; ``x`` is longitude scaled by cos(latitude) so one unit is the same
+    the map's Bokeh polygons; ``x`` is longitude scaled by cos(latitude) so one unit is the same
     distance in both directions and the map keeps its true shape with a 1:1 aspect."""
 
     code: str

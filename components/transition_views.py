@@ -21,6 +21,7 @@ from bokeh.models import (
     BoxAnnotation, ColorBar, ColumnDataSource, DatetimeTickFormatter, FactorRange, Label, LegendItem,
     LinearColorMapper, Range1d, Span,
 )
+from bokeh.core.properties import value
 from bokeh.transform import transform
 
 from . import i18n, theme
@@ -139,7 +140,7 @@ class MonitoringFlow(TransitionChart):
             source, tool, item = self._lines[column]
             source.data = {"month": dates.to_numpy(), "households": counts, "when": when}
             tool.tooltips = [("", "@when"), (t(key, lang), "@households{0,0}")]
-            item.label = t(key, lang)
+            item.label = value(t(key, lang))  # a text, not a column name
         if len(dates):
             self._fig.x_range.update(start=dates.min().to_pydatetime(), end=dates.max().to_pydatetime())
         self._fig.y_range.update(start=0, end=top * 1.05 if top else 1.0)
@@ -231,7 +232,7 @@ class IncomeAlert(TransitionChart):
         self._fig.y_range.update(start=0, end=top * 1.05)
         self._line_label.update(y=top * 0.95, text=t("tr.line.alert", lang))
         for item, (series, _) in zip(self._items, self.SERIES, strict=True):
-            item.label = t(f"tr.series.{series}", lang)
+            item.label = value(t(f"tr.series.{series}", lang))
         self._hover.tooltips = [("", "@series"), (t("tr.col.bin", lang), "@range"),
                                 (t("col.households", lang), "@households")]
         self._fig.xaxis[0].axis_label = t("tr.axis.ratio", lang)
@@ -319,7 +320,7 @@ class ContinuityChart(TransitionChart):
             key = keys.get(group)
             if key is None:
                 source.data = {"year": [], "value": [], "shown": []}
-                item.update(label="", visible=False)
+                item.update(label=value(""), visible=False)
                 continue
             values = frame[key].astype("float64")
             shown_ = [("" if math.isnan(v) else f"{v:.1f}%" if self.percent else f"{v:,.2f} {shown.unit}")
@@ -328,7 +329,7 @@ class ContinuityChart(TransitionChart):
             top = max([top, *(v for v in values if not math.isnan(v))])
             source.data = {"year": frame["year"].astype("int64").tolist(), "value": values.tolist(), "shown": shown_}
             label = shown.titles[key].split("（")[0].split(" (")[0]
-            item.update(label=label, visible=True)
+            item.update(label=value(label), visible=True)
             tool.tooltips = [("", label), (t("col.year", lang), "@year"), ("", "@shown")]
         self._fig.y_range.update(start=0, end=1.05 if self.percent else (top * 1.1 if top else 1.0))
         self._fig.yaxis[0].axis_label = (t("tr.axis.share", lang) if self.percent

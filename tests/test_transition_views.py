@@ -187,3 +187,24 @@ def test_the_household_download_holds_every_page_whatever_the_chunk(store):
         del records.EXPORT_CHUNK
     assert len(whole) == len(chunked) == records.total
     assert list(chunked["id"]) == list(whole["id"]) and chunked["id"].is_unique
+
+
+def test_every_legend_entry_is_a_text_or_a_column_of_its_source(store):
+    """A legend label set after the figure is built must stay a text: a bare string would be read
+    as a column name, which the browser reports as an error and draws no entry for."""
+    from bokeh.core.property.vectorization import Field, Value
+    from bokeh.models import LegendItem
+
+    doc = render(pn.Column(*page.layout(store)))
+    store.lang = "en"
+    items = [m for m in doc.models if isinstance(m, LegendItem)]
+    assert len(items) > 10
+    texts = set()
+    for item in items:
+        label = item.label
+        assert isinstance(label, (Value, Field)), label
+        if isinstance(label, Field):
+            assert all(label.field in r.data_source.data for r in item.renderers)
+        else:
+            texts.add(label.value)
+    assert {"Under monitoring", "Entered", "Risk eliminated", "Not monitored"} <= texts
