@@ -284,16 +284,18 @@ class DashboardStore(pn.viewable.Viewer):
                 self.stale = False
 
     def _load(self) -> None:
-        """Normalise the region path, then publish every frame that changed in one batch, all
-        under one hold of the session's document with its model graph frozen: the views update
-        their Bokeh models in place and the browser gets one message per load."""
+        """Normalise the region path, then publish every frame that changed in one batch, under
+        one hold of the session's document: the views update their Bokeh models in place and the
+        browser gets one message per load.  The hold does not freeze the model graph: freezing
+        walks every model of the document when it ends, and updates in place add no model (a
+        table whose columns change recomputes the graph itself)."""
         self._pending = False
         if self.engine is None:
             return
         L.refresh(self.url)
         self._loading = True
         try:
-            with pn.io.hold(freeze=True):
+            with pn.io.hold():
                 self._normalise_path()
                 frames = self._frames()
                 changed = {name: value for name, value in frames.items() if value is not getattr(self, name)}

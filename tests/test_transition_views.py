@@ -208,3 +208,24 @@ def test_every_legend_entry_is_a_text_or_a_column_of_its_source(store):
         else:
             texts.add(label.value)
     assert {"Under monitoring", "Entered", "Risk eliminated", "Not monitored"} <= texts
+
+
+def test_a_county_change_updates_the_charts_in_place(store, monkeypatch):
+    """Every chart keeps its figure and sources and gets the new county's numbers; no model is
+    added, so the document never walks its model graph again (that walk cost seconds when
+    charts were rebuilt outside the store's hold)."""
+    from bokeh.document.models import DocumentModelManager
+
+    doc = render(pn.Column(*page.layout(store)))
+    before = {m.id for m in doc.models}
+    sources = [m for m in doc.models if isinstance(m, ColumnDataSource)]
+    lines = [s for s in sources if set(s.data) == {"month", "households", "when"}]  # under, entered, left
+    assert len(lines) == 3
+    walks = []
+    monkeypatch.setattr(DocumentModelManager, "recompute", lambda self: walks.append(self))
+    for county in ("360732", "360730", YUDU):
+        store.county = county
+        drawn = sorted(tuple(s.data["households"]) for s in lines)
+        expected = sorted(tuple(float(v) for v in store.flow[c]) for c in ("under_monitoring", "entered", "left"))
+        assert drawn == expected
+    assert walks == [] and {m.id for m in doc.models} == before
