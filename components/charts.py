@@ -19,8 +19,8 @@ import pandas as pd
 import panel as pn
 import param
 from bokeh.models import (
-    ColumnDataSource, DatetimeTickFormatter, FactorRange, HoverTool, Legend, LegendItem, NumeralTickFormatter, Range1d,
-    Span,
+    ColumnDataSource, DatetimeTickFormatter, FactorRange, HBar, HoverTool, Legend, LegendItem, NumeralTickFormatter,
+    Range1d, Span, VBar,
 )
 from bokeh.core.properties import field
 from bokeh.plotting import figure
@@ -60,7 +60,7 @@ def new_figure(height: int, *, x_range=None, y_range=None, x_axis_type: str = "a
     """A figure as every chart has it: full width (or ``width``), no toolbar, hover only (tools
     are added per renderer), a grid, 9pt ticks and 10pt axis labels."""
     sizing = {"width": width} if width else {"sizing_mode": "stretch_width"}
-    fig = figure(height=height, x_range=x_range if x_range is not None else Range1d(0, 1),
+    fig = figure(height=height, title=None, x_range=x_range if x_range is not None else Range1d(0, 1),
                  y_range=y_range if y_range is not None else Range1d(0, 1), x_axis_type=x_axis_type,
                  toolbar_location=None, tools="", min_border_left=10, min_border_right=10, **sizing)
     fig.outline_line_color = None
@@ -126,12 +126,13 @@ class Bars:
     def __init__(self, fig, *, horizontal: bool = False, series: str | None = None, legend_columns: int = 0):
         self.fig, self.horizontal, self.series = fig, horizontal, series
         self.source = ColumnDataSource({"x": [], "bottom": [], "top": [], "color": []})
+        # add_glyph: the renderer's selection, hover and muted looks are left to the browser ("auto")
+        # rather than made as three more models per chart (bars are never selected)
         if horizontal:
-            self.renderer = fig.hbar(y="x", left="bottom", right="top", height=0.8, source=self.source,
-                                     fill_color="color", line_color=None)
+            glyph = HBar(y="x", left="bottom", right="top", height=0.8, fill_color="color", line_color=None)
         else:
-            self.renderer = fig.vbar(x="x", bottom="bottom", top="top", width=0.8, source=self.source,
-                                     fill_color="color", line_color=None)
+            glyph = VBar(x="x", bottom="bottom", top="top", width=0.8, fill_color="color", line_color=None)
+        self.renderer = fig.add_glyph(self.source, glyph)
         self.hover = hover(fig, [self.renderer])
         self.legend = (legend_above(fig, [LegendItem(label=field(series), renderers=[self.renderer])],
                                     legend_columns) if series and legend_columns else None)
