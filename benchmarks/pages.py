@@ -3,7 +3,8 @@
 A page build is what one browser request costs the server: the store's first load, every view
 rendered into a fresh Bokeh document and that document serialised for the browser, as
 ``fundwatch serve`` does per session.  "cold" runs start from empty read caches (the first
-leader of the day); "warm" runs share them (the next leader).  A county change sets ``county`` on
+leader of the day, or the first to open that county); "warm" runs find them filled (the next
+leader).  A county change sets ``county`` on
 a rendered page, as the county selector does: the store reloads, every panel updates its Bokeh
 models in place, and the changes are serialised into the patch the session sends.  Browser time
 comes on top of these figures.
@@ -75,7 +76,9 @@ def build(page: str) -> Callable[[], Document]:
 
 def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, cold: bool) -> list[float]:
     """Times of setting ``parameter`` on a rendered page, cycling through ``values``, each until the
-    session's patch is serialised."""
+    session's patch is serialised.  ``cold`` empties the read caches before each change; warm runs
+    first visit every value once, so each timed change finds its reads cached (another leader
+    looked at that county before)."""
     import time
 
     module, store_class, state = PAGES[page]
@@ -86,6 +89,9 @@ def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, col
     document.on_change(events.append)
     times = []
     with set_curdoc(document):  # as in a session: the store's updates are held and batched on it
+        if not cold:
+            for value in (*values[1:], values[0]):
+                setattr(store, parameter, value)
         for step in range(repeat):
             if cold:
                 clear_caches()
