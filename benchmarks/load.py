@@ -18,14 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -35,7 +30,8 @@ from bokeh.protocol.receiver import Receiver
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from benchmarks import stats
+from benchmarks import scratch, stats
+from benchmarks.served import MB, Served
 from fundwatch.data import db
 
 #: The pages a burst opens, in turn: (path with query, a text the delivered document must hold).
@@ -56,72 +52,6 @@ MAX_MESSAGE = 64 * 1024 * 1024
 
 class LoadError(RuntimeError):
     """One first load that did not deliver its document."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served:
-    """``fundwatch serve`` in a process group of its own (``--num-procs`` forks), stopped by its id."""
-
-    def __init__(self, db_url: str | None, num_procs: int, *extra: str, env: dict | None = None,
-                 port: int | None = None):
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "fundwatch.dashboards.cli", "serve", "--port", str(self.port),
-                   "--num-procs", str(num_procs), "--no-show", *extra]
-        if db_url is not None:
-            command += ["--db", db_url]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env={**os.environ, **(env or {})}, start_new_session=True)
-
-    def wait(self, timeout: float = 120) -> Served:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"fundwatch serve exited: {self.process.communicate()[0][-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=30) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-        out = self.stop()
-        raise TimeoutError(f"fundwatch serve did not answer on {self.url} within {timeout} s: {out[-2000:]}")
-
-    def rss_mb(self) -> float:
-        """Resident memory of the server and its workers, in MB (Linux ``/proc``)."""
-        total = 0
-        for pid in [self.process.pid, *_children(self.process.pid)]:
-            try:
-                with open(f"/proc/{pid}/status") as status:
-                    total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-            except (OSError, StopIteration):
-                continue
-        return total / 1024
-
-    def stop(self) -> str:
-        if self.process.returncode is not None:
-            return ""
-        group = os.getpgid(self.process.pid)
-        os.killpg(group, signal.SIGTERM)
-        try:
-            out, _ = self.process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(group, signal.SIGKILL)
-            out, _ = self.process.communicate()
-        return out
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
 
 
 async def first_load(http: AsyncHTTPClient, base: str, path: str, marker: str,
@@ -197,19 +127,17 @@ def first_loads(db_url: str | None, clients: int = 20, num_procs: int = 2, out: 
     load, as :func:`benchmarks.stats.summary` gives them), ``html`` (the same for the HTML alone),
     ``failures`` (warm-up included) with the first ``failure_reasons``, the server's memory before
     and after the burst and the tracebacks in its log."""
-    served = Served(db_url, num_procs).wait()
-    try:
-        warm, warm_failures = asyncio.run(burst(served.url, 2 * num_procs, PAGES[:1]))
-        rss_before = served.rss_mb()
+    with Served(db_url, num_procs=num_procs).wait() as served:
+        warm, warm_failures = asyncio.run(burst(served.base, 2 * num_procs, PAGES[:1]))
+        rss_before = served.rss() / MB
         started = time.perf_counter()
-        loads, failures = asyncio.run(burst(served.url, clients))
+        loads, failures = asyncio.run(burst(served.base, clients))
         wall = time.perf_counter() - started
-        rss_after = served.rss_mb()
-    finally:
+        rss_after = served.rss() / MB
         log = served.stop()
     htmls, times = [html for html, _ in loads], [total for _, total in loads]
     result = {
-        "database": _hide_password(db.normalise_url(db.resolve_url(db_url))),
+        "database": scratch.label(db.resolve_url(db_url)),
         "clients": clients,
         "num_procs": num_procs,
         "loads": len(loads),
@@ -239,15 +167,6 @@ def report(result: dict) -> str:
             f"max {s(result['max'])} (HTML alone: median {s(html.get('median'))}, p95 "
             f"{s(html.get('p95'))}), failures {result['failures']}, "
             f"server memory {result['server_rss_mb_before']:.0f} -> {result['server_rss_mb_after']:.0f} MB")
-
-
-def _hide_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - only for display
-        return url
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,23 +26,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-import psutil
 from tornado.websocket import websocket_connect
+
+from benchmarks.served import MB, Served, status
 
 COUNTIES = ("360731", "360732", "360733", "360734", "360735", "360781", "360702", "360703")
 PAGE = "/county"
@@ -50,76 +45,6 @@ STATE = "year=2024&as_of=2024-06-30"
 #: Seconds after the last close until Bokeh has discarded every closed session (lifetime 15 s,
 #: checked every 17 s) and the memory has settled.
 SETTLE = 40.0
-MB = 1024 * 1024
-
-
-class Served:
-    """``fundwatch serve`` on ``url`` in a child process (its own process group), log kept in a file."""
-
-    def __init__(self, url: str, *extra: str, env: dict | None = None):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(tempfile.mkstemp(prefix="fundwatch-serve-", suffix=".log")[1])
-        self._log = self.log_path.open("w")
-        command = [sys.executable, "-m", "fundwatch.dashboards.cli", "serve", "--db", url, "--port", str(self.port),
-                   "--no-show", *extra]
-        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **(env or {})}, start_new_session=True)
-        self.pid = self.process.pid
-
-    def wait(self, timeout: float = 120) -> Served:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"fundwatch serve exited: {self.log()[-2000:]}")
-            if status(self.base + "/ready") == 200:
-                return self
-            time.sleep(0.3)
-        self.stop()
-        raise TimeoutError(f"fundwatch serve did not answer within {timeout} s")
-
-    def rss(self) -> int:
-        return psutil.Process(self.pid).memory_info().rss
-
-    def log(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def errors(self) -> list[str]:
-        """The log's error lines: tracebacks, ERROR records and failed requests (5xx but /ready's 503)."""
-        lines = self.log().splitlines()
-        return [line for line in lines if ("Traceback" in line or "ERROR" in line or "Exception" in line
-                                           or re.match(r"^5\d\d (?!GET /ready)", line))]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            group = os.getpgid(self.pid)
-            os.killpg(group, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(group, signal.SIGKILL)
-                self.process.wait()
-        self._log.close()
-
-    def __enter__(self) -> Served:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-        self.log_path.unlink(missing_ok=True)
-
-
-def status(url: str, timeout: float = 30) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
 
 
 class PageVisit:
