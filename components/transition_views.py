@@ -13,7 +13,6 @@ import datetime as dt
 import html
 import math
 
-import numpy as np
 import pandas as pd
 import panel as pn
 import param

@@ -23,13 +23,14 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   the prefecture up to a year is a sum over a few hundred rows, whatever the number of assets.
 
 How they stay right: row triggers on ``disbursement``, ``loan`` and ``asset`` (SQLite: three
-triggers per table; PostgreSQL: one trigger function) add each inserted row, subtract each deleted row and do
-both for an update, in the statement's own transaction, whatever wrote it: the demo loader, the
-import pipeline, a test fixture or a database console.  A group whose count falls to zero is
-deleted, so the summaries hold exactly the groups the raw tables have.  :func:`install` (run by
-migration 0005, so by ``fundwatch init`` on an existing database) fills the summaries from the raw
-rows and creates the triggers (migration 0006 does the same for the assets); :func:`suspended` drops the triggers around a bulk load into empty
-tables (the demo) and rebuilds the summaries in one pass at the end, in the same transaction.
+triggers per table; PostgreSQL: one trigger function) add each inserted row, subtract each
+deleted row and do both for an update, in the statement's own transaction, whatever wrote it: the
+demo loader, the import pipeline, a test fixture or a database console.  A group whose count
+falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
+:func:`install` (run by migrations 0005 and 0006, so by ``fundwatch init`` on an existing
+database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
+the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
+pass at the end, in the same transaction.
 The raw computations stay in :mod:`fundwatch.data.reads.naive` as the reference the tests and the
 benchmark compare against.
 """

@@ -19,10 +19,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, and_, case, cast, func, literal_column, or_, select, union_all
+from sqlalchemy import Connection, and_, case, func, literal_column, or_, select, union_all
 
 from ..models import Disbursement, DisbursementMonth, Loan, LoanMonthFlow, LoanYearEnd
 from ..summaries import CALENDAR_YEARS, LOAN_KEYS
+from ._common import fen_sum
 
 Where = Callable[[object], object]
 
@@ -40,10 +41,6 @@ def full_months_ym(as_of: dt.date) -> int:
     if is_month_end(as_of):
         return _ym(as_of)
     return _ym(as_of.replace(day=1) - dt.timedelta(days=1))
-
-
-def _sum(column, label: str):
-    return cast(func.coalesce(func.sum(column), 0), BigInteger).label(label)
 
 
 def _rows(conn: Connection, stmt) -> list[tuple]:
@@ -68,7 +65,7 @@ def disbursed(conn: Connection, where: Where, year: int, as_of: dt.date, program
         parts.append(part(d, d.ym == _ym(as_of), d.paid_on <= as_of))
     both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = [both.c[k] for k in by]
-    stmt = select(*keys, _sum(both.c.fen, "disbursed_fen"))
+    stmt = select(*keys, fen_sum(both.c.fen, "disbursed_fen"))
     if keys:
         stmt = stmt.group_by(*keys).order_by(*keys)
     return _rows(conn, stmt)
@@ -117,7 +114,7 @@ def loan_positions(conn: Connection, where: Where, as_of: dt.date, programme: st
     parts = _position_parts(where, as_of, programme, LOAN_KEYS)
     both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = [both.c[k] for k in LOAN_KEYS]
-    stmt = (select(*keys, _sum(both.c.loans, "loans"), _sum(both.c.amount_fen, "amount_fen"))
+    stmt = (select(*keys, fen_sum(both.c.loans, "loans"), fen_sum(both.c.amount_fen, "amount_fen"))
             .group_by(*keys).having(func.sum(both.c.loans) > 0).order_by(*keys))
     out = pd.DataFrame(_rows(conn, stmt), columns=[*LOAN_KEYS, "loans", "amount_fen"])
     return out.astype({"loans": "int64", "amount_fen": "int64"})
@@ -133,10 +130,10 @@ def loan_totals(conn: Connection, where: Where, as_of: dt.date, by: Sequence[str
     keys = [both.c[k] for k in by]
     status, loans, fen = both.c.status, both.c.loans, both.c.amount_fen
     late = status.in_(("overdue", "default"))
-    stmt = select(*keys, _sum(loans, "loans"), _sum(fen, "outstanding_fen"),
-                  _sum(case((status == "overdue", fen), else_=0), "overdue_fen"),
-                  _sum(case((status == "default", fen), else_=0), "default_fen"),
-                  _sum(case((late, loans), else_=0), "late_loans"))
+    stmt = select(*keys, fen_sum(loans, "loans"), fen_sum(fen, "outstanding_fen"),
+                  fen_sum(case((status == "overdue", fen), else_=0), "overdue_fen"),
+                  fen_sum(case((status == "default", fen), else_=0), "default_fen"),
+                  fen_sum(case((late, loans), else_=0), "late_loans"))
     if keys:
         stmt = stmt.group_by(*keys).having(func.sum(loans) > 0).order_by(*keys)
     return _rows(conn, stmt)

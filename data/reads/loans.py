@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, func, select
 
 from ..models import Loan, RiskFundDeposit
 from ..scope import Scope, require_scope

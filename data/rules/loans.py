@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from .. import vocab
 from ..reads._summary_reads import loan_positions, outstanding_ids
@@ -28,7 +28,7 @@ def check_l1(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
     """Outstanding loans / cumulative risk-fund deposits per county and programme as of as_of:
     above ``max_leverage`` is a warning, below ``idle_below`` a notice (idle risk money).
     Counties with loans but no deposit are left to Q5."""
-    l, r = LOAN, RISK_FUND
+    r = RISK_FUND
     funds_stmt = (
         select(r.c.county_code, r.c.programme, fen_sum(r.c.amount_fen, "amount"), id_list(r.c.id, "ids"))
         .where(ctx.where(r), r.c.deposited_on <= ctx.as_of)
