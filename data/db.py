@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import NullPool
 
@@ -41,10 +41,12 @@ PING_TIMEOUT = 2.0
 #: acknowledged likewise.  Long statements that the server is working on are not cut short.
 PG_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
                 "tcp_user_timeout": 10_000}
-#: The errors that mean "the database cannot be reached right now" (as opposed to a wrong query):
-#: driver errors (connection refused, server closed the connection, missing SQLite file), a pool
-#: that hands out no connection in time, and :class:`DatabaseError`.
-UNAVAILABLE: tuple[type[BaseException], ...] = (DBAPIError, DisconnectionError, PoolTimeoutError, DatabaseError)
+#: The errors that mean "the database cannot be reached right now" (as opposed to a wrong query
+#: or bad data, which still raise): the drivers' operational and interface errors (connection
+#: refused, server closed the connection, missing SQLite file), a pool that hands out no
+#: connection in time, and :class:`DatabaseError`.
+UNAVAILABLE: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError,
+                                                DatabaseError)
 
 
 def default_path() -> Path:
@@ -199,11 +201,6 @@ def check_connection(engine: Engine) -> None:
 
 def has_schema(engine: Engine) -> bool:
     return inspect(engine).has_table("alembic_version")
-
-
-def is_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` means that the database cannot be reached (see :data:`UNAVAILABLE`)."""
-    return isinstance(exc, UNAVAILABLE)
 
 
 _ping_engines: dict[str, Engine] = {}
