@@ -503,6 +503,7 @@ class PagedList(param.Parameterized):
         raise NotImplementedError
 
     _unread = False  # the region, page or sort changed while the list was off screen
+    _stale = False  # the last fetch failed for want of the database
 
     def _load_rows(self) -> None:
         if not self.live:
@@ -528,7 +529,7 @@ class PagedList(param.Parameterized):
 
     def reload(self) -> None:
         """Fetch the page again if the last fetch failed for want of the database."""
-        if getattr(self, "_stale", False):
+        if self._stale:
             self._load_rows()
 
     @param.depends("live", watch=True)
