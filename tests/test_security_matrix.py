@@ -437,17 +437,20 @@ def county_of(user: str) -> str | None:
 
 
 def record_totals(text: str) -> dict[str, int]:
-    """The totals the record lists of ``/county`` announce (第1/N页 · 共T条), by list."""
+    """The totals the record lists of ``/county`` announce (第1/N页 · 共T条), by list.  A list off
+    screen is read only when it is opened, so the page announces the total of the list shown."""
     totals = {}
     for kind, key in RECORD_TITLES.items():
         found = re.findall(rf'class="fw-card-title">{re.escape(t(key, "zh"))}</div>.*?共([\d,]+)条', text, re.S)
-        assert len(found) == 1, (kind, found)
-        totals[kind] = int(found[0].replace(",", ""))
+        assert len(found) <= 1, (kind, found)
+        if found:
+            totals[kind] = int(found[0].replace(",", ""))
+    assert totals, "no record list announced its total"
     return totals
 
 
-def expected_totals(engine, county: str, scope: Scope) -> dict[str, int]:
-    return {kind: read(engine, scope, region=county, limit=1)[1] for kind, read in RECORD_READS.items()}
+def expected_totals(engine, county: str, scope: Scope, kinds=RECORD_READS) -> dict[str, int]:
+    return {kind: RECORD_READS[kind](engine, scope, region=county, limit=1)[1] for kind in kinds}
 
 
 NONE = {"counties": [], "places": [], "village codes": [], "township codes": []}
@@ -482,18 +485,19 @@ def test_every_role_is_sent_its_own_regions_only(matrix, engine, user, path):
         if path == "/overview":
             assert [name for name in matrix.places.county_names.values() if name not in text] == []
         if path == "/county":
-            assert record_totals(text) == expected_totals(engine, YUDU, Scope.all())
+            shown = record_totals(text)
+            assert shown == expected_totals(engine, YUDU, Scope.all(), shown)
         return
     county = county_of(user)  # None for lost: nothing of any county
     assert matrix.leaks(text, county) == NONE
     if path == "/county":
         shown = record_totals(text)
         if county is None:
-            assert shown == dict.fromkeys(RECORD_READS, 0)
+            assert shown == dict.fromkeys(shown, 0)
         else:
-            assert shown == expected_totals(engine, county, Scope.county(county))
-            assert shown == expected_totals(engine, county, Scope.all())  # all of the county, not a part
-            assert shown["households"] > 0 and shown["projects"] > 0
+            assert shown == expected_totals(engine, county, Scope.county(county), shown)
+            assert shown == expected_totals(engine, county, Scope.all(), shown)  # all of the county, not a part
+            assert all(total > 0 for total in shown.values())
             assert matrix.places.county_names[county] in text
             assert matrix.places.names[county] & set(re.findall(r"[\u4e00-\u9fff]+", text))  # the county's own places
 
@@ -502,7 +506,12 @@ def test_the_region_scan_finds_another_countys_places(matrix):
     """The same scan run on what the other county's official got (a control of the check itself)."""
     seen_by_xingguo = matrix.page("xingguo", "/county").text
     found = matrix.leaks(seen_by_xingguo, YUDU)
-    assert found["counties"] == ["兴国县"] and found["places"] and found["village codes"]
+    assert found["counties"] == ["兴国县"] and found["places"]
+    # the code detectors, on codes of 兴国县 (the county page shows codes only in lists opened later)
+    village = sorted(matrix.places.village_codes[XINGGUO])[0]
+    township = sorted(matrix.places.township_codes[XINGGUO])[0]
+    codes = matrix.leaks(f"<td>{village}</td><td>{township}</td>", YUDU)
+    assert codes["village codes"] == [village] and codes["township codes"] == [township]
     assert matrix.leaks(matrix.page("leader", "/overview").text, None)["counties"]
 
 
