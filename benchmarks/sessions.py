@@ -81,10 +81,11 @@ class PageVisit:
     async def drain(self) -> None:
         """Read whatever the server sent (patches of the page after a move) without waiting."""
         while True:
-            try:
-                await asyncio.wait_for(self._receive(), timeout=0.05)
+            try:  # only the wait for a message's first frame may time out: never one cut in half
+                header = await asyncio.wait_for(self._frame(), timeout=0.05)
             except (asyncio.TimeoutError, TimeoutError):
                 return
+            await self._receive(header)
 
     def close(self) -> None:
         if self.ws is not None:
@@ -96,8 +97,9 @@ class PageVisit:
         for part in (header, {}, content):
             await self.ws.write_message(json.dumps(part))
 
-    async def _receive(self) -> dict:
-        header = json.loads(await self._frame())
+    async def _receive(self, header_frame=None) -> dict:
+        """One whole message (header, metadata, content and buffers); its content."""
+        header = json.loads(header_frame if header_frame is not None else await self._frame())
         await self._frame()  # metadata
         content = json.loads(await self._frame())
         for _ in range(header.get("num_buffers", 0)):
