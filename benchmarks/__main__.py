@@ -97,7 +97,7 @@ def run_suite(suite: str, url: str, args, folder: Path, out) -> dict:
     if suite == "sessions":
         from benchmarks import sessions
 
-        return sessions.per_session(url, out)
+        return sessions.per_session(url, out=out)
     if suite == "load":
         from benchmarks import load
 
