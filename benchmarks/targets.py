@@ -56,12 +56,16 @@ def _targets(figures: dict) -> Iterator[tuple[str, float | None, str, bool | Non
     outage = figures.get("outage") or {}
     down, up = outage.get("ready_503_after_s"), outage.get("ready_200_after_s")
     yield ("database stopped 60 s: /ready 503 within 10 s, 200 within 30 s of its return, no traceback", down,
-           "-" if not outage else f"{down} s / {up} s, {outage.get('tracebacks')} tracebacks",
+           "-" if not outage else f"{_s(down)} / {_s(up)}, {outage.get('tracebacks')} tracebacks",
            None if not outage else (down is not None and down <= 10 and up is not None and up <= 30
                                     and outage.get("tracebacks") == 0 and outage.get("sessions_alive") == outage.get("sessions")))
 
 def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * MS:,.0f} ms"
+
+
+def _s(seconds: float | None) -> str:
+    return "never" if seconds is None else f"{seconds:.1f} s"
 
 
 def _mb(value: float | None) -> str:
