@@ -16,9 +16,10 @@ import pandas as pd
 import panel as pn
 from sqlalchemy import Engine
 
-from fundwatch.data import db, reads, rules
+from fundwatch.data import db, reads
 from fundwatch.data.imports import data_version
 from fundwatch.data.reads.funds import POVERTY_PROGRAMMES
+from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
 
 FIRST_YEAR, LAST_YEAR = 2016, 2026
@@ -159,9 +160,10 @@ def household_status(url: str, scope_key: str, as_of: dt.date, by: tuple[str, ..
 
 @pn.cache(**CACHE)
 def findings(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
-    """Every finding of the policy rules for the year as of the date (both languages)."""
+    """Every finding of the policy rules for the year as of the date (both languages), kept in the
+    database until the data change (:mod:`fundwatch.data.rules.stored`)."""
     engine, scope = _args(url, scope_key)
-    return rules.evaluate(engine, scope, year, as_of)
+    return stored.findings(engine, scope, year, as_of)
 
 
 RECORD_LISTS = {

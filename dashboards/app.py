@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 import html
 import importlib
+import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
 import panel as pn
+import tornado.process
 from panel.io.resources import get_dist_path
 from sqlalchemy import Engine
 
@@ -22,10 +24,11 @@ from fundwatch.components import EXTENSIONS, theme
 from fundwatch.components.controls import LanguageSwitch
 from fundwatch.components.health import DatabaseBanner
 from fundwatch.components.i18n import t
-from fundwatch.components.stores import DashboardStore
+from fundwatch.components.stores import DashboardStore, default_as_of
 from fundwatch.dashboards import auth, ready
-from fundwatch.data import db
+from fundwatch.data import db, reads
 from fundwatch.data.access import IMPORT_ROLES, Account, scope_for
+from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
 
 #: URL path -> "module:function" creating the page (imported when first served).
@@ -362,6 +365,8 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
                       **auth.server_options(cookie_secret, auth_mode))
     if num_procs == 1 and on_ready is not None:
         on_ready(f"http://{address}:{server.port}/")
+    if tornado.process.task_id() in (None, 0):  # one worker keeps the findings for all (they are shared)
+        stored.Warmer(engine(), opening_views)
     if show:
         server.io_loop.add_callback(lambda: server.show("/"))
     server.start()
@@ -369,6 +374,15 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
         server.io_loop.start()
     except KeyboardInterrupt:
         pass
+
+
+def opening_views() -> list[tuple[Scope, int, dt.date]]:
+    """The views a page opens on, whose policy findings a served process keeps ready
+    (:class:`~fundwatch.data.rules.stored.Warmer`): today's date (kept within the years the
+    product covers) for the whole prefecture, and for each county as its officials see it."""
+    as_of = default_as_of()
+    counties = reads.regions_frame(engine(), Scope.all(), level="county")["code"]
+    return [(scope, as_of.year, as_of) for scope in (Scope.all(), *(Scope.county(c) for c in counties))]
 
 
 def grid(*items, basis: int = 380) -> pn.FlexBox:

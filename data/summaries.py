@@ -42,6 +42,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection
 
+from . import generation
+
 #: Year ends held by ``loan_year_end``.  A date after the last one starts from the last
 #: snapshot and adds the month flows since; a date before the first adds all flows.
 CALENDAR_YEARS = range(2010, 2041)
@@ -250,7 +252,11 @@ def install(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
 def suspended(conn: Connection) -> Iterator[None]:
     """Bulk loads inside the block skip the row triggers; the summaries are rebuilt from the raw
     rows at its end and the triggers come back, all in ``conn``'s transaction (a failure inside
-    rolls back the dropped triggers with everything else)."""
+    rolls back the dropped triggers with everything else).  The data generation's triggers
+    (:mod:`fundwatch.data.generation`) are skipped too, and the generation moves once at the end."""
     drop_triggers(conn)
+    generation.drop_triggers(conn)
     yield
     install(conn)
+    generation.create_triggers(conn)
+    generation.bump(conn)

@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..bulk import bulk_insert
-from ..models import AuditEntry, Base, ImportBatch, Score
+from ..models import AuditEntry, Base, FindingSnapshot, ImportBatch, Score
 from ..models import Rubric as RubricRow
 from ..scope import Scope, require_scope
 from . import reading
@@ -239,11 +239,13 @@ def import_audit_frame(engine: Engine, scope: Scope, *, after_id: int = 0) -> pd
 
 
 def table_digest(engine: Engine, tables: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
-    """``{table: (rows, digest)}`` for every table but ``audit_log`` (or for ``tables``).  The
-    digest adds up a hash of each row, so it does not depend on the order rows come back in: two
-    equal results mean nothing was written in between (what a rejected import must leave)."""
+    """``{table: (rows, digest)}`` for every table but ``audit_log`` and the kept findings
+    (``finding_snapshot``, a cache any read may fill) (or for ``tables``).  The digest adds up a
+    hash of each row, so it does not depend on the order rows come back in: two equal results
+    mean nothing was written in between (what a rejected import must leave)."""
+    skipped = {AuditEntry.__tablename__, FindingSnapshot.__tablename__}
     names = list(tables) if tables is not None else [t.name for t in Base.metadata.sorted_tables
-                                                      if t.name != AuditEntry.__tablename__]
+                                                      if t.name not in skipped]
     out: dict[str, tuple[int, str]] = {}
     with engine.connect() as conn:
         for name in names:

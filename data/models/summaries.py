@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, Index, String
+from sqlalchemy import BigInteger, Date, DateTime, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Fen
@@ -81,3 +81,34 @@ class AssetYear(Base):
     no_custodian: Mapped[int] = mapped_column(primary_key=True)
     assets: Mapped[int] = mapped_column(BigInteger)
     value_fen: Mapped[int] = mapped_column(Fen)
+
+
+class DataGeneration(Base):
+    """One row counting the writes to the tables the policy rules read (see
+    :mod:`fundwatch.data.generation`): it moves, in the writing transaction, whenever any of them
+    changes, so a result computed from those tables can be kept and recognised as still true."""
+
+    __tablename__ = "data_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class FindingSnapshot(Base):
+    """The findings of the policy rules for one scope, year, date and rule configuration, as they
+    were at one :class:`DataGeneration` (see :mod:`fundwatch.data.rules.stored`).  ``findings``
+    is the JSON of the rows :func:`fundwatch.data.rules.evaluate` returned."""
+
+    __tablename__ = "finding_snapshot"
+    __table_args__ = (
+        UniqueConstraint("scope_key", "year", "as_of", "config", "generation", name="uq_finding_snapshot_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_key: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column()
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    config: Mapped[str] = mapped_column(String(64))
+    generation: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    findings: Mapped[str] = mapped_column(Text)
