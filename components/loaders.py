@@ -16,14 +16,16 @@ import pandas as pd
 import panel as pn
 from sqlalchemy import Engine
 
-from fundwatch.data import db, reads
+from fundwatch.data import db, generation, reads
 from fundwatch.data.imports import data_version
 from fundwatch.data.reads.funds import POVERTY_PROGRAMMES
 from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
 
 FIRST_YEAR, LAST_YEAR = 2016, 2026
-CACHE = {"max_items": 512, "ttl": 15 * 60}
+#: Entries are keyed by everything they depend on and dropped by :func:`refresh` when the data
+#: change, so they need no expiry time; the oldest go when a function holds more than max_items.
+CACHE = {"max_items": 512}
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -44,15 +46,17 @@ def engine_for(key: str) -> Engine:
     return engine if engine is not None else db.get_engine(key)
 
 
-_versions: dict[str, int] = {}
+_versions: dict[str, tuple[int, int]] = {}
 
 
 def refresh(url: str) -> bool:
-    """Forget every cached read if an import wrote to the database since this process last looked
-    (in any process: the version is the latest import batch, read from the database, one indexed
-    lookup).  Stores call it before each load, so new data shows without a restart.  True if the
-    caches were cleared."""
-    version = data_version(engine_for(url))
+    """Forget every cached read if anything wrote to the data since this process last looked, in
+    any process: an import (the latest import batch) or any other write to the tables the pages
+    read (the data generation, :mod:`fundwatch.data.generation`, moved by triggers); two indexed
+    single-row reads.  Stores call it before each load, so new data shows without a restart.
+    True if the caches were cleared."""
+    engine = engine_for(url)
+    version = (data_version(engine), generation.read(engine))
     with _lock:
         seen = _versions.get(url)
         _versions[url] = version

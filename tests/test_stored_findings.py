@@ -154,3 +154,17 @@ def test_warm_fills_the_views_once(engine):
     assert stored.warm(engine, views) == 2
     assert stored.warm(engine, views) == 0
     assert all(stored.lookup(engine, *view)[0] is not None for view in views)
+
+
+def test_the_pages_caches_notice_a_write_that_is_not_an_import(engine):
+    """The served stores empty their read caches before a load when the data changed (loaders.refresh):
+    a direct write (a console, a script) counts as much as an import."""
+    from fundwatch.components import loaders
+
+    url = loaders.engine_key(engine)
+    loaders.refresh(url)
+    assert loaders.refresh(url) is False  # nothing written since
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE county_finance SET general_revenue_fen = general_revenue_fen + 1"))
+    assert loaders.refresh(url) is True
+    assert loaders.refresh(url) is False
