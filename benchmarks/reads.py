@@ -58,6 +58,9 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
     out["policy rules county (kept findings)"] = (
         lambda: stored.findings(engine, Scope.county(COUNTY), YEAR, AS_OF),
         lambda: rules.evaluate(engine, Scope.county(COUNTY), YEAR, AS_OF))
+    out["continuity funds prefecture"] = (
+        lambda: transition_reads.continuity_funds_frame(engine, everyone, AS_OF),
+        lambda: naive.continuity_funds_frame(engine, everyone, AS_OF))
     out["transition households county (raw)"] = (None, lambda: _transition_households(engine, everyone, COUNTY))
     out["identification clock prefecture (raw)"] = (
         None, lambda: transition_reads.identification_clock_frame(engine, everyone, YEAR, AS_OF))

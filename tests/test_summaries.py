@@ -22,6 +22,7 @@ from test_imports import ALLOC_H, ASSET_H, DISB_H, LOAN_H, PROJ_H, csv_bytes, id
 from fundwatch.data import reads, summaries
 from fundwatch.data.imports import run_import
 from fundwatch.data.reads import naive
+from fundwatch.data.reads import transition as transition_reads
 from fundwatch.data.scope import Scope
 
 TODAY = dt.date(2026, 11, 1)
@@ -84,6 +85,8 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         scope = rng.choice((everyone, Scope.county(region or "360731")))
         same(reads.disbursement_pace_frame(engine, scope, year, as_of=as_of, region=region),
              naive.disbursement_pace_frame(engine, scope, year, as_of=as_of, region=region), [])
+        pd.testing.assert_frame_equal(transition_reads.continuity_funds_frame(engine, scope, as_of),
+                                      naive.continuity_funds_frame(engine, scope, as_of))
         for by_level in (False, True):
             keys = ["county_code"] + (["source_level"] if by_level else [])
             same(reads.pace_by_county_frame(engine, scope, year, as_of=as_of, by_level=by_level),
@@ -145,7 +148,8 @@ def disbursement_rows(rng: random.Random, numbers: range) -> list[list[str]]:
         year = rng.choice((2024, 2025))
         paid = dt.date(year, 1, 10) + dt.timedelta(days=rng.randrange(350))
         rows.append([COUNTIES[county], f"SUM-P-{county}", f"SUM财指〔{year}〕1号", rng.choice(("中央", "市级", "县级")),
-                     "财政专项扶贫资金", paid.isoformat(), str(rng.randrange(100, 20_000)), f"SUM-V-{n}"])
+                     rng.choice(("财政专项扶贫资金", "衔接推进乡村振兴补助资金")), paid.isoformat(),
+                     str(rng.randrange(100, 20_000)), f"SUM-V-{n}"])
     return rows
 
 
@@ -190,8 +194,9 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
         [f"SUM-P-{code}", "汇总项目", name, "", "", "产业发展", "90000000", "在建", "2024", "", "是", ""]
         for code, name in COUNTIES.items()])
     imported(engine, "allocations", [ALLOC_H] + [
-        [name, str(year), level, "财政专项扶贫资金", "50000000", f"SUM财指〔{year}〕1号", f"{year}-01-05", "否", "否", ""]
-        for name in COUNTIES.values() for year in (2024, 2025) for level in ("中央", "市级", "县级")])
+        [name, str(year), level, programme, "50000000", f"SUM财指〔{year}〕1号", f"{year}-01-05", "否", "否", ""]
+        for name in COUNTIES.values() for year in (2024, 2025) for level in ("中央", "市级", "县级")
+        for programme in ("财政专项扶贫资金", "衔接推进乡村振兴补助资金")])
     loans = loan_rows(rng, range(1, 121))
     imported(engine, "loans", loans)
     assets = asset_rows(rng, range(1, 91))

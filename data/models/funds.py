@@ -90,7 +90,7 @@ class Disbursement(Base):
         UniqueConstraint("county_code", "voucher_no"),
         Index("ix_disbursement_pace", "county_code", "year", "ym", "source_level", "amount_fen"),
         Index("ix_disbursement_year_pace", "year", "ym", "source_level", "county_code", "amount_fen"),
-        Index("ix_disbursement_project", "project_id", "paid_on"),
+        Index("ix_disbursement_project", "project_id", "programme", "year", "paid_on", "county_code", "amount_fen"),
         Index("ix_disbursement_allocation", "allocation_id"),
         Index("ix_disbursement_day", "ym", "paid_on", "county_code", "year", "source_level", "programme",
               "amount_fen"),

@@ -47,17 +47,19 @@ def _rows(conn: Connection, stmt) -> list[tuple]:
     return [tuple(row) for row in conn.execute(stmt)]
 
 
-def disbursed(conn: Connection, where: Where, year: int, as_of: dt.date, programmes: Sequence[str],
-              by: Sequence[str], source_levels: Sequence[str] | None = None) -> list[tuple]:
-    """``year``'s payments paid by ``as_of`` grouped by ``by`` (any of county_code, source_level,
-    ym): rows ``(*by, disbursed_fen)``, one per group that has payments, ordered by ``by``; with
-    no ``by`` one row holding the total.  One statement: the whole months of the summary and the
-    raw payments of a partial last month, summed together in SQL."""
+def disbursed(conn: Connection, where: Where, year: int | tuple[int, int], as_of: dt.date,
+              programmes: Sequence[str], by: Sequence[str], source_levels: Sequence[str] | None = None) -> list[tuple]:
+    """The payments of budget ``year`` (or of the years ``(first, last)``) paid by ``as_of``,
+    grouped by ``by`` (any of county_code, year, source_level, ym): rows ``(*by, disbursed_fen)``,
+    one per group that has payments, ordered by ``by``; with no ``by`` one row holding the total.
+    One statement: the whole months of the summary and the raw payments of a partial last month,
+    summed together in SQL."""
     s, d = DisbursementMonth, Disbursement
 
     def part(table, *conditions):
+        years = table.year.between(*year) if isinstance(year, tuple) else table.year == year
         stmt = select(*(getattr(table, k) for k in by), table.amount_fen.label("fen")).where(
-            where(table.county_code), table.year == year, table.programme.in_(programmes), *conditions)
+            where(table.county_code), years, table.programme.in_(programmes), *conditions)
         return stmt if source_levels is None else stmt.where(table.source_level.in_(source_levels))
 
     parts = [part(s, s.ym <= full_months_ym(as_of))]

@@ -18,7 +18,9 @@ from sqlalchemy import Engine, and_, case, func, or_, select
 from .. import vocab
 from ..models import Allocation, Asset, Disbursement, Loan, Project
 from ..scope import Scope, require_scope
+from . import transition
 from ._common import as_date, fen_sum, frame, region_condition, region_info, to_yuan
+from .transition import CONTINUITY_YEARS
 
 POVERTY_PROGRAMMES = ("special", "integrated", "linkage")
 LOAN_GROUPS = ("county_code", "programme", "bank", "borrower_type", "industry")
@@ -215,3 +217,25 @@ def asset_mix_frame(
     if keys:
         stmt = stmt.group_by(*keys).order_by(*keys)
     return to_yuan(frame(engine, stmt), "value_fen")
+
+
+def continuity_funds_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *,
+                           years: tuple[int, int] = CONTINUITY_YEARS) -> pd.DataFrame:
+    """:func:`fundwatch.data.reads.transition.continuity_funds_frame` from the raw rows: every
+    linkage payment of the years joined to its project."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    a, d = Allocation, Disbursement
+    poverty = a.programme.in_(POVERTY_PROGRAMMES)
+    alloc = (select(a.county_code, a.year,
+                    fen_sum(case((poverty, a.amount_fen), else_=0), "funds_fen"),
+                    fen_sum(case((a.integrated.is_(True), a.amount_fen), else_=0), "integrated_fen"))
+             .where(scope.clause(a.county_code), a.year.between(*years), a.issued_on <= as_of)
+             .group_by(a.county_code, a.year))
+    industry = case((Project.category == "industry", d.amount_fen), else_=0)
+    paid = (select(d.county_code, d.year, fen_sum(d.amount_fen, "linkage_paid_fen"),
+                   fen_sum(industry, "linkage_industry_fen"))
+            .join(Project, Project.id == d.project_id)
+            .where(scope.clause(d.county_code), d.programme == "linkage", d.year.between(*years), d.paid_on <= as_of)
+            .group_by(d.county_code, d.year))
+    return transition._continuity(engine, scope, frame(engine, alloc), frame(engine, paid), years)

@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..scope import Scope, require_scope
 from ._common import as_date, fen_sum, frame, region_condition, to_yuan
+from ._summary_reads import disbursed
 from .households import household_status
 
 PERIOD_START = dt.date(2021, 1, 1)  # seeds/003 一: the five-year transition period 2021-2025
@@ -430,24 +431,39 @@ def continuity_funds_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *
     """Per county and year (``years``, allocations issued by ``as_of``): ``funds`` of the poverty
     programmes (special, integrated, linkage), ``integrated`` (put into the integration plan),
     linkage funds disbursed (``linkage_paid``) and of them on industry projects
-    (``linkage_industry``), all yuan, and ``ex_poverty`` (the county was a poverty county)."""
+    (``linkage_industry``), all yuan, and ``ex_poverty`` (the county was a poverty county).
+
+    ``linkage_paid`` comes from the disbursement summary (whole months, then the raw payments of
+    a partial last month); ``linkage_industry`` from the payments of the industry projects only,
+    read through the covering index ``ix_disbursement_project`` (migration 0008).  The raw
+    computation is :func:`fundwatch.data.reads.naive.continuity_funds_frame`."""
     require_scope(scope)
     as_of = as_date(as_of)
-    a = Allocation
+    a, d = Allocation, Disbursement
     poverty = a.programme.in_(POVERTY_PROGRAMMES)
     alloc = (select(a.county_code, a.year,
                     fen_sum(case((poverty, a.amount_fen), else_=0), "funds_fen"),
                     fen_sum(case((a.integrated.is_(True), a.amount_fen), else_=0), "integrated_fen"))
              .where(scope.clause(a.county_code), a.year.between(*years), a.issued_on <= as_of)
              .group_by(a.county_code, a.year))
-    d = Disbursement
-    industry = case((Project.category == "industry", d.amount_fen), else_=0)
-    paid = (select(d.county_code, d.year, fen_sum(d.amount_fen, "linkage_paid_fen"),
-                   fen_sum(industry, "linkage_industry_fen"))
-            .join(Project, Project.id == d.project_id)
-            .where(scope.clause(d.county_code), d.programme == "linkage", d.year.between(*years), d.paid_on <= as_of)
-            .group_by(d.county_code, d.year))
-    out = frame(engine, alloc).merge(frame(engine, paid), on=["county_code", "year"], how="outer")
+    industry_projects = select(Project.id).where(Project.category == "industry",
+                                                 scope.clause(Project.county_code)).scalar_subquery()
+    industry = (select(d.county_code, d.year, fen_sum(d.amount_fen, "linkage_industry_fen"))
+                .where(d.project_id.in_(industry_projects), d.programme == "linkage", d.year.between(*years),
+                       d.paid_on <= as_of, scope.clause(d.county_code))
+                .group_by(d.county_code, d.year))
+    with engine.connect() as conn:
+        paid = pd.DataFrame(disbursed(conn, scope.clause, years, as_of, ("linkage",), ("county_code", "year")),
+                            columns=["county_code", "year", "linkage_paid_fen"])
+    paid = paid.merge(frame(engine, industry), on=["county_code", "year"], how="outer")
+    return _continuity(engine, scope, frame(engine, alloc), paid, years)
+
+
+def _continuity(engine: Engine, scope: Scope, alloc: pd.DataFrame, paid: pd.DataFrame,
+                years: tuple[int, int]) -> pd.DataFrame:
+    """The continuity frame from the allocation sums and the linkage payment sums per county and
+    year: every county of the scope for every year, money in yuan."""
+    out = alloc.merge(paid, on=["county_code", "year"], how="outer")
     counties = frame(engine, select(Region.code.label("county_code")).where(
         scope.clause(Region.county_code), Region.level == "county"))
     grid = pd.MultiIndex.from_product([counties["county_code"], range(years[0], years[1] + 1)],
