@@ -168,3 +168,30 @@ def test_the_pages_caches_notice_a_write_that_is_not_an_import(engine):
         conn.execute(text("UPDATE county_finance SET general_revenue_fen = general_revenue_fen + 1"))
     assert loaders.refresh(url) is True
     assert loaders.refresh(url) is False
+
+
+def test_a_served_process_keeps_the_opening_views_ready_after_a_write(engine):
+    """The Warmer (started by ``fundwatch serve``) fills the views at once and again after a write."""
+    import time
+
+    with engine.begin() as conn:
+        conn.execute(SNAPSHOT.delete())
+    views = [(Scope.county(XINGGUO), YEAR, AS_OF)]
+    warmer = stored.Warmer(engine, lambda: views, period=0.2)
+    try:
+        def kept_at_current_generation(rounds_after: int) -> bool:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if warmer.rounds > rounds_after and stored.lookup(engine, *views[0])[0] is not None:
+                    return True
+                time.sleep(0.1)
+            return False
+
+        assert kept_at_current_generation(0)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE dibao_standard SET annual_fen = annual_fen + 1"))
+        assert stored.lookup(engine, *views[0])[0] is None  # the write made it stale ...
+        assert kept_at_current_generation(warmer.rounds)  # ... and the warmer made it again
+    finally:
+        warmer.stop()
+        warmer.join(30)
