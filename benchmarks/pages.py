@@ -2,9 +2,11 @@
 
 A page build is what one browser request costs the server: the store's first load, every view
 rendered into a fresh Bokeh document and that document serialised for the browser, as
-``fundwatch serve`` does per session.  "cold" runs start from empty read caches (the first
-leader of the day, or the first to open that county); "warm" runs find them filled (the next
-leader).  A county change sets ``county`` on
+``fundwatch serve`` does per session.  "cold" runs start from empty read caches in the process
+(the first leader after a restart or a write, or the first to open that county); the policy
+rules' findings then come from their snapshot kept in the database (``fundwatch.data.rules.stored``,
+filled ahead by the server's warmer; what evaluating them afresh costs is the reads suite's
+"policy rules" naive figure).  "warm" runs find the caches filled (the next leader).  A county change sets ``county`` on
 a rendered page, as the county selector does: the store reloads, every panel updates its Bokeh
 models in place, and the changes are serialised into the patch the session sends.  Browser time
 comes on top of these figures.
