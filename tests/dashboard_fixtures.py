@@ -163,9 +163,12 @@ def own_server(tmp_path_factory, name: str) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def server(demo_db):
-    """One ``fundwatch serve`` on the demo database for every module that asks (its caches warm up)."""
+    """One ``fundwatch serve`` for every module that asks (its caches warm up), on a copy of the demo
+    database: what its pages write (the audit rows of a browser's downloads, the kept findings)
+    never reaches the shared demo file that other tests copy and count in."""
     if demo_db not in _servers:
-        _servers[demo_db] = Server(demo_db).wait()
+        served = copy_database(demo_db, demo_db.with_name("served-demo.db"))
+        _servers[demo_db] = Server(served).wait()
     yield _servers[demo_db]
     _servers[demo_db].stop()
 
