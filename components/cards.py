@@ -4,9 +4,12 @@ while its store loads."""
 
 from __future__ import annotations
 
+import base64
 import html
 import io
+import logging
 from collections.abc import Callable
+from typing import ClassVar
 
 import panel as pn
 import param
@@ -14,6 +17,8 @@ import param
 from . import export, theme
 from .i18n import t
 from .stores import DashboardStore
+
+log = logging.getLogger(__name__)
 
 
 class StoreView(pn.custom.PyComponent):
@@ -25,6 +30,81 @@ class StoreView(pn.custom.PyComponent):
 
     def __panel__(self):
         return self._layout
+
+
+class DownloadButtons(pn.custom.JSComponent):
+    """Download buttons drawn by the browser as one element.  A click sends the button's format to
+    the server; the ``request`` callable given at construction returns ``(bytes, filename)`` for
+    it, which come back in one message and are saved by the browser under that name.  While a file
+    is on its way its button is disabled; a failed request only re-enables it (the requester
+    reports the failure)."""
+
+    labels = param.List(default=[], item_type=list, doc="[format, label] per button, in order.")
+
+    _esm = """
+export function render({ model, el }) {
+  const buttons = new Map()
+  const draw = () => {
+    el.replaceChildren()
+    buttons.clear()
+    for (const [fmt, label] of model.labels) {
+      const button = document.createElement("button")
+      button.type = "button"
+      button.className = "fw-dl"
+      button.textContent = label
+      button.addEventListener("click", () => {
+        button.disabled = true
+        model.send_msg({ fmt })
+      })
+      buttons.set(fmt, button)
+      el.append(button)
+    }
+  }
+  draw()
+  model.on("labels", draw)
+  model.on("msg:custom", (msg) => {
+    const button = buttons.get(msg.fmt)
+    if (button) { button.disabled = false }
+    if (!msg.data) { return }
+    const bytes = Uint8Array.from(atob(msg.data), (c) => c.charCodeAt(0))
+    const url = URL.createObjectURL(new Blob([bytes], { type: msg.mime }))
+    const link = document.createElement("a")
+    link.href = url
+    link.download = msg.filename
+    document.body.append(link)
+    link.click()
+    link.remove()
+    setTimeout(() => URL.revokeObjectURL(url), 10000)
+  })
+}
+"""
+    _stylesheets: ClassVar[list[str]] = [f"""
+:host {{ display: flex; gap: 6px; align-items: center; }}
+.fw-dl {{ font: 12px {theme.FONT}; color: {theme.BLUE}; background: #fff; border: 1px solid {theme.BLUE};
+         border-radius: 4px; height: 30px; min-width: 72px; padding: 2px 6px; cursor: pointer; white-space: nowrap; }}
+.fw-dl:hover {{ background: {theme.BLUE}; color: #fff; }}
+.fw-dl:disabled {{ opacity: 0.6; cursor: progress; }}
+"""]
+
+    def __init__(self, request: Callable[[str], tuple[bytes, str]], **params):
+        super().__init__(**params)
+        self._request = request
+
+    def _handle_msg(self, msg) -> None:
+        fmt = msg.get("fmt") if isinstance(msg, dict) else None
+        if fmt not in export.MIME:
+            return
+        try:
+            data, name = self._request(fmt)
+        except export.ExportNotAudited:  # logged, and told to the viewer, by the requester
+            self._send_msg({"fmt": fmt})
+            return
+        except Exception:
+            log.exception("the %s download failed", fmt)
+            self._send_msg({"fmt": fmt})
+            return
+        self._send_msg({"fmt": fmt, "filename": name, "mime": export.MIME[fmt],
+                        "data": base64.b64encode(data).decode("ascii")})
 
 
 class ExportButtons(StoreView):
@@ -39,17 +119,20 @@ class ExportButtons(StoreView):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._buttons = {fmt: pn.widgets.FileDownload(
-            callback=lambda fmt=fmt: self._file(fmt), filename=f"{self.kind}.{fmt}",
-            label=pn.bind(lambda lang, fmt=fmt: "⤓ " + t(f"export.{fmt}", lang), self.store.param.lang),
-            variant="outline", color="primary", width=78, height=30, margin=(0, 0, 0, 6),
-            stylesheets=[":host .bk-btn { font-size: 12px; padding: 2px 6px; }"],
-        ) for fmt in export.FORMATS}
-        self._layout = pn.Row(*self._buttons.values(), margin=0, align="center")
+        self._layout = DownloadButtons(self._download, labels=self._labels(), margin=(0, 0, 0, 6), align="center")
+        self.store.param.watch(self._relabel, ["lang"])
+
+    def _labels(self) -> list[list[str]]:
+        return [[fmt, "⤓ " + t(f"export.{fmt}", self.store.lang)] for fmt in export.FORMATS]
+
+    def _relabel(self, *_) -> None:
+        self._layout.labels = self._labels()
+
+    def _download(self, fmt: str) -> tuple[bytes, str]:
+        return self._file(fmt).getvalue(), export.filename(self.kind, fmt)
 
     def _file(self, fmt: str) -> io.BytesIO:
         shown = self.shown() if self.shown is not None else None
-        self._buttons[fmt].filename = export.filename(self.kind, fmt)
         try:
             return io.BytesIO(self.store.export(self.kind, fmt, shown))
         except export.ExportNotAudited:
@@ -73,8 +156,7 @@ class DataCard(StoreView):
         header = [title]
         if self.kind:
             header.append(ExportButtons(store=self.store, kind=self.kind, shown=self.shown))
-        parts = [pn.FlexBox(*header, flex_wrap="nowrap", justify_content="space-between", align_items="center",
-                            sizing_mode="stretch_width", margin=0)]
+        parts = [pn.Row(*header, sizing_mode="stretch_width", margin=0)]
         if self.note is not None:
             parts.append(theme.html(self.note, sizing_mode="stretch_width", margin=0))
         body = pn.Column(self.body, sizing_mode="stretch_width", margin=0, loading=self.store.param.busy)
@@ -100,4 +182,4 @@ def card(view: StoreView, kind: str | None, title: Callable[[], str], body, *, n
 
 
 
-__all__ = ["DataCard", "ExportButtons", "StoreView", "card", "heading", "note"]
+__all__ = ["DataCard", "DownloadButtons", "ExportButtons", "StoreView", "card", "heading", "note"]
