@@ -292,3 +292,29 @@ def test_a_county_name_sits_at_the_centroid_of_its_largest_part():
     x, y = [0, 4, 4, 1, 1, 0], [0, 0, 1, 1, 4, 4]
     cx, cy = label_point(x, y)
     assert (round(cx, 3), round(cy, 3)) == (1.357, 1.357) and cx != sum(x) / len(x)
+
+
+def test_download_buttons_answer_a_click_with_the_file_or_with_nothing(writable_engine, monkeypatch):
+    """What the browser element receives for a click: the audited file under its name, or (the
+    audit row could not be written) no file, only its button back; an unknown format is ignored."""
+    import base64
+
+    from fundwatch.components import export
+
+    county = CountyStore(engine=writable_engine, scope=Scope.all(), year=2024, as_of=AS_OF, county=YUDU)
+    view = ExportButtons(store=county, kind="subregions")
+    buttons = view._layout
+    sent = []
+    monkeypatch.setattr(buttons, "_send_msg", sent.append)
+    assert [label for _, label in buttons.labels] == ["⤓ CSV", "⤓ Excel"]
+    buttons._handle_msg({"fmt": "csv"})
+    (reply,) = sent
+    assert reply["fmt"] == "csv" and reply["filename"].endswith(".csv") and reply["mime"] == "text/csv"
+    assert base64.b64decode(reply["data"]).decode("utf-8-sig").startswith("# 表格,各乡镇情况")
+    buttons._handle_msg({"fmt": "exe"})
+    assert len(sent) == 1
+    monkeypatch.setattr(export, "record_export", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    buttons._handle_msg({"fmt": "xlsx"})
+    assert sent[-1] == {"fmt": "xlsx"} and county.notice
+    county.lang = "en"
+    assert [label for _, label in buttons.labels] == ["⤓ CSV", "⤓ Excel"]
