@@ -22,12 +22,19 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   whether the asset lacks an owner or a custodian (migration 0006): the asset mix of a county or
   the prefecture up to a year is a sum over a few hundred rows, whatever the number of assets.
 
-How they stay right: row triggers on ``disbursement``, ``loan`` and ``asset`` (SQLite: three
-triggers per table; PostgreSQL: one trigger function) add each inserted row, subtract each
+- ``household_year_end`` and ``household_month_flow`` (migration 0008): households and members
+  per status (pending, monitored, eliminated) at each year end, and entering or leaving a status
+  per month, per county, township, village and category.  Each household counts under its village
+  and under ``village_code = ''`` (its township's total).  A status is held over a span of days
+  ``[start, stop)`` (:func:`_household_spans`), read like the loans: snapshot, month flows, and the
+  raw households whose dates fall in the partial last month.
+
+How they stay right: row triggers on ``disbursement``, ``loan``, ``asset`` and ``household`` (SQLite:
+three triggers per table; PostgreSQL: one trigger function) add each inserted row, subtract each
 deleted row and do both for an update, in the statement's own transaction, whatever wrote it: the
 demo loader, the import pipeline, a test fixture or a database console.  A group whose count
 falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005 and 0006, so by ``fundwatch init`` on an existing
+:func:`install` (run by migrations 0005, 0006 and 0008, so by ``fundwatch init`` on an existing
 database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -51,11 +58,14 @@ CALENDAR_YEARS = range(2010, 2041)
 LOAN_KEYS = ("county_code", "programme", "bank", "borrower_type", "status")
 DISBURSEMENT_KEYS = ("county_code", "year", "ym", "source_level", "programme")
 ASSET_KEYS = ("county_code", "formed_year", "asset_class", "subtype", "status", "no_owner", "no_custodian")
-#: The summary tables each raw table keeps (migration 0005: disbursements and loans; 0006: assets).
+HOUSEHOLD_KEYS = ("county_code", "township_code", "village_code", "category", "status")
+#: The summary tables each raw table keeps (migration 0005: disbursements and loans; 0006: assets;
+#: 0008: households).
 TABLES = {
     "disbursement": ("disbursement_month",),
     "loan": ("loan_month_flow", "loan_year_end"),
     "asset": ("asset_year",),
+    "household": ("household_month_flow", "household_year_end"),
 }
 SOURCES = tuple(TABLES)
 SUMMARY_TABLES = tuple(table for tables in TABLES.values() for table in tables)
@@ -156,7 +166,70 @@ def _asset_statements(dialect: str, row: str, sign: int) -> list[str]:
     return out
 
 
-_STATEMENTS = {"disbursement": _disbursement_statements, "loan": _loan_statements, "asset": _asset_statements}
+def _household_spans(row: str, source: str = "") -> str:
+    """A household's monitoring statuses as day spans ``[start, stop)`` (``stop`` NULL: open):
+    a derived table of rows ``(county_code, township_code, village_code, category, members,
+    status, start, stop)``, one per status the household ever holds (``source``: ``FROM`` the
+    raw table for a rebuild, empty for a trigger's row).  The spans follow
+    :func:`fundwatch.data.reads.households.household_status` exactly: from ``found_on`` a
+    household is eliminated once ``risk_eliminated_on`` has come, else monitored once
+    ``identified_on`` has come, else pending."""
+    f, i, e = (f"{row}.{c}" for c in ("found_on", "identified_on", "risk_eliminated_on"))
+    first_of_i_e = f"CASE WHEN {i} IS NULL THEN {e} WHEN {e} IS NULL THEN {i} WHEN {i} < {e} THEN {i} ELSE {e} END"
+    monitored_from = f"CASE WHEN {i} > {f} THEN {i} ELSE {f} END"
+    eliminated_from = f"CASE WHEN {e} > {f} THEN {e} ELSE {f} END"
+    keys = (f"SELECT {row}.county_code AS county_code, {row}.township_code AS township_code, "
+            f"{row}.village_code AS village_code, COALESCE({row}.category, '') AS category, {row}.members AS members")
+    return (f"({keys}, 'pending' AS status, {f} AS start, {first_of_i_e} AS stop {source} "
+            f"WHERE {f} IS NOT NULL AND ({i} IS NULL OR {i} > {f}) AND ({e} IS NULL OR {e} > {f}) "
+            f"UNION ALL {keys}, 'monitored', {monitored_from}, {e} {source} "
+            f"WHERE {f} IS NOT NULL AND {i} IS NOT NULL AND ({e} IS NULL OR {e} > {monitored_from}) "
+            f"UNION ALL {keys}, 'eliminated', {eliminated_from}, NULL {source} "
+            f"WHERE {f} IS NOT NULL AND {e} IS NOT NULL)")
+
+
+def _household_parts(dialect: str, row: str, sign: int, source: str = "") -> dict[str, str]:
+    """SELECTs of the summary rows a household adds (``sign`` 1) or takes away (-1); with
+    ``source`` those of every household (a rebuild).  Each household counts twice: under its
+    village and under ``village_code = ''`` (its township's total, ``g.whole = 1``)."""
+    keys = ("s.county_code AS county_code, s.township_code AS township_code, "
+            "CASE WHEN g.whole = 1 THEN '' ELSE s.village_code END AS village_code, s.category AS category, "
+            "s.status AS status")
+    spans = (f"{_household_spans(row, source)} AS s CROSS JOIN (SELECT 0 AS whole UNION ALL SELECT 1) AS g")
+    return {
+        "in": f"SELECT {_ym(dialect, 's.start')} AS ym, {keys}, {sign} AS hi, {sign} * s.members AS mi, "
+              f"0 AS ho, 0 AS mo FROM {spans} WHERE 1 = 1",
+        "out": f"SELECT {_ym(dialect, 's.stop')} AS ym, {keys}, 0 AS hi, 0 AS mi, {sign} AS ho, "
+               f"{sign} * s.members AS mo FROM {spans} "
+               f"WHERE s.stop IS NOT NULL",
+        "year_end": f"SELECT c.year_end AS year_end, {keys}, {sign} AS h, {sign} * s.members AS m FROM {spans} "
+                    f"CROSS JOIN {_calendar(dialect)} AS c "
+                    f"WHERE s.start <= c.year_end AND (s.stop IS NULL OR s.stop > c.year_end)",
+    }
+
+
+def _household_statements(dialect: str, row: str, sign: int) -> list[str]:
+    keys = HOUSEHOLD_KEYS
+    flow_keys, flow_measures = ("ym", *keys), ("households_in", "members_in", "households_out", "members_out")
+    snapshot_keys = ("year_end", *keys)
+    parts = _household_parts(dialect, row, sign)
+    flow = f"INSERT INTO household_month_flow ({', '.join(flow_keys)}, {', '.join(flow_measures)}) "
+    out = [
+        flow + parts["in"] + " " + _upsert("household_month_flow", flow_keys, flow_measures),
+        flow + parts["out"] + " " + _upsert("household_month_flow", flow_keys, flow_measures),
+        f"INSERT INTO household_year_end ({', '.join(snapshot_keys)}, households, members) " + parts["year_end"]
+        + " " + _upsert("household_year_end", snapshot_keys, ("households", "members")),
+    ]
+    if sign < 0:
+        place = (f"county_code = {row}.county_code AND township_code = {row}.township_code "
+                 f"AND category = COALESCE({row}.category, '')")
+        out.append(f"DELETE FROM household_month_flow WHERE {place} AND households_in = 0 AND households_out = 0")
+        out.append(f"DELETE FROM household_year_end WHERE {place} AND households = 0")
+    return out
+
+
+_STATEMENTS = {"disbursement": _disbursement_statements, "loan": _loan_statements, "asset": _asset_statements,
+               "household": _household_statements}
 
 
 def _trigger_ddl(dialect: str, source: str) -> list[str]:
@@ -194,6 +267,8 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
 def _rebuild_sql(dialect: str, sources: tuple[str, ...]) -> list[str]:
     keys = ", ".join(LOAN_KEYS)
     d_keys = ", ".join(DISBURSEMENT_KEYS)
+    h_keys = ", ".join(HOUSEHOLD_KEYS)
+    h_parts = _household_parts(dialect, "h", 1, "FROM household AS h")
     fill = {
         "disbursement": [
             f"INSERT INTO disbursement_month ({d_keys}, payments, amount_fen) "
@@ -213,6 +288,14 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...]) -> list[str]:
             f"INSERT INTO asset_year ({', '.join(ASSET_KEYS)}, assets, value_fen) "
             f"SELECT {_asset_values(dialect, 'a')}, COUNT(*), SUM(a.value_fen) FROM asset AS a "
             f"GROUP BY {', '.join(str(i + 1) for i in range(len(ASSET_KEYS)))}"],
+        "household": [
+            f"INSERT INTO household_month_flow (ym, {h_keys}, households_in, members_in, households_out, members_out) "
+            f"SELECT ym, {h_keys}, SUM(hi), SUM(mi), SUM(ho), SUM(mo) FROM ("
+            f"{h_parts['in']} UNION ALL {h_parts['out']}) AS events "
+            f"GROUP BY ym, {h_keys}",
+            f"INSERT INTO household_year_end (year_end, {h_keys}, households, members) "
+            f"SELECT year_end, {h_keys}, SUM(h), SUM(m) FROM ({h_parts['year_end']}) AS spans "
+            f"GROUP BY year_end, {h_keys}"],
     }
     return ([f"DELETE FROM {table}" for source in sources for table in TABLES[source]]
             + [statement for source in sources for statement in fill[source]])

@@ -35,6 +35,8 @@ class Household(Base):
         Index("ix_household_found", "found_on"),
         Index("ix_household_township_found", "township_code", "found_on"),
         Index("ix_household_village_found", "village_code", "found_on"),
+        Index("ix_household_identified", "identified_on"),  # a partial month's status changes (0008)
+        Index("ix_household_eliminated", "risk_eliminated_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -112,3 +112,42 @@ class FindingSnapshot(Base):
     generation: Mapped[int] = mapped_column(BigInteger)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     findings: Mapped[str] = mapped_column(Text)
+
+
+class HouseholdYearEnd(Base):
+    """Households per status on each year end of :data:`fundwatch.data.summaries.CALENDAR_YEARS`,
+    per county, township, village and category (no category: ``''``).  Each household is counted
+    twice: under its village and under ``village_code = ''``, the township's total, so a county or
+    township read sums a few rows per township instead of one per village."""
+
+    __tablename__ = "household_year_end"
+    __table_args__ = (Index("ix_household_year_end_grain", "village_code", "year_end"),)
+
+    year_end: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    households: Mapped[int] = mapped_column(BigInteger)
+    members: Mapped[int] = mapped_column(BigInteger)
+
+
+class HouseholdMonthFlow(Base):
+    """Households entering and leaving each status per month (``ym``), same keys as
+    :class:`HouseholdYearEnd`: a status's count moves by ``households_in - households_out``."""
+
+    __tablename__ = "household_month_flow"
+    __table_args__ = (Index("ix_household_month_flow_county", "county_code", "ym"),
+                      Index("ix_household_month_flow_grain", "village_code", "ym"))
+
+    ym: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    households_in: Mapped[int] = mapped_column(BigInteger)
+    members_in: Mapped[int] = mapped_column(BigInteger)
+    households_out: Mapped[int] = mapped_column(BigInteger)
+    members_out: Mapped[int] = mapped_column(BigInteger)

@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, literal, or_, select
+from sqlalchemy import BigInteger, Engine, case, cast, func, literal, literal_column, or_, select, union_all
 
 from ..masking import suppress_small_counts
-from ..models import Household
+from ..models import Household, HouseholdMonthFlow, HouseholdYearEnd
 from ..scope import Scope, require_scope
-from ._common import as_date, frame, region_condition
+from ._common import as_date, frame, region_condition, region_info
+from ._summary_reads import _snapshot_day, _ym, full_months_ym, is_month_end
 
 HOUSEHOLD_GROUPS = ("county_code", "township_code", "village_code", "category", "cause", "channel", "status")
 
@@ -44,6 +45,72 @@ def household_status_frame(
     unknown = set(by) - set(HOUSEHOLD_GROUPS)
     if unknown:
         raise ValueError(f"cannot group households by {sorted(unknown)}")
+    if monitored_only and not set(by) - SUMMARY_GROUPS:
+        out = _from_summary(engine, scope, as_of, by, region)
+    else:
+        out = _raw(engine, scope, as_of, by, region, monitored_only)
+    if scope.suppress_small:
+        out = suppress_small_counts(out, ["households"], follow=["members"])
+    return out
+
+
+#: Groupings the household summary answers (``monitored_only`` reads only).
+SUMMARY_GROUPS = {"county_code", "township_code", "village_code", "category", "status"}
+
+
+def _from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str], region: str | None) -> pd.DataFrame:
+    """The households found by ``as_of`` per ``by`` from the summary: the last year end's
+    snapshot, the month flows after it and, for a day inside a month, the raw households whose
+    status changed in that month (their status on ``as_of`` added, on the month's eve taken
+    away).  Village rows only when a village is asked for; else the townships' totals."""
+    info = region_info(engine, scope, region) if region is not None else None
+    villages = "village_code" in by or (info is not None and info[0] == "village")
+    snap, flow, h = HouseholdYearEnd, HouseholdMonthFlow, Household
+
+    def part(table, households, members, *conditions, status=None):
+        keys = [status if k == "status" and status is not None else
+                func.coalesce(table.category, "") if k == "category" and table is h else getattr(table, k)
+                for k in by]
+        where = region_condition(engine, scope, region, county=table.county_code, township=table.township_code,
+                                 village=table.village_code)
+        grain = () if table is h else ((table.village_code != "") if villages else (table.village_code == ""),)
+        return select(*(key.label(k) for key, k in zip(keys, by, strict=True)), households.label("households"),
+                      members.label("members")).where(where, *grain, *conditions)
+
+    base, full = _snapshot_day(as_of), full_months_ym(as_of)
+    parts = []
+    if base is not None:
+        parts.append(part(snap, snap.households, snap.members, snap.year_end == base))
+    if base is None or _ym(base) < full:
+        after = (flow.ym > _ym(base),) if base is not None else ()
+        parts.append(part(flow, flow.households_in - flow.households_out, flow.members_in - flow.members_out,
+                          flow.ym <= full, *after))
+    if not is_month_end(as_of):
+        eve = as_of.replace(day=1) - dt.timedelta(days=1)
+        moved = or_(*(column.between(eve + dt.timedelta(days=1), as_of)
+                      for column in (h.found_on, h.identified_on, h.risk_eliminated_on)))
+        parts.append(part(h, literal_column("1"), h.members, moved, h.found_on <= as_of,
+                          status=household_status(as_of)))
+        parts.append(part(h, literal_column("-1"), -h.members, moved, h.found_on <= eve,
+                          status=household_status(eve)))
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [both.c[k] for k in by]
+    households = func.sum(both.c.households)
+    stmt = select(*[case((key == "", None), else_=key).label(k) if k == "category" else key
+                    for key, k in zip(keys, by, strict=True)],
+                  cast(func.coalesce(households, 0), BigInteger).label("households"),
+                  cast(func.coalesce(func.sum(both.c.members), 0), BigInteger).label("members"))
+    if keys:
+        stmt = stmt.group_by(*keys).having(households > 0).order_by(*keys)
+    out = frame(engine, stmt)
+    for column in ("households", "members"):
+        out[column] = out[column].astype("int64")
+    return out
+
+
+def _raw(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str], region: str | None,
+         monitored_only: bool) -> pd.DataFrame:
+    """The households of ``by`` counted from the raw rows (the reference for the summary)."""
     status = household_status(as_of).label("status")
     keys = [status if name == "status" else getattr(Household, name) for name in by]
     stmt = select(*keys, func.count(Household.id).label("households"),
@@ -56,6 +123,4 @@ def household_status_frame(
         stmt = stmt.group_by(*keys).order_by(*keys)
     out = frame(engine, stmt)
     out["members"] = out["members"].astype("int64")
-    if scope.suppress_small:
-        out = suppress_small_counts(out, ["households"], follow=["members"])
     return out

@@ -2,7 +2,7 @@
 
 They are the reference the summary tables are checked against (tests/test_summaries.py) and the
 "naive" column of the read benchmark (benchmarks/reads.py); the reads in :mod:`.funds` and
-:mod:`.loans` and :mod:`.assets` fall back to them where no summary applies (a township's or
+:mod:`.loans`, :mod:`.assets` and :mod:`.households` fall back to them where no summary applies (a township's or
 village's pace, loans grouped by industry or restricted to a village, a village's assets or assets
 grouped by village or owner).  Signatures and results are those of the reads.
 """
@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
 
 from .. import vocab
+from ..masking import suppress_small_counts
 from ..models import Allocation, Asset, Disbursement, Loan, Project
 from ..scope import Scope, require_scope
 from . import transition
@@ -239,3 +240,21 @@ def continuity_funds_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *
             .where(scope.clause(d.county_code), d.programme == "linkage", d.year.between(*years), d.paid_on <= as_of)
             .group_by(d.county_code, d.year))
     return transition._continuity(engine, scope, frame(engine, alloc), frame(engine, paid), years)
+
+
+def household_status_frame(
+    engine: Engine, scope: Scope, as_of: dt.date | str, *, by: Sequence[str] = ("category", "status"),
+    region: str | None = None, monitored_only: bool = True,
+) -> pd.DataFrame:
+    """:func:`fundwatch.data.reads.households.household_status_frame` over the raw households."""
+    from .households import HOUSEHOLD_GROUPS, _raw  # noqa: PLC0415 - households imports _summary_reads
+
+    require_scope(scope)
+    as_of = as_date(as_of)
+    unknown = set(by) - set(HOUSEHOLD_GROUPS)
+    if unknown:
+        raise ValueError(f"cannot group households by {sorted(unknown)}")
+    out = _raw(engine, scope, as_of, by, region, monitored_only)
+    if scope.suppress_small:
+        out = suppress_small_counts(out, ["households"], follow=["members"])
+    return out
