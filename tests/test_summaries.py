@@ -16,8 +16,8 @@ import re
 import pandas as pd
 import pytest
 from conftest import BACKENDS, new_demo_database
-from sqlalchemy import text
-from test_imports import ALLOC_H, ASSET_H, DISB_H, LOAN_H, PROJ_H, csv_bytes, id_number
+from sqlalchemy import bindparam, text
+from test_imports import ALLOC_H, ASSET_H, DISB_H, HH_H, LOAN_H, PROJ_H, csv_bytes, id_number
 
 from fundwatch.data import reads, summaries
 from fundwatch.data.imports import run_import
@@ -30,6 +30,8 @@ COUNTIES = {"360731": "于都县", "360732": "兴国县", "360781": "瑞金市"}
 LOAN_GROUPINGS = (("county_code",), ("programme",), ("bank",), ("borrower_type",), ("county_code", "programme"), ())
 ASSET_GROUPINGS = (("county_code",), ("asset_class",), ("status",), ("county_code", "subtype"), ("village_code",),
                    ("owner",), ())
+HOUSEHOLD_GROUPINGS = (("county_code", "status"), ("township_code", "status"), ("village_code", "status"),
+                       ("category", "status"), ("status",), ("county_code",), ())
 #: (class, subtype) labels of the asset template, one pair per class.
 ASSET_KINDS = (("公益性资产", "道路"), ("经营性资产", "光伏电站"), ("到户类资产", "牲畜"), ("经营性资产", "果园"))
 
@@ -103,6 +105,9 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         for by in ASSET_GROUPINGS:
             same(reads.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by),
                  naive.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by), by)
+        for by in HOUSEHOLD_GROUPINGS:
+            same(reads.household_status_frame(engine, scope, as_of, by=by, region=asset_region),
+                 naive.household_status_frame(engine, scope, as_of, by=by, region=asset_region), by)
 
 
 def loan_rows(rng: random.Random, numbers: range) -> list[list[str]]:
@@ -187,6 +192,55 @@ def changed_assets(rng: random.Random, rows: list[list[str]]) -> list[list[str]]
     return out
 
 
+def villages(engine) -> list[tuple[str, str, str]]:
+    """(county, township, village) names of a few demo villages of :data:`COUNTIES`."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT c.name, t.name, v.name FROM region AS v JOIN region AS t ON t.code = v.parent_code "
+            "JOIN region AS c ON c.code = t.parent_code WHERE v.level = 'village' AND c.code IN "
+            "('360731', '360732', '360781') ORDER BY v.code"))
+        return [tuple(row) for row in rows][:12]
+
+
+def household_rows(rng: random.Random, places: list[tuple[str, str, str]], numbers: range) -> list[list[str]]:
+    rows = [HH_H]
+    for n in numbers:
+        county, township, village = rng.choice(places)
+        found = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(7 * 365))
+        identified = "" if rng.random() < 0.3 else (found + dt.timedelta(days=rng.randrange(0, 60))).isoformat()
+        rows.append([
+            f"SUM-H-{n}", county, township, village, "李某", id_number("360731", "19800101", n % 900 + 10),
+            str(rng.randrange(1, 8)), "2025", str(rng.randrange(3_000, 20_000)),
+            rng.choice(("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")), found.isoformat(),
+            identified, identified,
+        ])
+    return rows
+
+
+def changed_households(engine, rng: random.Random) -> None:
+    """Dates changed the ways the import template cannot: risks eliminated (also before
+    identification or on the day found), identifications withdrawn, households deleted."""
+    with engine.begin() as conn:
+        ids = [row[0] for row in conn.execute(text("SELECT id FROM household WHERE code LIKE 'SUM-H-%' ORDER BY id"))]
+        for household in rng.sample(ids, len(ids) // 2):
+            change = rng.choice(("eliminated", "eliminated", "unidentified", "found", "same_day"))
+            if change == "eliminated":
+                days = rng.randrange(0, 700)
+                conn.execute(text("UPDATE household SET risk_eliminated_on = :d WHERE id = :id"),
+                             {"d": dt.date(2019, 6, 1) + dt.timedelta(days=days * 3), "id": household})
+            elif change == "unidentified":
+                conn.execute(text("UPDATE household SET identified_on = NULL, entered_on = NULL WHERE id = :id"),
+                             {"id": household})
+            elif change == "found":
+                conn.execute(text("UPDATE household SET found_on = :d WHERE id = :id"),
+                             {"d": dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(6 * 365)), "id": household})
+            else:
+                conn.execute(text("UPDATE household SET risk_eliminated_on = found_on WHERE id = :id"),
+                             {"id": household})
+        conn.execute(text("DELETE FROM household WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True)), {"ids": ids[:3]})
+
+
 def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     rng = random.Random(20240630)
     assert_summaries_match_raw(engine)  # as the demo loader left them
@@ -201,12 +255,20 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     imported(engine, "loans", loans)
     assets = asset_rows(rng, range(1, 91))
     imported(engine, "assets", assets)
+    places = villages(engine)
+    hrng = random.Random(20241231)  # households draw from their own sequence
+    households = household_rows(hrng, places, range(1, 121))
+    imported(engine, "households", households)
     assert_summaries_match_raw(engine)
     assert_reads_match_raw(engine, rng)
     imported(engine, "loans", changed_loans(rng, loans) + loan_rows(rng, range(121, 161))[1:])
     imported(engine, "assets", changed_assets(rng, assets) + asset_rows(rng, range(91, 121))[1:])
     payments = disbursement_rows(rng, range(1, 151))
     imported(engine, "disbursements", payments)
+    moved = [households[0]] + [row[:10] + [(dt.date.fromisoformat(row[10]) - dt.timedelta(days=40)).isoformat()]
+                               + row[11:] for row in hrng.sample(households[1:], 30)]
+    imported(engine, "households", moved + household_rows(hrng, places, range(121, 161))[1:])
+    changed_households(engine, hrng)
     assert_summaries_match_raw(engine)
     assert_reads_match_raw(engine, rng)
     changed = [payments[0]] + [row[:6] + [str(rng.randrange(100, 20_000))] + row[7:]
