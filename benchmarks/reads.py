@@ -44,6 +44,13 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
             out[f"asset mix by {by} {label}"] = (
                 lambda r=region, b=by: reads.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR),
                 lambda r=region, b=by: naive.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR))
+    for label, region in (("prefecture", None), ("county", COUNTY)):
+        for by in ("county_code", "township_code", "village_code", "category"):
+            out[f"households by {by} {label}"] = (
+                lambda r=region, b=by: reads.household_status_frame(
+                    engine, everyone, AS_OF, by=(b, "status"), region=r),
+                lambda r=region, b=by: naive.household_status_frame(
+                    engine, everyone, AS_OF, by=(b, "status"), region=r))
     for by_programme in (False, True):
         out[f"leverage{' by programme' if by_programme else ''}"] = (
             lambda p=by_programme: reads.leverage_frame(engine, everyone, AS_OF, by_programme=p),
