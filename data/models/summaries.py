@@ -121,7 +121,8 @@ class HouseholdYearEnd(Base):
     township read sums a few rows per township instead of one per village."""
 
     __tablename__ = "household_year_end"
-    __table_args__ = (Index("ix_household_year_end_grain", "village_code", "year_end"),)
+    __table_args__ = (Index("ix_household_year_end_grain", "village_code", "year_end"),
+                      Index("ix_household_year_end_place", "county_code", "village_code", "year_end"))
 
     year_end: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -133,13 +134,20 @@ class HouseholdYearEnd(Base):
     members: Mapped[int] = mapped_column(BigInteger)
 
 
+#: A county's month flows at one grain in month order, every column the read needs included.
+FLOW_PLACE_COLUMNS = ("county_code", "village_code", "ym", "township_code", "category", "status",
+                      "households_in", "households_out", "members_in", "members_out")
+
+
 class HouseholdMonthFlow(Base):
     """Households entering and leaving each status per month (``ym``), same keys as
     :class:`HouseholdYearEnd`: a status's count moves by ``households_in - households_out``."""
 
     __tablename__ = "household_month_flow"
     __table_args__ = (Index("ix_household_month_flow_county", "county_code", "ym"),
-                      Index("ix_household_month_flow_grain", "village_code", "ym"))
+                      Index("ix_household_month_flow_grain", "village_code", "ym"),
+                      # a county's townships' totals read from the index alone (0008)
+                      Index("ix_household_month_flow_place", *FLOW_PLACE_COLUMNS))
 
     ym: Mapped[int] = mapped_column(primary_key=True)
     county_code: Mapped[str] = mapped_column(String(16), primary_key=True)

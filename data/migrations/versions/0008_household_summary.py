@@ -53,6 +53,12 @@ def upgrade() -> None:
     # the townships' totals (village_code '') apart from the villages' rows
     op.create_index("ix_household_month_flow_grain", "household_month_flow", ["village_code", "ym"])
     op.create_index("ix_household_year_end_grain", "household_year_end", ["village_code", "year_end"])
+    # one county's rows at one grain: the townships' totals of a county read (PostgreSQL otherwise
+    # walked the primary key's month range over every county); the flows' index covers the read
+    op.create_index("ix_household_year_end_place", "household_year_end", ["county_code", "village_code", "year_end"])
+    op.create_index("ix_household_month_flow_place", "household_month_flow",
+                    ["county_code", "village_code", "ym", "township_code", "category", "status",
+                     "households_in", "households_out", "members_in", "members_out"])
     op.create_index("ix_household_identified", "household", ["identified_on"])
     op.create_index("ix_household_eliminated", "household", ["risk_eliminated_on"])
     summaries.install(op.get_bind(), ("household",))
@@ -62,6 +68,8 @@ def downgrade() -> None:
     summaries.drop_triggers(op.get_bind(), ("household",))
     op.drop_index("ix_household_eliminated", table_name="household")
     op.drop_index("ix_household_identified", table_name="household")
+    op.drop_index("ix_household_month_flow_place", table_name="household_month_flow")
+    op.drop_index("ix_household_year_end_place", table_name="household_year_end")
     op.drop_index("ix_household_year_end_grain", table_name="household_year_end")
     op.drop_index("ix_household_month_flow_grain", table_name="household_month_flow")
     op.drop_index("ix_household_month_flow_county", table_name="household_month_flow")
