@@ -3,7 +3,7 @@
 The reads are the loaders' (``fundwatch.components.loaders``) with the pages' default arguments:
 the prefecture and one county, year 2024, as of 2024-06-30.  "naive" is the raw computation in
 :mod:`fundwatch.data.reads.naive`; the ratio is naive / summary of the medians.  The page reads
-that have no summary yet (households, the transition page) are timed too and
+that have no summary yet (the transition page) are timed too and
 shown as "raw" with a ratio of 1, so the table never hides a read that still grows with history.
 """
 
@@ -23,7 +23,7 @@ from fundwatch.data.reads import transition as transition_reads
 from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
 
-YEAR, AS_OF, COUNTY = 2024, dt.date(2024, 6, 30), "360731"
+YEAR, AS_OF, COUNTY, TOWNSHIP = 2024, dt.date(2024, 6, 30), "360731", "360731100"
 
 
 def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
@@ -44,20 +44,18 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
             out[f"asset mix by {by} {label}"] = (
                 lambda r=region, b=by: reads.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR),
                 lambda r=region, b=by: naive.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR))
-    for label, region in (("prefecture", None), ("county", COUNTY)):
-        for by in ("county_code", "township_code", "village_code", "category"):
-            out[f"households by {by} {label}"] = (
-                lambda r=region, b=by: reads.household_status_frame(
-                    engine, everyone, AS_OF, by=(b, "status"), region=r),
-                lambda r=region, b=by: naive.household_status_frame(
-                    engine, everyone, AS_OF, by=(b, "status"), region=r))
+    # the household groupings the pages read (components/frames.py): the prefecture by county, a
+    # county by category and by township, a township by village (this one reads the raw rows)
+    for label, region, by in (("prefecture by county", None, "county_code"), ("county by category", COUNTY, "category"),
+                              ("county by township", COUNTY, "township_code"),
+                              ("township by village", TOWNSHIP, "village_code")):
+        out[f"household status {label}"] = (
+            lambda r=region, b=by: reads.household_status_frame(engine, everyone, AS_OF, by=(b, "status"), region=r),
+            lambda r=region, b=by: naive.household_status_frame(engine, everyone, AS_OF, by=(b, "status"), region=r))
     for by_programme in (False, True):
         out[f"leverage{' by programme' if by_programme else ''}"] = (
             lambda p=by_programme: reads.leverage_frame(engine, everyone, AS_OF, by_programme=p),
             lambda p=by_programme: naive.leverage_frame(engine, everyone, AS_OF, by_programme=p))
-    for label, region, by in (("prefecture", None, ("county_code", "status")), ("county", COUNTY, ("category", "status"))):
-        out[f"household status {label} (raw)"] = (
-            None, lambda r=region, b=by: reads.household_status_frame(engine, everyone, AS_OF, by=b, region=r))
     # The pages read the findings kept at the data's generation (fundwatch.data.rules.stored); the
     # naive side evaluates every rule afresh, which is what the first read after a write costs.
     out["policy rules prefecture (kept findings)"] = (
