@@ -45,8 +45,8 @@ def household_status_frame(
     unknown = set(by) - set(HOUSEHOLD_GROUPS)
     if unknown:
         raise ValueError(f"cannot group households by {sorted(unknown)}")
-    info = region_info(engine, scope, region) if region is not None else None
-    if monitored_only and not set(by) - SUMMARY_GROUPS and _summary_is_faster(as_of, by, region, info):
+    summary, info = _summary_pays(engine, scope, as_of, by, region, monitored_only)
+    if summary:
         out = status_from_summary(engine, scope, as_of, by, region, info=info)
     else:
         out = _raw(engine, scope, as_of, by, region, monitored_only)
@@ -59,18 +59,23 @@ def household_status_frame(
 SUMMARY_GROUPS = {"county_code", "township_code", "village_code", "category", "status"}
 
 
-def _summary_is_faster(as_of: dt.date, by: Sequence[str], region: str | None, info: tuple | None) -> bool:
+def _summary_pays(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str], region: str | None,
+                  monitored_only: bool) -> tuple[bool, tuple | None]:
     """Whether the summary beats the raw rows for this read (measured at ten times the demo on
-    SQLite and PostgreSQL, docs/summaries.md): the prefecture always (the raw read counts every
-    household: 220-420 ms against 20-70 ms); a county only on a month end (inside a month the
-    partial month's raw households cost as much as counting the county's households directly);
-    a township or village, or any grouping by village, never (the raw read takes one index range
-    of a few thousand households, 2-12 ms)."""
-    if "village_code" in by:
-        return False
+    SQLite and PostgreSQL, docs/summaries.md), and the region's :func:`region_info` if it was
+    looked up: the prefecture always (the raw read counts every household: 220-420 ms against
+    20-70 ms); a county only on a month end (inside a month the partial month's raw households
+    cost as much as counting the county's households directly); a township or village, or any
+    grouping by village, never (the raw read takes one index range of a few thousand households,
+    2-12 ms).  The region is looked up only when the answer depends on it."""
+    if not monitored_only or set(by) - SUMMARY_GROUPS or "village_code" in by:
+        return False, None
     if region is None:
-        return True
-    return info is not None and info[0] == "county" and is_month_end(as_of)
+        return True, None
+    if not is_month_end(as_of):
+        return False, None
+    info = region_info(engine, scope, region)
+    return info is not None and info[0] == "county", info
 
 
 def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str], region: str | None,
