@@ -22,7 +22,7 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   whether the asset lacks an owner or a custodian (migration 0006): the asset mix of a county or
   the prefecture up to a year is a sum over a few hundred rows, whatever the number of assets.
 
-- ``household_year_end`` and ``household_month_flow`` (migration 0008): households and members
+- ``household_year_end`` and ``household_month_flow`` (migration 0009): households and members
   per status (pending, monitored, eliminated) at each year end, and entering or leaving a status
   per month, per county, township, village and category.  Each household counts under its village
   and under ``village_code = ''`` (its township's total).  A status is held over a span of days
@@ -34,7 +34,7 @@ three triggers per table; PostgreSQL: one trigger function) add each inserted ro
 deleted row and do both for an update, in the statement's own transaction, whatever wrote it: the
 demo loader, the import pipeline, a test fixture or a database console.  A group whose count
 falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006 and 0008, so by ``fundwatch init`` on an existing
+:func:`install` (run by migrations 0005, 0006 and 0009, so by ``fundwatch init`` on an existing
 database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -60,7 +60,7 @@ DISBURSEMENT_KEYS = ("county_code", "year", "ym", "source_level", "programme")
 ASSET_KEYS = ("county_code", "formed_year", "asset_class", "subtype", "status", "no_owner", "no_custodian")
 HOUSEHOLD_KEYS = ("county_code", "township_code", "village_code", "category", "status")
 #: The summary tables each raw table keeps (migration 0005: disbursements and loans; 0006: assets;
-#: 0008: households).
+#: 0009: households).
 TABLES = {
     "disbursement": ("disbursement_month",),
     "loan": ("loan_month_flow", "loan_year_end"),

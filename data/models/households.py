@@ -35,7 +35,7 @@ class Household(Base):
         Index("ix_household_found", "found_on"),
         Index("ix_household_township_found", "township_code", "found_on"),
         Index("ix_household_village_found", "village_code", "found_on"),
-        Index("ix_household_identified", "identified_on"),  # a partial month's status changes (0008)
+        Index("ix_household_identified", "identified_on"),  # a partial month's status changes (0009)
         Index("ix_household_eliminated", "risk_eliminated_on"),
     )
 

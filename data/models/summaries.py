@@ -146,7 +146,7 @@ class HouseholdMonthFlow(Base):
     __tablename__ = "household_month_flow"
     __table_args__ = (Index("ix_household_month_flow_county", "county_code", "ym"),
                       Index("ix_household_month_flow_grain", "village_code", "ym"),
-                      # a county's townships' totals read from the index alone (0008)
+                      # a county's townships' totals read from the index alone (0009)
                       Index("ix_household_month_flow_place", *FLOW_PLACE_COLUMNS))
 
     ym: Mapped[int] = mapped_column(primary_key=True)

@@ -3,8 +3,8 @@ monthly moves between statuses (see :mod:`fundwatch.data.summaries`).  The upgra
 tables, fills them from the households already in the database and creates the triggers that keep
 them equal to the ``household`` table from then on.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 from fundwatch.data import summaries
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
