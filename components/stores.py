@@ -328,7 +328,11 @@ class DashboardStore(pn.viewable.Viewer):
         derives its columns from the session's copy, never from the process's cache."""
         changed = {name: frame for name, frame in shared.items() if frame is not self._shared.get(name)}
         self._shared.update(changed)
-        return {name: L.private(frame) for name, frame in changed.items()}
+        copies: dict[int, pd.DataFrame] = {}  # one copy of a frame two outputs share (the counties' ranking)
+        for frame in changed.values():
+            if id(frame) not in copies:
+                copies[id(frame)] = L.private(frame)
+        return {name: copies[id(frame)] for name, frame in changed.items()}
 
     def _sync_lists(self) -> None:
         """Point the paged record lists at the focus region (inside the load's hold)."""

@@ -1,0 +1,110 @@
+"""Closed sessions leave nothing behind in the server process.
+
+The drill-down page is served from this process (Panel's server in a thread, its unused-session
+lifetime cut to a second so that closed sessions are discarded quickly) and opened and closed
+as a browser does, without the browser (:class:`benchmarks.sessions.PageVisit`: the GET that
+creates the session, its websocket, the document pulled).  Once Bokeh has discarded the closed
+sessions, the objects left alive are counted with :mod:`gc`:
+
+- no document, store or page view of a closed session stays alive;
+- the weak references alive do not grow with the sessions closed.  pandas keeps, on every
+  frame, a weak reference to each frame or column derived from it and prunes the dead ones only
+  once hundreds have piled up; frames shared by every session (the read caches, the defaults of
+  the stores' frame parameters) used to collect several hundred per closed session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+import urllib.request
+import weakref
+
+import panel as pn
+import pytest
+from bokeh.document import Document
+from dashboard_fixtures import demo_db, free_port  # noqa: F401 - fixture
+
+from benchmarks.sessions import PageVisit
+from fundwatch.components.cards import StoreView
+from fundwatch.components.stores import DashboardStore
+from fundwatch.dashboards import app, auth, ready
+from fundwatch.data import db, health
+
+pytestmark = pytest.mark.slow
+
+PAGE = "/county"
+COUNTIES = ("360731", "360732", "360733", "360734")
+WARM = 8  # fills the read caches for every county visited
+CLOSED = 16
+#: Weak references a closed session may leave (the cached frames a store reads for its headline
+#: figures, pruned by pandas later); each used to leave several hundred.
+REFS_PER_SESSION = 20
+
+
+@pytest.fixture
+def page_server(demo_db, monkeypatch):  # noqa: F811 - fixture
+    """The app's pages served from a thread of this process on a free loopback port (demo mode)."""
+    monkeypatch.setenv(app.ENV_DB, str(demo_db))
+    monkeypatch.delenv(auth.ENV_SECRET, raising=False)
+    auth.install_handlers(app.EMBEDDABLE)
+    app.load_extensions()
+    port = free_port()
+    thread = pn.serve(app.route_table(), port=port, address="127.0.0.1", show=False, threaded=True, verbose=False,
+                      websocket_origin=[f"127.0.0.1:{port}"], extra_patterns=ready.patterns(),
+                      unused_session_lifetime_milliseconds=1000, check_unused_sessions_milliseconds=300)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/ready", timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    yield base
+    thread.stop()
+    health.stop_all()
+    db.dispose_all()
+
+
+def visit(base: str, count: int, start: int = 0) -> None:
+    """Open ``count`` sessions of the page one after another, closing each once it is shown."""
+
+    async def run() -> None:
+        for i in range(start, start + count):
+            query = f"year=2024&as_of=2024-06-30&county={COUNTIES[i % len(COUNTIES)]}"
+            (await PageVisit(base, PAGE, query).open()).close()
+
+    asyncio.run(run())
+
+
+def discarded() -> list:
+    """The objects alive once Bokeh has discarded the closed sessions (after a full collection)."""
+    time.sleep(3)  # lifetime 1 s, checked every 0.3 s
+    gc.collect()
+    return gc.get_objects()
+
+
+def live(objects: list, kind: type) -> int:
+    return sum(1 for o in objects if isinstance(o, kind))
+
+
+def test_closed_sessions_leave_nothing_alive(page_server):
+    visit(page_server, WARM)
+    before = discarded()
+    refs_before = sum(1 for o in before if type(o) is weakref.ReferenceType)
+    documents_before = live(before, Document)
+    del before
+    visit(page_server, CLOSED, start=WARM)
+    after = discarded()
+    refs_after = sum(1 for o in after if type(o) is weakref.ReferenceType)
+    assert live(after, Document) <= documents_before  # the sessions' documents are gone
+    assert live(after, DashboardStore) == 0
+    assert live(after, StoreView) == 0
+    del after
+    growth = refs_after - refs_before
+    assert growth < CLOSED * REFS_PER_SESSION, f"{growth} weak references left by {CLOSED} closed sessions"
