@@ -82,6 +82,19 @@ def visit(base: str, count: int, start: int = 0) -> None:
     asyncio.run(run())
 
 
+def held_stores(base: str) -> int:
+    """The stores alive while one session of the page is open (the page was built, not refused)."""
+
+    async def run() -> int:
+        page = await PageVisit(base, PAGE, f"year=2024&as_of=2024-06-30&county={COUNTIES[0]}").open()
+        gc.collect()
+        count = live(gc.get_objects(), DashboardStore)
+        page.close()
+        return count
+
+    return asyncio.run(run())
+
+
 def discarded() -> list:
     """The objects alive once Bokeh has discarded the closed sessions (after a full collection)."""
     time.sleep(3)  # lifetime 1 s, checked every 0.3 s
@@ -95,6 +108,7 @@ def live(objects: list, kind: type) -> int:
 
 def test_closed_sessions_leave_nothing_alive(page_server):
     visit(page_server, WARM)
+    assert held_stores(page_server) >= 1  # the page was built (an open session holds its store)
     before = discarded()
     refs_before = sum(1 for o in before if type(o) is weakref.ReferenceType)
     documents_before = live(before, Document)
