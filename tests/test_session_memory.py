@@ -111,14 +111,15 @@ def test_closed_sessions_leave_nothing_alive(page_server):
     assert held_stores(page_server) >= 1  # the page was built (an open session holds its store)
     before = discarded()
     refs_before = sum(1 for o in before if type(o) is weakref.ReferenceType)
-    documents_before = live(before, Document)
+    # Earlier tests of the same process may hold stores and views of their own: only growth counts.
+    documents_before, stores_before, views_before = (live(before, kind) for kind in (Document, DashboardStore, StoreView))
     del before
     visit(page_server, CLOSED, start=WARM)
     after = discarded()
     refs_after = sum(1 for o in after if type(o) is weakref.ReferenceType)
     assert live(after, Document) <= documents_before  # the sessions' documents are gone
-    assert live(after, DashboardStore) == 0
-    assert live(after, StoreView) == 0
+    assert live(after, DashboardStore) <= stores_before  # ... and with them their stores and views
+    assert live(after, StoreView) <= views_before
     del after
     growth = refs_after - refs_before
     assert growth < CLOSED * REFS_PER_SESSION, f"{growth} weak references left by {CLOSED} closed sessions"
