@@ -3,14 +3,13 @@
 Each wrapper is keyed on the engine URL string, the scope key (:attr:`Scope.key`) and primitive
 filter values only, so two leaders looking at the same county and date share one query.  None of
 them reads the current user: the caller passes the scope.  Frames returned from the cache are
-shared: treat them as read-only, and give a session :func:`private` copies of them (see there).
-``fundwatch.components.clear_caches()`` empties every cache after a write.
+shared: treat them as read-only.  ``fundwatch.components.clear_caches()`` empties every cache
+after a write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 import threading
 
 import pandas as pd
@@ -67,22 +66,6 @@ def refresh(url: str) -> bool:
 
     clear_caches()
     return True
-
-
-def private(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of the shared ``frame`` for one session to keep (a store's outputs), sharing nothing with it.
-
-    pandas records, on the values and the row and column labels of a frame, a weak reference to
-    every frame, column or view derived from it without copying (``DataFrame.copy`` included: it
-    copies the values but shares the labels), and drops the dead ones only once several hundred
-    have piled up.  A cached frame lives as long as the process, so whatever each session's
-    panels derived from it would stay there as dead references, hundreds of kilobytes per
-    session over the cache, long after the session has gone.  A session derives from its own
-    copy instead, made through a pickle round trip: the only copy pandas makes without
-    deriving anything from the original; its references go with the session.  The frames shown
-    are small (rows in proportion to what a page shows), so the copy costs little.
-    """
-    return pickle.loads(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own frame
 
 
 def scope_from_key(key: str) -> Scope:

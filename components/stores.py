@@ -81,21 +81,6 @@ def _empty(*columns: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
 
 
-def _own_frames(cls: type[param.Parameterized], params: dict) -> dict:
-    """``params`` with a private copy (:func:`.loaders.private`) of the default of each frame
-    parameter of ``cls`` not given.  The frame parameters are declared ``instantiate=False``:
-    param's own per-instance copy (``DataFrame.copy``) would leave a reference on the class's
-    default frame for every store ever created, and so would every column a view reads from a
-    default shared by all stores."""
-    frames = {name: L.private(p.default) for name, p in cls.param.objects("existing").items()
-              if isinstance(p, param.DataFrame) and name not in params and p.default is not None}
-    return {**frames, **params}
-
-
-#: No regions below (the same frame each time, so that an unchanged empty list is not published again).
-_EMPTY_REGIONS = _empty("code", "name")
-
-
 class DashboardStore(pn.viewable.Viewer):
     """Filters and frames shared by the overview and the drill-down (see the module docstring)."""
 
@@ -127,30 +112,30 @@ class DashboardStore(pn.viewable.Viewer):
                               "frames are those of the last good load (see reload).")
     notice = param.String(default="", doc="A message for the viewer, e.g. about a region the URL named.")
 
-    counties = param.DataFrame(instantiate=False, default=_empty("code", "name", "kind"), doc="County-level units in the scope.")
-    townships = param.DataFrame(instantiate=False, default=_empty("code", "name"), doc="Townships of the selected county.")
-    villages = param.DataFrame(instantiate=False, default=_empty("code", "name"), doc="Villages of the selected township.")
-    county_metrics = param.DataFrame(instantiate=False, default=_empty(*COUNTY_METRICS),
+    counties = param.DataFrame(default=_empty("code", "name", "kind"), doc="County-level units in the scope.")
+    townships = param.DataFrame(default=_empty("code", "name"), doc="Townships of the selected county.")
+    villages = param.DataFrame(default=_empty("code", "name"), doc="Villages of the selected township.")
+    county_metrics = param.DataFrame(default=_empty(*COUNTY_METRICS),
                                      doc="Per county: pace, credit, assets, households, warnings.")
-    subregions = param.DataFrame(instantiate=False, default=_empty(*COUNTY_METRICS), doc="Per region one level below the focus.")
-    pace = param.DataFrame(instantiate=False, default=_empty("month", "date", "disbursed", "cumulative", "allocated", "rate", "milestone"),
+    subregions = param.DataFrame(default=_empty(*COUNTY_METRICS), doc="Per region one level below the focus.")
+    pace = param.DataFrame(default=_empty("month", "date", "disbursed", "cumulative", "allocated", "rate", "milestone"),
                            doc="Cumulative disbursement by month end.")
-    funds = param.DataFrame(instantiate=False, default=_empty("year", "source_level", "programme", "amount", "allocations"),
+    funds = param.DataFrame(default=_empty("year", "source_level", "programme", "amount", "allocations"),
                             doc="Allocations 2016-2026.")
-    loans_by_type = param.DataFrame(instantiate=False, default=_empty("borrower_type", *LOAN_COLUMNS),
+    loans_by_type = param.DataFrame(default=_empty("borrower_type", *LOAN_COLUMNS),
                                     doc="Loans outstanding by borrower type.")
-    loans_by_bank = param.DataFrame(instantiate=False, default=_empty("bank", *LOAN_COLUMNS), doc="Loans outstanding by bank.")
-    leverage = param.DataFrame(instantiate=False, default=_empty("key", "name", "loans", "outstanding", "risk_fund", "leverage", "capacity"),
+    loans_by_bank = param.DataFrame(default=_empty("bank", *LOAN_COLUMNS), doc="Loans outstanding by bank.")
+    leverage = param.DataFrame(default=_empty("key", "name", "loans", "outstanding", "risk_fund", "leverage", "capacity"),
                                doc="Leverage per county or programme.")
-    assets = param.DataFrame(instantiate=False, default=_empty("asset_class", "assets", "value", "no_custodian", "no_owner",
+    assets = param.DataFrame(default=_empty("asset_class", "assets", "value", "no_custodian", "no_owner",
                                             "idle_or_damaged"), doc="Assets by class with custody gaps.")
-    households = param.DataFrame(instantiate=False, default=_empty("category", "status", "households", "members"),
+    households = param.DataFrame(default=_empty("category", "status", "households", "members"),
                                  doc="Households by category and status.")
-    warnings = param.DataFrame(instantiate=False, default=empty_findings(), doc="Findings of the policy rules.")
+    warnings = param.DataFrame(default=empty_findings(), doc="Findings of the policy rules.")
     headline = param.Dict(default={}, doc="The KPI figures of the focus region.")
 
     finding = param.Integer(default=-1, doc="Row of ``warnings`` whose records are shown (-1: none).")
-    finding_records = param.DataFrame(instantiate=False, default=_empty("id"), doc="The records behind the selected finding.")
+    finding_records = param.DataFrame(default=_empty("id"), doc="The records behind the selected finding.")
 
     #: Whether the region path restricts the outputs (the drill-down) or only marks a county (overview).
     follows_region = False
@@ -160,7 +145,7 @@ class DashboardStore(pn.viewable.Viewer):
     _RECORD_LISTS: tuple[str, ...] = RECORD_KINDS
 
     def __init__(self, **params):
-        super().__init__(**_own_frames(type(self), params))
+        super().__init__(**params)
         if self.as_of.year != self.year:  # one of them was given: the other follows it
             if "as_of" in params:
                 self.year = self.as_of.year
@@ -168,7 +153,6 @@ class DashboardStore(pn.viewable.Viewer):
                 self.as_of = min(dt.date(self.year, 12, 31), default_as_of())
         self._pending = False
         self._loading = False
-        self._shared: dict[str, pd.DataFrame] = {}  # output name -> the cached frame it is a private copy of
         self.lists = ({kind: RecordList(store=self, kind=kind) for kind in self._RECORD_LISTS}
                       if self.follows_region else {})
         self.param.watch(self._on_filters, list(self._FILTERS))
@@ -293,7 +277,6 @@ class DashboardStore(pn.viewable.Viewer):
             self._load()
         except db.UNAVAILABLE as exc:
             self._pending = False
-            self._shared.clear()  # a load cut short may have copied frames it did not publish
             self.param.update(busy=False, stale=True)
             unavailable(self.url, exc)
         else:
@@ -314,25 +297,13 @@ class DashboardStore(pn.viewable.Viewer):
         try:
             with pn.io.hold():
                 self._normalise_path()
-                changed = self._private(self._frames())
-                frames = {name: changed.get(name, getattr(self, name)) for name in self._shared}
+                frames = self._frames()
+                changed = {name: value for name, value in frames.items() if value is not getattr(self, name)}
                 changed["headline"] = self._headline(frames)
                 self.param.update(**changed, finding=-1, busy=False)
                 self._sync_lists()
         finally:
             self._loading = False
-
-    def _private(self, shared: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-        """Of the cached ``shared`` frames (output name -> frame), those that differ from the ones
-        the outputs were last copied from, as private copies (:func:`.loaders.private`): a view
-        derives its columns from the session's copy, never from the process's cache."""
-        changed = {name: frame for name, frame in shared.items() if frame is not self._shared.get(name)}
-        self._shared.update(changed)
-        copies: dict[int, pd.DataFrame] = {}  # one copy of a frame two outputs share (the counties' ranking)
-        for frame in changed.values():
-            if id(frame) not in copies:
-                copies[id(frame)] = L.private(frame)
-        return {name: copies[id(frame)] for name, frame in changed.items()}
 
     def _sync_lists(self) -> None:
         """Point the paged record lists at the focus region (inside the load's hold)."""
@@ -341,9 +312,8 @@ class DashboardStore(pn.viewable.Viewer):
 
     def _normalise_path(self) -> None:
         """Keep county > township > village consistent with each other and the scope."""
-        regions = self._private({"counties": L.counties(self.url, self.scope.key)})
-        counties = regions.get("counties", self.counties)
-        updates = {**regions, "notice": ""}
+        counties = L.counties(self.url, self.scope.key)
+        updates = {"counties": counties, "notice": ""}
         codes = set(counties["code"])
         county = self.county
         if county and county not in codes:
@@ -353,15 +323,11 @@ class DashboardStore(pn.viewable.Viewer):
             county = ""
         if self.follows_region and not county and len(counties):
             county = counties["code"].iloc[0]
-        shared = {"townships": L.children(self.url, self.scope.key, county) if county else _EMPTY_REGIONS}
-        regions = self._private(shared)
-        townships = regions.get("townships", self.townships)
+        townships = L.children(self.url, self.scope.key, county) if county else _empty("code", "name")
         township = self.township if self.township in set(townships["code"]) else ""
-        shared = {"villages": L.children(self.url, self.scope.key, township) if township else _EMPTY_REGIONS}
-        regions.update(self._private(shared))
-        villages = regions.get("villages", self.villages)
+        villages = L.children(self.url, self.scope.key, township) if township else _empty("code", "name")
         village = self.village if self.village in set(villages["code"]) else ""
-        updates.update(county=county, township=township, village=village, **regions)
+        updates.update(county=county, township=township, village=village, townships=townships, villages=villages)
         self.param.update(**{k: v for k, v in updates.items() if v is not getattr(self, k)})
 
     def _frames(self) -> dict[str, pd.DataFrame]:
@@ -441,8 +407,8 @@ class DashboardStore(pn.viewable.Viewer):
             return
         row = self.warnings.iloc[self.finding]
         try:
-            self.finding_records = L.private(F.finding_records(self.url, self.scope.key, row["record_table"],
-                                                               row["region_code"], tuple(row["record_ids"])))
+            self.finding_records = F.finding_records(self.url, self.scope.key, row["record_table"],
+                                                     row["region_code"], tuple(row["record_ids"]))
         except db.UNAVAILABLE as exc:
             self.stale = True
             unavailable(self.url, exc)
@@ -512,7 +478,7 @@ class PagedList(param.Parameterized):
     page_size = param.Integer(default=15, bounds=(1, 500), doc="Rows per page.")
     sort = param.String(default="", doc="Sort column of the data layer, '-' prefix for descending ('' default).")
 
-    rows = param.DataFrame(instantiate=False, default=_empty("id"), doc="The rows of the page shown.")
+    rows = param.DataFrame(default=_empty("id"), doc="The rows of the page shown.")
     total = param.Integer(default=0, doc="Rows matching in all pages.")
     live = param.Boolean(default=True,
                          doc="Whether the list reads its page as soon as its region, page or sort change; a "
@@ -520,9 +486,6 @@ class PagedList(param.Parameterized):
 
     EXPORT_LIMIT = 50_000
     EXPORT_CHUNK = 5_000
-
-    def __init__(self, **params):
-        super().__init__(**_own_frames(type(self), params))
 
     @property
     def export_kind(self) -> str:
@@ -562,7 +525,7 @@ class PagedList(param.Parameterized):
             unavailable(self.store.url, exc)
             return
         self._stale = False
-        self.param.update(rows=L.private(rows), total=total)
+        self.param.update(rows=rows, total=total)
 
     def reload(self) -> None:
         """Fetch the page again if the last fetch failed for want of the database."""
