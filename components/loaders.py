@@ -16,8 +16,8 @@ import pandas as pd
 import panel as pn
 from sqlalchemy import Engine
 
-from fundwatch.data import db, generation, reads
-from fundwatch.data.imports import data_version
+from fundwatch.data import db, reads
+from fundwatch.data.imports import data_state
 from fundwatch.data.reads.funds import POVERTY_PROGRAMMES
 from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
@@ -53,10 +53,9 @@ def refresh(url: str) -> bool:
     """Forget every cached read if anything wrote to the data since this process last looked, in
     any process: an import (the latest import batch) or any other write to the tables the pages
     read (the data generation, :mod:`fundwatch.data.generation`, moved by triggers); two indexed
-    single-row reads.  Stores call it before each load, so new data shows without a restart.
+    single-row reads on one connection.  Stores call it before each load, so new data shows without a restart.
     True if the caches were cleared."""
-    engine = engine_for(url)
-    version = (data_version(engine), generation.read(engine))
+    version = data_state(engine_for(url))
     with _lock:
         seen = _versions.get(url)
         _versions[url] = version

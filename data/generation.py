@@ -19,7 +19,7 @@ drops them around the demo's bulk load and moves the generation once at its end.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 #: The tables whose rows the policy rules read.
 SOURCES = (
@@ -34,12 +34,6 @@ def current(conn: Connection) -> int:
     """The current generation (0 on a database that has never had its tables written to)."""
     value = conn.exec_driver_sql("SELECT generation FROM data_generation WHERE id = 1").scalar()
     return int(value or 0)
-
-
-def read(engine: Engine) -> int:
-    """:func:`current` on a connection of its own (one single-row read)."""
-    with engine.connect() as conn:
-        return current(conn)
 
 
 def bump(conn: Connection) -> None:
@@ -72,4 +66,4 @@ def drop_triggers(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
                 conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS fw_generation_{table}_{event}")
 
 
-__all__ = ["SOURCES", "bump", "create_triggers", "current", "drop_triggers", "read"]
+__all__ = ["SOURCES", "bump", "create_triggers", "current", "drop_triggers"]

@@ -37,6 +37,7 @@ from sqlalchemy import Connection, Engine, Float, and_, bindparam, func, insert,
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from .. import generation
 from ..bulk import bulk_insert
 from ..models import AuditEntry, Base, FindingSnapshot, ImportBatch, Score
 from ..models import Rubric as RubricRow
@@ -221,7 +222,19 @@ def data_version(engine: Engine) -> int:
     """The id of the latest import batch (0 if none): changes whenever an import wrote data, in any
     process, so servers can tell their cached reads are stale."""
     with engine.connect() as conn:
-        return conn.execute(select(func.coalesce(func.max(ImportBatch.id), 0))).scalar_one()
+        return _latest_batch(conn)
+
+
+def data_state(engine: Engine) -> tuple[int, int]:
+    """:func:`data_version` and the data generation (:mod:`fundwatch.data.generation`, moved by any
+    write to the tables the pages read), on one connection: what a served page's read caches
+    follow."""
+    with engine.connect() as conn:
+        return _latest_batch(conn), generation.current(conn)
+
+
+def _latest_batch(conn) -> int:
+    return conn.execute(select(func.coalesce(func.max(ImportBatch.id), 0))).scalar_one()
 
 
 def import_audit_frame(engine: Engine, scope: Scope, *, after_id: int = 0) -> pd.DataFrame:
