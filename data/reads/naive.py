@@ -226,20 +226,14 @@ def continuity_funds_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *
     linkage payment of the years joined to its project."""
     require_scope(scope)
     as_of = as_date(as_of)
-    a, d = Allocation, Disbursement
-    poverty = a.programme.in_(POVERTY_PROGRAMMES)
-    alloc = (select(a.county_code, a.year,
-                    fen_sum(case((poverty, a.amount_fen), else_=0), "funds_fen"),
-                    fen_sum(case((a.integrated.is_(True), a.amount_fen), else_=0), "integrated_fen"))
-             .where(scope.clause(a.county_code), a.year.between(*years), a.issued_on <= as_of)
-             .group_by(a.county_code, a.year))
+    d = Disbursement
     industry = case((Project.category == "industry", d.amount_fen), else_=0)
     paid = (select(d.county_code, d.year, fen_sum(d.amount_fen, "linkage_paid_fen"),
                    fen_sum(industry, "linkage_industry_fen"))
             .join(Project, Project.id == d.project_id)
             .where(scope.clause(d.county_code), d.programme == "linkage", d.year.between(*years), d.paid_on <= as_of)
             .group_by(d.county_code, d.year))
-    return transition._continuity(engine, scope, frame(engine, alloc), frame(engine, paid), years)
+    return transition.continuity(engine, scope, as_of, frame(engine, paid), years)
 
 
 def household_status_frame(

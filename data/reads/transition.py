@@ -439,13 +439,7 @@ def continuity_funds_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *
     computation is :func:`fundwatch.data.reads.naive.continuity_funds_frame`."""
     require_scope(scope)
     as_of = as_date(as_of)
-    a, d = Allocation, Disbursement
-    poverty = a.programme.in_(POVERTY_PROGRAMMES)
-    alloc = (select(a.county_code, a.year,
-                    fen_sum(case((poverty, a.amount_fen), else_=0), "funds_fen"),
-                    fen_sum(case((a.integrated.is_(True), a.amount_fen), else_=0), "integrated_fen"))
-             .where(scope.clause(a.county_code), a.year.between(*years), a.issued_on <= as_of)
-             .group_by(a.county_code, a.year))
+    d = Disbursement
     industry_projects = select(Project.id).where(Project.category == "industry",
                                                  scope.clause(Project.county_code)).scalar_subquery()
     industry = (select(d.county_code, d.year, fen_sum(d.amount_fen, "linkage_industry_fen"))
@@ -456,14 +450,23 @@ def continuity_funds_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *
         paid = pd.DataFrame(disbursed(conn, scope.clause, years, as_of, ("linkage",), ("county_code", "year")),
                             columns=["county_code", "year", "linkage_paid_fen"])
     paid = paid.merge(frame(engine, industry), on=["county_code", "year"], how="outer")
-    return _continuity(engine, scope, frame(engine, alloc), paid, years)
+    return continuity(engine, scope, as_of, paid, years)
 
 
-def _continuity(engine: Engine, scope: Scope, alloc: pd.DataFrame, paid: pd.DataFrame,
-                years: tuple[int, int]) -> pd.DataFrame:
-    """The continuity frame from the allocation sums and the linkage payment sums per county and
-    year: every county of the scope for every year, money in yuan."""
-    out = alloc.merge(paid, on=["county_code", "year"], how="outer")
+def continuity(engine: Engine, scope: Scope, as_of: dt.date, paid: pd.DataFrame,
+               years: tuple[int, int]) -> pd.DataFrame:
+    """The continuity frame from the linkage payment sums per county and year (``paid``:
+    ``linkage_paid_fen``, ``linkage_industry_fen``) and the allocations issued by ``as_of``:
+    every county of the scope for every year, money in yuan (shared with the raw reference,
+    :func:`fundwatch.data.reads.naive.continuity_funds_frame`)."""
+    a = Allocation
+    poverty = a.programme.in_(POVERTY_PROGRAMMES)
+    alloc = (select(a.county_code, a.year,
+                    fen_sum(case((poverty, a.amount_fen), else_=0), "funds_fen"),
+                    fen_sum(case((a.integrated.is_(True), a.amount_fen), else_=0), "integrated_fen"))
+             .where(scope.clause(a.county_code), a.year.between(*years), a.issued_on <= as_of)
+             .group_by(a.county_code, a.year))
+    out = frame(engine, alloc).merge(paid, on=["county_code", "year"], how="outer")
     counties = frame(engine, select(Region.code.label("county_code")).where(
         scope.clause(Region.county_code), Region.level == "county"))
     grid = pd.MultiIndex.from_product([counties["county_code"], range(years[0], years[1] + 1)],
