@@ -233,7 +233,8 @@ _STATEMENTS = {"disbursement": _disbursement_statements, "loan": _loan_statement
 
 
 def _household_grouped(dialect: str, signed_sources: list[tuple[int, str]]) -> list[str]:
-    """The household summary statements of one PostgreSQL statement trigger: the changes of all
+    """The household summary statements of one PostgreSQL statement trigger, or of a rebuild (the
+    whole table, ``FROM household AS h`` with sign 1, into emptied summaries): the changes of all
     the statement's rows (``signed_sources``: the transition tables, ``FROM new_rows AS h`` with
     sign 1, ``FROM old_rows AS h`` with -1) grouped first, so each summary row is written once per
     statement instead of once per household (a row trigger made a 50,000-household import more
@@ -319,8 +320,6 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
 def _rebuild_sql(dialect: str, sources: tuple[str, ...]) -> list[str]:
     keys = ", ".join(LOAN_KEYS)
     d_keys = ", ".join(DISBURSEMENT_KEYS)
-    h_keys = ", ".join(HOUSEHOLD_KEYS)
-    h_parts = _household_parts(dialect, "h", 1, "FROM household AS h")
     fill = {
         "disbursement": [
             f"INSERT INTO disbursement_month ({d_keys}, payments, amount_fen) "
@@ -340,14 +339,7 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...]) -> list[str]:
             f"INSERT INTO asset_year ({', '.join(ASSET_KEYS)}, assets, value_fen) "
             f"SELECT {_asset_values(dialect, 'a')}, COUNT(*), SUM(a.value_fen) FROM asset AS a "
             f"GROUP BY {', '.join(str(i + 1) for i in range(len(ASSET_KEYS)))}"],
-        "household": [
-            f"INSERT INTO household_month_flow (ym, {h_keys}, households_in, members_in, households_out, members_out) "
-            f"SELECT ym, {h_keys}, SUM(hi), SUM(mi), SUM(ho), SUM(mo) FROM ("
-            f"{h_parts['in']} UNION ALL {h_parts['out']}) AS events "
-            f"GROUP BY ym, {h_keys}",
-            f"INSERT INTO household_year_end (year_end, {h_keys}, households, members) "
-            f"SELECT year_end, {h_keys}, SUM(h), SUM(m) FROM ({h_parts['year_end']}) AS spans "
-            f"GROUP BY year_end, {h_keys}"],
+        "household": _household_grouped(dialect, [(1, "FROM household AS h")]),
     }
     return ([f"DELETE FROM {table}" for source in sources for table in TABLES[source]]
             + [statement for source in sources for statement in fill[source]])
