@@ -25,10 +25,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import math
 import threading
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -78,11 +78,8 @@ def decode(text: str) -> pd.DataFrame:
 
 
 def _plain(value):
-    if isinstance(value, float) and math.isnan(value):
-        return math.nan
-    if hasattr(value, "item") and not isinstance(value, list | dict | str):
-        return value.item()
-    return value
+    """A numpy scalar as the Python value JSON takes (NaN stays NaN)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def lookup(engine: Engine, scope: Scope, year: int, as_of: dt.date) -> tuple[pd.DataFrame | None, int]:
