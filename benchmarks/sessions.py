@@ -87,10 +87,23 @@ class PageVisit:
                 return
             await self._receive(header)
 
-    def close(self) -> None:
-        if self.ws is not None:
-            self.ws.close()
-            self.ws = None
+    async def close(self, wait: float = 5) -> None:
+        """Close the websocket as a browser does and wait (up to ``wait`` s) for the server's closing
+        reply, so that the socket is released here and not left for the garbage collector to find."""
+        if self.ws is None:
+            return
+        ws, self.ws = self.ws, None
+        protocol = ws.protocol
+        ws.close()
+        try:
+            async with asyncio.timeout(wait):
+                while await ws.read_message() is not None:
+                    pass  # patches still in flight
+        except TimeoutError:
+            pass
+        finally:
+            if protocol is not None and protocol.stream is not None:
+                protocol.stream.close()  # no reply in time: torn down from this side
 
     async def _send(self, kind: str, content: dict) -> None:
         header = {"msgid": uuid.uuid4().hex, "msgtype": kind}
@@ -155,13 +168,13 @@ def per_session(url: str, sessions: int = 20, out: TextIO | None = sys.stdout, p
     with Served(url).wait() as served:
         async def run() -> dict:
             warm = await PageVisit(served.base, path, _query(0)).open()  # imports and caches out of the figure
-            warm.close()
+            await warm.close()
             before = _settle(served)
             opened = [await PageVisit(served.base, path, _query(i)).open() for i in range(sessions)]
             await asyncio.sleep(3)
             during = served.rss()
             for session in opened:
-                session.close()
+                await session.close()
             return {"sessions": sessions, "rss_before_mb": before / MB, "rss_open_mb": during / MB,
                     "per_session_mb": (during - before) / MB / sessions, "errors": served.errors()}
 
@@ -178,11 +191,11 @@ def churn(url: str, cycles: int = 1000, out: TextIO | None = sys.stdout, path: s
     with Served(url).wait() as served:
         async def run() -> dict:
             for i in range(warmup):
-                (await PageVisit(served.base, path, _query(i)).open()).close()
+                await (await PageVisit(served.base, path, _query(i)).open()).close()
             before = _settle(served)
             started = time.monotonic()
             for i in range(cycles):
-                (await PageVisit(served.base, path, _query(i)).open()).close()
+                await (await PageVisit(served.base, path, _query(i)).open()).close()
             elapsed = time.monotonic() - started
             after = _settle(served)
             return {"cycles": cycles, "seconds": elapsed, "rss_before_mb": before / MB, "rss_after_mb": after / MB,
@@ -234,7 +247,7 @@ def soak(url: str, sessions: int = 30, minutes: float = 10, interval: float = 30
                     await asyncio.sleep(0.5)
                 samples.append(((time.monotonic() - started) / 60, served.rss() / MB))
             for session in opened:
-                session.close()
+                await session.close()
             steady = samples[1:] if len(samples) > 2 else samples
             trend = slope([t for t, _ in steady], [m for _, m in steady])
             return {"sessions": sessions, "minutes": minutes, "interval_s": interval, "rounds": round_,
@@ -291,7 +304,7 @@ def outage(path: Path | str, seconds: float = 60, sessions: int = 5, out: TextIO
                     alive += 1
                 except Exception:  # noqa: BLE001 - a session the outage broke
                     pass
-                session.close()
+                await session.close()
             log = served.log()
             return {"seconds": seconds, "sessions": sessions, "ready_503_after_s": down_after,
                     "ready_200_after_s": up_after, "sessions_alive": alive,

@@ -30,9 +30,6 @@ from fundwatch.data.access.unmask import MAX_REASON
 from fundwatch.data.models import Household, Loan
 from fundwatch.data.scope import Scope
 
-# Bokeh 3.9 turns a DataFrame into columns with DataFrame.reset_index(inplace=True), which pandas
-# 3.1 deprecates (as in the other view tests): a third-party warning, not ours.
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
 SETUP = "setup.admin"  # the actor of the accounts made here
 SHOWN_COLUMNS = ["at", "actor", "action", "target", "county_code", "result", "detail"]
 

@@ -28,9 +28,6 @@ from fundwatch.components.tables import RankingTable, RecordTable, RecordTabs, W
 from fundwatch.data.scope import Scope
 from panel.models.tabulator import CellClickEvent
 
-# Bokeh 3.9 turns a DataFrame into columns with DataFrame.reset_index(inplace=True), which
-# pandas 3.1 deprecates: a third-party warning about to be fixed upstream, not ours.
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
 
 YUDU, XINGGUO = "360731", "360732"
 AS_OF = dt.date(2024, 6, 30)

@@ -26,8 +26,6 @@ from fundwatch.dashboards import app, cli
 from fundwatch.data import db, demo
 from fundwatch.data.scope import Scope
 
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
-
 
 def fundwatch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "fundwatch.dashboards.cli", *args],

@@ -34,9 +34,6 @@ from fundwatch.data import db
 from fundwatch.data.access import audit_frame
 from fundwatch.data.scope import Scope
 
-# Bokeh 3.9 turns a DataFrame into columns with DataFrame.reset_index(inplace=True), which
-# pandas 3.1 deprecates (see test_components_views.py).
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
 YUDU, XINGGUO = "360731", "360732"
 EXAMPLE = ROOT / "docs" / "embed-example.html"
 EXAMPLE_SERVER = "http://127.0.0.1:5006"  # the fundwatch address written in the example page

@@ -36,7 +36,6 @@ from fundwatch.data.imports import KINDS
 from fundwatch.data.imports.identity import is_valid_id
 from fundwatch.data.scope import Scope
 
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
 
 YUDU, XINGGUO = "360731", "360732"
 AS_OF = dt.date(2024, 6, 30)

@@ -29,7 +29,7 @@ CELL_TIMEOUT = 120  # seconds per cell; a whole notebook takes about 2-7 s on th
 #   fundwatch installed) wins over one a user may have registered in their home directory.
 # - PYTHONWARNINGS: every warning is shown once (so a cell that warns writes to stderr and fails
 #   the test), except one that is not ours: Bokeh 3.9 turns a DataFrame into columns with
-#   DataFrame.reset_index(inplace=True), which pandas 3.1 deprecates (see test_components_views.py).
+#   DataFrame.reset_index(inplace=True), which pandas 3.1 deprecates (see pyproject.toml).
 KERNEL_ENV = {
     "JUPYTER_PLATFORM_DIRS": "1",
     "JUPYTER_PREFER_ENV_PATH": "1",

@@ -30,7 +30,6 @@ from fundwatch.data import models as m
 from fundwatch.data.rubric import load_rubric, unit_scores
 from fundwatch.data.scope import Scope
 
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
 
 SECTOR, VILLAGE = "chaoyang-2020-sector", "chaoyang-2020-village"
 ALL = Scope.all()

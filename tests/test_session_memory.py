@@ -46,6 +46,7 @@ def page_server(demo_db, monkeypatch):  # noqa: F811 - fixture
     monkeypatch.delenv(auth.ENV_SECRET, raising=False)
     auth.install_handlers(app.EMBEDDABLE)
     app.load_extensions()
+    collect()  # what earlier tests left unreferenced is finalised now, not in the server's thread
     port = free_port()
     thread = pn.serve(app.route_table(), port=port, address="127.0.0.1", show=False, threaded=True, verbose=False,
                       websocket_origin=[f"127.0.0.1:{port}"], extra_patterns=ready.patterns(),
@@ -73,7 +74,7 @@ def visit(base: str, count: int, start: int = 0) -> None:
     async def run() -> None:
         for i in range(start, start + count):
             query = f"year=2024&as_of=2024-06-30&county={COUNTIES[i % len(COUNTIES)]}"
-            (await PageVisit(base, PAGE, query).open()).close()
+            await (await PageVisit(base, PAGE, query).open()).close()
 
     asyncio.run(run())
 
@@ -85,7 +86,7 @@ def held_stores(base: str) -> int:
         page = await PageVisit(base, PAGE, f"year=2024&as_of=2024-06-30&county={COUNTIES[0]}").open()
         collect()
         count = live(gc.get_objects(), DashboardStore)
-        page.close()
+        await page.close()
         return count
 
     return asyncio.run(run())
@@ -110,7 +111,7 @@ def live(objects: list, kind: type) -> int:
     return sum(1 for o in objects if isinstance(o, kind))
 
 
-def test_closed_sessions_leave_nothing_alive(page_server):
+def test_closed_sessions_leave_nothing_alive(page_server, capsys):
     visit(page_server, WARM)
     before = discarded()
     assert held_stores(page_server) > live(before, DashboardStore)  # an open page holds its store: it was built
@@ -124,3 +125,4 @@ def test_closed_sessions_leave_nothing_alive(page_server):
     assert live(after, DashboardStore) <= stores_before  # ... and with them their stores and views
     assert live(after, StoreView) <= views_before
     del after
+    assert "Traceback" not in capsys.readouterr().out  # every page was built, none refused with an error

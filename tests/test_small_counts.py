@@ -45,9 +45,6 @@ from fundwatch.data.masking import (
 from fundwatch.data.reads import transition as tr
 from fundwatch.data.scope import Scope
 
-# Bokeh 3.9 turns a DataFrame into columns with DataFrame.reset_index(inplace=True), which
-# pandas 3.1 deprecates: a third-party warning, not ours (as in test_components_views).
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
 
 AS_OF = dt.date(2024, 6, 30)
 YUDU = "360731"

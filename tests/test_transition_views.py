@@ -25,7 +25,6 @@ from fundwatch.data import workdays
 from fundwatch.data.models import Household
 from fundwatch.data.scope import Scope
 
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
 
 YUDU = "360731"
 AS_OF = dt.date(2024, 6, 30)

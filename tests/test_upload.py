@@ -27,9 +27,6 @@ from fundwatch.data.imports import KINDS
 from fundwatch.data.reads import transition
 from fundwatch.data.scope import Scope
 
-# Bokeh 3.9 turns a DataFrame into columns with DataFrame.reset_index(inplace=True), which pandas
-# 3.1 deprecates (as in the other view tests): a third-party warning, not ours.
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index:DeprecationWarning")
 YUDU, XINGGUO = "360731", "360732"
 ZH_HEADERS = ["行", "列", "值", "问题", "说明"]
 EN_HEADERS = ["Row", "Column", "Value", "Problem", "Message"]
