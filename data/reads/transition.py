@@ -63,7 +63,7 @@ def _dates(values) -> np.ndarray:
 
 
 def _plain_dates(values: np.ndarray) -> list[dt.date | None]:
-    return [None if np.isnat(v) else v.astype(object) for v in values]
+    return values.astype("datetime64[D]").astype(object).tolist()  # NaT -> None
 
 
 # -- households under monitoring ----------------------------------------------------------------
