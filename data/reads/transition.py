@@ -320,16 +320,18 @@ def measure_wait_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     require_scope(scope)
     as_of = as_date(as_of)
     m = AssistanceMeasure
-    first = (select(m.household_id, func.min(m.started_on).label("first_on"))
-             .where(scope.clause(m.county_code), m.started_on <= as_of).group_by(m.household_id).subquery())
-    days = _days_between(engine, first.c.first_on, Household.identified_on)
+    # Each household of the region with its first measure, found through the measures' household
+    # index: only the region's measures are read, not every measure of the scope grouped first.
+    first = (select(Household.identified_on, func.min(m.started_on).label("first_on"))
+             .select_from(Household)
+             .outerjoin(m, and_(m.household_id == Household.id, m.started_on <= as_of, scope.clause(m.county_code)))
+             .where(_household_region(engine, scope, region), Household.identified_on <= as_of)
+             .group_by(Household.id, Household.identified_on).subquery())
+    days = _days_between(engine, first.c.first_on, first.c.identified_on)
     whens = [(first.c.first_on.is_(None), literal("none"))]
     whens += [(days <= limit, literal(key)) for key, limit in WAIT_BUCKETS if limit is not None]
     bucket = case(*whens, else_=literal(WAIT_BUCKETS[-1][0])).label("wait")
-    stmt = (select(bucket, func.count(Household.id).label("households"))
-            .select_from(Household).outerjoin(first, first.c.household_id == Household.id)
-            .where(_household_region(engine, scope, region), Household.identified_on <= as_of)
-            .group_by(bucket))
+    stmt = select(bucket, func.count().label("households")).select_from(first).group_by(bucket)
     got = frame(engine, stmt)
     keys = [k for k, _ in WAIT_BUCKETS] + ["none"]
     counts = got.set_index("wait")["households"] if len(got) else pd.Series(dtype="int64")
