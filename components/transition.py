@@ -313,11 +313,17 @@ def clock(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
 
 
 @pn.cache(**CACHE)
+def continuity_funds(url: str, scope_key: str, as_of: dt.date) -> pd.DataFrame:
+    """The continuity funds of every county in the scope, read once whichever county is selected."""
+    engine, scope = _args(url, scope_key)
+    return reads.continuity_funds_frame(engine, scope, as_of)
+
+
+@pn.cache(**CACHE)
 def continuity(url: str, scope_key: str, as_of: dt.date, county: str | None) -> pd.DataFrame:
     """Per year: funds, integrated funds and the linkage industry share of ex-poverty counties and
     the others (per county), and of ``county`` when given."""
-    engine, scope = _args(url, scope_key)
-    raw = reads.continuity_funds_frame(engine, scope, as_of)
+    raw = continuity_funds(url, scope_key, as_of)
     rows = []
     for year, group in raw.groupby("year"):
         row = {"year": int(year)}
@@ -359,7 +365,7 @@ def households_page(url: str, scope_key: str, as_of: dt.date, region: str, sort:
                                              offset=offset)
 
 
-CACHED = (household_frames, clock, continuity, village_types, asset_frames, households_page)
+CACHED = (household_frames, clock, continuity_funds, continuity, village_types, asset_frames, households_page)
 
 
 # -- presenters -----------------------------------------------------------------------------------
