@@ -27,6 +27,9 @@ class Asset(Base):
         Index("ix_asset_value", "value_fen"),
         Index("ix_asset_county_value", "county_code", "value_fen"),
         Index("ix_asset_village_value", "village_code", "value_fen"),
+        # the asset mix of a county by village, from the index alone (migration 0010)
+        Index("ix_asset_mix", "county_code", "village_code", "asset_class", "status", "formed_on", "value_fen",
+              "custodian", "owner", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
