@@ -21,6 +21,7 @@ def prepare(url: str, scale: float, out: TextIO, *, timed: bool = True) -> dict:
     engine = db.get_engine(url, create=True)
     if db.has_schema(engine):
         if demo.region_count(engine):
+            schema.upgrade(engine)  # a demo built by an earlier version gets the current schema's migrations
             out.write("demo: the database already holds the demo; used as it is (no generation figure)\n")
             return {"reused": True}
     schema.upgrade(engine)
