@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from .. import workdays
 from ._common import DIBAO, HOUSEHOLD, MEASURE, Context, Finding, count_finding, id_list, plural, ratio_parts
@@ -150,8 +150,14 @@ def check_h3(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
     h, m = HOUSEHOLD, MEASURE
     grace = params["grace_days"]
     cutoff = ctx.as_of - dt.timedelta(days=grace)
-    # household_id is NOT NULL, so NOT IN is safe; an uncorrelated subquery runs once.
-    helped = h.c.id.in_(select(m.c.household_id).where(ctx.where(m), m.c.started_on <= ctx.as_of))
+    # PostgreSQL: NOT EXISTS (an anti-join).  Its NOT IN hashes the list only while it fits in
+    # work_mem and past that rescans the measures for every household (over 8 minutes at scale 10).
+    # SQLite: NOT IN (household_id is NOT NULL, so it is safe), whose list is built once: 0.18 s
+    # against 0.55 s for NOT EXISTS at scale 10.
+    if ctx.conn.dialect.name == "postgresql":
+        helped = exists().where(m.c.household_id == h.c.id, ctx.where(m), m.c.started_on <= ctx.as_of)
+    else:
+        helped = h.c.id.in_(select(m.c.household_id).where(ctx.where(m), m.c.started_on <= ctx.as_of))
     stmt = (
         select(h.c.county_code, func.count().label("n"), id_list(h.c.id, "ids"))
         .where(ctx.where(h), h.c.identified_on.is_not(None), h.c.identified_on <= cutoff,
