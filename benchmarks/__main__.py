@@ -23,6 +23,7 @@ import platform
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from benchmarks import scratch
@@ -65,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             if suite == "demo":
                 continue
             started = time.perf_counter()
-            figures[suite] = run_suite(suite, url, args, Path(folder), out)
+            try:
+                figures[suite] = run_suite(suite, url, args, Path(folder), out)
+            except Exception:  # noqa: BLE001 - reported; the other suites' figures are not lost to one
+                failure = traceback.format_exc()
+                out.write(f"{suite}: FAILED (its targets count as not measured)\n{failure}")
+                results.setdefault("failed", {})[suite] = failure
             out.write(f"({suite}: {time.perf_counter() - started:.0f} s)\n")
         from benchmarks import targets
 
@@ -77,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.compare:
             targets.compare(json.loads(args.compare.read_text(encoding="utf-8")), results, out)
     db.dispose_all()
+    if results.get("failed"):
+        out.write(f"suites that failed: {', '.join(results['failed'])}\n")
+        return 1
     return 0
 
 

@@ -54,6 +54,7 @@ class PageVisit:
         self.base, self.path, self.query = base, path, query
         self.ws = None
         self.location: str | None = None
+        self._pending: asyncio.Future | None = None  # a read a drain left waiting for its frame
 
     async def open(self) -> PageVisit:
         loop = asyncio.get_running_loop()
@@ -79,13 +80,18 @@ class PageVisit:
         await self._send("PATCH-DOC", {"events": [event]})
 
     async def drain(self) -> None:
-        """Read whatever the server sent (patches of the page after a move) without waiting."""
+        """Read whatever the server sent (patches of the page after a move) without waiting.
+
+        A read that found nothing yet is kept for the next call rather than cancelled: a read
+        cancelled at the moment its frame arrives loses that frame (``asyncio.wait_for`` on
+        Python 3.11), and every later message would be read out of step."""
         while True:
-            try:  # only the wait for a message's first frame may time out: never one cut in half
-                header = await asyncio.wait_for(self._frame(), timeout=0.05)
-            except (asyncio.TimeoutError, TimeoutError):
+            if self._pending is None:
+                self._pending = asyncio.ensure_future(self.ws.read_message())
+            done, _ = await asyncio.wait({self._pending}, timeout=0.05)
+            if not done:
                 return
-            await self._receive(header)
+            await self._receive(await self._frame())
 
     async def close(self, wait: float = 5) -> None:
         """Close the websocket as a browser does and wait (up to ``wait`` s) for the server's closing
@@ -94,9 +100,12 @@ class PageVisit:
             return
         ws, self.ws = self.ws, None
         protocol = ws.protocol
+        pending, self._pending = self._pending, None
         ws.close()
         try:
             async with asyncio.timeout(wait):
+                if pending is not None and await pending is None:
+                    return
                 while await ws.read_message() is not None:
                     pass  # patches still in flight
         except TimeoutError:
@@ -121,7 +130,12 @@ class PageVisit:
         return content
 
     async def _frame(self):
-        message = await self.ws.read_message()
+        """The next frame: the one a :meth:`drain` started reading, if any."""
+        if self._pending is not None:
+            read, self._pending = self._pending, None
+        else:
+            read = self.ws.read_message()
+        message = await read
         if message is None:
             raise ConnectionError("the server closed the websocket")
         return message
