@@ -17,14 +17,14 @@ def label(url: str) -> str:
 
 
 def prepare(url: str, scale: float, out: TextIO, *, timed: bool = True) -> dict:
-    """Build the demo at ``scale`` into ``url`` unless it already holds one; the demo figure."""
+    """Build the demo at ``scale`` into ``url`` unless it already holds one (which is brought to the
+    current schema, as ``fundwatch init`` does); the demo figure."""
     engine = db.get_engine(url, create=True)
-    if db.has_schema(engine):
-        if demo.region_count(engine):
-            schema.upgrade(engine)  # a demo built by an earlier version gets the current schema's migrations
-            out.write("demo: the database already holds the demo; used as it is (no generation figure)\n")
-            return {"reused": True}
     schema.upgrade(engine)
+    if demo.region_count(engine):
+        out.write("demo: the database already holds the demo; used as it is, at the current schema "
+                  "(no generation figure)\n")
+        return {"reused": True}
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     counts = demo.load_demo(engine, scale=scale)
