@@ -2,7 +2,7 @@
 
 :func:`bulk_insert` is the one write path for large generated or imported frames (the demo
 generator, imports).  It never commits: ``conn`` is a :class:`sqlalchemy.Connection` already in
-a transaction (``with engine.begin() as conn``), so a failed load leaves nothing behind.
+a transaction (``with writer(engine).begin() as conn``), so a failed load leaves nothing behind.
 
 - PostgreSQL: ``COPY table (columns) FROM STDIN`` through psycopg 3 (``cursor.copy`` and
   ``write_row``), on the very DBAPI connection that carries the caller's transaction.  When the

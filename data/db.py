@@ -100,8 +100,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+WRITE_OPTION = "fundwatch_write"
+
+
+def writer(engine: Engine) -> Engine:
+    """``engine`` for a transaction that writes: ``with writer(engine).begin() as conn`` or
+    ``Session(writer(engine))``.
+
+    On SQLite its transaction starts with ``BEGIN IMMEDIATE``, taking the write lock first (waiting
+    up to the busy timeout for another writer).  A plain ``BEGIN`` that reads before it writes holds
+    a snapshot; if another connection commits meanwhile, the write is refused at once ("database is
+    locked", without waiting), and a login or an import would fail under a busy server.  Reads keep
+    the plain ``BEGIN``, so they never wait for a writer.  On PostgreSQL nothing changes.
+    """
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
 
 class _SqliteFileGuard:

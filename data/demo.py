@@ -111,6 +111,7 @@ from sqlalchemy import Engine, func, select
 
 from . import summaries
 from .bulk import bulk_insert
+from .db import writer
 from .models import Base, Region
 from .workdays import add_workdays_array
 
@@ -328,7 +329,7 @@ def load_demo(
     frames = build_frames(scale, seed)
     entries = assessment_entries(seed)
     counts: dict[str, int] = {}
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         _refuse_non_empty(conn)  # again, inside the transaction
         with summaries.suspended(conn):  # one pass over the loaded rows instead of a trigger per row
             for name in TABLES:
@@ -339,7 +340,7 @@ def load_demo(
             f"{ASSESSED_YEARS[0]}-{ASSESSED_YEARS[-1]})")
         _save_assessments(conn, entries)
     if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:  # planner statistics for the freshly loaded tables
+        with writer(engine).begin() as conn:  # planner statistics for the freshly loaded tables
             for name in TABLES:
                 conn.exec_driver_sql(f"ANALYZE {name}")
             for name in summaries.SUMMARY_TABLES:

@@ -37,6 +37,15 @@ def test_data_never_imports_ui_libraries():
     assert hits == []
 
 
+def test_data_writes_through_the_writer():
+    """Every write transaction in data/ is opened on ``db.writer(engine)``, so that on SQLite it takes
+    the write lock first (see :func:`fundwatch.data.db.writer`)."""
+    plain = re.compile(r"\bengine\.begin\(\)|Session\(engine\).*\.begin\(\)")
+    hits = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in _python_files("data")
+            for n, line in _code_lines(p) if plain.search(line)]
+    assert hits == []
+
+
 def test_components_never_import_dashboards():
     up = re.compile(r"^\s*(import|from)\s+(fundwatch\.)?dashboards\b")
     hits = [f"{p.relative_to(ROOT)}:{n}" for p in _python_files("components") for n, line in _code_lines(p) if up.search(line)]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import exc, insert, inspect, update
 
-from fundwatch.data import db, schema
+from fundwatch.data import access, db, schema
 from fundwatch.data.models import AuditEntry, Base, Region
 
 
@@ -65,6 +66,66 @@ def test_sqlite_transaction_rolls_back_every_statement(tmp_path):
             conn.execute(insert(Region), [{"code": "360700", "name": "again", "level": "city"}])
         with engine.connect() as conn:
             assert conn.execute(Region.__table__.select()).all() == []
+    finally:
+        engine.dispose()
+
+
+def _hold_the_write_lock(engine) -> tuple[threading.Thread, threading.Event]:
+    """Another connection writes and keeps its transaction open until the returned event is set;
+    returns once it holds the write lock."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with engine.begin() as conn:
+            conn.execute(insert(AuditEntry), [{"at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "actor": "other",
+                                               "action": "export", "result": "ok", "detail": {}}])
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert holding.wait(5)
+    return thread, release
+
+
+@pytest.mark.parametrize("write", ["start_session", "add_user"])
+def test_sqlite_write_that_reads_first_waits_for_another_writer(tmp_path, write):
+    """A login (reads the user, then inserts the session) while another connection is writing: its
+    transaction takes the write lock first (BEGIN IMMEDIATE) and waits, instead of reading a
+    snapshot that the other commit makes stale and failing at once with "database is locked"."""
+    engine = db.get_engine(f"sqlite:///{tmp_path / 'busy.db'}", create=True)
+    schema.upgrade(engine)
+    try:
+        access.add_user(engine, "leader", "a long enough password 1", "city_leader", actor="test")
+        account = access.get_user(engine, "leader")
+        thread, release = _hold_the_write_lock(engine)
+        threading.Timer(0.5, release.set).start()  # commits while the login is under way
+        try:
+            if write == "start_session":
+                assert access.resolve_session(engine, access.start_session(engine, account)) == account
+            else:
+                access.add_user(engine, "analyst", "a long enough password 2", "analyst", actor="test")
+                assert access.get_user(engine, "analyst") is not None
+        finally:
+            thread.join()
+        with engine.connect() as conn:  # the other writer's row is there too
+            assert conn.execute(AuditEntry.__table__.select().where(AuditEntry.actor == "other")).one()
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path):
+    engine = db.get_engine(f"sqlite:///{tmp_path / 'read.db'}", create=True)
+    schema.upgrade(engine)
+    try:
+        thread, release = _hold_the_write_lock(engine)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(AuditEntry.__table__.select()).all() == []  # the open write is not seen
+            assert thread.is_alive() and not release.is_set()  # read while the writer still held the lock
+        finally:
+            release.set()
+            thread.join()
     finally:
         engine.dispose()
 

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, insert, select
 
+from ..db import writer
 from ..models import AuditEntry
 from ..scope import Scope, require_scope
 from .accounts import from_db, utc
@@ -96,7 +97,7 @@ def record_export(engine: Engine, actor: str, *, kind: str, fmt: str, rows: int,
               "filters": filters_text(filters) or None}
     row = audit_row(actor, "export", at=utc(now), target=export_target(kind), county_code=county_code,
                     result=result, detail=detail)
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         write_audit(conn, row)
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, update
 
+from ..db import writer
 from ..models import AuditEntry, User
 from .accounts import Account, account_from_row, account_select, from_db, normalise_username, utc
 from .audit import audit_row, user_target, write_audit
@@ -114,7 +115,7 @@ def authenticate(engine: Engine, username: object, password: object, *, now: dt.
             _failed(engine, at, actor, key, county, DISABLED, source, len(recent))
             return AuthResult(DISABLED)
         new_hash = hash_password(password) if needs_rehash(row.password_hash) else None
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             if new_hash is not None:  # parameters were raised since this password was set
                 conn.execute(update(User).where(User.id == row.id, User.password_hash == row.password_hash)
                              .values(password_hash=new_hash))
@@ -130,7 +131,7 @@ def _failed(engine: Engine, at: dt.datetime, actor: str, key: str, county: str |
 
 
 def _write(engine: Engine, row: dict) -> None:
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         write_audit(conn, row)
 
 

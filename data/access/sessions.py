@@ -17,6 +17,7 @@ import secrets
 
 from sqlalchemy import Engine, insert, select, update
 
+from ..db import writer
 from ..models import AppSession, User
 from .accounts import Account, account_from_row, account_select, from_db, utc
 from .audit import audit_row, user_target, write_audit
@@ -40,7 +41,7 @@ def start_session(engine: Engine, account: Account, now: dt.datetime | None = No
         raise TypeError("start_session needs an Account")
     at = utc(now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         active = conn.execute(select(User.active).where(User.id == account.id)).scalar_one_or_none()
         if not active:
             raise PermissionError(f"user {account.username!r} is unknown or disabled: no session")
@@ -70,12 +71,12 @@ def resolve_session(engine: Engine, token: object, now: dt.datetime | None = Non
         return None
     idle = at - from_db(row.last_seen_at)
     if idle > IDLE_TIMEOUT:
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             conn.execute(update(s).where(s.c.id == row.session_id, s.c.ended_at.is_(None))
                          .values(ended_at=at, end_reason="idle"))
         return None
     if touch and idle >= TOUCH_INTERVAL:
-        with engine.begin() as conn:  # later than the stored time only: clocks of workers may differ
+        with writer(engine).begin() as conn:  # later than the stored time only: clocks of workers may differ
             conn.execute(update(s).where(s.c.id == row.session_id, s.c.ended_at.is_(None),
                                                   s.c.last_seen_at < at).values(last_seen_at=at))
     return account_from_row(row)
@@ -88,7 +89,7 @@ def end_session(engine: Engine, token: object, now: dt.datetime | None = None) -
         return False
     at = utc(now)
     s = AppSession.__table__
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         found = conn.execute(select(s.c.id, User.username, User.county_code).join(User, User.id == s.c.user_id)
                              .where(s.c.token_sha256 == token_digest(token), s.c.ended_at.is_(None))).one_or_none()
         if found is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
+from ..db import writer
 from ..models import Household, Loan, User
 from .accounts import Account, UNMASK_ROLES, account_from_row, account_select, scope_for, utc
 from .audit import audit_row, write_audit
@@ -58,7 +59,7 @@ def unmask_record(engine: Engine, user: Account, kind: str, record_id: int, reas
     target = f"{kind}:{record_id}"
     model, name_column, id_column = KINDS[kind]
     found = None
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         current = None
         if isinstance(user, Account):  # the account as it is now, not as it was at login
             row = conn.execute(account_select().where(User.id == user.id)).one_or_none()

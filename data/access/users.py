@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, literal, select
 from sqlalchemy.orm import Session
 
 from .. import vocab
+from ..db import writer
 from ..models import AuditEntry, Region, User
 from ..scope import Scope, require_scope
 from .accounts import Account, UserError, account_from_row, account_select, from_db, require_username, utc
@@ -141,27 +142,27 @@ class UserRepository:
 def add_user(engine: Engine, username: str, password: str, role: str, *, county_code: str | None = None,
              display_name: str | None = None, actor: str, now: dt.datetime | None = None) -> Account:
     """:meth:`UserRepository.add` in a transaction of its own."""
-    with Session(engine) as session, session.begin():
+    with Session(writer(engine)) as session, session.begin():
         return UserRepository(session, actor=actor).add(username, password, role, county_code=county_code,
                                                          display_name=display_name, now=now)
 
 
 def disable_user(engine: Engine, username: str, *, actor: str, now: dt.datetime | None = None) -> bool:
     """:meth:`UserRepository.disable` in a transaction of its own."""
-    with Session(engine) as session, session.begin():
+    with Session(writer(engine)) as session, session.begin():
         return UserRepository(session, actor=actor).disable(username, now=now)
 
 
 def enable_user(engine: Engine, username: str, *, actor: str, now: dt.datetime | None = None) -> bool:
     """:meth:`UserRepository.enable` in a transaction of its own."""
-    with Session(engine) as session, session.begin():
+    with Session(writer(engine)) as session, session.begin():
         return UserRepository(session, actor=actor).enable(username, now=now)
 
 
 def change_password(engine: Engine, username: str, password: str, *, actor: str,
                     now: dt.datetime | None = None) -> int:
     """:meth:`UserRepository.set_password` in a transaction of its own."""
-    with Session(engine) as session, session.begin():
+    with Session(writer(engine)) as session, session.begin():
         return UserRepository(session, actor=actor).set_password(username, password, now=now)
 
 

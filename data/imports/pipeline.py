@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from .. import generation
 from ..bulk import bulk_insert
+from ..db import writer
 from ..models import AuditEntry, Base, FindingSnapshot, ImportBatch, Score
 from ..models import Rubric as RubricRow
 from ..scope import Scope, require_scope
@@ -198,7 +199,7 @@ def run_import(engine: Engine, kind: str, content: bytes, file_name: str, *, act
         parsed = None
     if parsed is not None:
         try:
-            with engine.begin() as conn:
+            with writer(engine).begin() as conn:
                 _check_and_load(conn, spec, parsed, report, scope, today, dry_run, tell, started)
         except _Rejected:
             pass
@@ -212,7 +213,7 @@ def run_import(engine: Engine, kind: str, content: bytes, file_name: str, *, act
         report.inserted = report.updated = report.unchanged = 0
         report.changes = []
     if report.result != "accepted":  # accepted imports wrote their audit row in the transaction
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             conn.execute(insert(AuditEntry), [_audit_row(report, scope)])
     tell("done", 1, 1)
     return report

@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..db import writer
 from ..models import AuditEntry, Region, Score
 from ..models import Rubric as RubricRow
 from ..models import RubricItem as RubricItemRow
@@ -184,7 +185,7 @@ def install_rubric(engine: Engine, rubric: Rubric | str | os.PathLike, *, actor:
     """Load ``rubric`` (a name of a shipped file, a path, or a :class:`Rubric`) into the tables
     in a transaction of its own; returns the rubric and whether anything changed."""
     definition = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
-    with Session(engine) as session, session.begin():
+    with Session(writer(engine)) as session, session.begin():
         before = rubric_from_db(session, definition.name)
         sync_rubric(session, definition, actor=actor)
     changed = before is None or before.fingerprint() != definition.fingerprint()
@@ -432,7 +433,7 @@ def _json_decimal(value: Decimal | None, points: bool = False) -> str | None:
 
 
 class ScoreRepository:
-    """Writes scores in the caller's transaction (``with Session(engine) as s, s.begin(): ...``).
+    """Writes scores in the caller's transaction (``with Session(writer(engine)) as s, s.begin(): ...``).
 
     ``scope`` (optional) restricts the units the caller may score; authorisation of the actor
     is the caller's job.  Every change writes one ``audit_log`` row (action ``score_edit``).
@@ -635,7 +636,7 @@ def enter_score(engine: Engine, scope: Scope, rubric: Rubric | str, unit: str, y
     kinds.  The score row and its audit row commit together or not at all; ``scope`` limits the
     units the caller may score (:class:`PermissionError` outside it)."""
     require_scope(scope)
-    with Session(engine) as session, session.begin():
+    with Session(writer(engine)) as session, session.begin():
         repo = ScoreRepository(session, scope=scope)
         definition, _ = repo._rubric(rubric, actor if isinstance(actor, str) and actor.strip() else "system")
         kind = definition.item(item).kind if definition.has_item(item) else "manual"
@@ -648,7 +649,7 @@ def clear_score(engine: Engine, scope: Scope, rubric: Rubric | str, unit: str, y
                 reason: str) -> ScoreEdit:
     """Remove one entered score (audited) in a transaction of its own; see :meth:`ScoreRepository.clear`."""
     require_scope(scope)
-    with Session(engine) as session, session.begin():
+    with Session(writer(engine)) as session, session.begin():
         return ScoreRepository(session, scope=scope).clear(rubric, unit, year, item, actor, reason)
 
 

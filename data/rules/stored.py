@@ -106,7 +106,7 @@ def store(engine: Engine, scope: Scope, year: int, as_of: dt.date, at_generation
     values = {"scope_key": scope.key, "year": year, "as_of": as_of, "config": config_key(),
               "generation": at_generation, "computed_at": dt.datetime.now(dt.UTC), "findings": encode(frame)}
     try:
-        with engine.begin() as conn:
+        with db.writer(engine).begin() as conn:
             conn.execute(dialect.insert(SNAPSHOT).values(**values).on_conflict_do_nothing())
             conn.execute(delete(SNAPSHOT).where(SNAPSHOT.c.generation < at_generation))
     except OperationalError as exc:
