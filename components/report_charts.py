@@ -49,14 +49,30 @@ class ReportFontMissing(RuntimeError):
     """No Chinese font is installed on the server: the report's charts (and PDF) cannot be drawn."""
 
 
+def _known_cjk_family() -> str | None:
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in installed), None)
+
+
 @functools.lru_cache(maxsize=1)
 def cjk_font() -> str:
     """The family name of an installed CJK font (see :data:`CJK_FAMILIES`); raises
-    :class:`ReportFontMissing` when there is none."""
-    installed = {entry.name for entry in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in installed:
-            return family
+    :class:`ReportFontMissing` when there is none.
+
+    matplotlib keeps the font list it found on first use in its cache folder; a font package
+    installed after that is not in it.  So when the list holds no CJK font, the system's CJK font
+    files (Noto CJK, WenQuanYi) are added to it before giving up."""
+    family = _known_cjk_family()
+    if family is None:
+        for path in font_manager.findSystemFonts():
+            if re.search(r"cjk|wqy", path, re.IGNORECASE):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # a file that is not a font: skip it
+                    continue
+        family = _known_cjk_family()
+    if family is not None:
+        return family
     raise ReportFontMissing(f"no Chinese font for the report: install Debian's {FONT_PACKAGE} "
                             "(Noto Sans CJK) or fonts-wqy-zenhei")
 

@@ -298,8 +298,21 @@ def test_missing_pango_is_one_line(report_db, tmp_path, monkeypatch):
     assert "libpango-1.0-0" in one_line(stderr)
 
 
+def test_a_cjk_font_installed_after_matplotlib_cached_its_font_list_is_found(monkeypatch):
+    manager = report_charts.font_manager.fontManager
+    monkeypatch.setattr(manager, "ttflist", [e for e in manager.ttflist if e.name not in report_charts.CJK_FAMILIES])
+    report_charts.cjk_font.cache_clear()
+    try:
+        assert report_charts.cjk_font() in report_charts.CJK_FAMILIES
+        assert {e.name for e in manager.ttflist} & set(report_charts.CJK_FAMILIES)
+    finally:
+        monkeypatch.undo()
+        report_charts.cjk_font.cache_clear()
+
+
 def test_missing_cjk_font_is_one_line(report_db, tmp_path, monkeypatch):
     monkeypatch.setattr(report_charts.font_manager.fontManager, "ttflist", [])
+    monkeypatch.setattr(report_charts.font_manager, "findSystemFonts", lambda *_a, **_k: [])  # none on disk either
     report_charts.cjk_font.cache_clear()
     try:
         out = tmp_path / "r.html"
