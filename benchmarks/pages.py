@@ -6,7 +6,10 @@ rendered into a fresh Bokeh document and that document serialised for the browse
 (the first leader after a restart or a write, or the first to open that county); the policy
 rules' findings then come from their snapshot kept in the database (``fundwatch.data.rules.stored``,
 filled ahead by the server's warmer; what evaluating them afresh costs is the reads suite's
-"policy rules" naive figure).  "warm" runs find the caches filled (the next leader).  A county change sets ``county`` on
+"policy rules" naive figure).  "warm" runs find the caches filled (the next leader).  Each built document is then discarded as the
+server discards a closed session's (untimed), and the process's loaded libraries are set aside
+from the garbage collector first, as ``fundwatch serve`` does (:func:`~fundwatch.dashboards.app.settle_heap`):
+the builds run in a heap like a server's, not one that grows with every build.  A county change sets ``county`` on
 a rendered page, as the county selector does: the store reloads, every panel updates its Bokeh
 models in place, and the changes are serialised into the patch the session sends.  Browser time
 comes on top of these figures.
@@ -23,6 +26,7 @@ from typing import TextIO
 
 from bokeh.document import Document
 from bokeh.protocol import Protocol
+from panel.io.document import _cleanup_doc
 from panel.io.state import set_curdoc
 
 from benchmarks.stats import summary, table, timed
@@ -56,6 +60,13 @@ def render(store, module) -> Document:
         document.add_root(page.get_root(document))
     document.to_json()
     return document
+
+
+def discard(document: Document) -> None:
+    """What the server does with a session's document when the session ends: the views' models
+    are cleaned up and unregistered, and the document destroyed.  Without it every build would
+    stay registered in Panel's state and the heap would grow with each run."""
+    _cleanup_doc(document)
 
 
 PAGES = {
@@ -103,6 +114,7 @@ def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, col
             if events:
                 PROTOCOL.create("PATCH-DOC", events).content_json  # noqa: B018 - the serialisation is the cost
             times.append(time.perf_counter() - started)
+    discard(document)
     return times
 
 
@@ -111,12 +123,13 @@ def run(db_url: str, repeat: int, out: TextIO) -> dict[str, dict[str, float]]:
     warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.reset_index")  # bokeh 3.9 + pandas 3.1
     os.environ[db.ENV_URL] = db_url
     app.load_extensions()
-    build("overview")()  # imports and first-use costs out of the figures
+    discard(build("overview")())  # imports and first-use costs out of the figures
+    app.settle_heap()
     units = ("360731", "360732", "360730", "360781")
     figures = {}
     for page in PAGES:
-        figures[f"{page} page build, cold"] = timed(build(page), repeat, clear_caches)
-        figures[f"{page} page build, warm"] = timed(build(page), repeat)
+        figures[f"{page} page build, cold"] = timed(build(page), repeat, clear_caches, discard)
+        figures[f"{page} page build, warm"] = timed(build(page), repeat, after=discard)
     for page in ("county", "transition"):
         figures[f"{page} county change, cold"] = changes(page, "county", COUNTIES, repeat, cold=True)
         figures[f"{page} county change, warm"] = changes(page, "county", COUNTIES, repeat, cold=False)

@@ -16,15 +16,19 @@ def summary(seconds: list[float]) -> dict[str, float]:
             "min": min(seconds), "max": max(seconds), "runs": len(seconds)}
 
 
-def timed(run: Callable[[], object], repeat: int, before: Callable[[], object] | None = None) -> list[float]:
-    """Wall times of ``repeat`` calls of ``run`` (``before`` runs first each time, untimed)."""
+def timed(run: Callable[[], object], repeat: int, before: Callable[[], object] | None = None,
+          after: Callable[[object], object] | None = None) -> list[float]:
+    """Wall times of ``repeat`` calls of ``run`` (``before`` runs first each time, and ``after``
+    is given each result, both untimed)."""
     times = []
     for _ in range(repeat):
         if before is not None:
             before()
         started = time.perf_counter()
-        run()
+        result = run()
         times.append(time.perf_counter() - started)
+        if after is not None:
+            after(result)
     return times
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import subprocess
 import sys
+import weakref
 from types import SimpleNamespace
 
 import openpyxl
@@ -135,3 +137,22 @@ def test_navigation_keeps_the_filters_in_the_links():
     assert 'href="./overview?year=2020&amp;as_of=2020-06-30&amp;lang=en"' in html or \
            'href="./overview?year=2020&as_of=2020-06-30&lang=en"' in html
     assert "Overview" in html and "County drill-down" in html
+
+
+def test_the_served_process_sets_its_loaded_libraries_aside_from_the_collector():
+    """``settle_heap`` (run by ``serve`` before the first session) freezes what is loaded and makes
+    full collections rarer; a session's garbage is still collected."""
+    threshold = gc.get_threshold()
+    try:
+        app.settle_heap()
+        assert gc.get_freeze_count() > 100_000  # the libraries' objects
+        assert gc.get_threshold() == (*threshold[:2], 100)
+        session = SimpleNamespace()
+        session.itself = session  # a cycle, as a document's models make
+        gone = weakref.ref(session)
+        del session
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
