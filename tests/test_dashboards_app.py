@@ -147,7 +147,7 @@ def test_the_served_process_sets_its_loaded_libraries_aside_from_the_collector()
         app.settle_heap()
         assert gc.get_freeze_count() > 100_000  # the libraries' objects
         assert gc.get_threshold() == (*threshold[:2], 100)
-        session = SimpleNamespace()
+        session = pn.Column()
         session.itself = session  # a cycle, as a document's models make
         gone = weakref.ref(session)
         del session
