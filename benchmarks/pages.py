@@ -6,13 +6,14 @@ rendered into a fresh Bokeh document and that document serialised for the browse
 (the first leader after a restart or a write, or the first to open that county); the policy
 rules' findings then come from their snapshot kept in the database (``fundwatch.data.rules.stored``,
 filled ahead by the server's warmer; what evaluating them afresh costs is the reads suite's
-"policy rules" naive figure).  "warm" runs find the caches filled (the next leader).  Each built document is then discarded as the
-server discards a closed session's (untimed), and the process's loaded libraries are set aside
-from the garbage collector first, as ``fundwatch serve`` does (:func:`~fundwatch.dashboards.app.settle_heap`):
-the builds run in a heap like a server's, not one that grows with every build.  A county change sets ``county`` on
-a rendered page, as the county selector does: the store reloads, every panel updates its Bokeh
-models in place, and the changes are serialised into the patch the session sends.  Browser time
-comes on top of these figures.
+"policy rules" naive figure).  "warm" runs find the caches filled (the next leader).  Each built
+document is then discarded as the server discards a closed session's (untimed), and the
+process's loaded libraries are set aside from the garbage collector first, as ``fundwatch serve``
+does (:func:`~fundwatch.dashboards.app.settle_heap`): the builds run in a heap like a server's,
+not one that grows with every build.  A county change sets ``county`` on a rendered page, as the
+county selector does: the store reloads, every panel updates its Bokeh models in place, and the
+changes are serialised into the patch the session sends.  Browser time comes on top of these
+figures.
 """
 
 from __future__ import annotations
