@@ -88,46 +88,39 @@ def _hold_the_write_lock(engine) -> tuple[threading.Thread, threading.Event]:
     return thread, release
 
 
+@pytest.mark.parametrize("blank_engine", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("write", ["start_session", "add_user"])
-def test_sqlite_write_that_reads_first_waits_for_another_writer(tmp_path, write):
+def test_sqlite_write_that_reads_first_waits_for_another_writer(blank_engine, write):
     """A login (reads the user, then inserts the session) while another connection is writing: its
     transaction takes the write lock first (BEGIN IMMEDIATE) and waits, instead of reading a
     snapshot that the other commit makes stale and failing at once with "database is locked"."""
-    engine = db.get_engine(f"sqlite:///{tmp_path / 'busy.db'}", create=True)
-    schema.upgrade(engine)
+    engine = blank_engine
+    access.add_user(engine, "leader", "a long enough password 1", "city_leader", actor="test")
+    account = access.get_user(engine, "leader")
+    thread, release = _hold_the_write_lock(engine)
+    threading.Timer(0.5, release.set).start()  # commits while the login is under way
     try:
-        access.add_user(engine, "leader", "a long enough password 1", "city_leader", actor="test")
-        account = access.get_user(engine, "leader")
-        thread, release = _hold_the_write_lock(engine)
-        threading.Timer(0.5, release.set).start()  # commits while the login is under way
-        try:
-            if write == "start_session":
-                assert access.resolve_session(engine, access.start_session(engine, account)) == account
-            else:
-                access.add_user(engine, "analyst", "a long enough password 2", "analyst", actor="test")
-                assert access.get_user(engine, "analyst") is not None
-        finally:
-            thread.join()
-        with engine.connect() as conn:  # the other writer's row is there too
-            assert conn.execute(AuditEntry.__table__.select().where(AuditEntry.actor == "other")).one()
+        if write == "start_session":
+            assert access.resolve_session(engine, access.start_session(engine, account)) == account
+        else:
+            access.add_user(engine, "analyst", "a long enough password 2", "analyst", actor="test")
+            assert access.get_user(engine, "analyst") is not None
     finally:
-        engine.dispose()
+        thread.join()
+    with engine.connect() as conn:  # the other writer's row is there too
+        assert conn.execute(AuditEntry.__table__.select().where(AuditEntry.actor == "other")).one()
 
 
-def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path):
-    engine = db.get_engine(f"sqlite:///{tmp_path / 'read.db'}", create=True)
-    schema.upgrade(engine)
+@pytest.mark.parametrize("blank_engine", ["sqlite"], indirect=True)
+def test_sqlite_reads_do_not_wait_for_a_writer(blank_engine):
+    thread, release = _hold_the_write_lock(blank_engine)
     try:
-        thread, release = _hold_the_write_lock(engine)
-        try:
-            with engine.connect() as conn:
-                assert conn.execute(AuditEntry.__table__.select()).all() == []  # the open write is not seen
-            assert thread.is_alive() and not release.is_set()  # read while the writer still held the lock
-        finally:
-            release.set()
-            thread.join()
+        with blank_engine.connect() as conn:
+            assert conn.execute(AuditEntry.__table__.select()).all() == []  # the open write is not seen
+        assert thread.is_alive() and not release.is_set()  # read while the writer still held the lock
     finally:
-        engine.dispose()
+        release.set()
+        thread.join()
 
 
 def test_missing_sqlite_file_is_refused(tmp_path):
