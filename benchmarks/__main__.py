@@ -3,8 +3,9 @@
 Builds the demo database at ``--scale`` (a temporary SQLite file, or the empty database ``--db``
 names; a ``--db`` that already holds the demo is used as it is, brought to the current schema),
 then runs the suites in order and prints a table per suite and the targets of the performance
-issue with the figure measured for each.  Every figure is also written as JSON (``--json``, by default under
-``benchmarks/results/``); ``--compare`` prints the change against an earlier JSON file.
+issue with the figure measured for each.  Every figure is also written as JSON (``--json``, by
+default under ``benchmarks/results/``); ``--compare`` prints the change against an earlier JSON
+file.
 
 Suites (``--only`` / ``--skip``): demo (generation), reads (each page read against its naive raw
 aggregate), pages (page build, county change), imports (a 50,000-row file), sessions (memory per
