@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pandas as pd
 import panel as pn
@@ -29,6 +32,33 @@ CACHE = {"max_items": 512}
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+
+#: Threads that run a page's independent reads at once (:func:`gather`), shared by the sessions.
+READERS = 4
+_readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="fundwatch-read")
+
+
+def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
+    """Run independent reads at once and return their results by name.
+
+    A read spends most of its time in the database (SQLite and the PostgreSQL driver let other
+    threads run meanwhile), so the reads of a page or a county change that are not cached yet
+    overlap on this process's reader threads; cached ones return at once.  The calling thread
+    takes a read no reader has started yet rather than wait for it, so a read may gather reads
+    of its own and no thread ever waits on work that has not started.  An error is raised as
+    the read raised it, and the reads not started yet are dropped.
+    """
+    if len(calls) < 2:
+        return {name: call() for name, call in calls.items()}
+    futures = {name: _readers.submit(call) for name, call in calls.items()}
+    results = {}
+    try:
+        for name, future in futures.items():
+            results[name] = calls[name]() if future.cancel() else future.result()
+    finally:
+        for future in futures.values():
+            future.cancel()
+    return results
 
 
 def engine_key(engine: Engine) -> str:

@@ -334,27 +334,26 @@ class DashboardStore(pn.viewable.Viewer):
         url, key, year, as_of = self.url, self.scope.key, self.year, self.as_of
         region, level = self.region, self.level
         county = (self.county or None) if self.follows_region else None
-        metrics = F.county_metrics(url, key, year, as_of)
-        if level in ("county", "township"):
-            subregions = F.subregion_metrics(url, key, self.county, self.township or None, year, as_of)
-        elif level == "village":
-            subregions = _empty("code", "name")
-        else:
-            subregions = metrics
+        programme, source_level = self.programme, self.source_level
+        selected, township = self.county, self.township or None
         loan_region = self.village or county  # loans record villages, not townships
         villages = tuple(self.villages["code"]) if level == "township" else ()
-        return {
-            "county_metrics": metrics,
-            "subregions": subregions,
-            "pace": F.pace(url, key, year, as_of, region, self.programme, self.source_level),
-            "funds": F.funds(url, key, county, self.programme, self.source_level),
-            "loans_by_type": F.loans_by(url, key, as_of, loan_region, "borrower_type"),
-            "loans_by_bank": F.loans_by(url, key, as_of, loan_region, "bank"),
-            "leverage": F.leverage(url, key, as_of, county),
-            "assets": F.assets(url, key, region, level, county, villages, year),
-            "households": F.households(url, key, as_of, region),
-            "warnings": F.warnings(url, key, year, as_of, county),
-        }
+        frames = L.gather(
+            county_metrics=lambda: F.county_metrics(url, key, year, as_of),
+            subregions=lambda: (F.subregion_metrics(url, key, selected, township, year, as_of)
+                                if level in ("county", "township") else None),
+            pace=lambda: F.pace(url, key, year, as_of, region, programme, source_level),
+            funds=lambda: F.funds(url, key, county, programme, source_level),
+            loans_by_type=lambda: F.loans_by(url, key, as_of, loan_region, "borrower_type"),
+            loans_by_bank=lambda: F.loans_by(url, key, as_of, loan_region, "bank"),
+            leverage=lambda: F.leverage(url, key, as_of, county),
+            assets=lambda: F.assets(url, key, region, level, county, villages, year),
+            households=lambda: F.households(url, key, as_of, region),
+            warnings=lambda: F.warnings(url, key, year, as_of, county),
+        )
+        if frames["subregions"] is None:
+            frames["subregions"] = _empty("code", "name") if level == "village" else frames["county_metrics"]
+        return frames
 
     def _headline(self, frames: dict[str, pd.DataFrame]) -> dict:
         """The KPI figures, computed from the frames the panels show (so they always agree).

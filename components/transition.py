@@ -291,16 +291,16 @@ def _args(url: str, scope_key: str):
 def household_frames(url: str, scope_key: str, year: int, as_of: dt.date, region: str | None) -> dict:
     """Every household figure of the page for one region, year and date."""
     engine, scope = _args(url, scope_key)
-    return {
-        "mix": reads.monitoring_mix_frame(engine, scope, as_of, region=region),
-        "flow": reads.monitoring_flow_frame(engine, scope, as_of, region=region),
-        "ages": reads.case_age_frame(engine, scope, as_of, region=region),
-        "open_cases": reads.open_cases_frame(engine, scope, as_of, region=region),
-        "income": reads.income_alert_frame(engine, scope, as_of, region=region),
-        "alert_lines": reads.alert_lines_frame(engine, scope, year, region=region),
-        "measures": reads.measure_mix_frame(engine, scope, as_of, region=region),
-        "wait": reads.measure_wait_frame(engine, scope, as_of, region=region),
-    }
+    return L.gather(
+        mix=lambda: reads.monitoring_mix_frame(engine, scope, as_of, region=region),
+        flow=lambda: reads.monitoring_flow_frame(engine, scope, as_of, region=region),
+        ages=lambda: reads.case_age_frame(engine, scope, as_of, region=region),
+        open_cases=lambda: reads.open_cases_frame(engine, scope, as_of, region=region),
+        income=lambda: reads.income_alert_frame(engine, scope, as_of, region=region),
+        alert_lines=lambda: reads.alert_lines_frame(engine, scope, year, region=region),
+        measures=lambda: reads.measure_mix_frame(engine, scope, as_of, region=region),
+        wait=lambda: reads.measure_wait_frame(engine, scope, as_of, region=region),
+    )
 
 
 @pn.cache(**CACHE)
@@ -349,11 +349,9 @@ def village_types(url: str, scope_key: str, region: str | None) -> pd.DataFrame:
 @pn.cache(**CACHE)
 def asset_frames(url: str, scope_key: str, as_of: dt.date, region: str | None) -> dict:
     engine, scope = _args(url, scope_key)
-    return {
-        "formed": reads.assets_formed_frame(engine, scope, as_of, region=region),
-        "custody": reads.asset_custody_frame(engine, scope, as_of, region=region),
-        "income": reads.asset_income_years_frame(engine, scope, as_of, region=region),
-    }
+    return L.gather(formed=lambda: reads.assets_formed_frame(engine, scope, as_of, region=region),
+                    custody=lambda: reads.asset_custody_frame(engine, scope, as_of, region=region),
+                    income=lambda: reads.asset_income_years_frame(engine, scope, as_of, region=region))
 
 
 @pn.cache(**CACHE)
@@ -529,17 +527,19 @@ class TransitionStore(DashboardStore):
     def _frames(self) -> dict[str, pd.DataFrame]:
         url, key, year, as_of, region = self.url, self.scope.key, self.year, self.as_of, self.region
         county = self.county or None
-        h = household_frames(url, key, year, as_of, region)
-        a = asset_frames(url, key, as_of, region)
-        findings = F.warnings(url, key, year, as_of, county)
+        got = L.gather(households=lambda: household_frames(url, key, year, as_of, region),
+                       assets=lambda: asset_frames(url, key, as_of, region),
+                       findings=lambda: F.warnings(url, key, year, as_of, county),
+                       clock=lambda: clock(url, key, year, as_of),
+                       continuity=lambda: continuity(url, key, as_of, county),
+                       village_types=lambda: village_types(url, key, region))
+        h, a, findings = got["households"], got["assets"], got["findings"]
         if len(findings):
             findings = findings[findings["rule"].isin(HOUSEHOLD_RULES + ASSET_RULES)].reset_index(drop=True)
         return {
             "monitoring_mix": h["mix"], "flow": h["flow"], "case_ages": h["ages"], "open_cases": h["open_cases"],
             "income": h["income"], "alert_lines": h["alert_lines"], "measures": h["measures"], "wait": h["wait"],
-            "clock": clock(url, key, year, as_of),
-            "continuity": continuity(url, key, as_of, county),
-            "village_types": village_types(url, key, region),
+            "clock": got["clock"], "continuity": got["continuity"], "village_types": got["village_types"],
             "assets_formed": a["formed"], "custody": a["custody"], "asset_income": a["income"],
             "warnings": findings,
         }

@@ -199,3 +199,34 @@ def test_caches_are_keyed_on_the_engine_url_and_scope(engine):
     assert list(loaders.counties(url, Scope.county(YUDU).key)["code"]) == [YUDU]
     assert loaders.scope_from_key(Scope.of([YUDU, XINGGUO]).key) == Scope.of([YUDU, XINGGUO])
     assert loaders.scope_from_key("-") == Scope.nothing()
+
+
+def test_gather_runs_reads_at_once_and_returns_them_by_name():
+    """Two reads that each wait for the other finish only if they run at the same time."""
+    import threading
+
+    both = threading.Barrier(2, timeout=10)
+
+    def read(name):
+        both.wait()
+        return name.upper()
+
+    assert loaders.gather(a=lambda: read("a"), b=lambda: read("b")) == {"a": "A", "b": "B"}
+
+
+def test_gather_nested_in_every_reader_still_finishes():
+    """Each of more reads than there are reader threads gathers reads of its own: the waiting
+    threads take the reads no one started, so nothing waits forever."""
+    def inner(i):
+        return loaders.gather(x=lambda: i, y=lambda: i * 2)
+
+    outer = {f"r{i}": (lambda i=i: inner(i)) for i in range(loaders.READERS * 3)}
+    assert loaders.gather(**outer) == {f"r{i}": {"x": i, "y": i * 2} for i in range(loaders.READERS * 3)}
+
+
+def test_gather_raises_a_reads_error_as_it_was_raised():
+    def broken():
+        raise LookupError("no such county")
+
+    with pytest.raises(LookupError, match="no such county"):
+        loaders.gather(good=lambda: 1, bad=broken)
