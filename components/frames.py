@@ -75,14 +75,19 @@ def household_counts(found: pd.DataFrame, by: str) -> pd.DataFrame:
 @pn.cache(**CACHE)
 def county_metrics(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
     """One row per county-level unit: funds pace, credit, assets, households and warnings."""
-    out = L.counties(url, scope_key)[["code", "name", "kind"]].copy()
-    pace = L.pace_by_county(url, scope_key, year, as_of).rename(columns={"county_code": "code"})
-    lev = L.leverage(url, scope_key, as_of, False).rename(columns={"county_code": "code"})
-    loans = L.loan_position(url, scope_key, as_of, ("county_code",), None).rename(columns={"county_code": "code"})
-    assets = L.asset_mix(url, scope_key, ("county_code",), None, year).rename(columns={"county_code": "code"})
-    households = household_counts(L.household_status(url, scope_key, as_of, ("county_code", "status"), None),
-                                  "county_code")
-    warnings = _warning_counts(L.findings(url, scope_key, year, as_of))
+    got = L.gather(counties=lambda: L.counties(url, scope_key),
+                   pace=lambda: L.pace_by_county(url, scope_key, year, as_of),
+                   leverage=lambda: L.leverage(url, scope_key, as_of, False),
+                   loans=lambda: L.loan_position(url, scope_key, as_of, ("county_code",), None),
+                   assets=lambda: L.asset_mix(url, scope_key, ("county_code",), None, year),
+                   households=lambda: L.household_status(url, scope_key, as_of, ("county_code", "status"), None),
+                   findings=lambda: L.findings(url, scope_key, year, as_of))
+    by_code = {"county_code": "code"}
+    out = got["counties"][["code", "name", "kind"]].copy()
+    pace, lev = got["pace"].rename(columns=by_code), got["leverage"].rename(columns=by_code)
+    loans, assets = got["loans"].rename(columns=by_code), got["assets"].rename(columns=by_code)
+    households = household_counts(got["households"], "county_code")
+    warnings = _warning_counts(got["findings"])
 
     out = (out.merge(pace[["code", "allocated", "disbursed", "rate"]], on="code", how="left")
               .merge(lev[["code", "outstanding", "risk_fund", "leverage"]], on="code", how="left")
