@@ -15,14 +15,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-import panel as pn
 
 from fundwatch.data import rules as policy
 from fundwatch.data.masking import count_column
 from fundwatch.data.rules import SEVERITIES
 
 from . import loaders as L
-from .loaders import CACHE
+from .loaders import cached
 
 HOUSEHOLD_STATUSES = ("pending", "monitored", "eliminated")
 
@@ -72,7 +71,7 @@ def household_counts(found: pd.DataFrame, by: str) -> pd.DataFrame:
 
 # -- the counties, for the map and the ranking -------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def county_metrics(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
     """One row per county-level unit: funds pace, credit, assets, households and warnings."""
     got = L.gather(counties=lambda: L.counties(url, scope_key),
@@ -116,7 +115,7 @@ def _warning_counts(findings: pd.DataFrame) -> pd.DataFrame:
 
 # -- the regions below a county or township ---------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def subregion_metrics(url: str, scope_key: str, county: str, township: str | None, year: int,
                       as_of: dt.date) -> pd.DataFrame:
     """One row per township of ``county`` (or per village of ``township``): monitored
@@ -150,7 +149,7 @@ def _assets_by_village(url: str, scope_key: str, county: str, year: int) -> pd.D
 
 # -- funds ------------------------------------------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def funds(url: str, scope_key: str, region: str | None, programme: str, source_level: str) -> pd.DataFrame:
     """Allocations 2016-2026 by year, source level and programme, restricted to the chosen
     programme and source level ("" for all)."""
@@ -162,7 +161,7 @@ def funds(url: str, scope_key: str, region: str | None, programme: str, source_l
     return out[["year", "source_level", "programme", "amount", "allocations"]].reset_index(drop=True)
 
 
-@pn.cache(**CACHE)
+@cached
 def pace(url: str, scope_key: str, year: int, as_of: dt.date, region: str | None, programme: str,
          source_level: str) -> pd.DataFrame:
     """The year's cumulative disbursement by month end (``date``), with the F1 target due by
@@ -181,14 +180,14 @@ def _month_end(year: int, month: int) -> dt.date:
 
 # -- loans ------------------------------------------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def loans_by(url: str, scope_key: str, as_of: dt.date, region: str | None, by: str) -> pd.DataFrame:
     """Loans outstanding grouped by ``by`` (borrower_type or bank), largest first."""
     out = L.loan_position(url, scope_key, as_of, (by,), region)
     return out.sort_values("outstanding", ascending=False).reset_index(drop=True)
 
 
-@pn.cache(**CACHE)
+@cached
 def leverage(url: str, scope_key: str, as_of: dt.date, county: str | None) -> pd.DataFrame:
     """Leverage against the 1:8 line: per county (prefecture level, with ``name``), or per
     programme of one county (``county`` given)."""
@@ -206,7 +205,7 @@ def leverage(url: str, scope_key: str, as_of: dt.date, county: str | None) -> pd
 
 # -- assets and households ------------------------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def assets(url: str, scope_key: str, region: str | None, level: str, county: str | None, villages: tuple[str, ...],
            year: int) -> pd.DataFrame:
     """Assets by class with the custody picture.  A township has no asset column of its own:
@@ -220,7 +219,7 @@ def assets(url: str, scope_key: str, region: str | None, level: str, county: str
     return out[["asset_class", "assets", "value", "no_custodian", "no_owner", "idle_or_damaged"]].reset_index(drop=True)
 
 
-@pn.cache(**CACHE)
+@cached
 def households(url: str, scope_key: str, as_of: dt.date, region: str | None) -> pd.DataFrame:
     """Households found by ``as_of`` by category and status (pending, monitored, eliminated)."""
     out = L.household_status(url, scope_key, as_of, ("category", "status"), region)
@@ -229,7 +228,7 @@ def households(url: str, scope_key: str, as_of: dt.date, region: str | None) -> 
 
 # -- warnings ---------------------------------------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def warnings(url: str, scope_key: str, year: int, as_of: dt.date, county: str | None) -> pd.DataFrame:
     """The findings of the year as of the date, for one county or all; violations first."""
     out = L.findings(url, scope_key, year, as_of)
@@ -247,7 +246,7 @@ def warning_counts(findings: pd.DataFrame) -> dict[str, int]:
 RECORD_TABLE_LISTS = {"project": "projects", "loan": "loans", "asset": "assets", "household": "households"}
 
 
-@pn.cache(**CACHE)
+@cached
 def finding_records(url: str, scope_key: str, table: str, county: str, ids: tuple[int, ...]) -> pd.DataFrame:
     """The rows behind a finding, read through the county's record list (masked by ``data``).
 

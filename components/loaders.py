@@ -10,13 +10,13 @@ after a write.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
-import panel as pn
 from sqlalchemy import Engine
 
 from fundwatch.data import db, reads
@@ -25,10 +25,24 @@ from fundwatch.data.reads.funds import POVERTY_PROGRAMMES
 from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
 
+T = TypeVar("T")
+
 FIRST_YEAR, LAST_YEAR = 2016, 2026
 #: Entries are keyed by everything they depend on and dropped by :func:`refresh` when the data
-#: change, so they need no expiry time; the oldest go when a function holds more than max_items.
-CACHE = {"max_items": 512}
+#: change, so they need no expiry time; the least recently used go when a function holds more.
+CACHE_ITEMS = 512
+
+
+def cached(read: Callable[..., T]) -> Callable[..., T]:
+    """``read`` with its results kept per argument values (every argument a primitive or a tuple
+    of them), shared by all sessions and threads of the process; ``.clear()`` forgets them.
+
+    Python's own LRU cache, which is safe to call from the reader threads of :func:`gather`
+    at once (Panel's ``pn.cache`` drops its oldest entries while another thread may be adding
+    one) and answers a hit without hashing the arguments' pickled form."""
+    kept = functools.lru_cache(maxsize=CACHE_ITEMS)(read)
+    kept.clear = kept.cache_clear
+    return kept
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -115,21 +129,21 @@ def _args(url: str, scope_key: str) -> tuple[Engine, Scope]:
 
 # -- regions --------------------------------------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def counties(url: str, scope_key: str) -> pd.DataFrame:
     """County-level units in the scope: code, name, kind, population."""
     engine, scope = _args(url, scope_key)
     return reads.regions_frame(engine, scope, level="county")[["code", "name", "kind", "population"]]
 
 
-@pn.cache(**CACHE)
+@cached
 def children(url: str, scope_key: str, parent: str) -> pd.DataFrame:
     """The regions directly below ``parent`` (townships of a county, villages of a township)."""
     engine, scope = _args(url, scope_key)
     return reads.regions_frame(engine, scope, parent=parent)[["code", "name", "level", "parent_code"]]
 
 
-@pn.cache(**CACHE)
+@cached
 def villages_of_county(url: str, scope_key: str, county: str) -> pd.DataFrame:
     """Every village of ``county`` with its township (to sum village figures per township)."""
     engine, scope = _args(url, scope_key)
@@ -138,7 +152,7 @@ def villages_of_county(url: str, scope_key: str, county: str) -> pd.DataFrame:
 
 # -- funds ------------------------------------------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def funds(url: str, scope_key: str, region: str | None) -> pd.DataFrame:
     """Allocations 2016-2026 by year, source level and programme (yuan) for the region's county."""
     engine, scope = _args(url, scope_key)
@@ -146,7 +160,7 @@ def funds(url: str, scope_key: str, region: str | None) -> pd.DataFrame:
                              years=(FIRST_YEAR, LAST_YEAR), region=region)
 
 
-@pn.cache(**CACHE)
+@cached
 def pace(url: str, scope_key: str, year: int, as_of: dt.date, region: str | None,
          source_level: str | None, programmes: tuple[str, ...] | None) -> pd.DataFrame:
     """Monthly disbursement of the year (default: the poverty programmes) against allocations."""
@@ -155,7 +169,7 @@ def pace(url: str, scope_key: str, year: int, as_of: dt.date, region: str | None
                                          programmes=programmes or POVERTY_PROGRAMMES)
 
 
-@pn.cache(**CACHE)
+@cached
 def pace_by_county(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
     engine, scope = _args(url, scope_key)
     return reads.pace_by_county_frame(engine, scope, year, as_of=as_of)
@@ -163,13 +177,13 @@ def pace_by_county(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.Da
 
 # -- loans ------------------------------------------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def loan_position(url: str, scope_key: str, as_of: dt.date, by: tuple[str, ...], region: str | None) -> pd.DataFrame:
     engine, scope = _args(url, scope_key)
     return reads.loan_position_frame(engine, scope, as_of, by=by, region=region)
 
 
-@pn.cache(**CACHE)
+@cached
 def leverage(url: str, scope_key: str, as_of: dt.date, by_programme: bool) -> pd.DataFrame:
     engine, scope = _args(url, scope_key)
     return reads.leverage_frame(engine, scope, as_of, by_programme=by_programme)
@@ -177,13 +191,13 @@ def leverage(url: str, scope_key: str, as_of: dt.date, by_programme: bool) -> pd
 
 # -- assets and households ----------------------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def asset_mix(url: str, scope_key: str, by: tuple[str, ...], region: str | None, year: int) -> pd.DataFrame:
     engine, scope = _args(url, scope_key)
     return reads.asset_mix_frame(engine, scope, by=by, region=region, formed_by_year=year)
 
 
-@pn.cache(**CACHE)
+@cached
 def household_status(url: str, scope_key: str, as_of: dt.date, by: tuple[str, ...], region: str | None) -> pd.DataFrame:
     engine, scope = _args(url, scope_key)
     return reads.household_status_frame(engine, scope, as_of, by=by, region=region)
@@ -191,7 +205,7 @@ def household_status(url: str, scope_key: str, as_of: dt.date, by: tuple[str, ..
 
 # -- warnings and record lists ------------------------------------------------------------------
 
-@pn.cache(**CACHE)
+@cached
 def findings(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
     """Every finding of the policy rules for the year as of the date (both languages), kept in the
     database until the data change (:mod:`fundwatch.data.rules.stored`)."""
@@ -207,7 +221,7 @@ RECORD_LISTS = {
 }
 
 
-@pn.cache(**CACHE)
+@cached
 def records(url: str, scope_key: str, kind: str, region: str | None, sort: str | None, limit: int,
             offset: int) -> tuple[pd.DataFrame, int]:
     """One page of a record list (masked by ``data``) and the number of matching rows."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import panel as pn
 import param
 
 from fundwatch.data.masking import count_column, count_total
@@ -22,7 +21,7 @@ from . import frames as F
 from . import i18n, present
 from . import loaders as L
 from .i18n import t
-from .loaders import CACHE
+from .loaders import cached
 from .present import COUNT, DATE, MONEY, PCT, YEAR, Col
 from .stores import DashboardStore, PagedList, _empty
 
@@ -287,7 +286,7 @@ def _args(url: str, scope_key: str):
     return L.engine_for(url), L.scope_from_key(scope_key)
 
 
-@pn.cache(**CACHE)
+@cached
 def household_frames(url: str, scope_key: str, year: int, as_of: dt.date, region: str | None) -> dict:
     """Every household figure of the page for one region, year and date."""
     engine, scope = _args(url, scope_key)
@@ -303,7 +302,7 @@ def household_frames(url: str, scope_key: str, year: int, as_of: dt.date, region
     )
 
 
-@pn.cache(**CACHE)
+@cached
 def clock(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
     """The identification clock per county and month of ``year`` (every county in the scope)."""
     engine, scope = _args(url, scope_key)
@@ -312,14 +311,14 @@ def clock(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.DataFrame:
     return out.assign(name=out["county_code"].map(names))
 
 
-@pn.cache(**CACHE)
+@cached
 def continuity_funds(url: str, scope_key: str, as_of: dt.date) -> pd.DataFrame:
     """The continuity funds of every county in the scope, read once whichever county is selected."""
     engine, scope = _args(url, scope_key)
     return reads.continuity_funds_frame(engine, scope, as_of)
 
 
-@pn.cache(**CACHE)
+@cached
 def continuity(url: str, scope_key: str, as_of: dt.date, county: str | None) -> pd.DataFrame:
     """Per year: funds, integrated funds and the linkage industry share of ex-poverty counties and
     the others (per county), and of ``county`` when given."""
@@ -340,13 +339,13 @@ def continuity(url: str, scope_key: str, as_of: dt.date, county: str | None) -> 
     return pd.DataFrame(rows)
 
 
-@pn.cache(**CACHE)
+@cached
 def village_types(url: str, scope_key: str, region: str | None) -> pd.DataFrame:
     engine, scope = _args(url, scope_key)
     return reads.village_types_frame(engine, scope, region=region)
 
 
-@pn.cache(**CACHE)
+@cached
 def asset_frames(url: str, scope_key: str, as_of: dt.date, region: str | None) -> dict:
     engine, scope = _args(url, scope_key)
     return L.gather(formed=lambda: reads.assets_formed_frame(engine, scope, as_of, region=region),
@@ -354,7 +353,7 @@ def asset_frames(url: str, scope_key: str, as_of: dt.date, region: str | None) -
                     income=lambda: reads.asset_income_years_frame(engine, scope, as_of, region=region))
 
 
-@pn.cache(**CACHE)
+@cached
 def households_page(url: str, scope_key: str, as_of: dt.date, region: str, sort: str | None, limit: int,
                     offset: int) -> tuple[pd.DataFrame, int]:
     """One page of the region's monitored households (masked by ``data``) and their number."""

@@ -230,3 +230,24 @@ def test_gather_raises_a_reads_error_as_it_was_raised():
 
     with pytest.raises(LookupError, match="no such county"):
         loaders.gather(good=lambda: 1, bad=broken)
+
+
+def test_cached_reads_are_shared_and_safe_from_many_threads_at_once():
+    """Reader threads fill and empty one cached read at the same time: each call answers its own
+    arguments, a repeated call is served from the cache, and ``clear`` forgets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = []
+
+    @loaders.cached
+    def square(n: int) -> int:
+        calls.append(n)
+        return n * n
+
+    keys = range(loaders.CACHE_ITEMS * 3)  # more than it keeps: entries drop while others are added
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(square, keys)) == [n * n for n in keys]
+    calls.clear()
+    assert square(len(keys) - 1) == (len(keys) - 1) ** 2 and calls == []  # recent: kept
+    square.clear()
+    assert square(len(keys) - 1) == (len(keys) - 1) ** 2 and calls == [len(keys) - 1]
