@@ -135,3 +135,19 @@ def test_uninstall_restores_bokeh(original_bokeh):
     speedups.uninstall()
     assert not speedups.installed()
     assert HasProps.query_properties_with_values is speedups._ORIGINAL["query_properties_with_values"]
+
+
+def test_an_empty_list_default_is_made_when_first_read_and_then_kept(original_bokeh):
+    speedups.install()
+    source = ColumnDataSource({"x": [1]})
+    assert "tags" not in source._unstable_default_values  # not made with the model
+    assert "selected" in source._unstable_default_values  # a model default still is
+    assert source.references() >= {source, source.selected}
+    assert "tags" not in source._unstable_default_values  # nor by looking for references
+    tags = source.tags
+    assert tags == [] and source.tags is tags  # made on reading, then kept
+    assert "tags" not in source.properties_with_values(include_defaults=False)
+    seen = []
+    source.on_change("tags", lambda attr, old, new: seen.append(new))
+    tags.append("mine")  # a change to the kept list is noticed, as Bokeh's own would be
+    assert seen == [["mine"]] and source.properties_with_values(include_defaults=False)["tags"] == ["mine"]
