@@ -29,6 +29,7 @@ nothing and says so in its result.  The dashboards install it with their Panel e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -52,11 +53,9 @@ _ORIGINAL = {
     "visit_immediate_value_references": model_util.visit_immediate_value_references,
     "__init__": HasProps.__init__,
 }
-_overrides: dict[type, dict[str, Any]] = {}
-_required: dict[type, frozenset[str]] = {}
+# kept per property object (Bokeh's properties are not hashable) and class
 _plain_defaults: dict[tuple[int, type, str, bool], Any] = {}
 _made_per_model: dict[tuple[int, type], bool] = {}
-_empty: dict[type, frozenset[str]] = {}
 
 
 def bokeh_checked(version: str = bokeh.__version__) -> bool:
@@ -90,30 +89,24 @@ def uninstall() -> None:
     PropertyDescriptor.has_unstable_default = _ORIGINAL["has_unstable_default"]
     model_util.visit_immediate_value_references = _ORIGINAL["visit_immediate_value_references"]
     HasProps.__init__ = _ORIGINAL["__init__"]
-    for kept in (_overrides, _required, _plain_defaults, _made_per_model, _empty):
-        kept.clear()
+    for per_class in (_class_overrides, _required_keys, _empty_defaults):
+        per_class.cache_clear()
+    _plain_defaults.clear()
+    _made_per_model.clear()
 
 
+@functools.cache
 def _class_overrides(cls: type[HasProps]) -> dict[str, Any]:
     """The defaults ``cls`` and its bases override, merged once per class (read only)."""
-    try:
-        return _overrides[cls]
-    except KeyError:
-        merged = _overrides[cls] = _ORIGINAL["_overridden_defaults"].__func__(cls)
-        return merged
+    return _ORIGINAL["_overridden_defaults"].__func__(cls)
 
 
+@functools.cache
 def _required_keys(cls: type[HasProps]) -> frozenset[str]:
     """The properties of ``cls`` without a default: reading one left unset raises."""
-    try:
-        return _required[cls]
-    except KeyError:
-        overrides = cls._overridden_defaults()
-        keys = _required[cls] = frozenset(
-            name for name, prop in cls.properties(_with_props=True).items()
-            if overrides.get(name, prop.default) is Undefined
-        )
-        return keys
+    overrides = cls._overridden_defaults()
+    return frozenset(name for name, prop in cls.properties(_with_props=True).items()
+                     if overrides.get(name, prop.default) is Undefined)
 
 
 def _themed_default(self: Property, cls: type[HasProps], name: str, theme_overrides: dict[str, Any] | None,
@@ -143,20 +136,15 @@ def _made_for_each_model(self: PropertyDescriptor, obj: HasProps) -> bool:
         return made
 
 
+@functools.cache
 def _empty_defaults(cls: type[HasProps]) -> frozenset[str]:
     """The properties of ``cls`` whose default is an empty list, dict or set (not made by a
     function) that Bokeh keeps in a watched container: serialising leaves such a default out
     whether it was made or not.  (A plain sequence default, once made, is sent.)"""
-    try:
-        return _empty[cls]
-    except KeyError:
-        overrides = cls._overridden_defaults()
-        names = _empty[cls] = frozenset(
-            name for name, prop in cls.properties(_with_props=True).items()
-            if isinstance(default := overrides.get(name, prop.default), (list, dict, set)) and not default
-            and isinstance(prop.wrap(type(default)()), PropertyValueContainer)
-        )
-        return names
+    overrides = cls._overridden_defaults()
+    return frozenset(name for name, prop in cls.properties(_with_props=True).items()
+                     if isinstance(default := overrides.get(name, prop.default), (list, dict, set)) and not default
+                     and isinstance(prop.wrap(type(default)()), PropertyValueContainer))
 
 
 def _init(self: HasProps, **properties: Any) -> None:

@@ -15,9 +15,9 @@ from bokeh.core.property.descriptors import UnsetValueError
 from bokeh.core.property.singletons import Undefined
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource, Range1d
-from panel.io.document import _cleanup_doc
 from panel.io.state import set_curdoc
 
+from benchmarks import pages
 from fundwatch.components import clear_caches, speedups
 from fundwatch.components.scoring import ScoringStore
 from fundwatch.components.stores import CountyStore
@@ -55,17 +55,16 @@ def original_bokeh():
 
 
 def sent(page: str, engine) -> str:
-    """The page's document as a session sends it, its model ids and Panel's automatic names
-    (``Row00337``) and Tabulator's row keys numbered in order of appearance: two builds draw different ones."""
+    """The page's document as a session sends it (built as the page benchmark builds it), its
+    model ids, Panel's automatic names (``Row00337``) and Tabulator's row keys numbered in order
+    of appearance: two builds draw different ones."""
     module, store_class, state = PAGES[page]
     clear_caches()
-    document = Document()
-    with set_curdoc(document):
+    with set_curdoc(Document()):
         store = store_class(engine=engine, scope=Scope.all(), **state)
-        root = app.page(store, "/", *module.layout(store), title_key="app.title")
-        document.add_root(root.get_root(document))
+    document = pages.render(store, module)
     text = json.dumps(document.to_json(deferred=False), ensure_ascii=False, sort_keys=True)
-    _cleanup_doc(document)
+    pages.discard(document)
     numbers = itertools.count()
     ids: dict[str, str] = {}
     return re.sub(r'(?<=[":])p\d+(?=")|(?<=")(?:[A-Z][A-Za-z]*\d{5}|[0-9a-f]{32})(?=")',
