@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import panel as pn
 import tornado.process
+from bokeh.events import ConnectionLost
 from panel.io.resources import get_dist_path
 from sqlalchemy import Engine
 
@@ -72,6 +73,9 @@ ENV_DB = "FUNDWATCH_DB_URL"
 #: Largest websocket message the server takes: an upload travels base64-encoded in one message,
 #: so the largest file an import accepts (30 MB) must fit with room to spare.
 WEBSOCKET_MAX_BYTES = 48 * 1024 * 1024
+#: How often the server discards the sessions that are done with (milliseconds; Bokeh's default is
+#: 17 s): a page whose websocket closed goes at the next check (:func:`release_when_closed`).
+CHECK_SESSIONS_MS = 1000
 
 PAGE_CSS = f"""
 body {{ background: #f4f6f9; margin: 0; font-family: {theme.FONT}; }}
@@ -211,6 +215,31 @@ def load_extensions() -> None:
     pn.extension(*EXTENSIONS, raw_css=[PAGE_CSS], loading_spinner="arc", loading_color=theme.BLUE,
                  notifications=False)
     local_stylesheets()
+    release_when_closed()
+
+
+def release_when_closed() -> None:
+    """Discard the session being created as soon as its websocket closes, at the server's next
+    check for unused sessions (every :data:`CHECK_SESSIONS_MS`), not after Bokeh's unused-session
+    lifetime (15 s).
+
+    The pages never reconnect a closed websocket (``pn.config.reconnect`` is off; a reload opens
+    a new session), so a session whose websocket closed can never be used again; kept for the
+    lifetime, a client opening and closing pages every half second held some 30 dead documents
+    at once (see docs/performance.md).  A session whose websocket has not arrived yet (its page
+    is still loading in a busy burst) keeps the whole lifetime.
+    """
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None or pn.config.reconnect:
+        return
+    context = doc.session_context
+
+    def expire(_event: ConnectionLost) -> None:
+        session = context.session  # the ServerSession, once Bokeh has made it
+        if session is not None:
+            session.request_expiration()  # discarded once no connection is left
+
+    doc.on_event(ConnectionLost, expire)
 
 
 def local_stylesheets() -> None:
@@ -366,6 +395,7 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
                       num_procs=num_procs, websocket_origin=origins,
                       websocket_max_message_size=WEBSOCKET_MAX_BYTES, use_xheaders=behind_proxy,
                       extra_patterns=ready.patterns(),
+                      check_unused_sessions_milliseconds=CHECK_SESSIONS_MS,
                       **auth.server_options(cookie_secret, auth_mode))
     if num_procs == 1 and on_ready is not None:
         on_ready(f"http://{address}:{server.port}/")
