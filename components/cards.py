@@ -33,19 +33,35 @@ class StoreView(pn.custom.PyComponent):
 
 
 class DownloadButtons(pn.custom.JSComponent):
-    """Download buttons drawn by the browser as one element.  A click sends the button's format to
-    the server; the ``request`` callable given at construction returns ``(bytes, filename)`` for
-    it, which come back in one message and are saved by the browser under that name.  While a file
-    is on its way its button is disabled; a failed request only re-enables it (the requester
-    reports the failure)."""
+    """Download buttons drawn by the browser as one element, after an optional title.  A click
+    sends the button's format to the server; the ``request`` callable given at construction
+    returns ``(bytes, filename)`` for it, which come back in one message and are saved by the
+    browser under that name.  While a file is on its way its button is disabled; a failed request
+    only re-enables it (the requester reports the failure).
+
+    A card's title and its buttons are one element (one Bokeh model instead of a row holding a
+    text pane and the buttons): a page holds a dozen cards, and every model is memory per session
+    and time per page build."""
 
     labels = param.List(default=[], item_type=list, doc="[format, label] per button, in order.")
+    title = param.String(default="", allow_refs=True,
+                         doc="HTML before the buttons, taking the free width (a card's title); '' for none.")
 
     _esm = """
 export function render({ model, el }) {
+  const head = document.createElement("div")
+  head.className = "fw-head"
+  const title = document.createElement("div")
+  title.className = "fw-head-title"
+  const row = document.createElement("div")
+  row.className = "fw-dls"
   const buttons = new Map()
+  const retitle = () => {
+    title.innerHTML = model.title
+    title.hidden = !model.title
+  }
   const draw = () => {
-    el.replaceChildren()
+    row.replaceChildren()
     buttons.clear()
     for (const [fmt, label] of model.labels) {
       const button = document.createElement("button")
@@ -57,10 +73,14 @@ export function render({ model, el }) {
         model.send_msg({ fmt })
       })
       buttons.set(fmt, button)
-      el.append(button)
+      row.append(button)
     }
   }
+  retitle()
   draw()
+  head.append(title, row)
+  el.append(head)
+  model.on("title", retitle)
   model.on("labels", draw)
   model.on("msg:custom", (msg) => {
     const button = buttons.get(msg.fmt)
@@ -78,8 +98,11 @@ export function render({ model, el }) {
   })
 }
 """
-    _stylesheets: ClassVar[list[str]] = [f"""
-:host {{ display: flex; gap: 6px; align-items: center; }}
+    _stylesheets: ClassVar[list[str]] = [theme.TEXT_CSS, f"""
+:host {{ display: flex; align-items: center; }}
+.fw-head {{ display: flex; gap: 6px; align-items: center; width: 100%; }}
+.fw-head-title {{ flex: 1 1 auto; min-width: 0; }}
+.fw-dls {{ display: flex; gap: 6px; align-items: center; margin-left: auto; }}
 .fw-dl {{ font: 12px {theme.FONT}; color: {theme.BLUE}; background: #fff; border: 1px solid {theme.BLUE};
          border-radius: 4px; height: 30px; min-width: 72px; padding: 2px 6px; cursor: pointer; white-space: nowrap; }}
 .fw-dl:hover {{ background: {theme.BLUE}; color: #fff; }}
@@ -107,26 +130,33 @@ export function render({ model, el }) {
                         "data": base64.b64encode(data).decode("ascii")})
 
 
-class ExportButtons(StoreView):
-    """CSV and Excel downloads of a table or chart, with the filters and the export time.
+class ExportButtons(DownloadButtons):
+    """CSV and Excel downloads of a table or chart, with the filters and the export time (and,
+    in a card, the card's title before them).
 
     Every download writes an audit row first (the store's actor and surface, the kind, format and
     row count); when that fails the download fails, the error is logged and the store's notice
     tells the viewer."""
 
-    kind = param.String(doc="The table kind (see DashboardStore.shown); names the file.")
-    shown = param.Callable(allow_refs=False, doc="Returns the Shown to export; default store.shown(kind).")
+    # Server-side only: kept out of the browser's model (a negative precedence) and its sync (None).
+    _rename: ClassVar[dict[str, str | None]] = {"store": None, "kind": None, "shown": None}
+    store = param.ClassSelector(class_=DashboardStore, precedence=-1, doc="The store whose frames are exported.")
+    kind = param.String(precedence=-1, doc="The table kind (see DashboardStore.shown); names the file.")
+    shown = param.Callable(allow_refs=False, precedence=-1,
+                           doc="Returns the Shown to export; default store.shown(kind).")
 
     def __init__(self, **params):
-        super().__init__(**params)
-        self._layout = DownloadButtons(self._download, labels=self._labels(), margin=(0, 0, 0, 6), align="center")
+        params.setdefault("margin", (0, 0, 0, 6))
+        params.setdefault("align", "center")
+        super().__init__(self._download, **params)
+        self.labels = self._labels()
         self.store.param.watch(self._relabel, ["lang"])
 
     def _labels(self) -> list[list[str]]:
         return [[fmt, "⤓ " + t(f"export.{fmt}", self.store.lang)] for fmt in export.FORMATS]
 
     def _relabel(self, *_) -> None:
-        self._layout.labels = self._labels()
+        self.labels = self._labels()
 
     def _download(self, fmt: str) -> tuple[bytes, str]:
         return self._file(fmt).getvalue(), export.filename(self.kind, fmt)
@@ -141,7 +171,10 @@ class ExportButtons(StoreView):
 
 
 class DataCard(StoreView):
-    """A panel: title, downloads, an optional note, the content; greyed while loading."""
+    """A panel: title and downloads, an optional note, the content; greyed while loading.
+
+    Three models and a view's own: the card's column, its heading (the title and the download
+    buttons in one element, or a text pane when nothing is exported), the note's text pane."""
 
     kind = param.String(default=None, allow_None=True, doc="Table kind exported by the buttons (None: no export).")
     title = param.Callable(allow_refs=False, doc="Returns the title as HTML (see heading); a depends-method.")
@@ -152,16 +185,17 @@ class DataCard(StoreView):
 
     def __init__(self, **params):
         super().__init__(**params)
-        title = theme.html(self.title, sizing_mode="stretch_width", margin=0)
-        header = [title]
         if self.kind:
-            header.append(ExportButtons(store=self.store, kind=self.kind, shown=self.shown))
-        parts = [pn.Row(*header, sizing_mode="stretch_width", margin=0)]
+            header = ExportButtons(store=self.store, kind=self.kind, shown=self.shown, title=self.title,
+                                   sizing_mode="stretch_width", margin=0)
+        else:
+            header = theme.html(self.title, sizing_mode="stretch_width", margin=0)
+        parts = [header]
         if self.note is not None:
             parts.append(theme.html(self.note, sizing_mode="stretch_width", margin=0))
-        body = pn.Column(self.body, sizing_mode="stretch_width", margin=0, loading=self.store.param.busy)
-        self._layout = pn.Column(*parts, body, sizing_mode="stretch_width", margin=6,
-                                 stylesheets=[theme.CARD_CSS], css_classes=["fw-card"])
+        self._layout = pn.Column(*parts, self.body, sizing_mode="stretch_width", margin=6,
+                                 stylesheets=[theme.CARD_CSS], css_classes=["fw-card"],
+                                 loading=self.store.param.busy)
 
 
 def heading(text: str) -> str:

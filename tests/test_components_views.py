@@ -15,7 +15,7 @@ from bokeh.models import ColumnDataSource, HoverTool, Plot
 from dashboard_fixtures import _fresh_caches, demo_copy, demo_db, engine, writable_engine  # noqa: F401
 
 from fundwatch.components import EXTENSIONS, i18n
-from fundwatch.components.cards import ExportButtons
+from fundwatch.components.cards import DownloadButtons, ExportButtons
 from fundwatch.components.charts import (
     AssetMixChart, CustodyChart, DisbursementCurve, FundsTrend, HouseholdChart, LeverageChart, OverdueChart,
 )
@@ -79,7 +79,10 @@ def tabulators(view) -> list[pn.widgets.Tabulator]:
 
 
 def html_of(view) -> str:
-    return "".join(str(p.object) for p in pn.panel(view).select(pn.pane.HTML))
+    """The text a view shows: its text panes and its cards' titles (drawn with their downloads)."""
+    shown = pn.panel(view)
+    return "".join([*(str(p.object) for p in shown.select(pn.pane.HTML)),
+                    *(b.title for b in shown.select(DownloadButtons))])
 
 
 @pytest.mark.parametrize("store_class", [OverviewStore, CountyStore])
@@ -299,8 +302,7 @@ def test_download_buttons_answer_a_click_with_the_file_or_with_nothing(writable_
     from fundwatch.components import export
 
     county = CountyStore(engine=writable_engine, scope=Scope.all(), year=2024, as_of=AS_OF, county=YUDU)
-    view = ExportButtons(store=county, kind="subregions")
-    buttons = view._layout
+    buttons = ExportButtons(store=county, kind="subregions")
     sent = []
     monkeypatch.setattr(buttons, "_send_msg", sent.append)
     assert [label for _, label in buttons.labels] == ["⤓ CSV", "⤓ Excel"]

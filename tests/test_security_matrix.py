@@ -441,7 +441,8 @@ def record_totals(text: str) -> dict[str, int]:
     screen is read only when it is opened, so the page announces the total of the list shown."""
     totals = {}
     for kind, key in RECORD_TITLES.items():
-        found = re.findall(rf'class="fw-card-title">{re.escape(t(key, "zh"))}</div>.*?共([\d,]+)条', text, re.S)
+        # a card's title is sent inside its heading's JSON (quotes escaped) or as a text pane's HTML
+        found = re.findall(rf'class=\\?"fw-card-title\\?">{re.escape(t(key, "zh"))}</div>.*?共([\d,]+)条', text, re.S)
         assert len(found) <= 1, (kind, found)
         if found:
             totals[kind] = int(found[0].replace(",", ""))
