@@ -88,11 +88,17 @@ def build(page: str) -> Callable[[], Document]:
     return run
 
 
-def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, cold: bool) -> list[float]:
+def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, cold: bool,
+            after_write: bool = False) -> list[float]:
     """Times of setting ``parameter`` on a rendered page, cycling through ``values``, each until the
-    session's patch is serialised.  ``cold`` empties the read caches before each change; warm runs
-    first visit every value once, so each timed change finds its reads cached (another leader
-    looked at that county before)."""
+    session's patch is serialised.
+
+    ``cold`` empties the read caches before each change, then loads the page as it stands again
+    (untimed): the new value's reads are not cached, what the open page has read is (a leader on
+    a page picking a county nobody opened since the server started).  ``after_write`` leaves
+    that reload out, so the change finds no read cached at all, as the first change on a page
+    left open while an import or edit landed does.  Warm runs first visit every value once, so
+    each timed change finds its reads cached (another leader looked at that county before)."""
     import time
 
     module, store_class, state = PAGES[page]
@@ -107,8 +113,10 @@ def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, col
             for value in (*values[1:], values[0]):
                 setattr(store, parameter, value)
         for step in range(repeat):
-            if cold:
+            if cold or after_write:
                 clear_caches()
+            if cold and not after_write:
+                store.reload()  # what the open page shows is read (and cached) again
             events.clear()
             started = time.perf_counter()
             setattr(store, parameter, values[(step + 1) % len(values)])
@@ -133,6 +141,8 @@ def run(db_url: str, repeat: int, out: TextIO) -> dict[str, dict[str, float]]:
         figures[f"{page} page build, warm"] = timed(build(page), repeat, after=discard)
     for page in ("county", "transition"):
         figures[f"{page} county change, cold"] = changes(page, "county", COUNTIES, repeat, cold=True)
+        figures[f"{page} county change, after a write"] = changes(page, "county", COUNTIES, repeat, cold=True,
+                                                                  after_write=True)
         figures[f"{page} county change, warm"] = changes(page, "county", COUNTIES, repeat, cold=False)
     figures["scoring unit change, warm"] = changes("scoring", "unit", units, repeat, cold=False)
     figures = {name: summary(times) for name, times in figures.items()}
