@@ -195,10 +195,28 @@ def test_region_codes_read_from_urls_stay_strings():
 def test_caches_are_keyed_on_the_engine_url_and_scope(engine):
     url = loaders.engine_key(engine)
     everyone = loaders.counties(url, "*")
-    assert loaders.counties(url, "*") is everyone
+    hits = loaders.counties.cache_info().hits
+    again = loaders.counties(url, "*")
+    assert loaders.counties.cache_info().hits == hits + 1  # answered from the cache ...
+    assert again is not everyone and again.equals(everyone)  # ... with frames of its own
     assert list(loaders.counties(url, Scope.county(YUDU).key)["code"]) == [YUDU]
     assert loaders.scope_from_key(Scope.of([YUDU, XINGGUO]).key) == Scope.of([YUDU, XINGGUO])
     assert loaders.scope_from_key("-") == Scope.nothing()
+
+
+def test_a_cached_frame_shares_nothing_with_the_cache_or_another_call(engine):
+    """What one session does with its frames never reaches the cache: pandas notes every frame
+    made from another in a list kept with the data, and a cache handing out its own frames
+    collected the dead notes of every closed session."""
+    url = loaders.engine_key(engine)
+    first = loaders.counties(url, "*")
+    for _ in range(20):
+        first[["code"]].rename(columns={"code": "c"}).reset_index(drop=True)
+    second = loaders.counties(url, "*")
+    assert len(second.index._references.referenced_blocks) == 1
+    assert all(len(block.refs.referenced_blocks) == 1 for block in second._mgr.blocks)
+    second.loc[0, "name"] = "changed"
+    assert loaders.counties(url, "*").loc[0, "name"] != "changed"
 
 
 def test_gather_runs_reads_at_once_and_returns_them_by_name():
