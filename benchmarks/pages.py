@@ -88,17 +88,23 @@ def build(page: str) -> Callable[[], Document]:
     return run
 
 
-def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, cold: bool,
-            after_write: bool = False) -> list[float]:
+#: What a timed change finds in the read caches (see :func:`changes`).
+CACHES = ("cold", "after a write", "warm")
+
+
+def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, caches: str) -> list[float]:
     """Times of setting ``parameter`` on a rendered page, cycling through ``values``, each until the
     session's patch is serialised.
 
-    ``cold`` empties the read caches before each change, then loads the page as it stands again
-    (untimed): the new value's reads are not cached, what the open page has read is (a leader on
-    a page picking a county nobody opened since the server started).  ``after_write`` leaves
-    that reload out, so the change finds no read cached at all, as the first change on a page
-    left open while an import or edit landed does.  Warm runs first visit every value once, so
-    each timed change finds its reads cached (another leader looked at that county before)."""
+    ``caches`` is one of :data:`CACHES`.  "cold" empties the read caches before each change, then
+    loads the page as it stands again (untimed): the new value's reads are not cached, what the
+    open page has read is (a leader on a page picking a county nobody opened since the server
+    started).  "after a write" leaves that reload out, so the change finds no read cached at all,
+    as the first change on a page left open while an import or edit landed does.  "warm" first
+    visits every value once, so each timed change finds its reads cached (another leader looked
+    at that county before)."""
+    if caches not in CACHES:
+        raise ValueError(f"caches must be one of {CACHES}, not {caches!r}")
     import time
 
     module, store_class, state = PAGES[page]
@@ -109,13 +115,13 @@ def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, col
     document.on_change(events.append)
     times = []
     with set_curdoc(document):  # as in a session: the store's updates are held and batched on it
-        if not cold:
+        if caches == "warm":
             for value in (*values[1:], values[0]):
                 setattr(store, parameter, value)
         for step in range(repeat):
-            if cold or after_write:
+            if caches != "warm":
                 clear_caches()
-            if cold and not after_write:
+            if caches == "cold":
                 store.reload()  # what the open page shows is read (and cached) again
             events.clear()
             started = time.perf_counter()
@@ -140,11 +146,9 @@ def run(db_url: str, repeat: int, out: TextIO) -> dict[str, dict[str, float]]:
         figures[f"{page} page build, cold"] = timed(build(page), repeat, clear_caches, discard)
         figures[f"{page} page build, warm"] = timed(build(page), repeat, after=discard)
     for page in ("county", "transition"):
-        figures[f"{page} county change, cold"] = changes(page, "county", COUNTIES, repeat, cold=True)
-        figures[f"{page} county change, after a write"] = changes(page, "county", COUNTIES, repeat, cold=True,
-                                                                  after_write=True)
-        figures[f"{page} county change, warm"] = changes(page, "county", COUNTIES, repeat, cold=False)
-    figures["scoring unit change, warm"] = changes("scoring", "unit", units, repeat, cold=False)
+        for caches in CACHES:
+            figures[f"{page} county change, {caches}"] = changes(page, "county", COUNTIES, repeat, caches)
+    figures["scoring unit change, warm"] = changes("scoring", "unit", units, repeat, "warm")
     figures = {name: summary(times) for name, times in figures.items()}
     table(f"pages: server-side times over {repeat} runs", figures, out)
     db.dispose_all()

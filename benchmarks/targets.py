@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TextIO
 
+from benchmarks.pages import CACHES
+
 MS = 1000
 
 
@@ -16,7 +18,7 @@ def _targets(figures: dict) -> Iterator[tuple[str, float | None, str, bool | Non
     """(target, measured value or None, shown value, met or None) for every target."""
     pages = figures.get("pages") or {}
     for page in ("county", "transition"):
-        for state in ("cold", "after a write", "warm"):
+        for state in CACHES:
             figure = pages.get(f"{page} county change, {state}")
             for stat, limit in (("median", 0.150), ("p95", 0.300)):
                 value = figure[stat] if figure else None
