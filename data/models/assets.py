@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .. import vocab
 from .base import Base, Fen, not_negative, one_of
 
+#: The columns of ``ix_asset_county``: a county's assets by class (value, status, date formed,
+#: custody and ownership) read from the index alone.
+COUNTY_COVERING = ("county_code", "asset_class", "status", "formed_on", "value_fen", "custodian", "owner", "id")
+
 
 class Asset(Base):
     """An asset a project left behind, with its owner (产权) and custodian (管护主体)."""
@@ -21,7 +25,8 @@ class Asset(Base):
         one_of("status", vocab.ASSET_STATUSES),
         one_of("owner", vocab.ASSET_OWNERS),
         *not_negative("value_fen"),
-        Index("ix_asset_county", "county_code", "asset_class", "status", "value_fen"),
+        # the county's assets by class from the index alone: value, custody and ownership (0011)
+        Index("ix_asset_county", *COUNTY_COVERING),
         Index("ix_asset_village", "village_code"),
         Index("ix_asset_project", "project_id"),
         Index("ix_asset_value", "value_fen"),

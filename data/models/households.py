@@ -11,6 +11,15 @@ from .. import vocab
 from .base import Base, Fen, not_negative, one_of
 
 
+#: The columns of ``ix_household_county``: every column the transition page's household figures
+#: of a county read (status on a date, category and cause, income against the alert line).
+COUNTY_COVERING = ("county_code", "found_on", "risk_eliminated_on", "identified_on", "category", "cause", "members",
+                   "income_year", "income_per_capita_fen", "id")
+#: The columns of ``ix_measure_household``: a household's measures up to a date, read from the
+#: index alone (the measure mix and the wait for a first measure, 0011).
+MEASURE_COVERING = ("household_id", "started_on", "kind", "amount_fen", "county_code", "id")
+
+
 class Household(Base):
     """A rural household with its latest per-capita income, and its monitoring record if any.
 
@@ -30,7 +39,8 @@ class Household(Base):
         one_of("cause", vocab.RISK_CAUSES),
         one_of("channel", vocab.DISCOVERY_CHANNELS),
         *not_negative("income_per_capita_fen"),
-        Index("ix_household_county", "county_code", "found_on", "risk_eliminated_on"),
+        # A county's households read from the index alone by the transition page (0011).
+        Index("ix_household_county", *COUNTY_COVERING),
         Index("ix_household_village", "village_code"),
         Index("ix_household_found", "found_on"),
         Index("ix_household_township_found", "township_code", "found_on"),
@@ -74,10 +84,11 @@ class AssistanceMeasure(Base):
         *not_negative("amount_fen"),
         UniqueConstraint("household_id", "kind", "started_on"),
         Index("ix_measure_county", "county_code", "started_on"),
+        Index("ix_measure_household", *MEASURE_COVERING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
     county_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
     kind: Mapped[str] = mapped_column(String(24))
     started_on: Mapped[dt.date] = mapped_column(Date)
