@@ -156,6 +156,38 @@ def test_the_household_list_is_sorted_by_working_days_overdue_and_masked(b):
     assert tr.transition_households_frame(b.engine, Scope.county(XINGGUO), D(2024, 10, 30))[1] == 0
 
 
+def test_the_household_list_page_has_dates_and_nothing_after_as_of(b):
+    """The list sorts every household by day numbers; the page it returns has dates, and a date
+    after ``as_of`` (identified, entered or risk eliminated later) is not shown."""
+    b.dibao(YUDU, 2024)
+    later = b.person(name="孙八", found=D(2024, 9, 30), identified=D(2024, 11, 1), entered=D(2024, 11, 2),
+                     eliminated=D(2024, 12, 1))
+    done = b.person(name="周九", found=D(2024, 2, 1), identified=D(2024, 2, 5), entered=D(2024, 2, 6),
+                    eliminated=D(2024, 8, 1))
+    rows, total = tr.transition_households_frame(b.engine, ALL, D(2024, 10, 30), sort="-found_on")
+    assert total == 2 and list(rows["id"]) == [later, done]
+    first, second = rows.iloc[0], rows.iloc[1]
+    assert (first["found_on"], first["due_on"]) == (D(2024, 9, 30), D(2024, 10, 25))
+    assert type(first["found_on"]) is D and type(first["due_on"]) is D
+    assert first["identified_on"] is None and first["entered_on"] is None and first["risk_eliminated_on"] is None
+    assert (second["identified_on"], second["entered_on"], second["risk_eliminated_on"]) == (
+        D(2024, 2, 5), D(2024, 2, 6), D(2024, 8, 1))
+    assert first["workdays_overdue"] == 3  # not entered by 30 Oct: counted to as_of
+
+
+def test_a_plain_frame_takes_the_driver_rows_and_refuses_converted_columns(b):
+    from sqlalchemy import select
+
+    from fundwatch.data.reads._common import frame
+
+    b.person(name="吴十", found=D(2024, 3, 1))
+    plain = select(m.Household.id, m.Household.code, m.Household.income_per_capita_fen)
+    assert frame(b.engine, plain, plain=True).equals(frame(b.engine, plain))
+    if b.engine.dialect.name == "sqlite":  # SQLite keeps dates as text, which SQLAlchemy converts
+        with pytest.raises(ValueError, match="found_on"):
+            frame(b.engine, select(m.Household.id, m.Household.found_on), plain=True)
+
+
 def test_continuity_funds_integration_and_linkage_industry_share(b):
     b.flag(YUDU, YUDU, "poverty_county", 2011, 2019, exit_date=D(2019, 4, 28))
     for year in (2019, 2020, 2021, 2024):

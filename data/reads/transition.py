@@ -51,6 +51,12 @@ def _household_region(engine: Engine, scope: Scope, region: str | None):
                             township=Household.township_code, village=Household.village_code)
 
 
+def _found_by(as_of: dt.date):
+    """SQL: found by ``as_of``, which a status of pending or monitored implies; said separately,
+    it lets a county's households be read from the index's range of those found (``ix_household_county``)."""
+    return Household.found_on <= as_of
+
+
 def _days_between(engine: Engine, later, earlier):
     """SQL: whole days from ``earlier`` to ``later`` (dates) on either backend."""
     if engine.dialect.name == "sqlite":
@@ -66,6 +72,22 @@ def _plain_dates(values: np.ndarray) -> list[dt.date | None]:
     return values.astype("datetime64[D]").astype(object).tolist()  # NaT -> None
 
 
+def _day_number(engine: Engine, column):
+    """SQL: the days from 1970-01-01 to the date ``column`` (NULL stays NULL), on either backend."""
+    if engine.dialect.name == "sqlite":
+        return cast(func.julianday(column) - 2440587.5, Integer)
+    return column - literal(dt.date(1970, 1, 1))
+
+
+def _from_day_numbers(values: pd.Series) -> np.ndarray:
+    """Day numbers (:func:`_day_number`; None or NaN when NULL) as ``datetime64[D]`` (NaT)."""
+    days = pd.to_numeric(values, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[D]")
+    known = ~np.isnan(days)
+    out[known] = days[known].astype("int64").astype("datetime64[D]")
+    return out
+
+
 # -- households under monitoring ----------------------------------------------------------------
 
 def monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
@@ -77,7 +99,7 @@ def monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, 
     status = household_status(as_of)
     stmt = (select(Household.category, Household.cause, func.count(Household.id).label("households"),
                    func.coalesce(func.sum(Household.members), 0).label("members"))
-            .where(_household_region(engine, scope, region), status.in_(("pending", "monitored")))
+            .where(_household_region(engine, scope, region), _found_by(as_of), status.in_(("pending", "monitored")))
             .group_by(Household.category, Household.cause).order_by(Household.category, Household.cause))
     out = frame(engine, stmt)
     for column in ("households", "members"):
@@ -141,7 +163,7 @@ def case_age_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region
     bucket = case(*whens, else_=literal(AGE_BUCKETS[-1][0])).label("age")
     status = household_status(as_of)
     stmt = (select(bucket, status.label("status"), func.count(Household.id).label("households"))
-            .where(_household_region(engine, scope, region), status.in_(("pending", "monitored")))
+            .where(_household_region(engine, scope, region), _found_by(as_of), status.in_(("pending", "monitored")))
             .group_by(bucket, status))
     got = frame(engine, stmt)
     grid = pd.MultiIndex.from_product([[k for k, _ in AGE_BUCKETS], ["pending", "monitored"]], names=["age", "status"])
@@ -343,6 +365,8 @@ def measure_wait_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
 
 # -- the household list -------------------------------------------------------------------------
 
+#: The dates of the household list's sort keys, read for every household found.
+KEY_DATES = (Household.found_on, Household.identified_on, Household.entered_on, Household.risk_eliminated_on)
 TRANSITION_SORTS = ("workdays_overdue", "found_on", "due_on", "entered_on", "risk_eliminated_on",
                     "income_per_capita", "income_ratio", "code", "id")
 
@@ -367,33 +391,38 @@ def transition_households_frame(engine: Engine, scope: Scope, as_of: dt.date | s
         raise ValueError(f"cannot sort by {name!r}; choose one of {sorted(TRANSITION_SORTS)}")
     h = Household
     alert = DibaoStandard.annual_fen * ALERT_MULTIPLE_TENTHS // 10
-    narrow = (select(h.id, h.code, h.found_on, h.identified_on, h.entered_on, h.risk_eliminated_on,
+    # Every household found by as_of is sorted, so its dates come as day numbers (no date object
+    # per row and column: 31,000 households of a county at scale 10); the page's rows get dates.
+    narrow = (select(h.id, h.code, *(_day_number(engine, c).label(c.key) for c in KEY_DATES),
                      h.income_per_capita_fen, alert.label("alert_line_fen"))
               .select_from(h)
               .outerjoin(DibaoStandard, and_(DibaoStandard.county_code == h.county_code,
                                              DibaoStandard.year == h.income_year))
               .where(_household_region(engine, scope, region), scope.record_clause(h.county_code),
                      h.found_on <= as_of))
-    keys = frame(engine, narrow)
+    keys = frame(engine, narrow, plain=True)
     total = len(keys)
+    today = np.datetime64(as_of, "D")
+    for column in KEY_DATES:  # a date after as_of has not happened yet on as_of
+        days = _from_day_numbers(keys[column.key])
+        keys[column.key] = np.where(days <= today, days, np.datetime64("NaT", "D"))
     if total:
-        found = _dates(keys["found_on"])
-        entered = _dates([d if d is not None and d <= as_of else None for d in keys["entered_on"]])
+        found, entered = keys["found_on"].to_numpy(), keys["entered_on"].to_numpy()
         due, provisional = workdays.add_workdays_array(found, ID_LIMIT_WORKDAYS)
-        end = np.where(np.isnat(entered), np.datetime64(as_of, "D"), entered)
+        end = np.where(np.isnat(entered), today, entered)
         over, prov = workdays.workdays_between_array(due, end)
-        keys["due_on"] = _plain_dates(due)
+        keys["due_on"] = due
         keys["workdays_overdue"] = over.astype("int64")
         keys["provisional"] = provisional | prov
-        keys["risk_eliminated_on"] = [d if d is not None and d <= as_of else None for d in keys["risk_eliminated_on"]]
-        keys["entered_on"] = _plain_dates(entered)
-        keys["identified_on"] = [d if d is not None and d <= as_of else None for d in keys["identified_on"]]
         line = keys["alert_line_fen"].astype("float64")
         keys["income_ratio"] = keys["income_per_capita_fen"].astype("float64") / line.where(line > 0)
         keys["income_per_capita"] = keys["income_per_capita_fen"].astype("int64")
         descending = sort.startswith("-")
         keys = keys.sort_values([name, "id"], ascending=[not descending, True], na_position="last", kind="stable")
-    page = keys.iloc[offset:offset + limit]
+    page = keys.iloc[offset:offset + limit].copy()
+    for column in (*(c.key for c in KEY_DATES), "due_on"):
+        if column in page:
+            page[column] = pd.Series(_plain_dates(page[column].to_numpy()), index=page.index, dtype=object)
     detail = pd.DataFrame({"id": pd.Series([], dtype="int64")})
     if len(page):
         stmt = select(h.id, h.head_name, h.head_id_no, h.village_code, h.members, h.category, h.cause,
