@@ -120,8 +120,10 @@ def test_closed_sessions_leave_nothing_alive(page_server, capsys):
     # Earlier tests of the same process may hold stores and views of their own: only growth counts.
     documents_before, stores_before, views_before = (live(before, kind) for kind in (Document, DashboardStore, StoreView))
     del before
+    collections = app.COLLECTOR.collections
     visit(page_server, CLOSED, start=WARM)
     after = discarded()
+    assert app.COLLECTOR.collections > collections  # the server collected the discarded sessions itself
     assert live(after, Document) <= documents_before  # the sessions' documents are gone
     assert live(after, DashboardStore) <= stores_before  # ... and with them their stores and views
     assert live(after, StoreView) <= views_before
