@@ -273,8 +273,10 @@ def soak(url: str, sessions: int = 30, minutes: float = 10, interval: float = 30
                 await session.close()
             steady = samples[1:] if len(samples) > 2 else samples
             trend = slope([t for t, _ in steady], [m for _, m in steady])
+            late = samples[len(samples) // 2:]  # whether a rise goes on or levels off
             return {"sessions": sessions, "minutes": minutes, "interval_s": interval, "rounds": round_,
                     "rss_mb": [round(m, 1) for _, m in samples], "trend_mb_per_min": trend,
+                    "second_half_trend_mb_per_min": slope([t for t, _ in late], [m for _, m in late]),
                     "failures": failures, "errors": served.errors()}
 
         figures = asyncio.run(run())
@@ -283,6 +285,8 @@ def soak(url: str, sessions: int = 30, minutes: float = 10, interval: float = 30
               f"{rss[0] if rss else 0:.0f} -> {rss[-1] if rss else 0:.0f} MB, trend "
               f"{figures['trend_mb_per_min']:+.2f} MB/min (target: none), {figures['failures']} failures, "
               f"{len(figures['errors'])} error lines in the log")
+    _say(out, f"  RSS after each round (MB): {', '.join(f'{m:.0f}' for m in rss)}; trend over the second half "
+              f"{figures['second_half_trend_mb_per_min']:+.2f} MB/min")
     return figures
 
 
