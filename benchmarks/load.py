@@ -2,16 +2,17 @@
 
 :func:`first_loads` starts ``fundwatch serve --num-procs N`` on a free loopback port and sends
 ``clients`` first loads at once.  A first load is what a browser does before it can draw: the
-page's HTML (the server builds the session's document for it), then the websocket with the
-session token from that HTML, the protocol's acknowledgement, and the whole document pulled over
+page's HTML (the server renders it from a shell it keeps, :func:`fundwatch.dashboards.app.reuse_page_sessions`),
+then the websocket with the session token from that HTML (the server builds the session's
+document for it), the protocol's acknowledgement, and the whole document pulled over
 it (``PULL-DOC-REQ`` / ``PULL-DOC-REPLY``).  A load counts as failed when any step errs or times
 out, or when the document lacks the page's data (its marker below).  The browser's own drawing
 time comes on top; the static JavaScript and CSS are cached by a browser after its first visit
 and are not fetched here.
 
-With ``--num-procs`` the worker processes share the listening socket, so a page's websocket may
-reach the other worker, which then builds the session afresh from its token: real browsers meet
-that too, and it is in the figures.
+With ``--num-procs`` the worker processes share the listening socket, so a page's HTML and its
+websocket may reach different workers; the document is built once, by the worker the websocket
+reaches.
 """
 
 from __future__ import annotations
@@ -56,18 +57,32 @@ class LoadError(RuntimeError):
 
 async def first_load(http: AsyncHTTPClient, base: str, path: str, marker: str,
                      headers: dict | None = None) -> tuple[float, float]:
-    """Seconds from the page request until its HTML arrived (the server built the document), and
-    until the whole document has arrived over the websocket."""
+    """Seconds from the page request until its HTML arrived, and until the whole document has
+    arrived over the websocket."""
     started = time.perf_counter()
+    arrived = []
+    _, document = await page_document(http, base, path, headers, on_html=lambda: arrived.append(time.perf_counter()))
+    if marker not in json.dumps(document, ensure_ascii=False):
+        raise LoadError(f"{path}: the document lacks {marker!r}")
+    return arrived[0] - started, time.perf_counter() - started
+
+
+async def page_document(http: AsyncHTTPClient, base: str, path: str, headers: dict | None = None,
+                        on_html=None) -> tuple[str, dict]:
+    """What a browser opening ``path`` gets: the page's HTML, then (with the session token in it)
+    the document over the websocket: the content of ``PULL-DOC-REPLY``.  ``on_html`` is called
+    when the HTML has arrived."""
     response = await http.fetch(HTTPRequest(base + path, headers=headers, request_timeout=TIMEOUT,
                                             follow_redirects=False), raise_error=False)
     if response.code != 200:
         raise LoadError(f"{path}: HTTP {response.code}")
-    found = TOKEN.search(response.body.decode("utf-8"))
+    page = response.body.decode("utf-8")
+    found = TOKEN.search(page)
     if found is None:
         raise LoadError(f"{path}: no session token in the page")
-    html = time.perf_counter() - started
-    socket_url = "ws" + base.removeprefix("http") + path.split("?")[0] + "/ws"
+    if on_html is not None:
+        on_html()
+    socket_url = "ws" + base.removeprefix("http") + path.split("?")[0].rstrip("/") + "/ws"
     connection = await websocket_connect(HTTPRequest(socket_url, headers=headers, request_timeout=TIMEOUT),
                                          subprotocols=["bokeh", found.group(1)], max_message_size=MAX_MESSAGE)
     try:
@@ -83,12 +98,19 @@ async def first_load(http: AsyncHTTPClient, base: str, path: str, marker: str,
             reply = await _message(connection, receiver)
         if reply.msgtype != "PULL-DOC-REPLY":
             raise LoadError(f"{path}: {reply.msgtype} instead of the document: {reply.content}")
-        document = json.dumps(reply.content, ensure_ascii=False)
-        if marker not in document:
-            raise LoadError(f"{path}: the document lacks {marker!r}")
+        return page, reply.content
     finally:
-        connection.close()
-    return html, time.perf_counter() - started
+        await _close(connection)
+
+
+async def _close(connection, timeout: float = 10.0) -> None:
+    """Close the websocket and wait for the server's answer, so that no socket is left open."""
+    connection.close()
+    try:
+        while await asyncio.wait_for(connection.read_message(), timeout) is not None:
+            pass
+    except (TimeoutError, asyncio.TimeoutError):
+        pass
 
 
 async def _message(connection, receiver: Receiver):

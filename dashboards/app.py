@@ -18,9 +18,14 @@ from urllib.parse import urlencode
 
 import panel as pn
 import tornado.ioloop
+import tornado.netutil
 import tornado.process
 from bokeh.events import ConnectionLost
+from bokeh.settings import settings as bokeh_settings
 from panel.io.resources import get_dist_path
+from panel.io.session import generate_session
+from panel.io.state import set_curdoc
+from panel.util import edit_readonly
 from sqlalchemy import Engine
 
 from fundwatch.components import EXTENSIONS, speedups, theme
@@ -80,6 +85,8 @@ CHECK_SESSIONS_MS = 1000
 #: Seconds after a page's session is discarded until the server collects its garbage (at most one
 #: full collection per this interval, however many pages go meanwhile): :func:`collect_when_destroyed`.
 COLLECT_AFTER_S = 1.0
+#: The name Panel schedules its own collection under after a session is destroyed.
+PANEL_COLLECTION = "gc.collect"
 
 PAGE_CSS = f"""
 body {{ background: #f4f6f9; margin: 0; font-family: {theme.FONT}; }}
@@ -188,6 +195,8 @@ def guarded(path: str) -> Callable[[Callable[[], pn.viewable.Viewable]], Callabl
     def decorate(create: Callable[[], pn.viewable.Viewable]) -> Callable[[], pn.viewable.Viewable]:
         @functools.wraps(create)
         def create_checked() -> pn.viewable.Viewable:
+            if path not in EMBEDDABLE:  # an embedded panel reads its arguments itself and has no location
+                restore_location()
             reason = refusal(path)
             if reason is None:
                 return create()
@@ -196,6 +205,31 @@ def guarded(path: str) -> Callable[[Callable[[], pn.viewable.Viewable]], Callabl
         return create_checked
 
     return decorate
+
+
+def restore_location() -> None:
+    """Give a page whose session its websocket opened the address of the page itself.
+
+    A page's session is made when its HTML is requested, or else when its websocket arrives: the
+    HTML came from a kept session of the same page (:func:`reuse_page_sessions`), or, with
+    ``--num-procs``, the websocket reached the other worker.  Panel then takes the session's
+    location from the websocket's request (``/county/ws``, no query), while the page's own
+    arguments travel in the session token; without this such a page opened on its defaults,
+    whatever ``?year=2020&county=360731`` asked for."""
+    doc = pn.state.curdoc
+    request = getattr(doc.session_context, "request", None) if doc is not None and doc.session_context else None
+    if not (getattr(request, "uri", None) or "").partition("?")[0].endswith("/ws"):
+        return
+    location = pn.state.location
+    if location is None:
+        return
+    arguments = [(name, value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value))
+                 for name, values in (pn.state.session_args or {}).items() for value in values]
+    pathname = location.pathname.removesuffix("/ws") or "/"
+    search = f"?{urlencode(arguments)}" if arguments else ""
+    host = location.hostname + (f":{location.port}" if location.port else "")
+    with edit_readonly(location):
+        location.param.update(pathname=pathname, search=search, href=f"{location.protocol}//{host}{pathname}{search}")
 
 
 def refusal_page(reason: str) -> pn.viewable.Viewable:
@@ -265,6 +299,10 @@ class _Collector:
         self.pending = False
         gc.collect()
         self.collections += 1
+        try:  # Panel's own collection, due 5 s after the last session went, has nothing left to do
+            pn.state.cancel_task(PANEL_COLLECTION)
+        except KeyError:
+            pass
 
 
 COLLECTOR = _Collector()
@@ -430,6 +468,10 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
     titles = {path: t("app.title") for path in routes}
     db.dispose_all()  # never carry pooled connections across the fork of --num-procs
     settle_heap()
+    reuse_page_sessions()
+    skip_document_validation()
+    if num_procs != 1:
+        take_turns_accepting()
     origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *websocket_origins]
     if num_procs != 1 and on_ready is not None:  # the workers fork inside pn.serve: say it once
         on_ready(f"http://{address}:{port}/")
@@ -441,6 +483,7 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
                       **auth.server_options(cookie_secret, auth_mode))
     if num_procs == 1 and on_ready is not None:
         on_ready(f"http://{address}:{server.port}/")
+    keep_page_shells([path for path in routes if path not in EMBEDDABLE])
     if tornado.process.task_id() in (None, 0):  # one worker keeps the findings for all (they are shared)
         stored.Warmer(engine(), opening_views)
     if show:
@@ -450,6 +493,89 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
         server.io_loop.start()
     except KeyboardInterrupt:
         pass
+
+
+def reuse_page_sessions() -> None:
+    """Answer every page's HTML from a shell the process keeps (:func:`keep_page_shells`), so that
+    a page's document is built once, for its viewer, when its websocket arrives.
+
+    The HTML of a page holds its title, its scripts and stylesheets, a placeholder per root of its
+    document and a session token; the document itself comes over the websocket.  Bokeh builds a
+    session's document for the HTML request; with ``--num-procs`` the websocket then reaches the
+    other worker about half the time, which builds it again from the token.  With Panel's
+    ``reuse_sessions`` the HTML is rendered from a kept session of the same page (:func:`page_key`)
+    with a token of its own, and the viewer's session is built from that token when the websocket
+    arrives, in whichever worker it reaches (:func:`restore_location` gives it the page's address).
+    The kept sessions are empty shells built for nobody, so no viewer's data is ever in them."""
+    pn.config.reuse_sessions = True
+    pn.config.session_key_func = page_key
+
+
+def page_key(request) -> tuple[str, str]:
+    """The kept shell whose HTML answers ``request``: its page and language (a bounded set,
+    whatever a URL carries).
+
+    A page without a shell (an embedded panel, whose HTML carries its own title) keeps nothing:
+    Panel keeps the session it builds for such a request, and it is let go here at the next
+    request, so that each of these is answered from a session of its own as without reuse."""
+    lang = (request.arguments.get("lang") or [b""])[0]
+    key = (request.path.rstrip("/") or "/", "en" if lang == b"en" else "zh")
+    if key[0] not in SHELL_PATHS:
+        kept = pn.state._sessions.pop(key, None)  # Panel's kept sessions (no public accessor)
+        if kept is not None:
+            kept.unblock_expiration()
+    return key
+
+
+#: The pages whose HTML comes from a kept shell (:func:`keep_page_shells`).
+SHELL_PATHS: set[str] = set()
+
+
+def keep_page_shells(paths: Sequence[str]) -> None:
+    """Build the kept sessions of :func:`reuse_page_sessions` for the pages at ``paths``, one per
+    page and language, in this process (after the fork of ``--num-procs``).
+
+    A shell is what a page's HTML needs of its document and no more: an empty column as the page
+    (with the location and browser roots Panel adds to every page, so the placeholders match a
+    page's roots one for one), the server's own stylesheet address (:func:`local_stylesheets`) and
+    the title the server gives every page.  It is built without a request, so it holds no viewer,
+    scope or data, and it is never served: Bokeh does not know it, and each request gets a token
+    of its own.  (Panel would otherwise keep the first viewer's session of a page for this, built
+    on the HTML request, which costs that viewer the double build this avoids.)"""
+    for path in paths:
+        SHELL_PATHS.add(path)
+        for lang in ("zh", "en"):
+            session = generate_session(None, initialize=False)
+            with set_curdoc(session.document):
+                local_stylesheets()
+                pn.Column(sizing_mode="stretch_width", margin=0).server_doc(session.document, title=t("app.title"))
+            pn.state._sessions[path, lang] = session  # Panel's kept sessions (no public setter)
+        for variant in {path, path.rstrip("/") + "/"}:  # the address with and without its slash
+            pn.state._session_key_funcs[variant] = page_key
+
+
+def skip_document_validation() -> None:
+    """Build served documents without Bokeh's validation pass.
+
+    Bokeh checks every model of a new document for mistakes of construction (a layout's sizes, a
+    plot's ranges) and logs what it finds; on a page of several hundred models that was about
+    6 % of the server's work per first load.  The pages' components are built and their documents
+    validated in the test suite (the check stays on outside :func:`serve`), where a mistake
+    shows; a served page would only log it."""
+    bokeh_settings.perform_document_validation.set_value(False)
+
+
+def take_turns_accepting() -> None:
+    """Let the ``--num-procs`` workers share a burst of connections.
+
+    The forked workers listen on one socket; a worker woken by a new connection accepts every
+    connection waiting (up to 128).  A burst of first loads went to one worker nearly whole while
+    the other idled (20 concurrent first loads: one worker busy for 8.7 s, the other idle three
+    quarters of it).  Accepting one connection per wake-up leaves the rest to whichever worker is
+    free, so a worker busy building a page leaves the next connections to the other.  Tornado
+    reads the number from this module constant each time; the listening socket's backlog was set
+    when it was bound and is not changed."""
+    tornado.netutil._DEFAULT_BACKLOG = 1
 
 
 def settle_heap() -> None:

@@ -3,6 +3,7 @@ websocket (a URL with state included), with the real numbers of the demo databas
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
@@ -12,9 +13,11 @@ import panel.models.tabulator  # noqa: F401 - the client must know Panel's model
 import pytest
 from sqlalchemy import select
 from bokeh.client import pull_session
+from tornado.httpclient import AsyncHTTPClient
 from dashboard_fixtures import Server, _fresh_caches, demo_db, engine, fetch, server  # noqa: F401
 
-from fundwatch.components import i18n
+from benchmarks import load
+from fundwatch.components import cards, i18n  # noqa: F401 - cards: the client must know the custom models too
 from fundwatch.components.stores import CountyStore, OverviewStore
 from fundwatch.components.transition import TransitionStore
 from fundwatch.data.models import Household
@@ -30,6 +33,18 @@ def document_text(base: str, url: str) -> str:
     parts = urlsplit(url)
     with pull_session(url=base + parts.path, arguments=dict(parse_qsl(parts.query))) as session:
         return json.dumps(session.document.to_json(), ensure_ascii=False, default=str)
+
+
+def opened(base: str, path: str) -> tuple[str, dict]:
+    """The HTML and the document (``PULL-DOC-REPLY``) a browser opening ``path`` gets."""
+    async def open_page():
+        http = AsyncHTTPClient(force_instance=True)
+        try:
+            return await load.page_document(http, base, path)
+        finally:
+            http.close()
+
+    return asyncio.run(open_page())
 
 
 def external_references(html: str) -> list[str]:
@@ -108,3 +123,30 @@ def test_the_transition_url_reproduces_yudu_without_personal_data(server, engine
     assert re.findall(r"(?<![\dX])\d{17}[\dX](?![\dX])", text) == []
     again = document_text(server.url, url)  # the same link, a new session: the same view
     assert "已逾期" in again and all(m in again for m in masked)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_pages_html_is_a_shell_with_a_place_for_each_root(server, path):
+    """The HTML comes from a kept shell, never from a viewer's session: no data in it, and one
+    placeholder for each root of the document the websocket then brings, in either language."""
+    for query in ("", "?lang=en"):
+        html, content = opened(server.url, path + query)
+        placeholders = json.loads(re.search(r'"roots":(\{[^}]*\})', html).group(1))
+        assert len(placeholders) == len(content["doc"]["roots"]) == 3
+        assert "fw-" not in html and "于都县" not in html
+        assert "fw-" in json.dumps(content, ensure_ascii=False)
+
+
+def test_a_page_opened_from_its_html_shows_what_its_url_asks(server, engine):
+    """The session is built when the websocket arrives, from the token the HTML carried: the page
+    still opens on the URL's year, county and language, and knows its own address."""
+    html, content = opened(server.url, f"/county?year=2020&as_of=2020-06-30&county={YUDU}&lang=en")
+    text = json.dumps(content, ensure_ascii=False)
+    store = CountyStore(engine=engine, scope=Scope.all(), year=2020, as_of=dt.date(2020, 6, 30), county=YUDU,
+                        lang="en")
+    assert "County drill-down" in text and "year=2020&amp;as_of=2020-06-30" in text
+    assert i18n.money(store.headline["funds_total"], "en") in text
+    location = next(r["attributes"] for r in content["doc"]["roots"] if r["name"].endswith(".Location"))
+    assert location["pathname"] == "/county"
+    assert dict(parse_qsl(location["search"].removeprefix("?"))) == {
+        "year": "2020", "as_of": "2020-06-30", "county": YUDU, "lang": "en"}
