@@ -210,12 +210,11 @@ def guarded(path: str) -> Callable[[Callable[[], pn.viewable.Viewable]], Callabl
 def restore_location() -> None:
     """Give a page whose session its websocket opened the address of the page itself.
 
-    A page's session is made when its HTML is requested, or else when its websocket arrives: the
-    HTML came from a kept session of the same page (:func:`reuse_page_sessions`), or, with
-    ``--num-procs``, the websocket reached the other worker.  Panel then takes the session's
-    location from the websocket's request (``/county/ws``, no query), while the page's own
-    arguments travel in the session token; without this such a page opened on its defaults,
-    whatever ``?year=2020&county=360731`` asked for."""
+    A served page's session is made when its websocket arrives (its HTML came from a kept shell,
+    :func:`reuse_page_sessions`); an embedded panel's, when its HTML or script is requested.  For
+    the former Panel takes the session's location from the websocket's request (``/county/ws``,
+    no query), while the page's own arguments travel in the session token; without this such a
+    page opened on its defaults, whatever ``?year=2020&county=360731`` asked for."""
     doc = pn.state.curdoc
     request = getattr(doc.session_context, "request", None) if doc is not None and doc.session_context else None
     if not (getattr(request, "uri", None) or "").partition("?")[0].endswith("/ws"):
@@ -326,10 +325,10 @@ def local_stylesheets() -> None:
     """Point the stylesheets of the document being created at this server, never at Panel's CDN.
 
     Panel rewrites its components' stylesheet URLs to the server's own copies only for a document
-    whose HTML page it rendered.  With ``--num-procs`` a page's websocket may reach another worker
-    process, which then builds the document afresh from the session token, without that page and
-    so with CDN URLs (which a machine without internet cannot load).  Setting the document's
-    ``dist_url`` here makes every worker's documents load the local copies.
+    whose HTML page it rendered.  A page's document is built when its websocket arrives, from the
+    session token (:func:`reuse_page_sessions`), without that page and so with CDN URLs (which a
+    machine without internet cannot load).  Setting the document's ``dist_url`` here makes every
+    document load the local copies.
     """
     doc = pn.state.curdoc
     if doc is None or doc.session_context is None:
@@ -501,8 +500,8 @@ def reuse_page_sessions() -> None:
 
     The HTML of a page holds its title, its scripts and stylesheets, a placeholder per root of its
     document and a session token; the document itself comes over the websocket.  Bokeh builds a
-    session's document for the HTML request; with ``--num-procs`` the websocket then reaches the
-    other worker about half the time, which builds it again from the token.  With Panel's
+    session's document for the HTML request; with ``--num-procs`` the websocket then reached the
+    other worker about half the time, which built it again from the token.  With Panel's
     ``reuse_sessions`` the HTML is rendered from a kept session of the same page (:func:`page_key`)
     with a token of its own, and the viewer's session is built from that token when the websocket
     arrives, in whichever worker it reaches (:func:`restore_location` gives it the page's address).
