@@ -8,11 +8,13 @@ import base64
 import html
 import io
 import logging
+import weakref
 from collections.abc import Callable
 from typing import ClassVar
 
 import panel as pn
 import param
+from panel.viewable import Layoutable
 
 from . import export, theme
 from .i18n import t
@@ -21,15 +23,63 @@ from .stores import DashboardStore
 log = logging.getLogger(__name__)
 
 
-class StoreView(pn.custom.PyComponent):
-    """A view of a store: the layout is built once in ``__init__`` and kept in ``_layout``."""
+#: Panel's layout settings (sizes, margins, alignment, visibility, styles): given to a view, they
+#: are its layout's (:class:`StoreView`).
+LAYOUT_SETTINGS = frozenset(name for name in Layoutable.param if name != "name")
+
+
+class StoreView(pn.viewable.Viewer):
+    """A view of a store: the layout is built once in ``__init__`` and kept in ``_layout``, which
+    is what the view shows.
+
+    Layout settings given to a view (:data:`LAYOUT_SETTINGS`, e.g. ``margin``, ``visible``) are set
+    on its layout when the view is first shown (on the innermost one: a chart's layout is its
+    card, a view too); :func:`layout_of` gives that layout at once.  A view is a plain
+    ``Viewer``: it adds no model and no object to the page.  (As a Panel ``PyComponent`` each view
+    kept its own layout settings in step with its layout's, two ways, which was about an eighth of
+    building a page: a page holds 20-40 views.)"""
 
     store = param.ClassSelector(class_=DashboardStore, doc="The store whose frames the view shows.")
 
     _layout: pn.viewable.Viewable
 
+    def __init__(self, **params):
+        settings = {name: params.pop(name) for name in list(params) if name in LAYOUT_SETTINGS}
+        super().__init__(**params)
+        self._settings = settings
+
     def __panel__(self):
+        if self._settings:
+            settings, self._settings = self._settings, {}
+            layout_of(self._layout).param.update(settings)
+        _SHOWN_BY[self._layout] = self
         return self._layout
+
+
+#: What shows a view's layout (the view; a view's card is shown by its view): :func:`views_in`.
+_SHOWN_BY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def views_in(viewable, kind: type = StoreView) -> list:
+    """The views of ``kind`` that ``viewable`` (a page, any Panel object) shows, in layout order:
+    a view adds no object of its own to a page, so Panel's ``select`` does not find it."""
+    found = []
+    for item in (viewable, *viewable.select()):
+        view = _SHOWN_BY.get(item)
+        while view is not None:
+            if isinstance(view, kind) and view not in found:
+                found.append(view)
+            view = _SHOWN_BY.get(view)
+    return found
+
+
+def layout_of(item) -> pn.viewable.Viewable:
+    """The Panel object that shows ``item``: a view's layout (its innermost, with the settings the
+    view was given), anything else as it is."""
+    while isinstance(item, StoreView):
+        item.__panel__()
+        item = item._layout
+    return item
 
 
 class DownloadButtons(pn.custom.JSComponent):
@@ -216,4 +266,4 @@ def card(view: StoreView, kind: str | None, title: Callable[[], str], body, *, n
 
 
 
-__all__ = ["DataCard", "DownloadButtons", "ExportButtons", "StoreView", "card", "heading", "note"]
+__all__ = ["LAYOUT_SETTINGS", "DataCard", "DownloadButtons", "ExportButtons", "StoreView", "card", "heading", "layout_of", "note", "views_in"]

@@ -29,6 +29,7 @@ from panel.util import edit_readonly
 from sqlalchemy import Engine
 
 from fundwatch.components import EXTENSIONS, speedups, theme
+from fundwatch.components.cards import layout_of
 from fundwatch.components.controls import LanguageSwitch
 from fundwatch.components.health import DatabaseBanner
 from fundwatch.components.i18n import t
@@ -607,5 +608,5 @@ def opening_views() -> list[tuple[Scope, int, dt.date]]:
 def grid(*items, basis: int = 380) -> pn.FlexBox:
     """Panels side by side that wrap one under another on a narrow (phone) screen."""
     for item in items:
-        item.param.update(styles={"flex": f"1 1 {basis}px", "min-width": "0"}, sizing_mode="stretch_width")
+        layout_of(item).param.update(styles={"flex": f"1 1 {basis}px", "min-width": "0"}, sizing_mode="stretch_width")
     return pn.FlexBox(*items, flex_wrap="wrap", align_items="stretch", sizing_mode="stretch_width", margin=0)

@@ -17,6 +17,7 @@ import pytest
 from dashboard_fixtures import _fresh_caches, demo_copy, demo_db, engine  # noqa: F401
 
 from fundwatch.components.audit import AuditDesk
+from fundwatch.components.cards import views_in
 from fundwatch.components.charts import DisbursementCurve
 from fundwatch.components.kpis import KpiCards
 from fundwatch.components.maps import CountyMap
@@ -49,27 +50,27 @@ def test_every_route_creates_its_page(demo_db, monkeypatch):
                            "/embed/kpis", "/embed/map", "/embed/pace", "/embed/warnings", "/embed/scorecard"}
     pages = {path: create() for path, create in routes.items()}
     overview = pages["/overview"]
-    assert overview.select(KpiCards) and overview.select(CountyMap) and overview.select(DisbursementCurve)
-    assert pages["/county"].select(RecordTabs) and not overview.select(RecordTabs)
-    assert pages["/transition"].select(OpenCases) and not pages["/transition"].select(RecordTabs)
+    assert views_in(overview, KpiCards) and views_in(overview, CountyMap) and views_in(overview, DisbursementCurve)
+    assert views_in(pages["/county"], RecordTabs) and not views_in(overview, RecordTabs)
+    assert views_in(pages["/transition"], OpenCases) and not views_in(pages["/transition"], RecordTabs)
     scoring = pages["/scoring"]
-    assert scoring.select(ScoreRanking) and scoring.select(RubricScorecard) and scoring.select(ScoreEntry)
-    assert not scoring.select(KpiCards)
+    assert views_in(scoring, ScoreRanking) and views_in(scoring, RubricScorecard) and views_in(scoring, ScoreEntry)
+    assert not views_in(scoring, KpiCards)
     (desk,) = pages["/audit"].select(AuditDesk)  # demo mode: the log, no account to unmask with
     assert desk.rows > 0 and not desk.may_unmask
-    assert pages["/embed/kpis"].select(KpiCards) and not pages["/embed/kpis"].select(CountyMap)
-    assert pages["/embed/map"].select(CountyMap) and pages["/embed/pace"].select(DisbursementCurve)
-    assert pages["/embed/scorecard"].select(RubricScorecard) and not pages["/embed/scorecard"].select(ScoreEntry)
+    assert views_in(pages["/embed/kpis"], KpiCards) and not views_in(pages["/embed/kpis"], CountyMap)
+    assert views_in(pages["/embed/map"], CountyMap) and views_in(pages["/embed/pace"], DisbursementCurve)
+    assert views_in(pages["/embed/scorecard"], RubricScorecard) and not views_in(pages["/embed/scorecard"], ScoreEntry)
 
 
 def test_every_page_asks_for_the_viewers_scope(demo_db, monkeypatch):
     monkeypatch.setenv(db.ENV_URL, str(demo_db))
     monkeypatch.setattr(app, "current_scope", lambda: Scope.county("360732"))
     page = app.route_table()["/county"]()
-    (store,) = {view.store for view in page.select(KpiCards)}
+    (store,) = {view.store for view in views_in(page, KpiCards)}
     assert list(store.counties["code"]) == ["360732"]
     scoring = app.route_table()["/scoring"]()
-    (store,) = {view.store for view in scoring.select(ScoreRanking)}
+    (store,) = {view.store for view in views_in(scoring, ScoreRanking)}
     assert list(store.ranking["unit_code"]) == ["360732"] and store.unit == "360732"
 
 

@@ -284,13 +284,14 @@ def test_problems_of_no_report_are_an_empty_table():
 
 
 def test_the_pages_desk_follows_the_pages_language(engine, monkeypatch):
+    from fundwatch.components.cards import views_in
     from fundwatch.components.controls import LanguageSwitch
     from fundwatch.dashboards import upload
 
     monkeypatch.setenv(db.ENV_URL, engine.url.render_as_string(hide_password=False))
     page = upload.create_app()
     (desk,) = page.select(ImportDesk)
-    (switch,) = page.select(LanguageSwitch)
+    (switch,) = views_in(page, LanguageSwitch)
     assert desk.lang == "zh" and desk.engine.url == engine.url and desk.scope.is_all
     switch.store.lang = "en"
     assert desk.lang == "en" and desk.problems.titles["row"] == "Row"
