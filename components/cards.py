@@ -52,11 +52,12 @@ class StoreView(pn.viewable.Viewer):
         if self._settings:
             settings, self._settings = self._settings, {}
             layout_of(self._layout).param.update(settings)
-        _SHOWN_BY[self._layout] = self
+        _SHOWN_BY[self._layout] = weakref.ref(self)  # weak both ways: the view holds its layout
         return self._layout
 
 
-#: What shows a view's layout (the view; a view's card is shown by its view): :func:`views_in`.
+#: A weak reference to what shows a view's layout (the view; a view's card is shown by its view),
+#: for :func:`views_in`.  Neither side is held: the entry goes with the layout.
 _SHOWN_BY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -65,12 +66,17 @@ def views_in(viewable, kind: type = StoreView) -> list:
     a view adds no object of its own to a page, so Panel's ``select`` does not find it."""
     found = []
     for item in (viewable, *viewable.select()):
-        view = _SHOWN_BY.get(item)
+        view = _shown_by(item)
         while view is not None:
             if isinstance(view, kind) and view not in found:
                 found.append(view)
-            view = _SHOWN_BY.get(view)
+            view = _shown_by(view)
     return found
+
+
+def _shown_by(item):
+    shown_by = _SHOWN_BY.get(item)
+    return shown_by() if shown_by is not None else None
 
 
 def layout_of(item) -> pn.viewable.Viewable:
