@@ -48,6 +48,13 @@ class StoreView(pn.viewable.Viewer):
         super().__init__(**params)
         self._settings = settings
 
+    def __repr__(self) -> str:
+        """Short, unlike a ``Parameterized``'s (every parameter's value: the store and its frames).
+        Panel writes out the functions a styled table applies (a view's bound methods among them)
+        each time it styles the table: with the long form, 15 ms more per transition-page county
+        change."""
+        return f"{type(self).__name__}({type(self.store).__name__})"
+
     def __panel__(self):
         if self._settings:
             settings, self._settings = self._settings, {}
