@@ -13,6 +13,7 @@ import html
 import importlib
 import datetime as dt
 import os
+import time
 from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
@@ -282,12 +283,15 @@ def release_when_closed() -> None:
 
 
 class _Collector:
-    """One full garbage collection :data:`COLLECT_AFTER_S` after a session is discarded, shared by
-    every session that goes meanwhile."""
+    """Full garbage collections at quiet moments: :data:`COLLECT_AFTER_S` after a session is
+    discarded (one for every session that goes meanwhile), and once a served page's loads have
+    stopped for that long (:func:`collect_after_loads`)."""
 
     def __init__(self):
         self.pending = False
+        self.quiet_pending = False
         self.collections = 0
+        self.last_work = self.last_collection = 0.0
 
     def soon(self) -> None:
         if self.pending:
@@ -295,9 +299,27 @@ class _Collector:
         self.pending = True
         tornado.ioloop.IOLoop.current().call_later(COLLECT_AFTER_S, self._collect)
 
-    def _collect(self) -> None:
-        self.pending = False
+    def after_work(self) -> None:
+        """A load ended: collect once no load has ended for :data:`COLLECT_AFTER_S`."""
+        self.last_work = time.monotonic()
+        if not self.quiet_pending:
+            self.quiet_pending = True
+            tornado.ioloop.IOLoop.current().call_later(COLLECT_AFTER_S, self._collect_when_quiet)
+
+    def _collect_when_quiet(self) -> None:
+        wait = self.last_work + COLLECT_AFTER_S - time.monotonic()
+        if wait > 0:
+            tornado.ioloop.IOLoop.current().call_later(wait, self._collect_when_quiet)
+            return
+        self.quiet_pending = False
+        if self.last_collection < self.last_work:  # not collected since the last load ended
+            self._collect(scheduled=False)
+
+    def _collect(self, scheduled: bool = True) -> None:
+        if scheduled:
+            self.pending = False
         gc.collect()
+        self.last_collection = time.monotonic()
         self.collections += 1
         try:  # Panel's own collection, due 5 s after the last session went, has nothing left to do
             pn.state.cancel_task(PANEL_COLLECTION)
@@ -320,6 +342,21 @@ def collect_when_destroyed() -> None:
     if pn.state.curdoc is None or pn.state.curdoc.session_context is None:
         return
     pn.state.on_session_destroyed(lambda _context: COLLECTOR.soon())
+
+
+def collect_after_loads(store: DashboardStore) -> None:
+    """Collect the garbage of a served page's loads once the server has gone quiet
+    (:data:`COLLECTOR`).
+
+    A county change replaces a page's frames and updates its models, leaving reference cycles
+    that only a full collection frees; :func:`settle_heap` makes the collector's own full passes
+    rare, so with many sessions open several rounds of changes piled up before one came, and that
+    peak kept pymalloc arenas for good (the soak's RSS rose for its first rounds, then stayed).
+    One full pass a second after the loads stop keeps each round's garbage from meeting the
+    next.  A burst of loads defers it until the burst ends."""
+    if pn.state.curdoc is None or pn.state.curdoc.session_context is None:
+        return
+    store.param.watch(lambda event: event.new or COLLECTOR.after_work(), "busy")
 
 
 def local_stylesheets() -> None:

@@ -38,6 +38,7 @@ def create_app() -> pn.viewable.Viewable:
     # the store reads nothing (no engine): it carries the language and the navigation's year and date
     store = OverviewStore(scope=app.current_scope(), **app.url_state(OverviewStore, URL_STATE))
     app.sync_url(store, URL_STATE)
+    app.collect_after_loads(store)
     return app.page(store, "/audit", create_desk(store), title_key="page.audit")
 
 

@@ -53,6 +53,7 @@ def create_app() -> pn.viewable.Viewable:
     app.load_extensions()
     store = create_store()
     app.sync_url(store)
+    app.collect_after_loads(store)
     return app.page(store, "/county", *layout(store), title_key="page.county")
 
 

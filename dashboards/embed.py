@@ -194,6 +194,7 @@ def create(name: str) -> pn.viewable.Viewable:
     arguments = request_arguments()
     store = create_store(spec, arguments, engine=app.engine(), scope=app.current_scope(),
                          actor=app.current_user() or "dashboard")
+    app.collect_after_loads(store)
     if pn.state.curdoc is not None:
         pn.state.curdoc.title = f"{t(spec.title_key, store.lang)} · {t('app.title', store.lang)}"
         if not app.demo_mode():

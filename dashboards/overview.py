@@ -50,6 +50,7 @@ def create_app() -> pn.viewable.Viewable:
     app.load_extensions()
     store = create_store()
     app.sync_url(store, URL_STATE)
+    app.collect_after_loads(store)
     store.param.watch(lambda event: _open_county(store, event.new), "county")
     return app.page(store, "/overview", *layout(store), title_key="page.overview")
 

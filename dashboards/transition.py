@@ -59,6 +59,7 @@ def create_app() -> pn.viewable.Viewable:
     app.load_extensions()
     store = create_store()
     app.sync_url(store, URL_STATE)
+    app.collect_after_loads(store)
     return app.page(store, "/transition", *layout(store), title_key="page.transition")
 
 

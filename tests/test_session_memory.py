@@ -142,3 +142,31 @@ def test_a_page_not_yet_connected_keeps_its_session(page_server):
         assert response.status == 200
     after = discarded()
     assert live(after, Document) > documents_before  # the GET built a document that is still held
+
+
+def test_the_garbage_of_loads_is_collected_once_quiet(page_server):
+    """A county change in an open page is followed, once the server has been quiet for a moment,
+    by one full collection (:func:`fundwatch.dashboards.app.collect_after_loads`): with many
+    sessions open, rounds of changes no longer pile up their garbage until the collector's own
+    rare full pass."""
+
+    async def run() -> tuple[int, float, float]:
+        page = await PageVisit(page_server, PAGE, f"year=2024&as_of=2024-06-30&county={COUNTIES[0]}").open()
+        await asyncio.sleep(3)  # the page's first load and any collection it brought are over
+        collections = app.COLLECTOR.collections
+        await page.move(COUNTIES[2])
+        deadline = time.monotonic() + 10
+        while app.COLLECTOR.last_collection <= app.COLLECTOR.last_work or app.COLLECTOR.collections == collections:
+            if time.monotonic() > deadline:
+                break
+            await page.drain()
+            await asyncio.sleep(0.1)
+        result = app.COLLECTOR.collections - collections, app.COLLECTOR.last_work, app.COLLECTOR.last_collection
+        await page.close()
+        return result
+
+    started = time.monotonic()
+    collected, last_work, last_collection = asyncio.run(run())
+    assert last_work > started  # the move's load ended in this test
+    assert collected == 1  # one collection for the move, while the page stays open
+    assert last_collection >= last_work + app.COLLECT_AFTER_S  # ... once the loads had stopped for a second
