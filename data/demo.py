@@ -111,7 +111,7 @@ from sqlalchemy import Engine, func, select
 
 from . import summaries
 from .bulk import bulk_insert
-from .db import writer
+from .db import checkpoint, writer
 from .models import Base, Region
 from .workdays import add_workdays_array
 
@@ -339,6 +339,7 @@ def load_demo(
         say(f"score: {len(entries):,} assessors' scores ({', '.join(ASSESSED_RUBRICS)}, "
             f"{ASSESSED_YEARS[0]}-{ASSESSED_YEARS[-1]})")
         _save_assessments(conn, entries)
+    checkpoint(engine)
     if engine.dialect.name == "postgresql":
         with writer(engine).begin() as conn:  # planner statistics for the freshly loaded tables
             for name in TABLES:

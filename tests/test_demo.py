@@ -287,6 +287,13 @@ def test_load_demo_fills_sqlite(sqlite_engine, sqlite_counts, frames):
     assert first.amount_fen == int(frames["disbursement"]["amount_fen"].iloc[0])
 
 
+def test_load_demo_leaves_no_write_ahead_log(sqlite_engine, sqlite_counts):
+    """The load is copied into the database file: no log for every later read to look pages up in."""
+    log = db.sqlite_path(str(sqlite_engine.url)).with_name("demo.db-wal")
+    assert sqlite_counts["household"] > 0
+    assert not log.exists() or log.stat().st_size == 0
+
+
 def test_load_demo_refuses_a_database_with_regions(sqlite_engine, sqlite_counts):
     with pytest.raises(ValueError, match="already holds"):
         demo.load_demo(sqlite_engine, scale=SCALE)
