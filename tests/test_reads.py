@@ -153,3 +153,22 @@ def test_table_counts_cover_every_table(demo_engine):
                   "risk_fund_deposit", "asset", "asset_income", "household", "assistance_measure",
                   "dibao_standard"):
         assert counts[table] > 0, table
+
+
+def test_a_region_once_found_is_still_checked_against_each_scope(demo_engine):
+    """Regions found are kept per engine (reference data), but every call checks its scope: a
+    county user never learns of another county's township, however often it was asked before."""
+    from fundwatch.data.reads._common import region_info
+
+    township = reads.regions_frame(demo_engine, Scope.county(XINGGUO), level="township")["code"].iloc[0]
+    assert region_info(demo_engine, Scope.all(), township)[:2] == ("township", XINGGUO)
+    assert region_info(demo_engine, Scope.county(XINGGUO), township)[1] == XINGGUO
+    assert region_info(demo_engine, Scope.county(YUDU), township) is None  # found and kept, still not visible
+    assert region_info(demo_engine, Scope.nothing(), township) is None
+    assert region_info(demo_engine, Scope.county(YUDU), "360700")[0] == "city"  # the city is everyone's
+    assert region_info(demo_engine, Scope.all(), "999999") is None
+    with demo_engine.connect() as conn:  # the same answers on a connection of the engine
+        assert region_info(conn, Scope.county(YUDU), township) is None
+        assert region_info(conn, Scope.county(XINGGUO), township)[0] == "township"
+    frame = reads.household_status_frame(demo_engine, Scope.county(YUDU), dt.date(2024, 6, 30), region=township)
+    assert len(frame) == 0  # a read for that township in another county's scope gets nothing
