@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from test_rules import XINGGUO, YUDU, Builder
 
@@ -116,6 +117,10 @@ def test_income_against_the_alert_line_of_the_county_and_income_year(b):
     out = tr.income_alert_frame(b.engine, ALL, D(2024, 6, 30))
     got = {(r.bin, r.monitored): r.households for r in out.itertuples()}
     assert got == {(4, True): 1, (9, False): 1, (10, False): 1, (12, False): 1, (tr.INCOME_BIN_CAP, False): 1}
+    # one county: its standards are written into the statement instead of looked up per household
+    county = tr.income_alert_frame(b.engine, ALL, D(2024, 6, 30), region=YUDU)
+    pd.testing.assert_frame_equal(county, out)
+    assert tr.income_alert_frame(b.engine, Scope.county(XINGGUO), D(2024, 6, 30), region=YUDU).empty  # not its county
     lines = tr.alert_lines_frame(b.engine, ALL, 2024)
     assert lines.to_dict("records") == [{"county_code": YUDU, "dibao": 6000.0, "alert_line": 7200.0}]
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from ..models import Loan, RiskFundDeposit
 from ..scope import Scope, require_scope
 from . import naive
-from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, to_yuan
+from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, to_yuan, year_of
 from ._summary_reads import loan_totals
 from .funds import _county_where
 
@@ -110,7 +110,7 @@ def loans_issued_frame(
     """Loans issued (count, amount in yuan, distinct borrowers) grouped by ``by`` plus ``year``
     when ``by`` includes it (year of issue)."""
     require_scope(scope)
-    year = func.extract("year", Loan.issued_on)
+    year = year_of(engine, Loan.issued_on)
     keys = [year.label("year") if name == "year" else getattr(Loan, name) for name in by]
     stmt = select(*keys, func.count(Loan.id).label("loans"), fen_sum(Loan.amount_fen, "amount_fen"),
                   func.count(func.distinct(Loan.borrower_id_no)).label("borrowers")).where(

@@ -26,7 +26,7 @@ from ..models import (
     RegionFlag,
 )
 from ..scope import Scope, require_scope
-from ._common import as_date, fen_sum, frame, region_condition, to_yuan
+from ._common import as_date, fen_sum, frame, month_of, region_condition, region_info, to_yuan, year_of
 from ._summary_reads import disbursed
 from .households import household_status
 
@@ -55,6 +55,13 @@ def _found_by(as_of: dt.date):
     """SQL: found by ``as_of``, which a status of pending or monitored implies; said separately,
     it lets a county's households be read from the index's range of those found (``ix_household_county``)."""
     return Household.found_on <= as_of
+
+
+def _under_monitoring(as_of: dt.date):
+    """SQL: under monitoring on ``as_of`` (status pending or monitored): found by then and its risk
+    not eliminated by then.  The same households as ``household_status(as_of)`` in (pending,
+    monitored), without working out which of the two for every household of the region."""
+    return and_(_found_by(as_of), or_(Household.risk_eliminated_on.is_(None), Household.risk_eliminated_on > as_of))
 
 
 def _days_between(engine: Engine, later, earlier):
@@ -96,10 +103,9 @@ def monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, 
     ``households``, ``members``."""
     require_scope(scope)
     as_of = as_date(as_of)
-    status = household_status(as_of)
     stmt = (select(Household.category, Household.cause, func.count(Household.id).label("households"),
                    func.coalesce(func.sum(Household.members), 0).label("members"))
-            .where(_household_region(engine, scope, region), _found_by(as_of), status.in_(("pending", "monitored")))
+            .where(_household_region(engine, scope, region), _under_monitoring(as_of))
             .group_by(Household.category, Household.cause).order_by(Household.category, Household.cause))
     out = frame(engine, stmt)
     for column in ("households", "members"):
@@ -109,14 +115,13 @@ def monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, 
     return out
 
 
-def _month_counts(engine, scope, region, column, first: dt.date, as_of: dt.date) -> pd.DataFrame:
-    year, month = func.extract("year", column), func.extract("month", column)
-    stmt = (select(year.label("year"), month.label("month"), func.count(Household.id).label("n"))
+def _month_counts(engine, scope, region, column, first: dt.date, as_of: dt.date) -> pd.Series:
+    ym = month_of(engine, column)
+    stmt = (select(ym.label("ym"), func.count(Household.id).label("n"))
             .where(_household_region(engine, scope, region), column >= first, column <= as_of)
-            .group_by(year, month))
+            .group_by(ym))
     out = frame(engine, stmt)
-    out["ym"] = out["year"].astype("int64") * 100 + out["month"].astype("int64")
-    return out.groupby("ym")["n"].sum().astype("int64")
+    return pd.Series(out["n"].to_numpy(dtype="int64"), index=out["ym"].to_numpy(dtype="int64"), name="n")
 
 
 def monitoring_flow_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None,
@@ -161,9 +166,11 @@ def case_age_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region
             break
         whens.append((Household.found_on > as_of - dt.timedelta(days=days), literal(key)))
     bucket = case(*whens, else_=literal(AGE_BUCKETS[-1][0])).label("age")
-    status = household_status(as_of)
+    # under monitoring, a household is pending until identified, then monitored
+    status = case((or_(Household.identified_on.is_(None), Household.identified_on > as_of), literal("pending")),
+                  else_=literal("monitored"))
     stmt = (select(bucket, status.label("status"), func.count(Household.id).label("households"))
-            .where(_household_region(engine, scope, region), _found_by(as_of), status.in_(("pending", "monitored")))
+            .where(_household_region(engine, scope, region), _under_monitoring(as_of))
             .group_by(bucket, status))
     got = frame(engine, stmt)
     grid = pd.MultiIndex.from_product([[k for k, _ in AGE_BUCKETS], ["pending", "monitored"]], names=["age", "status"])
@@ -284,14 +291,22 @@ def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     their income year cannot be placed and are left out (rule Q6 reports them)."""
     require_scope(scope)
     as_of = as_date(as_of)
-    ratio = (Household.income_per_capita_fen * 10 * 10) // (DibaoStandard.annual_fen * ALERT_MULTIPLE_TENTHS)
+    h = Household
+    county = _county_of(engine, scope, region)
+    if county is None:  # several counties: each household's line from the standards table
+        annual = DibaoStandard.annual_fen
+        source = h.__table__.join(DibaoStandard.__table__, and_(DibaoStandard.county_code == h.county_code,
+                                                                DibaoStandard.year == h.income_year))
+        placed = ()
+    else:  # one county: its few standards written into the statement, no lookup per household
+        lines = dict(alert_standards(engine, county))
+        annual = case(lines, value=h.income_year) if lines else literal(1)
+        source, placed = h.__table__, (h.income_year.in_(list(lines)),)
+    ratio = (h.income_per_capita_fen * 10 * 10) // (annual * ALERT_MULTIPLE_TENTHS)
     bin_ = case((ratio > INCOME_BIN_CAP, INCOME_BIN_CAP), else_=ratio).label("bin")
-    watched = case((household_status(as_of).in_(("pending", "monitored")), 1), else_=0).label("monitored")
-    stmt = (select(bin_, watched, func.count(Household.id).label("households"))
-            .select_from(Household)
-            .join(DibaoStandard, and_(DibaoStandard.county_code == Household.county_code,
-                                      DibaoStandard.year == Household.income_year))
-            .where(_household_region(engine, scope, region))
+    watched = case((_under_monitoring(as_of), 1), else_=0).label("monitored")
+    stmt = (select(bin_, watched, func.count(h.id).label("households")).select_from(source)
+            .where(_household_region(engine, scope, region), *placed)
             .group_by(bin_, watched).order_by(bin_, watched))
     out = frame(engine, stmt)
     out["bin"] = out["bin"].astype("int64")
@@ -302,6 +317,22 @@ def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     if scope.suppress_small:
         out = suppress_small_counts(out, ["households"])
     return out
+
+
+def _county_of(engine: Engine, scope: Scope, region: str | None) -> str | None:
+    """The one county ``region`` lies in (a county, township or village the scope may see), else None."""
+    if region is None:
+        return None
+    info = region_info(engine, scope, region)
+    return info[1] if info is not None and info[0] != "city" else None
+
+
+def alert_standards(engine: Engine, county: str) -> list[tuple[int, int]]:
+    """(year, annual dibao standard in fen) of ``county``, oldest first."""
+    stmt = (select(DibaoStandard.year, DibaoStandard.annual_fen).where(DibaoStandard.county_code == county)
+            .order_by(DibaoStandard.year))
+    with engine.connect() as conn:
+        return [(int(year), int(fen)) for year, fen in conn.execute(stmt).all()]
 
 
 def alert_lines_frame(engine: Engine, scope: Scope, year: int, *, region: str | None = None) -> pd.DataFrame:
@@ -540,7 +571,7 @@ def assets_formed_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, r
     """Assets formed by ``as_of`` by year formed and class: ``assets`` and ``value`` (yuan)."""
     require_scope(scope)
     as_of = as_date(as_of)
-    year = func.extract("year", Asset.formed_on)
+    year = year_of(engine, Asset.formed_on)
     stmt = (select(year.label("year"), Asset.asset_class, func.count(Asset.id).label("assets"),
                    fen_sum(Asset.value_fen, "value_fen"))
             .where(region_condition(engine, scope, region, county=Asset.county_code, village=Asset.village_code),
