@@ -356,7 +356,8 @@ def collect_after_loads(store: DashboardStore) -> None:
     next.  A burst of loads defers it until the burst ends."""
     if pn.state.curdoc is None or pn.state.curdoc.session_context is None:
         return
-    store.param.watch(lambda event: event.new or COLLECTOR.after_work(), "busy")
+    loop = tornado.ioloop.IOLoop.current()  # the session's: a load on another thread still counts here
+    store.param.watch(lambda event: event.new or loop.add_callback(COLLECTOR.after_work), "busy")
 
 
 def local_stylesheets() -> None:
