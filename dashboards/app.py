@@ -297,7 +297,11 @@ class _Collector:
         if self.pending:
             return
         self.pending = True
-        tornado.ioloop.IOLoop.current().call_later(COLLECT_AFTER_S, self._collect)
+        tornado.ioloop.IOLoop.current().call_later(COLLECT_AFTER_S, self._collect_soon)
+
+    def _collect_soon(self) -> None:
+        self.pending = False
+        self._collect()
 
     def after_work(self) -> None:
         """A load ended: collect once no load has ended for :data:`COLLECT_AFTER_S`."""
@@ -313,11 +317,9 @@ class _Collector:
             return
         self.quiet_pending = False
         if self.last_collection < self.last_work:  # not collected since the last load ended
-            self._collect(scheduled=False)
+            self._collect()
 
-    def _collect(self, scheduled: bool = True) -> None:
-        if scheduled:
-            self.pending = False
+    def _collect(self) -> None:
         gc.collect()
         self.last_collection = time.monotonic()
         self.collections += 1

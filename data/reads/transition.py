@@ -299,7 +299,7 @@ def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
                                                                 DibaoStandard.year == h.income_year))
         placed = ()
     else:  # one county: its few standards written into the statement, no lookup per household
-        lines = dict(alert_standards(engine, county))
+        lines = dict(_alert_standards(engine, county))
         annual = case(lines, value=h.income_year) if lines else literal(1)
         source, placed = h.__table__, (h.income_year.in_(list(lines)),)
     ratio = (h.income_per_capita_fen * 10 * 10) // (annual * ALERT_MULTIPLE_TENTHS)
@@ -327,7 +327,7 @@ def _county_of(engine: Engine, scope: Scope, region: str | None) -> str | None:
     return info[1] if info is not None and info[0] != "city" else None
 
 
-def alert_standards(engine: Engine, county: str) -> list[tuple[int, int]]:
+def _alert_standards(engine: Engine, county: str) -> list[tuple[int, int]]:
     """(year, annual dibao standard in fen) of ``county``, oldest first."""
     stmt = (select(DibaoStandard.year, DibaoStandard.annual_fen).where(DibaoStandard.county_code == county)
             .order_by(DibaoStandard.year))
