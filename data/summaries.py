@@ -22,6 +22,12 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   whether the asset lacks an owner or a custodian (migration 0006): the asset mix of a county or
   the prefecture up to a year is a sum over a few hundred rows, whatever the number of assets.
 
+- ``disbursement_category_month`` (migration 0012): payments and amount per programme, category
+  of the project paid, county, year and month.  A payment's category is its project's, so besides
+  the triggers on ``disbursement`` one on ``project`` moves a project's payments from its old
+  category to its new one when the category changes (a project with payments cannot be deleted:
+  the foreign key refuses it).
+
 - ``household_year_end`` and ``household_month_flow`` (migration 0009): households and members
   per status (pending, monitored, eliminated) at each year end, and entering or leaving a status
   per month, per county, township, village and category.  Each household counts under its village
@@ -29,12 +35,14 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   ``[start, stop)`` (:func:`_household_spans`), read like the loans: snapshot, month flows, and the
   raw households whose dates fall in the partial last month.
 
-How they stay right: row triggers on ``disbursement``, ``loan``, ``asset`` and ``household`` (SQLite:
-three triggers per table; PostgreSQL: one trigger function) add each inserted row, subtract each
-deleted row and do both for an update, in the statement's own transaction, whatever wrote it: the
-demo loader, the import pipeline, a test fixture or a database console.  A group whose count
-falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006 and 0009, so by ``fundwatch init`` on an existing
+How they stay right: triggers on ``disbursement``, ``loan``, ``asset`` and ``household`` (SQLite:
+three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
+the transition tables for the households and the payments by category) add each inserted row,
+subtract each deleted row and do both for an update, in the statement's own transaction, whatever
+wrote it: the demo loader, the import pipeline, a test fixture or a database console; one on
+``project`` moves a project's payments when its category changes.  A group whose count falls to
+zero is deleted, so the summaries hold exactly the groups the raw tables have.
+:func:`install` (run by migrations 0005, 0006, 0009 and 0012, so by ``fundwatch init`` on an existing
 database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -59,13 +67,16 @@ LOAN_KEYS = ("county_code", "programme", "bank", "borrower_type", "status")
 DISBURSEMENT_KEYS = ("county_code", "year", "ym", "source_level", "programme")
 ASSET_KEYS = ("county_code", "formed_year", "asset_class", "subtype", "status", "no_owner", "no_custodian")
 HOUSEHOLD_KEYS = ("county_code", "township_code", "village_code", "category", "status")
-#: The summary tables each raw table keeps (migration 0005: disbursements and loans; 0006: assets;
-#: 0009: households).
+CATEGORY_KEYS = ("programme", "category", "county_code", "year", "ym")
+#: The summary tables kept per group of triggers, each group named after the raw table it sums
+#: (migration 0005: disbursements and loans; 0006: assets; 0009: households; 0012: the payments by
+#: the category of their project, kept by triggers on ``disbursement`` and ``project``).
 TABLES = {
     "disbursement": ("disbursement_month",),
     "loan": ("loan_month_flow", "loan_year_end"),
     "asset": ("asset_year",),
     "household": ("household_month_flow", "household_year_end"),
+    "disbursement_category": ("disbursement_category_month",),
 }
 SOURCES = tuple(TABLES)
 SUMMARY_TABLES = tuple(table for tables in TABLES.values() for table in tables)
@@ -256,6 +267,87 @@ def _household_grouped(dialect: str, signed_sources: list[tuple[int, str]]) -> l
     ]
 
 
+def _category_insert(select: str) -> str:
+    keys = ", ".join(CATEGORY_KEYS)
+    return (f"INSERT INTO disbursement_category_month ({keys}, payments, amount_fen) {select} "
+            + _upsert("disbursement_category_month", CATEGORY_KEYS, ("payments", "amount_fen")))
+
+
+def _category_grouped(signed_sources: list[tuple[int, str]]) -> str:
+    """The statement adding the payments of ``signed_sources`` (``(sign, "FROM <rows> AS d")``) to
+    ``disbursement_category_month``, grouped first: a rebuild (the whole table) or a PostgreSQL
+    statement trigger (its transition tables).  Payments whose project is missing add nothing, on
+    every path alike (the foreign key makes that impossible anyway)."""
+    rows = " UNION ALL ".join(
+        f"SELECT d.programme, p.category, d.county_code, d.year, d.ym, {sign} AS n, {sign} * d.amount_fen AS fen "
+        f"{source} JOIN project AS p ON p.id = d.project_id" for sign, source in signed_sources)
+    keys = ", ".join(CATEGORY_KEYS)
+    return _category_insert(f"SELECT {keys}, SUM(n), SUM(fen) FROM ({rows}) AS c GROUP BY {keys}")
+
+
+def _category_row_statements(row: str, sign: int) -> list[str]:
+    """SQLite: one payment ``row`` added (``sign`` 1) or taken away (-1), under its project's category."""
+    out = [_category_insert(
+        f"SELECT {row}.programme, p.category, {row}.county_code, {row}.year, {row}.ym, {sign}, "
+        f"{sign} * {row}.amount_fen FROM project AS p WHERE p.id = {row}.project_id")]
+    if sign < 0:
+        out.append(f"DELETE FROM disbursement_category_month WHERE "
+                   f"{_same(row, ('programme', 'county_code', 'year', 'ym'))} AND payments = 0")
+    return out
+
+
+def _category_move_statements() -> list[str]:
+    """A project's payments moved from its ``OLD`` category to its ``NEW`` one (trigger body on
+    ``project``, either backend)."""
+    def moved(row: str, sign: int) -> str:
+        return _category_insert(
+            f"SELECT d.programme, {row}.category, d.county_code, d.year, d.ym, {sign} * COUNT(*), "
+            f"{sign} * SUM(d.amount_fen) FROM disbursement AS d WHERE d.project_id = {row}.id "
+            f"GROUP BY d.programme, d.county_code, d.year, d.ym")
+    return [moved("OLD", -1), moved("NEW", 1),
+            "DELETE FROM disbursement_category_month WHERE category = OLD.category AND payments = 0"]
+
+
+def _category_trigger_ddl(dialect: str) -> list[str]:
+    name = "fw_summary_disbursement_category"
+    move = " ".join(f"{statement};" for statement in _category_move_statements())
+    if dialect == "postgresql":
+        keys = "programme, county_code, year, ym"
+        tidy = (f"DELETE FROM disbursement_category_month WHERE payments = 0 "
+                f"AND ({keys}) IN (SELECT DISTINCT {keys} FROM old_rows)")
+        events = {
+            "insert": ("REFERENCING NEW TABLE AS new_rows", [(1, "FROM new_rows AS d")], []),
+            "delete": ("REFERENCING OLD TABLE AS old_rows", [(-1, "FROM old_rows AS d")], [tidy]),
+            "update": ("REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                       [(-1, "FROM old_rows AS d"), (1, "FROM new_rows AS d")], [tidy]),
+        }
+        out = []
+        for event, (referencing, sources, after) in events.items():
+            body = " ".join(f"{statement};" for statement in [_category_grouped(sources), *after])
+            out.append(f"CREATE OR REPLACE FUNCTION {name}_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                       f"{body} RETURN NULL; END $$")
+            out.append(f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON disbursement {referencing} "
+                       f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_{event}()")
+        return [*out,
+                f"CREATE OR REPLACE FUNCTION {name}_project() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"{move} RETURN NULL; END $$",
+                f"CREATE TRIGGER {name}_project AFTER UPDATE OF category ON project FOR EACH ROW "
+                f"WHEN (OLD.category IS DISTINCT FROM NEW.category) EXECUTE FUNCTION {name}_project()"]
+    if dialect != "sqlite":
+        raise NotImplementedError(f"summary triggers for {dialect}")
+
+    def trigger(event: str, parts: list[str]) -> str:
+        return (f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON disbursement FOR EACH ROW BEGIN "
+                + " ".join(p + ";" for p in parts) + " END")
+    return [
+        trigger("INSERT", _category_row_statements("NEW", 1)),
+        trigger("DELETE", _category_row_statements("OLD", -1)),
+        trigger("UPDATE", _category_row_statements("OLD", -1) + _category_row_statements("NEW", 1)),
+        f"CREATE TRIGGER {name}_project AFTER UPDATE OF category ON project FOR EACH ROW "
+        f"WHEN OLD.category IS NOT NEW.category BEGIN {move} END",
+    ]
+
+
 def _household_statement_triggers() -> list[str]:
     """PostgreSQL: one statement trigger per event on ``household`` reading its transition tables."""
     name = "fw_summary_household"
@@ -280,6 +372,8 @@ def _household_statement_triggers() -> list[str]:
 
 
 def _trigger_ddl(dialect: str, source: str) -> list[str]:
+    if source == "disbursement_category":
+        return _category_trigger_ddl(dialect)
     make = _STATEMENTS[source]
     name = f"fw_summary_{source}"
     if dialect == "postgresql" and source == "household":
@@ -308,10 +402,17 @@ def _trigger_ddl(dialect: str, source: str) -> list[str]:
 
 def _drop_ddl(dialect: str, source: str) -> list[str]:
     name = f"fw_summary_{source}"
+    if dialect == "postgresql" and source == "disbursement_category":
+        return [statement for event, table in (("insert", "disbursement"), ("delete", "disbursement"),
+                                               ("update", "disbursement"), ("project", "project"))
+                for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {table}",
+                                  f"DROP FUNCTION IF EXISTS {name}_{event}()")]
     if dialect == "postgresql" and source == "household":
         return [statement for event in ("insert", "delete", "update")
                 for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {source}",
                                   f"DROP FUNCTION IF EXISTS {name}_{event}()")]
+    if source == "disbursement_category":
+        return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update", "project")]
     if dialect == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {name} ON {source}", f"DROP FUNCTION IF EXISTS {name}()"]
     return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")]
@@ -340,6 +441,7 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...]) -> list[str]:
             f"SELECT {_asset_values(dialect, 'a')}, COUNT(*), SUM(a.value_fen) FROM asset AS a "
             f"GROUP BY {', '.join(str(i + 1) for i in range(len(ASSET_KEYS)))}"],
         "household": _household_grouped(dialect, [(1, "FROM household AS h")]),
+        "disbursement_category": [_category_grouped([(1, "FROM disbursement AS d")])],
     }
     return ([f"DELETE FROM {table}" for source in sources for table in TABLES[source]]
             + [statement for source in sources for statement in fill[source]])

@@ -1,8 +1,8 @@
 """The summary tables against the raw rows, after random imports, on SQLite and PostgreSQL.
 
 Seeded random files of loans, disbursements and assets (new rows, then some of them changed:
-amounts, dates, statuses, repayments, owners, custodians) go through the import pipeline into a demo database of its own.
-After each import every summary table must equal a fresh aggregate of the raw rows, and every
+amounts, dates, statuses, repayments, owners, custodians; projects' categories) go through the
+import pipeline into a demo database of its own.  After each import every summary table must equal a fresh aggregate of the raw rows, and every
 summary-backed read must return exactly what :mod:`fundwatch.data.reads.naive` computes from the
 raw tables, for random dates (month ends and days inside a month) and regions.
 """
@@ -130,6 +130,13 @@ def loan_rows(rng: random.Random, numbers: range) -> list[list[str]]:
     return rows
 
 
+def project_rows(category: str, other: dict[str, str] | None = None) -> list[list[str]]:
+    """One project per county of :data:`COUNTIES` (``SUM-P-<code>``), of ``category`` unless
+    ``other`` names another for its county."""
+    return [PROJ_H] + [[f"SUM-P-{code}", "汇总项目", name, "", "", (other or {}).get(code, category), "90000000",
+                        "在建", "2024", "", "是", ""] for code, name in COUNTIES.items()]
+
+
 def changed_loans(rng: random.Random, rows: list[list[str]]) -> list[list[str]]:
     out = [rows[0]]
     for row in rng.sample(rows[1:], len(rows) // 3):
@@ -246,9 +253,7 @@ def changed_households(engine, rng: random.Random) -> None:
 def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     rng = random.Random(20240630)
     assert_summaries_match_raw(engine)  # as the demo loader left them
-    imported(engine, "projects", [PROJ_H] + [
-        [f"SUM-P-{code}", "汇总项目", name, "", "", "产业发展", "90000000", "在建", "2024", "", "是", ""]
-        for code, name in COUNTIES.items()])
+    imported(engine, "projects", project_rows("产业发展"))
     imported(engine, "allocations", [ALLOC_H] + [
         [name, str(year), level, programme, "50000000", f"SUM财指〔{year}〕1号", f"{year}-01-05", "否", "否", ""]
         for name in COUNTIES.values() for year in (2024, 2025) for level in ("中央", "市级", "县级")
@@ -276,7 +281,11 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     changed = [payments[0]] + [row[:6] + [str(rng.randrange(100, 20_000))] + row[7:]
                                for row in rng.sample(payments[1:], 40)]
     imported(engine, "disbursements", changed)
+    # a project's category changed: its payments move to the new category (the continuity funds'
+    # industry share), by an import and by a plain UPDATE
+    imported(engine, "projects", project_rows("产业发展", {"360731": "基础设施·道路"}))
     with engine.begin() as conn:  # any other write path: a plain DELETE keeps them too
+        conn.execute(text("UPDATE project SET category = 'housing' WHERE code = 'SUM-P-360732'"))
         conn.execute(text("DELETE FROM disbursement WHERE voucher_no IN ('SUM-V-1', 'SUM-V-2')"))
         conn.execute(text("DELETE FROM asset WHERE code IN ('SUM-A-1', 'SUM-A-2', 'SUM-A-3')"))
     assert_summaries_match_raw(engine)

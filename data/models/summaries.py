@@ -31,6 +31,23 @@ class DisbursementMonth(Base):
     amount_fen: Mapped[int] = mapped_column(Fen)
 
 
+class DisbursementCategoryMonth(Base):
+    """Disbursements per programme, category of the project paid (``project.category``), county,
+    year and month (``ym``): the linkage funds spent on industry projects, a share the transition
+    page shows for every county and year, are a sum over a few thousand of these rows instead of a
+    lookup of every industry project's payments (migration 0012)."""
+
+    __tablename__ = "disbursement_category_month"
+
+    programme: Mapped[str] = mapped_column(String(24), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    ym: Mapped[int] = mapped_column(primary_key=True)
+    payments: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+
+
 class LoanYearEnd(Base):
     """Loans outstanding at the end of each year of :data:`~fundwatch.data.summaries.CALENDAR_YEARS`,
     per county, programme, bank, borrower type and (current) status."""

@@ -17,17 +17,17 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Engine, Integer, and_, case, cast, func, literal, or_, select, union_all
 
 from .. import workdays
 from ..masking import mask_frame, suppress_small_counts
 from ..models import (
-    Allocation, Asset, AssetIncome, AssistanceMeasure, DibaoStandard, Disbursement, Household, Project, Region,
-    RegionFlag,
+    Allocation, Asset, AssetIncome, AssistanceMeasure, DibaoStandard, Disbursement, DisbursementCategoryMonth,
+    Household, Project, Region, RegionFlag,
 )
 from ..scope import Scope, require_scope
 from ._common import as_date, fen_sum, frame, month_of, region_condition, region_info, to_yuan, year_of
-from ._summary_reads import disbursed
+from ._summary_reads import full_months_ym, is_month_end
 from .households import household_status
 
 PERIOD_START = dt.date(2021, 1, 1)  # seeds/003 一: the five-year transition period 2021-2025
@@ -495,23 +495,27 @@ def continuity_funds_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *
     linkage funds disbursed (``linkage_paid``) and of them on industry projects
     (``linkage_industry``), all yuan, and ``ex_poverty`` (the county was a poverty county).
 
-    ``linkage_paid`` comes from the disbursement summary (whole months, then the raw payments of
-    a partial last month); ``linkage_industry`` from the payments of the industry projects only,
-    read through the covering index ``ix_disbursement_project`` (migration 0008).  The raw
-    computation is :func:`fundwatch.data.reads.naive.continuity_funds_frame`."""
+    The linkage payments come from ``disbursement_category_month`` (whole months, by the category
+    of the project paid; migration 0012), then the raw payments of a partial last month, summed
+    together in one statement.  The raw computation is
+    :func:`fundwatch.data.reads.naive.continuity_funds_frame`."""
     require_scope(scope)
     as_of = as_date(as_of)
-    d = Disbursement
-    industry_projects = select(Project.id).where(Project.category == "industry",
-                                                 scope.clause(Project.county_code)).scalar_subquery()
-    industry = (select(d.county_code, d.year, fen_sum(d.amount_fen, "linkage_industry_fen"))
-                .where(d.project_id.in_(industry_projects), d.programme == "linkage", d.year.between(*years),
-                       d.paid_on <= as_of, scope.clause(d.county_code))
-                .group_by(d.county_code, d.year))
-    with engine.connect() as conn:
-        paid = pd.DataFrame(disbursed(conn, scope.clause, years, as_of, ("linkage",), ("county_code", "year")),
-                            columns=["county_code", "year", "linkage_paid_fen"])
-    paid = paid.merge(frame(engine, industry), on=["county_code", "year"], how="outer")
+    s, d, p = DisbursementCategoryMonth, Disbursement, Project
+    parts = [select(s.county_code, s.year, s.amount_fen.label("fen"),
+                    case((s.category == "industry", s.amount_fen), else_=0).label("industry"))
+             .where(s.programme == "linkage", scope.clause(s.county_code), s.year.between(*years),
+                    s.ym <= full_months_ym(as_of))]
+    if not is_month_end(as_of):
+        parts.append(select(d.county_code, d.year, d.amount_fen.label("fen"),
+                            case((p.category == "industry", d.amount_fen), else_=0).label("industry"))
+                     .join(p, p.id == d.project_id)
+                     .where(d.ym == as_of.year * 100 + as_of.month, d.paid_on <= as_of, d.programme == "linkage",
+                            scope.clause(d.county_code), d.year.between(*years)))
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    paid = frame(engine, select(both.c.county_code, both.c.year, fen_sum(both.c.fen, "linkage_paid_fen"),
+                                fen_sum(both.c.industry, "linkage_industry_fen"))
+                 .group_by(both.c.county_code, both.c.year))
     return continuity(engine, scope, as_of, paid, years)
 
 
