@@ -30,8 +30,9 @@ What (models in :mod:`fundwatch.data.models.summaries`):
 
 - ``household_year_end`` and ``household_month_flow`` (migration 0009): households and members
   per status (pending, monitored, eliminated) at each year end, and entering or leaving a status
-  per month, per county, township, village and category.  Each household counts under its village
-  and under ``village_code = ''`` (its township's total).  A status is held over a span of days
+  per month, per county, township, village and category.  Each household counts under its village,
+  under ``village_code = ''`` (its township's total) and under ``township_code = village_code = ''``
+  (its county's total, migration 0013).  A status is held over a span of days
   ``[start, stop)`` (:func:`_household_spans`), read like the loans: snapshot, month flows, and the
   raw households whose dates fall in the partial last month.
 
@@ -54,6 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from sqlalchemy import Connection
 
@@ -199,14 +201,18 @@ def _household_spans(row: str, source: str = "") -> str:
             f"WHERE {f} IS NOT NULL AND {e} IS NOT NULL)")
 
 
-def _household_parts(dialect: str, row: str, sign: int, source: str = "") -> dict[str, str]:
+def _household_parts(dialect: str, row: str, sign: int, source: str = "", counties: bool = True
+                     ) -> dict[str, str]:
     """SELECTs of the summary rows a household adds (``sign`` 1) or takes away (-1); with
-    ``source`` those of every household (a rebuild).  Each household counts twice: under its
-    village and under ``village_code = ''`` (its township's total, ``g.whole = 1``)."""
-    keys = ("s.county_code AS county_code, s.township_code AS township_code, "
-            "CASE WHEN g.whole = 1 THEN '' ELSE s.village_code END AS village_code, s.category AS category, "
+    ``source`` those of every household (a rebuild).  Each household counts three times: under
+    its village (``g.whole = 0``), under ``village_code = ''`` (its township's total, 1) and under
+    ``township_code = village_code = ''`` (its county's total, 2; migration 0013; not with
+    ``counties`` false, the grains before it, which its downgrade restores)."""
+    keys = ("s.county_code AS county_code, CASE WHEN g.whole = 2 THEN '' ELSE s.township_code END AS township_code, "
+            "CASE WHEN g.whole > 0 THEN '' ELSE s.village_code END AS village_code, s.category AS category, "
             "s.status AS status")
-    spans = (f"{_household_spans(row, source)} AS s CROSS JOIN (SELECT 0 AS whole UNION ALL SELECT 1) AS g")
+    spans = (f"{_household_spans(row, source)} AS s "
+             f"CROSS JOIN (SELECT 0 AS whole UNION ALL SELECT 1{' UNION ALL SELECT 2' if counties else ''}) AS g")
     return {
         "in": f"SELECT {_ym(dialect, 's.start')} AS ym, {keys}, {sign} AS hi, {sign} * s.members AS mi, "
               f"0 AS ho, 0 AS mo FROM {spans} WHERE 1 = 1",
@@ -219,11 +225,11 @@ def _household_parts(dialect: str, row: str, sign: int, source: str = "") -> dic
     }
 
 
-def _household_statements(dialect: str, row: str, sign: int) -> list[str]:
+def _household_statements(dialect: str, row: str, sign: int, counties: bool = True) -> list[str]:
     keys = HOUSEHOLD_KEYS
     flow_keys, flow_measures = ("ym", *keys), ("households_in", "members_in", "households_out", "members_out")
     snapshot_keys = ("year_end", *keys)
-    parts = _household_parts(dialect, row, sign)
+    parts = _household_parts(dialect, row, sign, counties=counties)
     flow = f"INSERT INTO household_month_flow ({', '.join(flow_keys)}, {', '.join(flow_measures)}) "
     out = [
         flow + parts["in"] + " " + _upsert("household_month_flow", flow_keys, flow_measures),
@@ -232,7 +238,7 @@ def _household_statements(dialect: str, row: str, sign: int) -> list[str]:
         + " " + _upsert("household_year_end", snapshot_keys, ("households", "members")),
     ]
     if sign < 0:
-        place = (f"county_code = {row}.county_code AND township_code = {row}.township_code "
+        place = (f"county_code = {row}.county_code AND township_code IN ({row}.township_code, '') "
                  f"AND category = COALESCE({row}.category, '')")
         out.append(f"DELETE FROM household_month_flow WHERE {place} AND households_in = 0 AND households_out = 0")
         out.append(f"DELETE FROM household_year_end WHERE {place} AND households = 0")
@@ -243,7 +249,7 @@ _STATEMENTS = {"disbursement": _disbursement_statements, "loan": _loan_statement
                "household": _household_statements}
 
 
-def _household_grouped(dialect: str, signed_sources: list[tuple[int, str]]) -> list[str]:
+def _household_grouped(dialect: str, signed_sources: list[tuple[int, str]], counties: bool = True) -> list[str]:
     """The household summary statements of one PostgreSQL statement trigger, or of a rebuild (the
     whole table, ``FROM household AS h`` with sign 1, into emptied summaries): the changes of all
     the statement's rows (``signed_sources``: the transition tables, ``FROM new_rows AS h`` with
@@ -252,7 +258,7 @@ def _household_grouped(dialect: str, signed_sources: list[tuple[int, str]]) -> l
     than three times slower on PostgreSQL: every household rewrote ~60 rows, and the versions of
     a row rewritten many times in one transaction pile up)."""
     keys = ", ".join(HOUSEHOLD_KEYS)
-    parts = [_household_parts(dialect, "h", sign, source) for sign, source in signed_sources]
+    parts = [_household_parts(dialect, "h", sign, source, counties) for sign, source in signed_sources]
     flow_keys, flow_measures = ("ym", *HOUSEHOLD_KEYS), ("households_in", "members_in", "households_out", "members_out")
     snapshot_keys = ("year_end", *HOUSEHOLD_KEYS)
     events = " UNION ALL ".join(f"{p['in']} UNION ALL {p['out']}" for p in parts)
@@ -348,10 +354,11 @@ def _category_trigger_ddl(dialect: str) -> list[str]:
     ]
 
 
-def _household_statement_triggers() -> list[str]:
+def _household_statement_triggers(counties: bool = True) -> list[str]:
     """PostgreSQL: one statement trigger per event on ``household`` reading its transition tables."""
     name = "fw_summary_household"
-    gone = ("SELECT DISTINCT county_code, township_code, COALESCE(category, '') FROM old_rows")
+    gone = ("SELECT DISTINCT county_code, township_code, COALESCE(category, '') FROM old_rows "
+            "UNION SELECT DISTINCT county_code, '', COALESCE(category, '') FROM old_rows")
     tidy = [f"DELETE FROM household_month_flow WHERE households_in = 0 AND households_out = 0 "
             f"AND (county_code, township_code, category) IN ({gone})",
             f"DELETE FROM household_year_end WHERE households = 0 AND (county_code, township_code, category) IN ({gone})"]
@@ -363,7 +370,7 @@ def _household_statement_triggers() -> list[str]:
     }
     out = []
     for event, (referencing, sources, after) in events.items():
-        body = " ".join(f"{statement};" for statement in _household_grouped("postgresql", sources) + after)
+        body = " ".join(f"{statement};" for statement in _household_grouped("postgresql", sources, counties) + after)
         out.append(f"CREATE OR REPLACE FUNCTION {name}_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                    f"{body} RETURN NULL; END $$")
         out.append(f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON household {referencing} "
@@ -371,13 +378,15 @@ def _household_statement_triggers() -> list[str]:
     return out
 
 
-def _trigger_ddl(dialect: str, source: str) -> list[str]:
+def _trigger_ddl(dialect: str, source: str, counties: bool = True) -> list[str]:
     if source == "disbursement_category":
         return _category_trigger_ddl(dialect)
     make = _STATEMENTS[source]
+    if source == "household":
+        make = partial(_household_statements, counties=counties)
     name = f"fw_summary_{source}"
     if dialect == "postgresql" and source == "household":
-        return _household_statement_triggers()
+        return _household_statement_triggers(counties)
     if dialect == "postgresql":
         def body(row: str, sign: int) -> str:
             return " ".join(s + ";" for s in make(dialect, row, sign))
@@ -418,7 +427,7 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")]
 
 
-def _rebuild_sql(dialect: str, sources: tuple[str, ...]) -> list[str]:
+def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True) -> list[str]:
     keys = ", ".join(LOAN_KEYS)
     d_keys = ", ".join(DISBURSEMENT_KEYS)
     fill = {
@@ -440,7 +449,7 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...]) -> list[str]:
             f"INSERT INTO asset_year ({', '.join(ASSET_KEYS)}, assets, value_fen) "
             f"SELECT {_asset_values(dialect, 'a')}, COUNT(*), SUM(a.value_fen) FROM asset AS a "
             f"GROUP BY {', '.join(str(i + 1) for i in range(len(ASSET_KEYS)))}"],
-        "household": _household_grouped(dialect, [(1, "FROM household AS h")]),
+        "household": _household_grouped(dialect, [(1, "FROM household AS h")], counties),
         "disbursement_category": [_category_grouped([(1, "FROM disbursement AS d")])],
     }
     return ([f"DELETE FROM {table}" for source in sources for table in TABLES[source]]
@@ -453,25 +462,27 @@ def drop_triggers(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
             conn.exec_driver_sql(statement)
 
 
-def create_triggers(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
+def create_triggers(conn: Connection, sources: tuple[str, ...] = SOURCES, *, counties: bool = True) -> None:
     for source in sources:
-        for statement in _trigger_ddl(conn.dialect.name, source):
+        for statement in _trigger_ddl(conn.dialect.name, source, counties):
             conn.exec_driver_sql(statement)
 
 
-def rebuild(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
+def rebuild(conn: Connection, sources: tuple[str, ...] = SOURCES, *, counties: bool = True) -> None:
     """Fill the summary tables of ``sources`` afresh from the raw rows (inside the caller's
-    transaction)."""
-    for statement in _rebuild_sql(conn.dialect.name, sources):
+    transaction).  ``counties`` false: the households without their counties' totals (the grains
+    before migration 0013, for its downgrade)."""
+    for statement in _rebuild_sql(conn.dialect.name, sources, counties):
         conn.exec_driver_sql(statement)
 
 
-def install(conn: Connection, sources: tuple[str, ...] = SOURCES) -> None:
+def install(conn: Connection, sources: tuple[str, ...] = SOURCES, *, counties: bool = True) -> None:
     """Fill the summaries of ``sources`` from the raw rows and create the triggers that keep them
-    (idempotent).  A migration names the sources whose tables it created."""
+    (idempotent).  A migration names the sources whose tables it created (``counties``:
+    :func:`rebuild`)."""
     drop_triggers(conn, sources)
-    rebuild(conn, sources)
-    create_triggers(conn, sources)
+    rebuild(conn, sources, counties=counties)
+    create_triggers(conn, sources, counties=counties)
     if conn.dialect.name == "postgresql":  # freshly filled tables have no statistics: plans would guess
         for table in (t for source in sources for t in TABLES[source]):
             conn.exec_driver_sql(f"ANALYZE {table}")

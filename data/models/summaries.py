@@ -134,12 +134,16 @@ class FindingSnapshot(Base):
 class HouseholdYearEnd(Base):
     """Households per status on each year end of :data:`fundwatch.data.summaries.CALENDAR_YEARS`,
     per county, township, village and category (no category: ``''``).  Each household is counted
-    twice: under its village and under ``village_code = ''``, the township's total, so a county or
-    township read sums a few rows per township instead of one per village."""
+    three times: under its village, under ``village_code = ''`` (the township's total) and under
+    ``township_code = village_code = ''`` (the county's total, migration 0013), so a township read
+    sums a few rows per township instead of one per village, and a county or prefecture read by
+    county or category a few rows per county instead of one per township."""
 
     __tablename__ = "household_year_end"
     __table_args__ = (Index("ix_household_year_end_grain", "village_code", "year_end"),
-                      Index("ix_household_year_end_place", "county_code", "village_code", "year_end"))
+                      Index("ix_household_year_end_place", "county_code", "village_code", "year_end"),
+                      # the counties' totals (township_code '') of the prefecture (0013)
+                      Index("ix_household_year_end_counties", "township_code", "year_end"))
 
     year_end: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -156,6 +160,11 @@ FLOW_PLACE_COLUMNS = ("county_code", "village_code", "ym", "township_code", "cat
                       "households_in", "households_out", "members_in", "members_out")
 
 
+#: The counties' month flows in month order, every column the read needs included.
+FLOW_COUNTY_COLUMNS = ("township_code", "ym", "county_code", "category", "status",
+                       "households_in", "households_out", "members_in", "members_out")
+
+
 class HouseholdMonthFlow(Base):
     """Households entering and leaving each status per month (``ym``), same keys as
     :class:`HouseholdYearEnd`: a status's count moves by ``households_in - households_out``."""
@@ -163,6 +172,8 @@ class HouseholdMonthFlow(Base):
     __tablename__ = "household_month_flow"
     __table_args__ = (Index("ix_household_month_flow_county", "county_code", "ym"),
                       Index("ix_household_month_flow_grain", "village_code", "ym"),
+                      # the counties' totals (township_code ''), of the prefecture or of one county (0013)
+                      Index("ix_household_month_flow_counties", *FLOW_COUNTY_COLUMNS),
                       # a county's townships' totals read from the index alone (0009)
                       Index("ix_household_month_flow_place", *FLOW_PLACE_COLUMNS))
 

@@ -83,13 +83,16 @@ def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequen
     """The households found by ``as_of`` per ``by`` from the summary: the last year end's
     snapshot, the month flows after it and, for a day inside a month, the raw households whose
     status changed in that month (their status on ``as_of`` added, on the month's eve taken
-    away).  Village rows only when a village is asked for; else the townships' totals.
+    away).  Village rows when a village is asked for or grouped by; else the townships' totals
+    when a township is, else the counties' totals (``township_code = ''``).
     :func:`household_status_frame` uses it where it is the faster way; any region and grouping
     of :data:`SUMMARY_GROUPS` is answered exactly (the tests compare it with the raw rows)."""
     require_scope(scope)
     if info is None and region is not None:
         info = region_info(engine, scope, region)
-    villages = "village_code" in by or (info is not None and info[0] == "village")
+    level = None if info is None else info[0]
+    villages = "village_code" in by or level == "village"
+    townships = not villages and ("township_code" in by or level == "township")
     snap, flow, h = HouseholdYearEnd, HouseholdMonthFlow, Household
 
     def part(table, households, members, *conditions, status=None):
@@ -98,7 +101,9 @@ def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequen
                 for k in by]
         where = region_condition(engine, scope, region, county=table.county_code, township=table.township_code,
                                  village=table.village_code)
-        grain = () if table is h else ((table.village_code != "") if villages else (table.village_code == ""),)
+        grain = (() if table is h else (table.village_code != "",) if villages
+                 else (table.village_code == "", table.township_code != "") if townships
+                 else (table.township_code == "",))
         return select(*(key.label(k) for key, k in zip(keys, by, strict=True)), households.label("households"),
                       members.label("members")).where(where, *grain, *conditions)
 
