@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, Integer, Select, String, bindparam, case, false, func, select, true
 
 from ..models import Asset, AssetIncome, AssetYear
 from ..scope import Scope, require_scope
 from . import naive
-from ._common import FEN_PER_YUAN, fen_sum, frame, region_condition, to_yuan
+from ._common import columns_frame, fen_sum, frame, region_condition, region_info, to_yuan
 from .funds import _county_where
 
 ASSET_GROUPS = ("county_code", "village_code", "asset_class", "subtype", "status", "owner")
@@ -38,31 +38,38 @@ def asset_mix_frame(
         raise ValueError(f"cannot group assets by {sorted(unknown)}")
     summarised = set(by) <= set(SUMMARY_GROUPS)
     with engine.connect() as conn:
-        level, where = _county_where(conn, scope, region)
+        level, _ = _county_where(conn, scope, region)
         if summarised and level != "village":
-            y = AssetYear
-            keys = [getattr(y, name) for name in by]
-            stmt = select(
-                *keys, fen_sum(y.assets, "assets"),
-                fen_sum(case(((y.asset_class == "public_welfare") & (y.no_custodian == 1), y.assets), else_=0),
-                        "no_custodian"),
-                fen_sum(case((y.no_owner == 1, y.assets), else_=0), "no_owner"),
-                fen_sum(case((y.status.in_(("idle", "damaged")), y.assets), else_=0), "idle_or_damaged"),
-                fen_sum(y.value_fen, "value_fen"),
-            ).where(where(y.county_code), y.status != "disposed")
-            if formed_by_year is not None:
-                stmt = stmt.where(y.formed_year <= formed_by_year)
-            if keys:
-                stmt = stmt.group_by(*keys).order_by(*keys)
-            rows = conn.execute(stmt).all()
+            info = region_info(conn, scope, region) if level in ("county", "township") else None
+            stmt = _mix_statement(scope, tuple(by), "county" if info else level or "city", formed_by_year is not None)
+            rows = conn.execute(stmt, {"county": info[1] if info else None, "formed": formed_by_year}).all()
     if not summarised or level == "village":
         return naive.asset_mix_frame(engine, scope, by=by, region=region, formed_by_year=formed_by_year)
-    n = len(by)
-    counts = {name: np.array([row[n + i] for row in rows], dtype="int64")
-              for i, name in enumerate(("assets", "no_custodian", "no_owner", "idle_or_damaged"))}
-    value = np.array([row[-1] for row in rows], dtype="int64") / FEN_PER_YUAN
-    keys = {name: pd.Series([row[i] for row in rows], dtype=object) for i, name in enumerate(by)}
-    return pd.DataFrame({**keys, **counts, "value": value})
+    return columns_frame(rows, [*by, "assets", "no_custodian", "no_owner", "idle_or_damaged", "value_fen"],
+                         ints=("assets", "no_custodian", "no_owner", "idle_or_damaged"), yuan=("value_fen",))
+
+
+@functools.lru_cache(maxsize=256)
+def _mix_statement(scope: Scope, by: tuple[str, ...], level: str, formed: bool) -> Select:
+    """The ``asset_year`` statement of :func:`asset_mix_frame` for one shape, built once: ``level``
+    ``city`` (every county of the scope), ``county`` (parameter ``county``) or ``unknown``
+    (nothing); with ``formed`` the assets formed by the parameter ``formed`` (a year)."""
+    y = AssetYear
+    keys = [getattr(y, name) for name in by]
+    where = {"city": true(), "county": y.county_code == bindparam("county", type_=String())}.get(level, false())
+    stmt = select(
+        *keys, fen_sum(y.assets, "assets"),
+        fen_sum(case(((y.asset_class == "public_welfare") & (y.no_custodian == 1), y.assets), else_=0),
+                "no_custodian"),
+        fen_sum(case((y.no_owner == 1, y.assets), else_=0), "no_owner"),
+        fen_sum(case((y.status.in_(("idle", "damaged")), y.assets), else_=0), "idle_or_damaged"),
+        fen_sum(y.value_fen, "value_fen"),
+    ).where(scope.clause(y.county_code), where, y.status != "disposed")
+    if formed:
+        stmt = stmt.where(y.formed_year <= bindparam("formed", type_=Integer()))
+    if keys:
+        stmt = stmt.group_by(*keys).order_by(*keys)
+    return stmt
 
 
 def asset_income_frame(

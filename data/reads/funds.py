@@ -4,18 +4,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, literal_column, select, union_all
+from sqlalchemy import (
+    Connection, Date, Engine, Integer, Select, String, bindparam, false, func, literal, literal_column, select, true,
+    union_all,
+)
 
 from .. import vocab
 from ..models import Allocation, Disbursement, DisbursementMonth
 from ..scope import Scope, require_scope
 from . import naive
 from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, region_info, to_yuan
-from ._summary_reads import disbursed, full_months_ym, is_month_end
+from ._summary_reads import full_months_ym, is_month_end
 
 ALLOCATION_GROUPS = ("year", "county_code", "source_level", "programme")
 POVERTY_PROGRAMMES = ("special", "integrated", "linkage")
@@ -92,22 +96,23 @@ def disbursement_pace_frame(
     For a township or village the allocation base is the budget of its projects that year.
 
     The prefecture and a county read the ``disbursement_month`` summary (plus the raw payments of
-    a partial last month) and the year's allocations on one connection, and build the frame from
-    at most twelve rows; a township or village sums its own projects' payments
-    (:func:`fundwatch.data.reads.naive.disbursement_pace_frame`, the raw reference).
+    a partial last month) and the year's allocations in one statement (:func:`_pace_statement`),
+    and build the frame from at most thirteen rows; a township or village sums its own projects'
+    payments (:func:`fundwatch.data.reads.naive.disbursement_pace_frame`, the raw reference).
     """
     as_of = as_date(as_of) or dt.date(year, 12, 31)
-    levels = None if source_level is None else (source_level,)
-    with engine.connect() as conn:
-        level, where = _county_where(conn, scope, region)
-        if level not in ("township", "village"):
-            monthly = dict(disbursed(conn, where, year, as_of, programmes, ("ym",), levels))
-            stmt = select(fen_sum(Allocation.amount_fen, "fen")).where(
-                where(Allocation.county_code), Allocation.year == year, Allocation.issued_on <= as_of,
-                Allocation.programme.in_(programmes))
-            if source_level is not None:
-                stmt = stmt.where(Allocation.source_level == source_level)
-            allocated = int(conn.execute(stmt).scalar_one())
+    require_scope(scope)
+    info = None if region is None else region_info(engine, scope, region)
+    level = "city" if region is None else "unknown" if info is None else info[0]
+    if level not in ("township", "village"):
+        stmt = _pace_statement(scope, level, tuple(programmes), source_level is not None, not is_month_end(as_of))
+        with engine.connect() as conn:
+            rows = conn.execute(stmt, {"county": info[1] if level == "county" else None, "year": year,
+                                       "as_of": as_of, "full": full_months_ym(as_of),
+                                       "ym": as_of.year * 100 + as_of.month, "level": source_level}).all()
+        sums = {int(ym): int(fen) for ym, fen in rows}
+        allocated = sums.pop(0, 0)
+        monthly = sums
     if level in ("township", "village"):
         return naive.disbursement_pace_frame(engine, scope, year, as_of=as_of, region=region,
                                              source_level=source_level, programmes=programmes)
@@ -120,6 +125,33 @@ def disbursement_pace_frame(
     return pd.DataFrame({
         "month": months, "rate": rate, "disbursed": paid / FEN_PER_YUAN, "cumulative": cumulative / FEN_PER_YUAN,
         "allocated": np.full(len(months), allocated / FEN_PER_YUAN)})
+
+
+@functools.lru_cache(maxsize=256)
+def _pace_statement(scope: Scope, level: str, programmes: tuple[str, ...], by_source: bool, partial: bool) -> Select:
+    """The statement of :func:`disbursement_pace_frame` for one shape, built once: rows ``(ym,
+    fen)``, the payments of each month of the year (whole months from ``disbursement_month``, a
+    partial last month's from the raw payments) and ``(0, fen)``, the allocations issued by
+    ``as_of``.  ``level``: ``city`` (the scope), ``county`` (parameter ``county``) or anything else
+    (nothing); parameters ``year``, ``as_of``, ``full`` (the last whole month), ``ym`` (the month
+    of ``as_of``) and, with ``by_source``, ``level`` (one source level)."""
+    s, d, a = DisbursementMonth, Disbursement, Allocation
+    county = bindparam("county", type_=String())
+    year, as_of = bindparam("year", type_=Integer()), bindparam("as_of", type_=Date())
+
+    def where(table):
+        place = {"city": true(), "county": table.county_code == county}.get(level, false())
+        out = [scope.clause(table.county_code), place, table.year == year, table.programme.in_(programmes)]
+        return out + ([table.source_level == bindparam("level", type_=String())] if by_source else [])
+
+    parts = [select(s.ym.label("ym"), s.amount_fen.label("fen"))
+             .where(*where(s), s.ym <= bindparam("full", type_=Integer()))]
+    if partial:
+        parts.append(select(d.ym, d.amount_fen).where(*where(d), d.ym == bindparam("ym", type_=Integer()),
+                                                       d.paid_on <= as_of))
+    parts.append(select(literal(0, Integer()).label("ym"), a.amount_fen).where(*where(a), a.issued_on <= as_of))
+    both = union_all(*parts).subquery()
+    return select(both.c.ym, fen_sum(both.c.fen, "fen")).group_by(both.c.ym)
 
 
 def pace_by_county_frame(
