@@ -146,6 +146,7 @@ def test_the_household_list_is_sorted_by_working_days_overdue_and_masked(b):
     open_ = b.person(name="王五", found=D(2024, 9, 30))  # due 25 Oct, open on 30 Oct: 3 days over
     late = b.person(name="赵六", found=D(2024, 9, 30), identified=D(2024, 10, 28), entered=D(2024, 10, 28))
     b.person(name="钱七", found=D(2024, 11, 5))  # after as_of
+    b.set(m.Household, late, income_per_capita_fen=2_000_000)
     rows, total = tr.transition_households_frame(b.engine, ALL, D(2024, 10, 30))
     assert total == 3
     assert list(rows["id"]) == [open_, late, ok]
@@ -156,6 +157,11 @@ def test_the_household_list_is_sorted_by_working_days_overdue_and_masked(b):
     assert rows.loc[2, "alert_line"] == 7200.0 and rows.loc[2, "income_per_capita"] == 10000.0
     page, _ = tr.transition_households_frame(b.engine, ALL, D(2024, 10, 30), sort="found_on", limit=1, offset=1)
     assert list(page["id"]) == [open_]
+    # a sort by income reads code, income and line for every household, a sort by date for the
+    # page's rows only: the same rows either way
+    by_income, _ = tr.transition_households_frame(b.engine, ALL, D(2024, 10, 30), sort="-income_per_capita")
+    assert by_income.loc[0, "id"] == late and by_income.loc[0, "income_per_capita"] == 20000.0
+    pd.testing.assert_frame_equal(rows.set_index("id").sort_index(), by_income.set_index("id").sort_index())
     with pytest.raises(ValueError):
         tr.transition_households_frame(b.engine, ALL, D(2024, 10, 30), sort="head_name")
     assert tr.transition_households_frame(b.engine, Scope.county(XINGGUO), D(2024, 10, 30))[1] == 0

@@ -12,9 +12,10 @@ from .base import Base, Fen, not_negative, one_of
 
 
 #: The columns of ``ix_household_county``: every column the transition page's household figures
-#: of a county read (status on a date, category and cause, income against the alert line).
+#: of a county read (status on a date, category and cause, income against the alert line, and
+#: the dates its household list sorts by: ``entered_on`` since migration 0014).
 COUNTY_COVERING = ("county_code", "found_on", "risk_eliminated_on", "identified_on", "category", "cause", "members",
-                   "income_year", "income_per_capita_fen", "id")
+                   "income_year", "income_per_capita_fen", "entered_on", "id")
 #: The columns of ``ix_measure_household``: a household's measures up to a date, read from the
 #: index alone (the measure mix and the wait for a first measure, 0011).
 MEASURE_COVERING = ("household_id", "started_on", "kind", "amount_fen", "county_code", "id")
