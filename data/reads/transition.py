@@ -26,7 +26,7 @@ from ..models import (
     Household, Project, Region, RegionFlag,
 )
 from ..scope import Scope, require_scope
-from ._common import as_date, fen_sum, frame, month_of, region_condition, region_info, to_yuan, year_of
+from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, month_of, region_condition, region_info, to_yuan, year_of
 from ._summary_reads import full_months_ym, is_month_end
 from .households import household_status
 
@@ -538,7 +538,8 @@ def continuity(engine: Engine, scope: Scope, as_of: dt.date, paid: pd.DataFrame,
     """The continuity frame from the linkage payment sums per county and year (``paid``:
     ``linkage_paid_fen``, ``linkage_industry_fen``) and the allocations issued by ``as_of``:
     every county of the scope for every year, money in yuan (shared with the raw reference,
-    :func:`fundwatch.data.reads.naive.continuity_funds_frame`)."""
+    :func:`fundwatch.data.reads.naive.continuity_funds_frame`).  The grid of counties and years is
+    filled from dictionaries (a few hundred cells; merging frames for it cost more than the reads)."""
     a = Allocation
     poverty = a.programme.in_(POVERTY_PROGRAMMES)
     alloc = (select(a.county_code, a.year,
@@ -546,18 +547,21 @@ def continuity(engine: Engine, scope: Scope, as_of: dt.date, paid: pd.DataFrame,
                     fen_sum(case((a.integrated.is_(True), a.amount_fen), else_=0), "integrated_fen"))
              .where(scope.clause(a.county_code), a.year.between(*years), a.issued_on <= as_of)
              .group_by(a.county_code, a.year))
-    out = frame(engine, alloc).merge(paid, on=["county_code", "year"], how="outer")
-    counties = frame(engine, select(Region.code.label("county_code")).where(
-        scope.clause(Region.county_code), Region.level == "county"))
-    grid = pd.MultiIndex.from_product([counties["county_code"], range(years[0], years[1] + 1)],
-                                      names=["county_code", "year"]).to_frame(index=False)
-    out["year"] = out["year"].astype("int64") if len(out) else out["year"]
-    out = grid.merge(out, on=["county_code", "year"], how="left")
-    money = ["funds_fen", "integrated_fen", "linkage_paid_fen", "linkage_industry_fen"]
-    out[money] = out[money].fillna(0).astype("int64")
-    out["ex_poverty"] = out["county_code"].isin(set(poverty_counties(engine, scope)["county_code"]))
-    out = out.sort_values(["county_code", "year"]).reset_index(drop=True)
-    return to_yuan(out, *money)
+    counties = select(Region.code).where(scope.clause(Region.county_code), Region.level == "county")
+    with engine.connect() as conn:
+        allocated = {(code, int(year)): (int(funds), int(integrated))
+                     for code, year, funds, integrated in conn.execute(alloc)}
+        codes = sorted(code for (code,) in conn.execute(counties))
+    spent = {(code, int(year)): (int(total), int(industry)) for code, year, total, industry in paid[
+        ["county_code", "year", "linkage_paid_fen", "linkage_industry_fen"]].itertuples(index=False)}
+    ex_poverty = set(poverty_counties(engine, scope)["county_code"])
+    cells = [(code, year) for code in codes for year in range(years[0], years[1] + 1)]
+    money = np.array([allocated.get(cell, (0, 0)) + spent.get(cell, (0, 0)) for cell in cells],
+                     dtype="int64").reshape(len(cells), 4) / FEN_PER_YUAN
+    return pd.DataFrame({
+        "county_code": pd.Series([code for code, _ in cells], dtype=None if cells else object), "year": np.array([year for _, year in cells], dtype="int64"),
+        "ex_poverty": np.array([code in ex_poverty for code, _ in cells], dtype=bool),
+        "funds": money[:, 0], "integrated": money[:, 1], "linkage_paid": money[:, 2], "linkage_industry": money[:, 3]})
 
 
 def village_types_frame(engine: Engine, scope: Scope, *, region: str | None = None,
