@@ -138,6 +138,18 @@ def test_assistance_measures_and_how_long_households_waited(b):
     assert mix == {"dibao": 1, "employment": 1, "industry": 1}
     wait = tr.measure_wait_frame(b.engine, ALL, as_of).set_index("wait")["households"].to_dict()
     assert wait == {"d7": 1, "d15": 0, "d30": 0, "d60": 1, "d60plus": 0, "none": 1}
+    # another county's measures: a county's own are read by its county code, a township's or a
+    # village's through their households; each region counts only what lies in it
+    other = b.household(county=XINGGUO, found=D(2024, 1, 2), identified=D(2024, 1, 10))
+    b.measure(other, D(2024, 2, 1), county=XINGGUO, kind="dibao")
+    every = tr.measure_mix_frame(b.engine, ALL, as_of)
+    assert every.set_index("kind")["measures"].to_dict() == {"dibao": 2, "employment": 1, "industry": 1}
+    assert every.set_index("kind")["households"].to_dict() == {"dibao": 2, "employment": 1, "industry": 1}
+    for region in (YUDU, YUDU + "100", YUDU + "100201"):
+        assert tr.measure_mix_frame(b.engine, ALL, as_of, region=region).set_index("kind")["measures"].to_dict() == mix
+    assert tr.measure_mix_frame(b.engine, Scope.county(YUDU), as_of).set_index("kind")["measures"].to_dict() == mix
+    assert tr.measure_mix_frame(b.engine, Scope.county(XINGGUO), as_of, region=YUDU).empty  # not its county
+    assert tr.measure_mix_frame(b.engine, ALL, as_of, region=XINGGUO + "100201")["measures"].tolist() == [1]
 
 
 def test_the_household_list_is_sorted_by_working_days_overdue_and_masked(b):
@@ -253,3 +265,15 @@ def test_assets_formed_custody_and_income(b):
     income = tr.asset_income_years_frame(b.engine, ALL, as_of).set_index(["group", "year"])
     assert income.loc[("all", 2022), "income"] == 15.0 and income.loc[("pv", 2022), "to_households"] == 4.0
     assert ("pv", 2024) in income.index and ("pv", 2025) not in income.index
+    # another county's station: a county's records are read by their county code (its stations
+    # looked up once), a village's through their assets; each region sums only what lies in it
+    far = b.asset(county=XINGGUO, asset_class="operating", subtype="pv_station", formed=D(2021, 1, 5))
+    b.income(far, 2022, income=300, collective=300, households=0, county=XINGGUO)
+    every = tr.asset_income_years_frame(b.engine, ALL, as_of).set_index(["group", "year"])
+    assert every.loc[("all", 2022), "income"] == 18.0 and every.loc[("pv", 2022), "income"] == 13.0
+    assert every.loc[("all", 2022), "records"] == 3 and every.loc[("pv", 2022), "records"] == 2
+    for scope, region in ((ALL, YUDU), (ALL, YUDU + "100201"), (Scope.county(YUDU), None)):
+        pd.testing.assert_frame_equal(tr.asset_income_years_frame(b.engine, scope, as_of, region=region), income.reset_index()[
+            ["group", "year", "records", "income", "to_collective", "to_households", "to_other"]])
+    xingguo = tr.asset_income_years_frame(b.engine, ALL, as_of, region=XINGGUO).set_index(["group", "year"])
+    assert xingguo["income"].to_dict() == {("all", 2022): 3.0, ("pv", 2022): 3.0}

@@ -13,6 +13,10 @@ from .base import Base, Fen, not_negative, one_of
 #: The columns of ``ix_asset_county``: a county's assets by class (value, status, date formed,
 #: custody and ownership) read from the index alone.
 COUNTY_COVERING = ("county_code", "asset_class", "status", "formed_on", "value_fen", "custodian", "owner", "id")
+#: The columns of ``ix_asset_income_county``: a county's income records up to a year, their asset
+#: and amounts, read from the index alone (the transition page's asset income, 0015).
+INCOME_COVERING = ("county_code", "year", "asset_id", "income_fen", "to_collective_fen", "to_households_fen",
+                   "to_other_fen", "id")
 
 
 class Asset(Base):
@@ -35,6 +39,8 @@ class Asset(Base):
         # the asset mix of a county by village, from the index alone (migration 0010)
         Index("ix_asset_mix", "county_code", "village_code", "asset_class", "status", "formed_on", "value_fen",
               "custodian", "owner", "id"),
+        # the photovoltaic stations (or any subtype) of the prefecture or a county, from the index (0015)
+        Index("ix_asset_subtype", "subtype", "county_code", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +65,7 @@ class AssetIncome(Base):
     __table_args__ = (
         UniqueConstraint("asset_id", "year"),
         *not_negative("income_fen", "to_collective_fen", "to_households_fen", "to_other_fen"),
-        Index("ix_asset_income_county", "county_code", "year"),
+        Index("ix_asset_income_county", *INCOME_COVERING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
