@@ -101,6 +101,13 @@ def test_monitoring_mix_flow_and_ages(b):
     assert len(flow) == 42 and flow.index[0] == D(2021, 1, 1) and flow.index[-1] == D(2024, 6, 1)
     assert flow.loc[D(2021, 3, 1), "entered"] == 2 and flow.loc[D(2022, 1, 1), "left"] == 1
     assert flow.loc[D(2021, 12, 1), "under_monitoring"] == 2 and flow.loc[D(2024, 6, 1), "under_monitoring"] == 2
+    # a county's, a township's and a county user's flow read the households found by as_of only
+    # (an elimination implies it); the same months here, and nothing of another county
+    b.person(county=XINGGUO, found=D(2021, 4, 1), eliminated=D(2022, 2, 1))
+    for scope, region in ((ALL, YUDU), (ALL, YUDU + "100"), (Scope.county(YUDU), None)):
+        pd.testing.assert_frame_equal(tr.monitoring_flow_frame(b.engine, scope, as_of, region=region), flow.reset_index())
+    everyone = tr.monitoring_flow_frame(b.engine, ALL, as_of).set_index("month")
+    assert everyone.loc[D(2022, 2, 1), "left"] == 1 and everyone["left"].sum() == 2
     ages = tr.case_age_frame(b.engine, ALL, as_of).set_index(["age", "status"])["households"]
     assert ages[("m1", "pending")] == 1 and ages[("m24plus", "monitored")] == 1 and ages.sum() == 2
 
