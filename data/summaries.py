@@ -321,19 +321,7 @@ def _category_trigger_ddl(dialect: str) -> list[str]:
         keys = "programme, county_code, year, ym"
         tidy = (f"DELETE FROM disbursement_category_month WHERE payments = 0 "
                 f"AND ({keys}) IN (SELECT DISTINCT {keys} FROM old_rows)")
-        events = {
-            "insert": ("REFERENCING NEW TABLE AS new_rows", [(1, "FROM new_rows AS d")], []),
-            "delete": ("REFERENCING OLD TABLE AS old_rows", [(-1, "FROM old_rows AS d")], [tidy]),
-            "update": ("REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                       [(-1, "FROM old_rows AS d"), (1, "FROM new_rows AS d")], [tidy]),
-        }
-        out = []
-        for event, (referencing, sources, after) in events.items():
-            body = " ".join(f"{statement};" for statement in [_category_grouped(sources), *after])
-            out.append(f"CREATE OR REPLACE FUNCTION {name}_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                       f"{body} RETURN NULL; END $$")
-            out.append(f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON disbursement {referencing} "
-                       f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_{event}()")
+        out = _statement_triggers(name, "disbursement", "d", lambda sources: [_category_grouped(sources)], [tidy])
         return [*out,
                 f"CREATE OR REPLACE FUNCTION {name}_project() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 f"{move} RETURN NULL; END $$",
@@ -354,36 +342,41 @@ def _category_trigger_ddl(dialect: str) -> list[str]:
     ]
 
 
+def _statement_triggers(name: str, table: str, alias: str, grouped, tidy: list[str]) -> list[str]:
+    """PostgreSQL: one statement trigger per event on ``table``, named ``<name>_<event>``, reading
+    its transition tables: ``grouped(signed_sources)`` gives the statements that add the rows
+    (``(sign, "FROM <rows> AS <alias>")``), and ``tidy`` runs after a delete or an update."""
+    events = {
+        "insert": ("REFERENCING NEW TABLE AS new_rows", [(1, f"FROM new_rows AS {alias}")], []),
+        "delete": ("REFERENCING OLD TABLE AS old_rows", [(-1, f"FROM old_rows AS {alias}")], tidy),
+        "update": ("REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                   [(-1, f"FROM old_rows AS {alias}"), (1, f"FROM new_rows AS {alias}")], tidy),
+    }
+    out = []
+    for event, (referencing, sources, after) in events.items():
+        body = " ".join(f"{statement};" for statement in [*grouped(sources), *after])
+        out.append(f"CREATE OR REPLACE FUNCTION {name}_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   f"{body} RETURN NULL; END $$")
+        out.append(f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON {table} {referencing} "
+                   f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_{event}()")
+    return out
+
+
 def _household_statement_triggers(counties: bool = True) -> list[str]:
     """PostgreSQL: one statement trigger per event on ``household`` reading its transition tables."""
-    name = "fw_summary_household"
     gone = ("SELECT DISTINCT county_code, township_code, COALESCE(category, '') FROM old_rows "
             "UNION SELECT DISTINCT county_code, '', COALESCE(category, '') FROM old_rows")
     tidy = [f"DELETE FROM household_month_flow WHERE households_in = 0 AND households_out = 0 "
             f"AND (county_code, township_code, category) IN ({gone})",
             f"DELETE FROM household_year_end WHERE households = 0 AND (county_code, township_code, category) IN ({gone})"]
-    events = {
-        "insert": ("REFERENCING NEW TABLE AS new_rows", [(1, "FROM new_rows AS h")], []),
-        "delete": ("REFERENCING OLD TABLE AS old_rows", [(-1, "FROM old_rows AS h")], tidy),
-        "update": ("REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                   [(-1, "FROM old_rows AS h"), (1, "FROM new_rows AS h")], tidy),
-    }
-    out = []
-    for event, (referencing, sources, after) in events.items():
-        body = " ".join(f"{statement};" for statement in _household_grouped("postgresql", sources, counties) + after)
-        out.append(f"CREATE OR REPLACE FUNCTION {name}_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                   f"{body} RETURN NULL; END $$")
-        out.append(f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON household {referencing} "
-                   f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_{event}()")
-    return out
+    return _statement_triggers("fw_summary_household", "household", "h",
+                               lambda sources: _household_grouped("postgresql", sources, counties), tidy)
 
 
 def _trigger_ddl(dialect: str, source: str, counties: bool = True) -> list[str]:
     if source == "disbursement_category":
         return _category_trigger_ddl(dialect)
-    make = _STATEMENTS[source]
-    if source == "household":
-        make = partial(_household_statements, counties=counties)
+    make = partial(_household_statements, counties=counties) if source == "household" else _STATEMENTS[source]
     name = f"fw_summary_{source}"
     if dialect == "postgresql" and source == "household":
         return _household_statement_triggers(counties)
@@ -411,20 +404,15 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True) -> list[str]:
 
 def _drop_ddl(dialect: str, source: str) -> list[str]:
     name = f"fw_summary_{source}"
-    if dialect == "postgresql" and source == "disbursement_category":
-        return [statement for event, table in (("insert", "disbursement"), ("delete", "disbursement"),
-                                               ("update", "disbursement"), ("project", "project"))
-                for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {table}",
+    events = ("insert", "delete", "update", *(("project",) if source == "disbursement_category" else ()))
+    if dialect != "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in events]
+    if source in ("household", "disbursement_category"):  # statement triggers: a function per event
+        table = "household" if source == "household" else "disbursement"
+        return [statement for event in events
+                for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {'project' if event == 'project' else table}",
                                   f"DROP FUNCTION IF EXISTS {name}_{event}()")]
-    if dialect == "postgresql" and source == "household":
-        return [statement for event in ("insert", "delete", "update")
-                for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {source}",
-                                  f"DROP FUNCTION IF EXISTS {name}_{event}()")]
-    if source == "disbursement_category":
-        return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update", "project")]
-    if dialect == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {name} ON {source}", f"DROP FUNCTION IF EXISTS {name}()"]
-    return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")]
+    return [f"DROP TRIGGER IF EXISTS {name} ON {source}", f"DROP FUNCTION IF EXISTS {name}()"]
 
 
 def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True) -> list[str]:
