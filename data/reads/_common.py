@@ -122,6 +122,16 @@ def region_info(engine: Engine | Connection, scope: Scope, code: str) -> tuple[s
     return info if level == "city" or scope.allows(county_code) else None
 
 
+def region_level(engine: Engine | Connection, scope: Scope, region: str | None) -> tuple[str, tuple | None]:
+    """``(level, info)`` of ``region`` for a read that builds its statement once per level: ``city``
+    for the whole scope (``region`` None), ``unknown`` (info None) for a code not found or outside
+    the scope, else the region's own level and its :func:`region_info`."""
+    if region is None:
+        return "city", None
+    info = region_info(engine, scope, region)
+    return ("unknown", None) if info is None else (info[0], info)
+
+
 def region_condition(engine: Engine, scope: Scope, region: str | None, *, county, township=None, village=None):
     """The WHERE condition restricting a table to ``region`` (a code at any level).
 

@@ -11,8 +11,7 @@ from sqlalchemy import Engine, Integer, Select, String, bindparam, case, false, 
 from ..models import Asset, AssetIncome, AssetYear
 from ..scope import Scope, require_scope
 from . import naive
-from ._common import columns_frame, fen_sum, frame, region_condition, region_info, to_yuan
-from .funds import _county_where
+from ._common import columns_frame, fen_sum, frame, region_condition, region_level, to_yuan
 
 ASSET_GROUPS = ("county_code", "village_code", "asset_class", "subtype", "status", "owner")
 
@@ -37,14 +36,14 @@ def asset_mix_frame(
     if unknown:
         raise ValueError(f"cannot group assets by {sorted(unknown)}")
     summarised = set(by) <= set(SUMMARY_GROUPS)
-    with engine.connect() as conn:
-        level, _ = _county_where(conn, scope, region)
-        if summarised and level != "village":
-            info = region_info(conn, scope, region) if level in ("county", "township") else None
-            stmt = _mix_statement(scope, tuple(by), "county" if info else level or "city", formed_by_year is not None)
-            rows = conn.execute(stmt, {"county": info[1] if info else None, "formed": formed_by_year}).all()
+    level, info = region_level(engine, scope, region)
     if not summarised or level == "village":
         return naive.asset_mix_frame(engine, scope, by=by, region=region, formed_by_year=formed_by_year)
+    if level == "township":  # the summary has no township: a township reads its county's rows
+        level = "county"
+    stmt = _mix_statement(scope, tuple(by), level, formed_by_year is not None)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt, {"county": info[1] if level == "county" else None, "formed": formed_by_year}).all()
     return columns_frame(rows, [*by, "assets", "no_custodian", "no_owner", "idle_or_damaged", "value_fen"],
                          ints=("assets", "no_custodian", "no_owner", "idle_or_damaged"), yuan=("value_fen",))
 

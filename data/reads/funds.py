@@ -18,7 +18,7 @@ from .. import vocab
 from ..models import Allocation, Disbursement, DisbursementMonth
 from ..scope import Scope, require_scope
 from . import naive
-from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, region_info, to_yuan
+from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, region_info, region_level, to_yuan
 from ._summary_reads import full_months_ym, is_month_end
 
 ALLOCATION_GROUPS = ("year", "county_code", "source_level", "programme")
@@ -102,23 +102,20 @@ def disbursement_pace_frame(
     """
     as_of = as_date(as_of) or dt.date(year, 12, 31)
     require_scope(scope)
-    info = None if region is None else region_info(engine, scope, region)
-    level = "city" if region is None else "unknown" if info is None else info[0]
-    if level not in ("township", "village"):
-        stmt = _pace_statement(scope, level, tuple(programmes), source_level is not None, not is_month_end(as_of))
-        with engine.connect() as conn:
-            rows = conn.execute(stmt, {"county": info[1] if level == "county" else None, "year": year,
-                                       "as_of": as_of, "full": full_months_ym(as_of),
-                                       "ym": as_of.year * 100 + as_of.month, "level": source_level}).all()
-        sums = {int(ym): int(fen) for ym, fen in rows}
-        allocated = sums.pop(0, 0)
-        monthly = sums
+    level, info = region_level(engine, scope, region)
     if level in ("township", "village"):
         return naive.disbursement_pace_frame(engine, scope, year, as_of=as_of, region=region,
                                              source_level=source_level, programmes=programmes)
+    stmt = _pace_statement(scope, level, tuple(programmes), source_level is not None, not is_month_end(as_of))
+    with engine.connect() as conn:
+        rows = conn.execute(stmt, {"county": info[1] if level == "county" else None, "year": year,
+                                   "as_of": as_of, "full": full_months_ym(as_of),
+                                   "ym": as_of.year * 100 + as_of.month, "level": source_level}).all()
+    monthly = {int(ym): int(fen) for ym, fen in rows}
+    allocated = monthly.pop(0, 0)  # the allocations' row (ym 0)
     last_month = 12 if as_of >= dt.date(year, 12, 31) else (as_of.month if as_of.year == year else 0)
     months = np.arange(1, max(last_month, 0) + 1, dtype="int64")
-    by_month = {int(ym) % 100: int(fen) for ym, fen in monthly.items()}
+    by_month = {ym % 100: fen for ym, fen in monthly.items()}
     paid = np.array([by_month.get(int(m), 0) for m in months], dtype="int64")
     cumulative = np.cumsum(paid)
     rate = cumulative / allocated if allocated else np.full(len(months), np.nan)

@@ -97,7 +97,7 @@ def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequen
     require_scope(scope)
     if info is None and region is not None:
         info = region_info(engine, scope, region)
-    level = "city" if region is None else "none" if info is None else info[0]
+    level = "city" if region is None else "unknown" if info is None else info[0]  # as _common.region_level
     base, full = _snapshot_day(as_of), full_months_ym(as_of)
     flows = base is None or _ym(base) < full
     partial = not is_month_end(as_of)
@@ -115,7 +115,7 @@ def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequen
 def _summary_statement(scope: Scope, by: tuple[str, ...], level: str, snapshot: bool, flows: bool,
                        partial: bool) -> Select:
     """The statement of :func:`status_from_summary` for one shape: the scope, the grouping, the
-    level of the region (``city`` for the prefecture, ``none`` for a region not found or outside
+    level of the region (``city`` for the prefecture, ``unknown`` for a region not found or outside
     the scope) and which of the snapshot, the month flows and a partial month's raw households it
     adds up.  Values come as parameters: ``place`` (the county, township or village code),
     ``base`` and ``base_ym`` (the snapshot's year end), ``full`` (the last whole month), ``first``,
@@ -131,7 +131,7 @@ def _summary_statement(scope: Scope, by: tuple[str, ...], level: str, snapshot: 
         keys = [status if k == "status" and status is not None else
                 func.coalesce(table.category, "") if k == "category" and table is h else getattr(table, k)
                 for k in by]
-        where = {"city": true(), "none": false(), "county": table.county_code == place,
+        where = {"city": true(), "unknown": false(), "county": table.county_code == place,
                  "township": table.township_code == place, "village": table.village_code == place}[level]
         grain = (() if table is h else (table.village_code != "",) if villages
                  else (table.village_code == "", table.township_code != "") if townships
