@@ -600,7 +600,8 @@ def continuity(engine: Engine, scope: Scope, as_of: dt.date, paid: pd.DataFrame,
     money = np.array([allocated.get(cell, (0, 0)) + spent.get(cell, (0, 0)) for cell in cells],
                      dtype="int64").reshape(len(cells), 4) / FEN_PER_YUAN
     return pd.DataFrame({
-        "county_code": pd.Series([code for code, _ in cells], dtype=None if cells else object), "year": np.array([year for _, year in cells], dtype="int64"),
+        "county_code": pd.Series([code for code, _ in cells], dtype=None if cells else object),
+        "year": np.array([year for _, year in cells], dtype="int64"),
         "ex_poverty": np.array([code in ex_poverty for code, _ in cells], dtype=bool),
         "funds": money[:, 0], "integrated": money[:, 1], "linkage_paid": money[:, 2], "linkage_industry": money[:, 3]})
 
