@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import pickle
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -73,6 +74,38 @@ READERS = 4
 _readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="fundwatch-read")
 
 
+class Yielded(Exception):  # noqa: N818 - not an error: the warmer stepped aside
+    """A viewer's load started while a :class:`~.warming.PageWarmer` was reading: it stops and
+    tries again once the process is quiet."""
+
+
+_warming = threading.local()
+_last_activity = 0.0
+
+
+def note_activity() -> None:
+    """A viewer's load starts or ends (the stores call it); a warmer's own loads are not noted."""
+    global _last_activity
+    if not getattr(_warming, "on", False):
+        _last_activity = time.monotonic()
+
+
+def quiet_for() -> float:
+    """Seconds since a viewer's load last started or ended in this process."""
+    return time.monotonic() - _last_activity
+
+
+def warming(on: bool) -> None:
+    """Mark the calling thread as a warmer's (:mod:`.warming`): its loads are not activity, and
+    :func:`gather` runs its reads one after another on it, stepping aside (:class:`Yielded`)
+    before any read once a viewer's load has started since ``QUIET_SECONDS`` ago."""
+    _warming.on = on
+
+
+#: How long the process must have had no viewer's load before a warmer reads.
+QUIET_SECONDS = 1.0
+
+
 def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
     """Run independent reads at once and return their results by name.
 
@@ -81,8 +114,17 @@ def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
     overlap on this process's reader threads; cached ones return at once.  The calling thread
     takes a read no reader has started yet rather than wait for it, so a read may gather reads
     of its own and no thread ever waits on work that has not started.  An error is raised as
-    the read raised it, and the reads not started yet are dropped.
+    the read raised it, and the reads not started yet are dropped.  On a warmer's thread
+    (:func:`warming`) the reads run one after another on that thread and leave the reader
+    threads to the viewers.
     """
+    if getattr(_warming, "on", False):
+        results = {}
+        for name, call in calls.items():
+            if quiet_for() < QUIET_SECONDS:
+                raise Yielded
+            results[name] = call()
+        return results
     if len(calls) < 2:
         return {name: call() for name, call in calls.items()}
     futures = {name: _readers.submit(call) for name, call in calls.items()}
@@ -120,7 +162,7 @@ def refresh(url: str) -> bool:
     read (the data generation, :mod:`fundwatch.data.generation`, moved by triggers); two indexed
     single-row reads on one connection.  Stores call it before each load, so new data shows without a restart.
     True if the caches were cleared."""
-    version = data_state(engine_for(url))
+    version = data_version(url)
     with _lock:
         seen = _versions.get(url)
         _versions[url] = version
@@ -130,6 +172,11 @@ def refresh(url: str) -> bool:
 
     clear_caches()
     return True
+
+
+def data_version(url: str) -> tuple[int, int]:
+    """What :func:`refresh` compares: the latest import batch and the data generation."""
+    return data_state(engine_for(url))
 
 
 def scope_from_key(key: str) -> Scope:

@@ -240,6 +240,7 @@ class ScoringStore(DashboardStore):
         self._pending = False
         if self.engine is None or self.rubric is None:
             return
+        L.note_activity()
         self._loading = True
         try:
             with pn.io.hold(freeze=True):
@@ -271,6 +272,7 @@ class ScoringStore(DashboardStore):
                 )
         finally:
             self._loading = False
+            L.note_activity()
 
     @property
     def chosen(self) -> UnitScore | None:

@@ -292,6 +292,7 @@ class DashboardStore(pn.viewable.Viewer):
         self._pending = False
         if self.engine is None:
             return
+        L.note_activity()  # a warmer waits for the process to be quiet (components.warming)
         L.refresh(self.url)
         self._loading = True
         try:
@@ -304,6 +305,7 @@ class DashboardStore(pn.viewable.Viewer):
                 self._sync_lists()
         finally:
             self._loading = False
+            L.note_activity()
 
     def _sync_lists(self) -> None:
         """Point the paged record lists at the focus region (inside the load's hold)."""
@@ -516,6 +518,7 @@ class PagedList(param.Parameterized):
             self.param.update(rows=_empty("id"), total=0)
             return
         try:
+            L.note_activity()
             L.refresh(self.store.url)
             rows, total = self._fetch(self.page_size, (self.page - 1) * self.page_size)
         except db.UNAVAILABLE as exc:  # keep the page shown; reload() fetches it once the database answers

@@ -29,12 +29,13 @@ from panel.io.state import set_curdoc
 from panel.util import edit_readonly
 from sqlalchemy import Engine
 
-from fundwatch.components import EXTENSIONS, speedups, theme
+from fundwatch.components import EXTENSIONS, loaders, speedups, theme, warming
 from fundwatch.components.cards import layout_of
 from fundwatch.components.controls import LanguageSwitch
 from fundwatch.components.health import DatabaseBanner
 from fundwatch.components.i18n import t
-from fundwatch.components.stores import DashboardStore, default_as_of
+from fundwatch.components.stores import CountyStore, DashboardStore, OverviewStore, default_as_of
+from fundwatch.components.transition import TransitionStore
 from fundwatch.dashboards import auth, ready
 from fundwatch.data import db, reads
 from fundwatch.data.access import IMPORT_ROLES, Account, scope_for
@@ -483,7 +484,8 @@ def route_table() -> dict[str, Callable]:
 
 def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, show: bool = False,
           on_ready: Callable[[str], None] | None = None, cookie_secret: str | None = None,
-          behind_proxy: bool = False, websocket_origins: Sequence[str] = (), auth_mode: str = "password") -> None:
+          behind_proxy: bool = False, websocket_origins: Sequence[str] = (), auth_mode: str = "password",
+          read_ahead: bool = True) -> None:
     """Serve every page from one process (or ``num_procs`` forked workers) until interrupted.
 
     The database comes from :func:`database_url`; engines are created lazily in each worker,
@@ -493,7 +495,8 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
     ``X-Forwarded-Proto`` headers of a TLS proxy in front (client address, secure cookies);
     ``websocket_origins`` are the further ``host[:port]`` the browsers reach the server by.
     ``auth_mode`` chooses the built-in login page (``password``) or an OAuth identity provider
-    (``oauth``, configured by :func:`.auth.oauth_options`).
+    (``oauth``, configured by :func:`.auth.oauth_options`).  With ``read_ahead`` each worker reads
+    the views of :func:`opening_pages` while it is idle (:class:`~fundwatch.components.warming.PageWarmer`).
     """
     cookie_secret = auth.check_secret(cookie_secret)
     if cookie_secret is None and not auth.is_loopback(address):
@@ -526,6 +529,8 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
     keep_page_shells([path for path in routes if path not in EMBEDDABLE])
     if tornado.process.task_id() in (None, 0):  # one worker keeps the findings for all (they are shared)
         stored.Warmer(engine(), opening_views)
+    if read_ahead:  # every worker: the read caches are the process's own
+        warming.PageWarmer(loaders.engine_key(engine()), opening_pages)
     if show:
         server.io_loop.add_callback(lambda: server.show("/"))
     server.start()
@@ -643,6 +648,33 @@ def opening_views() -> list[tuple[Scope, int, dt.date]]:
     as_of = default_as_of()
     counties = reads.regions_frame(engine(), Scope.all(), level="county")["code"]
     return [(scope, as_of.year, as_of) for scope in (Scope.all(), *(Scope.county(c) for c in counties))]
+
+
+def opening_pages() -> list[warming.View]:
+    """The views a served process reads ahead (:mod:`fundwatch.components.warming`): the overview
+    and every county of the drill-down and the transition page as the pages open them (their
+    default year and date), for the prefecture's leaders first, then for each county as its
+    officials see it (their own scope: a read ahead for one county's officials reads that county
+    only)."""
+    e, everyone = engine(), Scope.all()
+    counties = list(loaders.counties(loaders.engine_key(e), everyone.key)["code"])
+    views: list[warming.View] = []
+
+    def view(store_class, scope: Scope, county: str = "") -> None:
+        state = {"county": county} if county else {}
+        key = (store_class.__name__, scope.key, county, store_class.param["as_of"].default)
+        views.append((key, lambda: store_class(engine=e, scope=scope, **state)))
+
+    view(OverviewStore, everyone)
+    for code in counties:
+        view(CountyStore, everyone, code)
+        view(TransitionStore, everyone, code)
+    for code in counties:
+        own = Scope.county(code)
+        view(OverviewStore, own)
+        view(CountyStore, own)
+        view(TransitionStore, own)
+    return views
 
 
 def grid(*items, basis: int = 380) -> pn.FlexBox:

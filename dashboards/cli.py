@@ -119,7 +119,7 @@ def cmd_serve(args) -> int:
             f"demo mode: no login, this machine only (set {auth.ENV_SECRET} to require a login)")
     app.serve(port=args.port, address=args.address, num_procs=args.num_procs, show=not args.no_show,
               cookie_secret=secret, behind_proxy=args.behind_proxy, websocket_origins=args.origin or (),
-              auth_mode=mode,
+              auth_mode=mode, read_ahead=not args.no_read_ahead,
               on_ready=lambda address: print(f"fundwatch: serving {shown} at {address}, {said} (Ctrl+C stops)",
                                              flush=True))
     return 0
@@ -473,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--num-procs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument("--no-show", action="store_true", help="do not open a browser")
+    p.add_argument("--no-read-ahead", action="store_true",
+                   help="do not read each county's drill-down and transition views ahead while the server is idle "
+                        "(they are then read when first asked for)")
     p.add_argument("--auth", choices=("password", "oauth"),
                    help="with a cookie secret: the built-in login page (password, default) or an OAuth/OpenID "
                         "identity provider (oauth: FUNDWATCH_OAUTH_* settings, see the README); default "
