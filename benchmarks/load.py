@@ -144,12 +144,13 @@ def first_loads(db_url: str | None, clients: int = 20, num_procs: int = 2, out: 
     and time ``clients`` concurrent first loads of :data:`PAGES`.
 
     Before the burst, two loads per worker open the overview (the first session of a process
-    pays for loading the extensions); the burst's read caches stay cold.  Returns the figures
-    and prints one line to ``out``: ``median``, ``p95``, ``min``, ``max`` (seconds per whole first
+    pays for loading the extensions); the burst's read caches stay cold (the server's read-ahead is
+    off: with it, an idle server would have read the pages' opening views before the burst).
+    Returns the figures and prints one line to ``out``: ``median``, ``p95``, ``min``, ``max`` (seconds per whole first
     load, as :func:`benchmarks.stats.summary` gives them), ``html`` (the same for the HTML alone),
     ``failures`` (warm-up included) with the first ``failure_reasons``, the server's memory before
     and after the burst and the tracebacks in its log."""
-    with Served(db_url, num_procs=num_procs).wait() as served:
+    with Served(db_url, "--no-read-ahead", num_procs=num_procs).wait() as served:
         warm, warm_failures = asyncio.run(burst(served.base, 2 * num_procs, PAGES[:1]))
         rss_before = served.rss() / MB
         started = time.perf_counter()

@@ -19,19 +19,22 @@ figures.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+import psutil
 from bokeh.document import Document
 from bokeh.protocol import Protocol
 from panel.io.document import _cleanup_doc
 from panel.io.state import set_curdoc
 
 from benchmarks.stats import summary, table, timed
-from fundwatch.components import clear_caches
+from fundwatch.components import clear_caches, loaders, warming
 from fundwatch.components.scoring import ScoringStore
 from fundwatch.components.stores import CountyStore
 from fundwatch.components.transition import TransitionStore
@@ -94,7 +97,7 @@ CACHES = ("cold", "after a write", "warm")
 
 def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, caches: str) -> list[float]:
     """Times of setting ``parameter`` on a rendered page, cycling through ``values``, each until the
-    session's patch is serialised.
+    session's patch is serialised (no read-ahead runs: :func:`read_ahead` has its own figure).
 
     ``caches`` is one of :data:`CACHES`.  "cold" empties the read caches before each change, then
     loads the page as it stands again (untimed): the new value's reads are not cached, what the
@@ -105,8 +108,7 @@ def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, cac
     at that county before)."""
     if caches not in CACHES:
         raise ValueError(f"caches must be one of {CACHES}, not {caches!r}")
-    import time
-
+    
     module, store_class, state = PAGES[page]
     with set_curdoc(Document()):
         store = store_class(engine=app.engine(), scope=app.current_scope(), **state)
@@ -151,5 +153,35 @@ def run(db_url: str, repeat: int, out: TextIO) -> dict[str, dict[str, float]]:
     figures["scoring unit change, warm"] = changes("scoring", "unit", units, repeat, "warm")
     figures = {name: summary(times) for name, times in figures.items()}
     table(f"pages: server-side times over {repeat} runs", figures, out)
+    figures["read-ahead pass"] = read_ahead(out)
     db.dispose_all()
     return figures
+
+
+def read_ahead(out: TextIO, timeout: float = 900) -> dict:
+    """What a served process's read-ahead (:mod:`fundwatch.components.warming`) costs: one whole
+    pass over the views the pages open on (:func:`~fundwatch.dashboards.app.opening_pages`, at
+    today's date) from empty read caches, on its one thread with nothing else running; and the
+    process's resident memory before and after it (the read caches it filled, and what the
+    allocator keeps of the pass).  Once it has run, a county change at the opening date finds
+    its reads cached: the "warm" figures above."""
+    clear_caches()
+    gc.collect()
+    process = psutil.Process()
+    before = process.memory_info().rss
+    warmer = warming.PageWarmer(loaders.engine_key(app.engine()), app.opening_pages, period=0.1)
+    deadline = time.monotonic() + timeout
+    try:
+        while not warmer.idle and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        warmer.stop()
+        warmer.join(timeout)
+    after = process.memory_info().rss
+    figure = {"views": warmer.built, "seconds": warmer.last_seconds, "done": warmer.idle,
+              "rss_before_mb": before / 2**20, "rss_after_mb": after / 2**20}
+    seconds = "not finished" if warmer.last_seconds is None else f"{warmer.last_seconds:.1f} s"
+    out.write(f"read-ahead: {warmer.built} views of the opening date read in {seconds} on one thread "
+              f"(RSS {figure['rss_before_mb']:.0f} -> {figure['rss_after_mb']:.0f} MB); a county change at "
+              f"that date then finds its reads cached (the warm figures above)\n")
+    return figure

@@ -46,6 +46,10 @@ STATE = "year=2024&as_of=2024-06-30"
 #: settled (a served process discards a closed page's session within a second; one whose
 #: websocket never arrived keeps Bokeh's 15 s lifetime).
 SETTLE = 40.0
+#: The memory figures measure sessions: the server's read-ahead (fundwatch.components.warming),
+#: which reads whenever the server is idle, would add its one-off pass to whichever interval it
+#: fell in (its own cost is the pages suite's "read-ahead" line).  The outage keeps it on.
+QUIET = ("--no-read-ahead",)
 #: The churn samples the server's RSS every this many cycles.
 SAMPLE_EVERY = 100
 
@@ -182,7 +186,7 @@ def _say(out: TextIO | None, text: str) -> None:
 
 def per_session(url: str, sessions: int = 20, out: TextIO | None = sys.stdout, path: str = PAGE) -> dict:
     """Memory per additional live session: RSS with ``sessions`` open minus with none, over N."""
-    with Served(url).wait() as served:
+    with Served(url, *QUIET).wait() as served:
         async def run() -> dict:
             warm = await PageVisit(served.base, path, _query(0)).open()  # imports and caches out of the figure
             await warm.close()
@@ -205,7 +209,7 @@ def churn(url: str, cycles: int = 1000, out: TextIO | None = sys.stdout, path: s
           warmup: int = 20) -> dict:
     """Open and close ``cycles`` sessions one after another; the server's RSS growth once the
     closed sessions are discarded (after ``warmup`` cycles, which fill the shared caches)."""
-    with Served(url).wait() as served:
+    with Served(url, *QUIET).wait() as served:
         async def run() -> dict:
             for i in range(warmup):
                 await (await PageVisit(served.base, path, _query(i)).open()).close()
@@ -246,7 +250,7 @@ def soak(url: str, sessions: int = 30, minutes: float = 10, interval: float = 30
     """Hold ``sessions`` for ``minutes``, moving each to another county every ``interval`` s; RSS
     sampled after each round.  The trend is the slope of the samples after the first round (MB
     per minute), when every session and cache has been built once."""
-    with Served(url).wait() as served:
+    with Served(url, *QUIET).wait() as served:
         async def run() -> dict:
             opened = [await PageVisit(served.base, path, _query(i)).open() for i in range(sessions)]
             started = time.monotonic()
