@@ -37,7 +37,7 @@ from fundwatch.data.access.unmask import MAX_REASON
 from fundwatch.data.scope import Scope
 
 from . import export, i18n, present, theme
-from .controls import WIDGET_CSS
+from .controls import WIDGET_CSS, Choice
 from .i18n import LANGS, MESSAGES, t
 from .present import Col, Shown
 from .tables import tabulator
@@ -305,7 +305,7 @@ class AuditDesk(pn.custom.PyComponent):
                                              **common),
             pn.widgets.DatePicker.from_param(self.param.until, label=self._label("audit.until"), width=150,
                                              **common),
-            pn.widgets.Select.from_param(self.param.action, label=self._label("audit.action"), width=180,
+            Choice.from_param(self.param.action, label=self._label("audit.action"), width=180,
                                          options=pn.bind(action_options, self.param.lang), **common),
             pn.widgets.TextInput.from_param(self.param.actor, label=self._label("audit.actor"), width=200,
                                             placeholder=self._label("audit.actor.placeholder"), **common),
@@ -348,7 +348,7 @@ class AuditDesk(pn.custom.PyComponent):
 
     def _unmask_form(self) -> pn.Column:
         common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 6, 0), "description": None}
-        kind = pn.widgets.Select.from_param(self.param.record_kind, label=self._label("audit.unmask.kind"), width=140,
+        kind = Choice.from_param(self.param.record_kind, label=self._label("audit.unmask.kind"), width=140,
                                             options=pn.bind(kind_options, self.param.lang), **common)
         record = pn.widgets.IntInput.from_param(self.param.record_id, label=self._label("audit.unmask.id"),
                                                 width=140, **common)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import ClassVar
 
 import pandas as pd
 import panel as pn
@@ -14,6 +15,15 @@ from . import i18n, theme
 from .cards import StoreView
 from .i18n import t
 from .stores import FIRST_DAY, LAST_DAY
+
+
+class Choice(pn.widgets.Select):
+    """A drop-down whose choice reaches the server at once.  Panel waits 50 ms after a change from
+    the browser for more changes of the same value (a text being typed, a slider dragged) before
+    the server sees it; a choice from a list comes once, so a county chosen here starts loading
+    50 ms sooner."""
+
+    _priority_changes: ClassVar[list[str]] = ["value"]
 
 WIDGET_CSS = f":host {{ font-family: {theme.FONT}; }}"
 
@@ -33,7 +43,7 @@ class FilterBar(StoreView):
         s = self.store
         common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 4, 0)}
         widgets = [
-            pn.widgets.Select.from_param(
+            Choice.from_param(
                 s.param.year, label=_label("filter.year", s), width=110,
                 options=pn.bind(self._years, s.param.lang), **common),
             pn.widgets.DatePicker.from_param(
@@ -41,10 +51,10 @@ class FilterBar(StoreView):
         ]
         if self.funds:
             widgets += [
-                pn.widgets.Select.from_param(
+                Choice.from_param(
                     s.param.programme, label=_label("filter.programme", s), width=220,
                     options=pn.bind(i18n.options, "programme", s.param.lang), **common),
-                pn.widgets.Select.from_param(
+                Choice.from_param(
                     s.param.source_level, label=_label("filter.source_level", s), width=150,
                     options=pn.bind(i18n.options, "source_level", s.param.lang), **common),
             ]
@@ -85,13 +95,13 @@ class RegionPicker(StoreView):
         super().__init__(**params)
         s = self.store
         common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 4, 0)}
-        county = pn.widgets.Select.from_param(
+        county = Choice.from_param(
             s.param.county, label=_label("filter.county", s), width=160,
             options=pn.bind(self._options, s.param.counties, "choose.county", s.param.lang), **common)
-        township = pn.widgets.Select.from_param(
+        township = Choice.from_param(
             s.param.township, label=_label("filter.township", s), width=170,
             options=pn.bind(self._options, s.param.townships, "choose.township", s.param.lang), **common)
-        village = pn.widgets.Select.from_param(
+        village = Choice.from_param(
             s.param.village, label=_label("filter.village", s), width=170,
             options=pn.bind(self._options, s.param.villages, "choose.village", s.param.lang),
             disabled=s.param.township.rx() == "", **common)

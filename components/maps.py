@@ -23,6 +23,7 @@ from bokeh.transform import transform
 from . import i18n, theme
 from .cards import StoreView, card, heading
 from .charts import hover
+from .controls import Choice
 from .geo import ZONES, CountyOutlines, CountyShape, county_outlines
 from .i18n import t
 
@@ -83,7 +84,7 @@ class CountyMap(StoreView):
         self._draw_chosen()
         self.store.param.watch(self._on_metrics, ["county_metrics", "metric", "lang"])
         self.store.param.watch(self._on_county, ["county"])
-        metric = pn.widgets.Select.from_param(
+        metric = Choice.from_param(
             self.store.param.metric, options=pn.bind(self._metric_options, self.store.param.lang),
             label=pn.bind(t, "filter.metric", self.store.param.lang), width=180, margin=(0, 0, 6, 0))
         zones = pn.Column(theme.html(self._zones_title, margin=0), *(self._zone_button(code) for code in ZONES

@@ -35,7 +35,7 @@ from fundwatch.data.rubric.model import fmt_points
 from . import i18n, present, theme
 from . import loaders as L
 from .cards import StoreView, card, heading, note
-from .controls import WIDGET_CSS
+from .controls import WIDGET_CSS, Choice
 from .i18n import t
 from .present import COUNT, POINTS, Col, Shown
 from .stores import DashboardStore, RegionCode, _empty
@@ -485,19 +485,19 @@ class ScoringControls(StoreView):
         super().__init__(**params)
         s = self.store
         common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 4, 0)}
-        rubric = pn.widgets.Select.from_param(
+        rubric = Choice.from_param(
             s.param.rubric, label=_label("scoring.rubric", s), width=300,
             options=pn.bind(lambda lang: {rubric_title(n, lang): n for n in _RUBRICS}, s.param.lang), **common)
-        year = pn.widgets.Select.from_param(
+        year = Choice.from_param(
             s.param.year, label=_label("scoring.year", s), width=110,
             options=pn.bind(self._years, s.param.lang, False), **common)
-        unit = pn.widgets.Select.from_param(
+        unit = Choice.from_param(
             s.param.unit, label=_label("scoring.unit", s), width=170,
             options=pn.bind(self._units, s.param.counties, s.param.lang, False), **common)
-        compare_unit = pn.widgets.Select.from_param(
+        compare_unit = Choice.from_param(
             s.param.compare_unit, label=_label("scoring.compare_unit", s), width=170,
             options=pn.bind(self._units, s.param.counties, s.param.lang, True), **common)
-        compare_year = pn.widgets.Select.from_param(
+        compare_year = Choice.from_param(
             s.param.compare_year, label=_label("scoring.compare_year", s), width=130,
             options=pn.bind(self._years, s.param.lang, True), **common)
         self._layout = pn.FlexBox(rubric, year, unit, compare_unit, compare_year, align_items="flex-end",
@@ -620,7 +620,7 @@ class ScoreEntry(StoreView):
         super().__init__(**params)
         s = self.store
         common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 6, 0)}
-        item = pn.widgets.Select.from_param(self.param.item, label=_label("scoring.entry.item", s),
+        item = Choice.from_param(self.param.item, label=_label("scoring.entry.item", s),
                                             options=pn.bind(self._items, s.param.card, s.param.lang),
                                             sizing_mode="stretch_width", **common)
         value = pn.widgets.TextInput.from_param(self.param.value, label=self._value_label, width=200, **common)
