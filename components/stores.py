@@ -261,7 +261,8 @@ class DashboardStore(pn.viewable.Viewer):
         if self._pending:
             return
         self._pending = True
-        self.busy = True
+        with pn.io.hold():  # every view's loading indicator in one message, not one per view
+            self.busy = True
         pn.state.execute(self._load_guarded, schedule=True)
 
     def reload(self) -> None:
