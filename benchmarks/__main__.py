@@ -8,7 +8,8 @@ default under ``benchmarks/results/``); ``--compare`` prints the change against 
 file.
 
 Suites (``--only`` / ``--skip``): demo (generation), reads (each page read against its naive raw
-aggregate), pages (page build, county change), imports (a 50,000-row file), sessions (memory per
+aggregate), pages (page build, county change), changes (a county change on a served page, over
+its websocket), imports (a 50,000-row file), sessions (memory per
 live session), load (20 concurrent first loads with ``--num-procs 2``), churn (1,000 session
 open/close cycles), soak (30 sessions for 10 minutes), outage (the SQLite database away for 60 s
 with open sessions; PostgreSQL outages are tested by ``tests/test_outage.py``).  Writes (imports) go into a throw-away copy of the
@@ -30,7 +31,7 @@ from pathlib import Path
 from benchmarks import scratch
 from fundwatch.data import copies, db
 
-SUITES = ("demo", "reads", "pages", "imports", "sessions", "load", "churn", "soak", "outage")
+SUITES = ("demo", "reads", "pages", "changes", "imports", "sessions", "load", "churn", "soak", "outage")
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -99,6 +100,10 @@ def run_suite(suite: str, url: str, args, folder: Path, out) -> dict:
         from benchmarks import pages
 
         return pages.run(url, args.repeat, out)
+    if suite == "changes":
+        from benchmarks import sessions
+
+        return sessions.served_changes(url, out=out)
     if suite == "imports":
         from benchmarks import imports
 

@@ -15,6 +15,8 @@ session: the server discards it at its next check for unused sessions, every sec
 - :func:`soak`: 30 sessions held for 10 minutes, each moved to another county every 30 s; RSS
   samples, their trend (MB per minute, least squares) and the error lines of the server's log.
   Target: no upward trend, no errors.
+- :func:`served_changes`: a county change on a rendered page, from the message sent to the last
+  of the server's answer, for a county seen for the first time and for one seen before.
 - :func:`outage`: open sessions during a 60 s outage of the database (a SQLite file moved away
   and back): when ``/ready`` turns 503 and 200, and whether the server logged a traceback.
 
@@ -37,6 +39,7 @@ from typing import TextIO
 
 from tornado.websocket import websocket_connect
 
+from benchmarks import stats
 from benchmarks.served import MB, Served, status
 
 COUNTIES = ("360731", "360732", "360733", "360734", "360735", "360781", "360702", "360703")
@@ -72,10 +75,13 @@ class PageVisit:
         ws_url = self.base.replace("http://", "ws://") + f"{self.path}/ws"
         self.ws = await websocket_connect(ws_url, subprotocols=["bokeh", token.group(1)],
                                           max_message_size=256 * MB)
+        self.ws.protocol.set_nodelay(True)  # as a browser's socket: a small frame is sent at once
         await self._receive()  # ACK
         await self._send("PULL-DOC-REQ", {})
         reply = await self._receive()
         self.location = _find_model(reply.get("doc", {}), "Location")
+        county = re.search(r"county=([^&]+)", self.query)
+        self.county_select = _find_select(reply.get("doc", {}), county.group(1)) if county else None
         return self
 
     async def move(self, county: str) -> None:
@@ -85,6 +91,34 @@ class PageVisit:
         event = {"kind": "ModelChanged", "model": {"id": self.location}, "attr": "search",
                  "new": f"?{STATE}&county={county}"}
         await self._send("PATCH-DOC", {"events": [event]})
+
+    async def ready(self) -> None:
+        """Say the document is rendered, as a browser does once it has built the page: until then
+        Panel holds the page as not loaded and sends each change of a load as a message of its
+        own; after it, a load's changes go as one message."""
+        event = {"kind": "MessageSent", "msg_type": "bokeh_event",
+                 "msg_data": {"type": "event", "name": "document_ready", "values": {"type": "map", "entries": []}}}
+        await self._send("PATCH-DOC", {"events": [event]})
+
+    async def choose(self, county: str) -> None:
+        """Choose ``county`` in the page's county selector, as a leader does."""
+        if self.county_select is None:
+            raise RuntimeError("the page has no county selector showing its county")
+        event = {"kind": "ModelChanged", "model": {"id": self.county_select}, "attr": "value", "new": county}
+        await self._send("PATCH-DOC", {"events": [event]})
+
+    async def timed_choice(self, county: str, quiet: float = 0.5) -> float:
+        """Seconds from choosing ``county`` (:meth:`choose`) to the last message the server sent
+        for it (the first pause of ``quiet`` seconds ends it).  Frames are read, not parsed."""
+        started = time.perf_counter()
+        await self.choose(county)
+        last = started
+        while True:
+            try:
+                await asyncio.wait_for(self.ws.read_message(), timeout=quiet)
+            except TimeoutError:
+                return last - started
+            last = time.perf_counter()
 
     async def drain(self) -> None:
         """Read whatever the server sent (patches of the page after a move) without waiting.
@@ -170,6 +204,24 @@ def _find_model(node, name: str) -> str | None:
     return None
 
 
+def _find_select(node, value: str) -> str | None:
+    """The id of the first serialized drop-down whose value is ``value``."""
+    if isinstance(node, dict):
+        if (node.get("type") == "object" and str(node.get("name", "")).endswith("Select")
+                and node.get("attributes", {}).get("value") == value and "id" in node):
+            return node["id"]
+        values: Iterable = node.values()
+    elif isinstance(node, list):
+        values = node
+    else:
+        return None
+    for item in values:
+        found = _find_select(item, value)
+        if found is not None:
+            return found
+    return None
+
+
 def _query(i: int) -> str:
     return f"{STATE}&county={COUNTIES[i % len(COUNTIES)]}"
 
@@ -233,6 +285,41 @@ def churn(url: str, cycles: int = 1000, out: TextIO | None = sys.stdout, path: s
         _say(out, "  RSS while cycling (cycles: MB): "
                   + ", ".join(f"{n}: {mb:.0f}" for n, mb in figures["rss_samples_mb"]))
     return figures
+
+
+def served_changes(url: str, paths: Sequence[str] = ("/county", "/transition"), counties: Sequence[str] = COUNTIES,
+                   out: TextIO | None = sys.stdout, pause: float = 1.5) -> dict:
+    """A county change as a leader's browser sees it from the server, over loopback: a page opened
+    and rendered (:meth:`PageVisit.ready`), then its county selector set from county to county,
+    each choice timed from the message sent to the last message of the server's answer (the loading indicator, then the
+    load's changes).  Every county twice: the first visit finds nothing of it cached (the server
+    runs without its read-ahead), the second finds its reads cached, as a change does once the
+    read-ahead has read it.  ``pause`` seconds between moves, a leader's pace (the collection after
+    a load comes a second after it).  Returns summaries in seconds per page and visit."""
+    figures = {}
+    with Served(url, *QUIET).wait() as served:
+        async def run(path: str) -> dict:
+            visit = await PageVisit(served.base, path, f"{STATE}&county={counties[0]}").open()
+            await visit.ready()
+            await asyncio.sleep(pause)
+            times = {"first visit": [], "second visit": []}
+            try:
+                for name in times:
+                    for county in counties[1:]:
+                        times[name].append(await visit.timed_choice(county))
+                        await asyncio.sleep(pause)
+            finally:
+                await visit.close()
+            return {name: stats.summary(values) for name, values in times.items()}
+
+        for path in paths:
+            for visit, figure in asyncio.run(run(path)).items():
+                figures[f"{path.strip('/')} county change served, {visit}"] = figure
+        figures_errors = served.errors()
+    for name, figure in figures.items():
+        _say(out, f"{name}: median {figure['median'] * 1000:.0f} ms, p95 {figure['p95'] * 1000:.0f} ms "
+                  f"(loopback websocket, {figure['runs']} moves)")
+    return {"changes": figures, "errors": figures_errors}
 
 
 def slope(times: Sequence[float], values: Sequence[float]) -> float:
@@ -349,12 +436,13 @@ def outage(path: Path | str, seconds: float = 60, sessions: int = 5, out: TextIO
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmarks.sessions URL [churn|soak|per_session|outage]``: one figure at a time."""
+    """``python -m benchmarks.sessions URL [churn|soak|per_session|outage|served_changes]``: one figure at a
+    time."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.sessions")
     parser.add_argument("url", help="the database (a SQLite path for outage: it is moved away and back)")
-    parser.add_argument("what", choices=("per_session", "churn", "soak", "outage"))
+    parser.add_argument("what", choices=("per_session", "churn", "soak", "outage", "served_changes"))
     parser.add_argument("--cycles", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--minutes", type=float, default=10)
@@ -366,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         figures = per_session(args.url, sessions=args.sessions)
     elif args.what == "churn":
         figures = churn(args.url, cycles=args.cycles)
+    elif args.what == "served_changes":
+        figures = served_changes(args.url)
     elif args.what == "soak":
         figures = soak(args.url, sessions=args.sessions, minutes=args.minutes, interval=args.interval)
     else:

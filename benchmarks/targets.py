@@ -24,6 +24,14 @@ def _targets(figures: dict) -> Iterator[tuple[str, float | None, str, bool | Non
                 value = figure[stat] if figure else None
                 yield (f"{page} page: county change ({state}) {stat} <= {limit * MS:.0f} ms", value,
                        _ms(value), None if value is None else value <= limit)
+    served = (figures.get("changes") or {}).get("changes") or {}
+    for page in ("county", "transition"):
+        for visit in ("first visit", "second visit"):
+            figure = served.get(f"{page} county change served, {visit}")
+            for stat, limit in (("median", 0.150), ("p95", 0.300)):
+                value = figure[stat] if figure else None
+                yield (f"{page} page: county change served ({visit}) {stat} <= {limit * MS:.0f} ms", value,
+                       _ms(value), None if value is None else value <= limit)
     for page in ("overview", "county", "transition", "scoring"):
         for state in ("cold", "warm"):
             figure = pages.get(f"{page} page build, {state}")

@@ -8,7 +8,7 @@ import io
 from dashboard_fixtures import demo_db  # noqa: F401 - fixture
 from sqlalchemy import func, select
 
-from benchmarks import targets
+from benchmarks import sessions, targets
 from fundwatch.data import copies, db
 from fundwatch.data.models import AssistanceMeasure, Household
 
@@ -21,7 +21,9 @@ def test_targets_say_met_not_met_and_not_measured():
     figures = {"pages": {"county county change, cold": _figure(0.120, 0.310),
                          "county page build, cold": _figure(0.5, 0.9)},
                "reads": {"pace": {"ratio": 35.0}, "loans": {"ratio": 12.0}},
-               "load": {"p95": 4.0, "failures": 1}}
+               "load": {"p95": 4.0, "failures": 1},
+               "changes": {"changes": {"transition county change served, second visit": _figure(0.163, 0.191),
+                                       "transition county change served, first visit": _figure(0.314, 0.345)}}}
     out = io.StringIO()
     rows = {row["target"]: row["met"] for row in targets.check(figures, out)}
     assert rows["county page: county change (cold) median <= 150 ms"] is True
@@ -31,6 +33,10 @@ def test_targets_say_met_not_met_and_not_measured():
     assert rows["read loans: >= 20x faster than naive"] is False
     assert rows["20 concurrent first loads (--num-procs 2) p95 <= 5 s, 0 failures"] is False  # one failure
     assert rows["transition page: county change (warm) p95 <= 300 ms"] is None  # not in this run
+    assert rows["transition page: county change served (second visit) p95 <= 300 ms"] is True
+    assert rows["transition page: county change served (second visit) median <= 150 ms"] is False
+    assert rows["transition page: county change served (first visit) p95 <= 300 ms"] is False
+    assert rows["county page: county change served (first visit) median <= 150 ms"] is None
     assert rows["memory per additional live session <= 5 MB"] is None
     assert "NOT MET" in out.getvalue() and "not measured" in out.getvalue()
 
@@ -59,3 +65,16 @@ def test_writes_go_into_a_copy_that_is_removed_afterwards(demo_db, tmp_path):  #
     assert not path.exists()
     with db.get_engine(str(demo_db)).connect() as conn:
         assert conn.execute(count).scalar_one() == before > 0
+
+
+def test_a_served_county_change_is_timed_from_the_county_selector(demo_db):  # noqa: F811
+    """The served change benchmark chooses counties in a real server's selector and gets an answer
+    to each (its figures are times; only their count and the server's log are checked here)."""
+    out = io.StringIO()
+    figures = sessions.served_changes(str(demo_db), paths=("/transition",), counties=sessions.COUNTIES[:3],
+                                      out=out, pause=0.2)
+    assert set(figures["changes"]) == {"transition county change served, first visit",
+                                       "transition county change served, second visit"}
+    assert all(figure["runs"] == 2 and figure["min"] > 0 for figure in figures["changes"].values())
+    assert figures["errors"] == []
+    assert "transition county change served, second visit" in out.getvalue()
