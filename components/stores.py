@@ -252,8 +252,11 @@ class DashboardStore(pn.viewable.Viewer):
         self._schedule()
 
     def _schedule(self) -> None:
-        """Load now, or in a served session on the next tick: ``busy`` reaches the browser first
-        (the views show a loading indicator) and a batch of changes loads once."""
+        """Load now, or in a served session on the next tick: a batch of changes loads once, and
+        ``busy`` (the views' loading indicator) goes to the browser before the load when Panel has
+        written it by then (a change that waited for Panel's 50 ms debounce: the address, the
+        map); a drop-down's choice (:class:`~.controls.Choice`) comes without that wait, and its
+        indicator with the figures."""
         doc = pn.state.curdoc
         if doc is None or doc.session_context is None:
             self._load_guarded()
