@@ -254,8 +254,8 @@ class DashboardStore(pn.viewable.Viewer):
     def _schedule(self) -> None:
         """Load now, or in a served session on the next tick: a batch of changes loads once, and
         ``busy`` (the views' loading indicator) goes to the browser before the load when Panel has
-        written it by then (a change that waited for Panel's 50 ms debounce: the address, the
-        map); a drop-down's choice (:class:`~.controls.Choice`) comes without that wait, and its
+        written it by then (a change that waited for Panel's 50 ms debounce, such as the
+        address); a drop-down's choice (:class:`~.controls.Choice`) comes without that wait, and its
         indicator with the figures."""
         doc = pn.state.curdoc
         if doc is None or doc.session_context is None:
