@@ -70,6 +70,11 @@ def test_county_restricts_every_panel(county, engine):
         reads.loan_position_frame(engine, scope, AS_OF, by=("programme",))["outstanding"].sum())
     assert set(county.warnings["region_code"]) <= {YUDU}
     assert set(county.leverage["key"]) <= {"industry_credit", "revitalisation_credit"}
+    everyone = reads.leverage_frame(engine, Scope.all(), AS_OF, by_programme=True)  # read by the county alone
+    expected = everyone[everyone["county_code"] == YUDU].reset_index(drop=True)
+    assert len(county.leverage) == len(expected) > 0
+    assert list(county.leverage["outstanding"]) == pytest.approx(list(expected["outstanding"]))
+    assert list(county.leverage["risk_fund"]) == pytest.approx(list(expected["risk_fund"]))
     assert set(county.subregions["code"]) == set(county.townships["code"])
     households = reads.household_status_frame(engine, scope, AS_OF, by=("status",))
     assert county.households["households"].sum() == households["households"].sum()
