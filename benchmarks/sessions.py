@@ -81,7 +81,7 @@ class PageVisit:
         reply = await self._receive()
         self.location = _find_model(reply.get("doc", {}), "Location")
         county = re.search(r"county=([^&]+)", self.query)
-        self.county_select = _find_select(reply.get("doc", {}), county.group(1)) if county else None
+        self.county_select = _find_model(reply.get("doc", {}), "Select", county.group(1)) if county else None
         return self
 
     async def move(self, county: str) -> None:
@@ -187,28 +187,12 @@ def _get(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def _find_model(node, name: str) -> str | None:
-    """The id of the first serialized model whose type name ends with ``name``."""
+def _find_model(node, name: str, value: str | None = None) -> str | None:
+    """The id of the first serialized model whose type name ends with ``name`` (and, with
+    ``value``, whose ``value`` property is ``value``: a drop-down showing it)."""
     if isinstance(node, dict):
-        if node.get("type") == "object" and str(node.get("name", "")).endswith(name) and "id" in node:
-            return node["id"]
-        values: Iterable = node.values()
-    elif isinstance(node, list):
-        values = node
-    else:
-        return None
-    for value in values:
-        found = _find_model(value, name)
-        if found is not None:
-            return found
-    return None
-
-
-def _find_select(node, value: str) -> str | None:
-    """The id of the first serialized drop-down whose value is ``value``."""
-    if isinstance(node, dict):
-        if (node.get("type") == "object" and str(node.get("name", "")).endswith("Select")
-                and node.get("attributes", {}).get("value") == value and "id" in node):
+        if (node.get("type") == "object" and str(node.get("name", "")).endswith(name) and "id" in node
+                and (value is None or node.get("attributes", {}).get("value") == value)):
             return node["id"]
         values: Iterable = node.values()
     elif isinstance(node, list):
@@ -216,7 +200,7 @@ def _find_select(node, value: str) -> str | None:
     else:
         return None
     for item in values:
-        found = _find_select(item, value)
+        found = _find_model(item, name, value)
         if found is not None:
             return found
     return None
