@@ -108,7 +108,6 @@ def changes(page: str, parameter: str, values: tuple[str, ...], repeat: int, cac
     at that county before)."""
     if caches not in CACHES:
         raise ValueError(f"caches must be one of {CACHES}, not {caches!r}")
-    
     module, store_class, state = PAGES[page]
     with set_curdoc(Document()):
         store = store_class(engine=app.engine(), scope=app.current_scope(), **state)

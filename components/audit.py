@@ -306,7 +306,7 @@ class AuditDesk(pn.custom.PyComponent):
             pn.widgets.DatePicker.from_param(self.param.until, label=self._label("audit.until"), width=150,
                                              **common),
             Choice.from_param(self.param.action, label=self._label("audit.action"), width=180,
-                                         options=pn.bind(action_options, self.param.lang), **common),
+                              options=pn.bind(action_options, self.param.lang), **common),
             pn.widgets.TextInput.from_param(self.param.actor, label=self._label("audit.actor"), width=200,
                                             placeholder=self._label("audit.actor.placeholder"), **common),
             pn.widgets.Button(label=self._label("audit.refresh"), variant="outline", color="primary", width=90,
@@ -349,7 +349,7 @@ class AuditDesk(pn.custom.PyComponent):
     def _unmask_form(self) -> pn.Column:
         common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 6, 0), "description": None}
         kind = Choice.from_param(self.param.record_kind, label=self._label("audit.unmask.kind"), width=140,
-                                            options=pn.bind(kind_options, self.param.lang), **common)
+                                 options=pn.bind(kind_options, self.param.lang), **common)
         record = pn.widgets.IntInput.from_param(self.param.record_id, label=self._label("audit.unmask.id"),
                                                 width=140, **common)
         reason = pn.widgets.TextInput.from_param(self.param.reason, label=self._label("audit.unmask.reason"),

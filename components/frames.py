@@ -196,8 +196,8 @@ def leverage(url: str, scope_key: str, as_of: dt.date, county: str | None) -> pd
             L.counties(url, scope_key)[["code", "name"]], left_on="county_code", right_on="code", how="left")
         out["key"] = out["county_code"]
         return out[["key", "name", "loans", "outstanding", "risk_fund", "leverage", "capacity"]]
-    # Read within the county alone: its loans and risk fund by programme (a county at scale 10:
-    # 6 ms, against 17 for every county's, which a change after a write read again).
+    # Read within the county alone: its loans and risk fund by programme (a county at scale 10 on
+    # SQLite: 8 ms, against 19 for every county's, which a change after a write read again).
     out = L.leverage(url, L.within(L.scope_from_key(scope_key), county).key, as_of, True)
     out = out[out["county_code"] == county].copy()
     out["key"] = out["programme"]

@@ -621,8 +621,8 @@ class ScoreEntry(StoreView):
         s = self.store
         common = {"stylesheets": [WIDGET_CSS], "margin": (0, 8, 6, 0)}
         item = Choice.from_param(self.param.item, label=_label("scoring.entry.item", s),
-                                            options=pn.bind(self._items, s.param.card, s.param.lang),
-                                            sizing_mode="stretch_width", **common)
+                                 options=pn.bind(self._items, s.param.card, s.param.lang),
+                                 sizing_mode="stretch_width", **common)
         value = pn.widgets.TextInput.from_param(self.param.value, label=self._value_label, width=200, **common)
         evidence = pn.widgets.TextAreaInput.from_param(self.param.evidence, label=_label("scoring.entry.evidence", s),
                                                        rows=2, sizing_mode="stretch_width", **common)
