@@ -14,8 +14,9 @@ It steps aside at once for the viewers: its reads run one after another on its o
 never on the pages' reader threads, and it stops before its next read as soon as a viewer's load
 starts (:class:`~.loaders.Yielded`), taking up the remaining views once the process is quiet
 again.  It looks every ``period`` seconds whether the data changed (the same two single-row
-reads a page makes before each load) and reads the views again after any write; while the
-database does not answer it waits for :mod:`fundwatch.data.health` to see it back.
+reads a page makes before each load) and reads the views again after any write; once
+:mod:`fundwatch.data.health` says the database does not answer, it stops before its next view and
+waits for the monitor to see it back.
 """
 
 from __future__ import annotations
@@ -98,8 +99,11 @@ class PageWarmer:
             return
         if state != self._target:
             self._target, self._pending, self._started = state, list(views), time.monotonic()
+        monitor = health.monitor(self.url)
         while self._pending:
-            if self._stop.is_set() or L.quiet_for() < L.QUIET_SECONDS:
+            # Before every view: a viewer's load, or the database gone (a pooled SQLite connection
+            # still reads a file moved away, so the reads alone would not say so).
+            if self._stop.is_set() or L.quiet_for() < L.QUIET_SECONDS or not monitor.ok:
                 raise L.Yielded
             _, build = self._pending[0]
             stale = getattr(build(), "stale", False)
