@@ -4,6 +4,7 @@ of the page, the working-day clock across holidays, masking and scope."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pandas as pd
 import pytest
@@ -130,6 +131,29 @@ def test_income_against_the_alert_line_of_the_county_and_income_year(b):
     assert tr.income_alert_frame(b.engine, Scope.county(XINGGUO), D(2024, 6, 30), region=YUDU).empty  # not its county
     lines = tr.alert_lines_frame(b.engine, ALL, 2024)
     assert lines.to_dict("records") == [{"county_code": YUDU, "dibao": 6000.0, "alert_line": 7200.0}]
+
+
+def test_a_county_counted_band_by_band_places_every_household_as_the_ratio_does(b):
+    """A county's bins are counted over ranges of income (``_county_income_bins``); they must
+    place each household exactly where its ratio to the line does, at the edges of the bands too,
+    and count those under monitoring on the date alike."""
+    rng = random.Random(16)
+    b.dibao(YUDU, 2023, annual=501_234)  # lines that do not divide into whole fen per tenth
+    b.dibao(YUDU, 2024, annual=600_007)
+    as_of = D(2024, 6, 30)
+    for _ in range(300):
+        year = rng.choice((2023, 2024, 2022))  # 2022 has no standard: left out by both
+        line = {2023: 501_234, 2024: 600_007, 2022: 550_000}[year] * tr.ALERT_MULTIPLE_TENTHS // 10
+        edge = rng.randrange(0, 40) * line // 10 + rng.choice((-1, 0, 1, 0))  # on or next to a band's edge
+        income = max(0, rng.choice((edge, rng.randrange(0, 4 * line))))
+        found = rng.choice((None, D(2023, 5, 1), D(2024, 7, 1)))
+        eliminated = rng.choice((None, D(2024, 1, 1), D(2024, 6, 30))) if found == D(2023, 5, 1) else None
+        b.household(income=income, income_year=year, found=found, eliminated=eliminated)
+    b.household(county=XINGGUO, income=1)  # another county's household is not counted
+    by_ratio = tr._income_bins(b.engine, ALL, YUDU, as_of)
+    assert by_ratio["households"].sum() > 150
+    pd.testing.assert_frame_equal(tr.income_alert_frame(b.engine, ALL, as_of, region=YUDU)[
+        ["bin", "monitored", "households"]].astype("int64"), by_ratio.astype("int64"), check_dtype=False)
 
 
 def test_assistance_measures_and_how_long_households_waited(b):

@@ -19,6 +19,12 @@ COUNTY_COVERING = ("county_code", "found_on", "risk_eliminated_on", "identified_
 #: The columns of ``ix_measure_household``: a household's measures up to a date, read from the
 #: index alone (the measure mix and the wait for a first measure, 0011).
 MEASURE_COVERING = ("household_id", "started_on", "kind", "amount_fen", "county_code", "id")
+#: The columns of ``ix_household_income``: a county's households of an income year in order of
+#: income, with what says whether they were under monitoring on a date (the income bins, 0016).
+INCOME_COVERING = ("county_code", "income_year", "income_per_capita_fen", "found_on", "risk_eliminated_on")
+#: The columns of ``ix_measure_kind``: a county's measures by kind and household (the measure mix
+#: counts each kind's households without sorting them, 0016).
+MEASURE_KIND_COVERING = ("county_code", "kind", "household_id", "started_on", "amount_fen", "id")
 
 
 class Household(Base):
@@ -42,6 +48,7 @@ class Household(Base):
         *not_negative("income_per_capita_fen"),
         # A county's households read from the index alone by the transition page (0011).
         Index("ix_household_county", *COUNTY_COVERING),
+        Index("ix_household_income", *INCOME_COVERING),
         Index("ix_household_village", "village_code"),
         Index("ix_household_found", "found_on"),
         Index("ix_household_township_found", "township_code", "found_on"),
@@ -86,6 +93,7 @@ class AssistanceMeasure(Base):
         UniqueConstraint("household_id", "kind", "started_on"),
         Index("ix_measure_county", "county_code", "started_on"),
         Index("ix_measure_household", *MEASURE_COVERING),
+        Index("ix_measure_kind", *MEASURE_KIND_COVERING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

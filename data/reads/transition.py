@@ -17,7 +17,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, Engine, Integer, and_, case, cast, func, literal, or_, select, true, union_all
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
@@ -314,6 +314,23 @@ def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     their income year cannot be placed and are left out (rule Q6 reports them)."""
     require_scope(scope)
     as_of = as_date(as_of)
+    info = region_info(engine, scope, region) if region is not None else None
+    if info is not None and info[0] == "county":
+        out = _county_income_bins(engine, scope, region, as_of)
+    else:
+        out = _income_bins(engine, scope, region, as_of)
+    out["bin"] = out["bin"].astype("int64")
+    out["monitored"] = out["monitored"].astype("int64").astype(bool)
+    out["households"] = out["households"].astype("int64")
+    out["low"] = out["bin"] / 10
+    out = out[["bin", "low", "monitored", "households"]]
+    if scope.suppress_small:
+        out = suppress_small_counts(out, ["households"])
+    return out
+
+
+def _income_bins(engine: Engine, scope: Scope, region: str | None, as_of: dt.date) -> pd.DataFrame:
+    """``bin``, ``monitored``, ``households``: each household's bin worked out and grouped."""
     h = Household
     county = _county_of(engine, scope, region)
     if county is None:  # several counties: each household's line from the standards table
@@ -331,15 +348,52 @@ def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     stmt = (select(bin_, watched, func.count(h.id).label("households")).select_from(source)
             .where(_household_region(engine, scope, region), *placed)
             .group_by(bin_, watched).order_by(bin_, watched))
-    out = frame(engine, stmt)
-    out["bin"] = out["bin"].astype("int64")
-    out["monitored"] = out["monitored"].astype("int64").astype(bool)
-    out["households"] = out["households"].astype("int64")
-    out["low"] = out["bin"] / 10
-    out = out[["bin", "low", "monitored", "households"]]
-    if scope.suppress_small:
-        out = suppress_small_counts(out, ["households"])
-    return out
+    return frame(engine, stmt)
+
+
+#: Every household adds 1 to its band's sum and one under monitoring adds 2**32 as well, so one
+#: sum carries both counts (a county holds far fewer than 2**32 households).
+_HOUSEHOLD_BITS = 32
+#: The top of the last band (fen; an income column holds 64-bit integers).
+_ABOVE_EVERY_INCOME = 2**62
+
+
+def _county_income_bins(engine: Engine, scope: Scope, county: str, as_of: dt.date) -> pd.DataFrame:
+    """:func:`_income_bins` of one county, counted band by band.
+
+    A bin of an income year is a band of incomes, from the smallest income whose ratio to the
+    line reaches the bin to the smallest that reaches the next, so each (income year with a
+    standard, bin) is counted over its own range of ``ix_household_income`` (county, income
+    year, income) without working a ratio out per household or sorting the county's households
+    into groups (a county of 79,000 households at ten times the demo: SQLite 41 -> 9 ms,
+    PostgreSQL 25 -> 12 ms).  The bands are made in SQL from the county's standards, so the
+    statement is the same for every county and compiled once."""
+    h, d = Household, DibaoStandard
+    bins = select(literal(0, Integer).label("bin")).cte("bins", recursive=True)
+    bins = bins.union_all(select(bins.c.bin + 1).where(bins.c.bin < INCOME_BIN_CAP))
+    line_tenth = d.annual_fen * ALERT_MULTIPLE_TENTHS  # an income reaching bin k is >= k * line_tenth / 100
+
+    def reaching(bin_):
+        return (bin_ * line_tenth + 99) // 100  # the smallest such income (incomes are >= 0)
+
+    band = (select(d.year, bins.c.bin, reaching(bins.c.bin).label("low"),
+                   case((bins.c.bin == INCOME_BIN_CAP, literal(_ABOVE_EVERY_INCOME, BigInteger)),
+                        else_=reaching(bins.c.bin + 1)).label("high"))
+            .select_from(d).join(bins, true()).where(d.county_code == county).cte("band"))
+    counted = (select(func.coalesce(func.sum(case((_under_monitoring(as_of), (1 << _HOUSEHOLD_BITS) + 1),
+                                                  else_=1)), 0))
+               .where(_household_region(engine, scope, county), h.income_year == band.c.year,
+                      h.income_per_capita_fen >= band.c.low, h.income_per_capita_fen < band.c.high)
+               .scalar_subquery())
+    with engine.connect() as conn:
+        got = conn.execute(select(band.c.bin, counted)).all()
+    totals = np.zeros((INCOME_BIN_CAP + 1, 2), dtype="int64")
+    for bin_, packed in got:
+        monitored, households = divmod(int(packed), 1 << _HOUSEHOLD_BITS)
+        totals[bin_] += (households - monitored, monitored)
+    bins_, flags = np.nonzero(totals)
+    return pd.DataFrame({"bin": bins_, "monitored": flags, "households": totals[bins_, flags]},
+                        columns=["bin", "monitored", "households"])
 
 
 def _below_county(engine: Engine, scope: Scope, region: str | None) -> bool:
@@ -677,36 +731,31 @@ def asset_income_years_frame(engine: Engine, scope: Scope, as_of: dt.date | str,
     require_scope(scope)
     as_of = as_date(as_of)
     i = AssetIncome
-    below = _below_county(engine, scope, region)
-    if below:  # a village's records are found through their assets
-        pv = case((Asset.subtype == "pv_station", 1), else_=0).label("pv")
+    if _below_county(engine, scope, region):  # a village's records are found through their assets
+        source = i.__table__.join(Asset.__table__, Asset.id == i.asset_id)
         where = (region_condition(engine, scope, region, county=i.county_code, village=Asset.village_code),)
+        pv = Asset.subtype == "pv_station"
     else:
         # An income record's county is its asset's (taken from the asset on import, and an asset's
         # code never moves to another county: problem ``key_elsewhere``), so the prefecture's or a
         # county's records are read from their own county index, and the region's photovoltaic
         # stations are looked up once instead of every record's asset (a county at scale 10 with
         # the covering index of migration 0015: 38 -> 25 ms on SQLite, 48 -> 25 ms on PostgreSQL).
-        stations = select(Asset.id).where(region_condition(engine, scope, region, county=Asset.county_code),
-                                          Asset.subtype == "pv_station")
-        pv = case((i.asset_id.in_(stations), 1), else_=0).label("pv")
+        source = i.__table__
         where = (region_condition(engine, scope, region, county=i.county_code),)
-    stmt = (select(i.year, pv, func.count(i.id).label("records"), fen_sum(i.income_fen, "income_fen"),
-                   fen_sum(i.to_collective_fen, "to_collective_fen"), fen_sum(i.to_households_fen, "to_households_fen"),
-                   fen_sum(i.to_other_fen, "to_other_fen"))
-            .where(*where, i.year <= as_of.year)
-            .group_by(i.year, pv))
-    if below:
-        stmt = stmt.join(Asset, Asset.id == i.asset_id)
-    raw = frame(engine, stmt)
+        pv = i.asset_id.in_(select(Asset.id).where(region_condition(engine, scope, region, county=Asset.county_code),
+                                                   Asset.subtype == "pv_station"))
     money = ["income_fen", "to_collective_fen", "to_households_fen", "to_other_fen"]
-    if raw.empty:
-        out = pd.DataFrame({c: pd.Series([], dtype="int64") for c in ["year", "records", *money]}).assign(group="")
-    else:
-        raw[["year", "records", *money]] = raw[["year", "records", *money]].astype("int64")
-        every = raw.groupby("year", as_index=False)[["records", *money]].sum().assign(group="all")
-        pvs = raw[raw["pv"].astype("int64") == 1].drop(columns="pv").assign(group="pv")
-        out = pd.concat([every, pvs], ignore_index=True)
+
+    def per_year(group: str, *only):
+        # Each group per year on its own, in the index's order of years: grouping by year and
+        # station together sorted every record of the county (22 -> 14 ms for both on SQLite).
+        return (select(literal(group).label("group"), i.year, func.count(i.id).label("records"),
+                       *(fen_sum(getattr(i, name), name) for name in money))
+                .select_from(source).where(*where, i.year <= as_of.year, *only).group_by(i.year))
+
+    out = frame(engine, union_all(per_year("all"), per_year("pv", pv)))
+    out[["year", "records", *money]] = out[["year", "records", *money]].astype("int64")
     out = out[["group", "year", "records", *money]].sort_values(["group", "year"]).reset_index(drop=True)
     return to_yuan(out, *money)
 
