@@ -138,6 +138,34 @@ def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
     return results
 
 
+def beside(main: Callable[[], T], *others: Callable[[], Any]) -> T:
+    """Run ``main`` on the calling thread while ``others`` run on the reader threads, then wait
+    for them (running here any no reader has started) and return ``main``'s result.
+
+    For reads whose results land in a cache rather than being returned (a record list's next
+    page, read while the store reads its frames): ``main`` keeps the caller's thread, and its
+    own :func:`gather` shares the readers with ``others``.  An error of ``main`` is raised once
+    the others are cancelled or done; ``others`` handle their own.  On a warmer's thread
+    (:func:`warming`) everything runs one after another there."""
+    if getattr(_warming, "on", False) or not others:
+        result = main()
+        for call in others:
+            if quiet_for() < QUIET_SECONDS:
+                raise Yielded
+            call()
+        return result
+    futures = [(_readers.submit(call), call) for call in others]
+    try:
+        result = main()
+    except BaseException:
+        for future, _ in futures:
+            future.cancel()
+        raise
+    for future, call in futures:
+        call() if future.cancel() else future.result()
+    return result
+
+
 def engine_key(engine: Engine) -> str:
     """Register ``engine`` for the cached loaders and return its URL string (the cache key)."""
     key = engine.url.render_as_string(hide_password=False)

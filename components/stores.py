@@ -24,6 +24,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import panel as pn
@@ -302,7 +304,7 @@ class DashboardStore(pn.viewable.Viewer):
         try:
             with pn.io.hold():
                 self._normalise_path()
-                frames = self._frames()
+                frames = L.beside(self._frames, *self._first_page_reads())
                 changed = {name: value for name, value in frames.items() if value is not getattr(self, name)}
                 changed["headline"] = self._headline(frames)
                 self.param.update(**changed, finding=-1, busy=False)
@@ -311,10 +313,25 @@ class DashboardStore(pn.viewable.Viewer):
             self._loading = False
             L.note_activity()
 
+    def _paged_lists(self) -> list[PagedList]:
+        """The paged record lists that follow the store's region."""
+        return list(self.lists.values())
+
+    def _list_state(self) -> dict[str, Any]:
+        """What the paged lists take from the store on every load."""
+        return {"region": self.region or ""}
+
+    def _first_page_reads(self) -> list[Callable[[], None]]:
+        """The reads of the pages the lists will show after this load (run beside the frames')."""
+        state = self._list_state()
+        return [read for records in self._paged_lists() if (read := records.first_page_read(**state))]
+
     def _sync_lists(self) -> None:
-        """Point the paged record lists at the focus region (inside the load's hold)."""
-        for records in self.lists.values():
-            records.param.update(region=self.region or "", page=1)
+        """Point the paged record lists at the focus region, back on their first page (inside the
+        load's hold)."""
+        state = self._list_state()
+        for records in self._paged_lists():
+            records.param.update(**state, page=1)
 
     def _normalise_path(self) -> None:
         """Keep county > township > village consistent with each other and the scope."""
@@ -500,12 +517,46 @@ class PagedList(param.Parameterized):
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 
+    def _query(self) -> dict[str, Any]:
+        """What a page's rows depend on besides the page: the region and the sort (subclasses add
+        theirs); the names are the list's parameters."""
+        return {"region": self.region, "sort": self.sort or None}
+
+    def _ready_for(self, query: dict[str, Any]) -> bool:
+        return self.store.engine is not None and bool(query["region"])
+
     def _ready(self) -> bool:
-        return self.store.engine is not None and bool(self.region)
+        return self._ready_for(self._query())
+
+    def _read(self, query: dict[str, Any], limit: int, offset: int) -> tuple[pd.DataFrame, int]:
+        """Rows ``offset`` to ``offset + limit`` of ``query`` in the order shown, and the count of all."""
+        raise NotImplementedError
 
     def _fetch(self, limit: int, offset: int) -> tuple[pd.DataFrame, int]:
-        """Rows ``offset`` to ``offset + limit`` in the order shown, and the count of all."""
-        raise NotImplementedError
+        return self._read(self._query(), limit, offset)
+
+    def first_page_read(self, **changes: Any) -> Callable[[], None] | None:
+        """The read of the first page the list will show once ``changes`` (parameters of
+        :meth:`_query`) are set, for the store to run beside its own reads (:func:`.loaders.beside`):
+        the list then finds its page in the read cache instead of reading it after the store's
+        frames.  None when the list would not read it (off screen, or no region).  An error is
+        left for the list's own read to meet and report (a database away marks the list stale)."""
+        if not self.live:
+            return None
+        query = self._query()
+        query.update((name, value) for name, value in changes.items() if name in query)
+        if not self._ready_for(query):
+            return None
+        limit = self.page_size
+
+        def read() -> None:
+            try:
+                self._read(query, limit, 0)
+            except L.Yielded:
+                raise
+            except Exception:  # noqa: BLE001 - only a head start; the list's own read reports it
+                log.debug("reading a list's first page ahead failed", exc_info=True)
+        return read
 
     _unread = False  # the region, page or sort changed while the list was off screen
     _stale = False  # the last fetch failed for want of the database
@@ -575,8 +626,8 @@ class RecordList(PagedList):
     def _load_rows(self) -> None:
         super()._load_rows()
 
-    def _fetch(self, limit: int, offset: int) -> tuple[pd.DataFrame, int]:
-        return L.records(self.store.url, self.store.scope.key, self.kind, self.region, self.sort or None, limit, offset)
+    def _read(self, query: dict[str, Any], limit: int, offset: int) -> tuple[pd.DataFrame, int]:
+        return L.records(self.store.url, self.store.scope.key, self.kind, query["region"], query["sort"], limit, offset)
 
     def shown(self, all_pages: bool = False) -> present.Shown:
         return present.records(self.kind, self.all_rows() if all_pages else self.fresh().rows, self.store.lang)

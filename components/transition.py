@@ -10,6 +10,7 @@ and asset rules (H1-H4, A1-A4) of the county.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import param
@@ -457,15 +458,18 @@ class TransitionList(PagedList):
     def export_kind(self) -> str:
         return "tr_households"
 
-    def _ready(self) -> bool:
-        return super()._ready() and self.as_of is not None
+    def _query(self) -> dict[str, Any]:
+        return {**super()._query(), "as_of": self.as_of}
+
+    def _ready_for(self, query: dict[str, Any]) -> bool:
+        return super()._ready_for(query) and query["as_of"] is not None
 
     @param.depends("region", "as_of", "page", "page_size", "sort", watch=True)
     def _load_rows(self) -> None:
         super()._load_rows()
 
-    def _fetch(self, limit: int, offset: int) -> tuple[pd.DataFrame, int]:
-        return households_page(self.store.url, self.store.scope.key, self.as_of, self.region, self.sort or None,
+    def _read(self, query: dict[str, Any], limit: int, offset: int) -> tuple[pd.DataFrame, int]:
+        return households_page(self.store.url, self.store.scope.key, query["as_of"], query["region"], query["sort"],
                                limit, offset)
 
     def shown(self, all_pages: bool = False) -> present.Shown:
@@ -518,10 +522,12 @@ class TransitionStore(DashboardStore):
         if self.household_list is not None:
             self.household_list.reload()
 
-    def _sync_lists(self) -> None:
-        super()._sync_lists()
-        if self.household_list is not None:  # None while the first load runs in __init__
-            self.household_list.param.update(region=self.region or "", as_of=self.as_of, page=1)
+    def _paged_lists(self) -> list[PagedList]:
+        # None while the first load runs in __init__
+        return [*super()._paged_lists(), *([self.household_list] if self.household_list is not None else [])]
+
+    def _list_state(self) -> dict[str, Any]:
+        return {**super()._list_state(), "as_of": self.as_of}
 
     def _frames(self) -> dict[str, pd.DataFrame]:
         url, key, year, as_of, region = self.url, self.scope.key, self.year, self.as_of, self.region

@@ -255,6 +255,33 @@ def test_gather_raises_a_reads_error_as_it_was_raised():
         loaders.gather(good=lambda: 1, bad=broken)
 
 
+def test_beside_keeps_the_main_read_on_the_calling_thread_and_waits_for_the_others():
+    """``main`` runs on the caller's thread at the same time as the others (which wait for it
+    here), the others are done when ``beside`` returns, and an error of ``main`` is raised."""
+    import threading
+
+    both = threading.Barrier(2, timeout=10)
+    seen = []
+
+    def main():
+        seen.append(("main", threading.current_thread() is threading.main_thread()))
+        both.wait()
+        return "frames"
+
+    def other():
+        both.wait()
+        seen.append(("other", threading.current_thread() is threading.main_thread()))
+
+    assert loaders.beside(main, other) == "frames"
+    assert sorted(seen) == [("main", True), ("other", False)]
+
+    def broken():
+        raise LookupError("no such county")
+
+    with pytest.raises(LookupError, match="no such county"):
+        loaders.beside(broken, lambda: None)
+
+
 def test_cached_reads_are_shared_and_safe_from_many_threads_at_once():
     """Reader threads fill and empty one cached read at the same time: each call answers its own
     arguments, a repeated call is served from the cache, and ``clear`` forgets."""

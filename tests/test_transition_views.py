@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import re
+import threading
 
 import openpyxl
 import panel as pn
@@ -23,10 +24,13 @@ from fundwatch.components.transition_views import OpenCases, PeriodTimeline, Tra
 from fundwatch.dashboards import transition as page
 from fundwatch.data import workdays
 from fundwatch.data.models import Household
+from fundwatch.data.reads import transition as tr_reads
 from fundwatch.data.scope import Scope
 
 
 YUDU = "360731"
+XINGGUO = "360732"
+RUIJIN = "360781"
 AS_OF = dt.date(2024, 6, 30)
 
 
@@ -133,6 +137,35 @@ def test_the_household_list_sorts_by_days_overdue_and_pages(store):
     assert store.household_list.page == 2 and len(view.table.frame) <= 15
     everything = store.shown("tr_households")
     assert len(everything.frame) == store.household_list.total
+
+
+def test_a_county_change_reads_the_lists_first_page_beside_its_figures(store, monkeypatch):
+    """The household list's first page of the county chosen is read on a reader thread while the
+    store reads its figures, and the list then shows it from the read cache: one read of that
+    page, not a second one after the figures.  A list off screen reads nothing ahead."""
+    calls = []
+    read = tr_reads.transition_households_frame
+
+    def counted(*args, **kwargs):
+        calls.append((threading.current_thread().name, kwargs["region"], kwargs["offset"]))
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(tr_reads, "transition_households_frame", counted)
+    store.county = XINGGUO
+    assert [(region, offset) for _, region, offset in calls] == [(XINGGUO, 0)]
+    assert calls[0][0].startswith("fundwatch-read")
+    shown = store.household_list.rows
+    assert len(shown) and store.household_list.total > len(shown)
+    with store.engine.connect() as conn:
+        codes = conn.execute(select(Household.county_code).where(
+            Household.id.in_([int(i) for i in shown["id"]]))).scalars().all()
+    assert set(codes) == {XINGGUO}
+    calls.clear()
+    store.household_list.live = False
+    store.county = RUIJIN
+    assert calls == []  # off screen: read when shown again
+    store.household_list.live = True
+    assert [(region, offset) for _, region, offset in calls] == [(RUIJIN, 0)]
 
 
 def test_the_language_switch_relabels_the_page(store):
