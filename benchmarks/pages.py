@@ -10,7 +10,8 @@ filled ahead by the server's warmer; what evaluating them afresh costs is the re
 document is then discarded as the server discards a closed session's (untimed), and the
 process's loaded libraries are set aside from the garbage collector first, as ``fundwatch serve``
 does (:func:`~fundwatch.dashboards.app.settle_heap`): the builds run in a heap like a server's,
-not one that grows with every build.  A county change sets ``county`` on a rendered page, as the
+not one that grows with every build; and like a server's, they skip Bokeh's check of each
+callback's signature (:func:`~fundwatch.dashboards.app.skip_callback_checks`).  A county change sets ``county`` on a rendered page, as the
 county selector does: the store reloads, every panel updates its Bokeh models in place, and the
 changes are serialised into the patch the session sends.  Browser time comes on top of these
 figures.
@@ -141,6 +142,7 @@ def run(db_url: str, repeat: int, out: TextIO) -> dict[str, dict[str, float]]:
     app.load_extensions()
     discard(build("overview")())  # imports and first-use costs out of the figures
     app.settle_heap()
+    app.skip_callback_checks()
     units = ("360731", "360732", "360730", "360781")
     figures = {}
     for page in PAGES:

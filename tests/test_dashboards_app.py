@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
+import os
 import subprocess
 import sys
 import weakref
@@ -157,3 +158,27 @@ def test_the_served_process_sets_its_loaded_libraries_aside_from_the_collector()
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+SKIPPED_CHECK = """
+from bokeh.models import Div
+from fundwatch.dashboards import app
+app.skip_callback_checks()
+Div().on_change("text", lambda: None)  # a wrong signature: raises only when checked
+print("unchecked")
+"""
+
+
+@pytest.mark.parametrize(("env", "outcome"), [({}, "unchecked"),
+                                              ({"BOKEH_PERFORM_ERROR_DIAGNOSTICS": "true"}, "ValueError")])
+def test_served_pages_skip_bokehs_callback_checks_unless_asked(env, outcome):
+    """``serve`` turns Bokeh's check of callback signatures off (a tenth of a page's build); an
+    explicit ``BOKEH_PERFORM_ERROR_DIAGNOSTICS`` still decides, and outside ``serve`` (this test
+    suite) the check stays on."""
+    from bokeh.models import Div
+
+    with pytest.raises(ValueError, match="must have signature"):
+        Div().on_change("text", lambda: None)
+    env = {k: v for k, v in os.environ.items() if k != "BOKEH_PERFORM_ERROR_DIAGNOSTICS"} | env
+    done = subprocess.run([sys.executable, "-c", SKIPPED_CHECK], capture_output=True, text=True, env=env, timeout=120)
+    assert outcome in done.stdout + done.stderr
