@@ -207,11 +207,16 @@ def case_age_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region
 # -- the identification clock (15 working days) ------------------------------------------------
 
 def _clock_rows(engine, scope, region, where) -> pd.DataFrame:
-    stmt = (select(Household.county_code, Household.found_on, Household.identified_on, Household.entered_on,
+    """The cases per county and (found, identified, entered) dates, the dates as day numbers
+    (:func:`_day_number`): a year of the prefecture is some 15,000 groups at ten times the demo,
+    and SQLAlchemy's conversion of each date took a third to half of the read (as of 2024-06-30 and
+    2024-06-15: SQLite 67 and 94 -> 46 and 43 ms, PostgreSQL 65 and 97 -> 47 and 44 ms)."""
+    dates = (Household.found_on, Household.identified_on, Household.entered_on)
+    stmt = (select(Household.county_code, *(_day_number(engine, c).label(c.key) for c in dates),
                    func.count(Household.id).label("n"))
             .where(_household_region(engine, scope, region), *where)
-            .group_by(Household.county_code, Household.found_on, Household.identified_on, Household.entered_on))
-    return frame(engine, stmt)
+            .group_by(Household.county_code, *dates))
+    return frame(engine, stmt, plain=True)
 
 
 def _judge(found: np.ndarray, identified: np.ndarray, entered: np.ndarray, as_of: dt.date):
@@ -242,8 +247,9 @@ def identification_clock_frame(engine: Engine, scope: Scope, year: int, as_of: d
     columns = ["county_code", "month", "found", "on_time", "late", "undecided", "share", "provisional"]
     if rows.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    found = _dates(rows["found_on"])
-    due, provisional, on_time, late = _judge(found, _dates(rows["identified_on"]), _dates(rows["entered_on"]), as_of)
+    found = _from_day_numbers(rows["found_on"])
+    due, provisional, on_time, late = _judge(found, _from_day_numbers(rows["identified_on"]),
+                                             _from_day_numbers(rows["entered_on"]), as_of)
     n = rows["n"].astype("int64").to_numpy()
     data = pd.DataFrame({"county_code": rows["county_code"], "month": pd.DatetimeIndex(found).month,
                          "found": n, "on_time": n * on_time, "late": n * late,
