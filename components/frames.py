@@ -81,19 +81,13 @@ def county_metrics(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.Da
                    assets=lambda: L.asset_mix(url, scope_key, ("county_code",), None, year),
                    households=lambda: L.household_status(url, scope_key, as_of, ("county_code", "status"), None),
                    findings=lambda: L.findings(url, scope_key, year, as_of))
-    by_code = {"county_code": "code"}
-    out = got["counties"][["code", "name", "kind"]].copy()
-    pace, lev = got["pace"].rename(columns=by_code), got["leverage"].rename(columns=by_code)
-    loans, assets = got["loans"].rename(columns=by_code), got["assets"].rename(columns=by_code)
-    households = household_counts(got["households"], "county_code")
-    warnings = _warning_counts(got["findings"])
-
-    out = (out.merge(pace[["code", "allocated", "disbursed", "rate"]], on="code", how="left")
-              .merge(lev[["code", "outstanding", "risk_fund", "leverage"]], on="code", how="left")
-              .merge(loans[["code", "overdue_rate"]], on="code", how="left")
-              .merge(assets[["code", "assets", "value", "no_custodian", "idle_or_damaged"]], on="code", how="left")
-              .merge(households.reset_index(), on="code", how="left")
-              .merge(warnings, on="code", how="left"))
+    out = got["counties"][["code", "name", "kind"]].reset_index(drop=True)
+    _put(out, got["pace"].set_index("county_code"), ["allocated", "disbursed", "rate"])
+    _put(out, got["leverage"].set_index("county_code"), ["outstanding", "risk_fund", "leverage"])
+    _put(out, got["loans"].set_index("county_code"), ["overdue_rate"])
+    _put(out, got["assets"].set_index("county_code"), ["assets", "value", "no_custodian", "idle_or_damaged"])
+    _put(out, household_counts(got["households"], "county_code"), list(HOUSEHOLD_STATUSES))
+    _put(out, _warning_counts(got["findings"]).set_index("code"), ["violations", "warnings"])
     counts = ["assets", "no_custodian", "idle_or_damaged", "violations", "warnings"]
     out[counts] = out[counts].fillna(0).astype("int64")
     for status in HOUSEHOLD_STATUSES:
@@ -103,13 +97,22 @@ def county_metrics(url: str, scope_key: str, year: int, as_of: dt.date) -> pd.Da
     return out.rename(columns={"value": "asset_value"})
 
 
+def _put(out: pd.DataFrame, by_code: pd.DataFrame, columns: list[str]) -> None:
+    """Add ``columns`` of ``by_code`` (one row per region code, the index) to ``out``'s rows by
+    their ``code``, missing where ``by_code`` has no row: a left merge, without merge's cost
+    (the county table joins six frames on every load that reads it)."""
+    part = by_code[columns].reindex(pd.Index(out["code"]))
+    for column in columns:
+        out[column] = part[column].to_numpy()
+
+
 def _warning_counts(findings: pd.DataFrame) -> pd.DataFrame:
     if findings.empty:
         return pd.DataFrame({"code": pd.Series([], dtype=object), "violations": [], "warnings": []})
-    grouped = findings.groupby("region_code")
+    violation = (findings["severity"] == "violation").astype("int64")
     return pd.DataFrame({
-        "violations": grouped["severity"].agg(lambda s: int((s == "violation").sum())),
-        "warnings": grouped.size(),
+        "violations": violation.groupby(findings["region_code"]).sum(),
+        "warnings": findings.groupby("region_code").size(),
     }).rename_axis("code").reset_index()
 
 
@@ -122,19 +125,17 @@ def subregion_metrics(url: str, scope_key: str, county: str, township: str | Non
     households and project assets, the figures recorded at that level."""
     parent = township or county
     level_column = "village_code" if township else "township_code"
-    out = L.children(url, scope_key, parent)[["code", "name"]].copy()
-    households = household_counts(L.household_status(url, scope_key, as_of, (level_column, "status"), parent),
-                                  level_column)
+    out = L.children(url, scope_key, parent)[["code", "name"]].reset_index(drop=True)
+    _put(out, household_counts(L.household_status(url, scope_key, as_of, (level_column, "status"), parent),
+                               level_column), list(HOUSEHOLD_STATUSES))
     assets = _assets_by_village(url, scope_key, county, year)
-    if not township:  # villages add up to their township
-        villages = L.villages_of_county(url, scope_key, county)[["code", "parent_code"]]
-        assets = assets.merge(villages, left_on="village_code", right_on="code", how="inner")
-        assets = assets.drop(columns=["code"]).rename(columns={"parent_code": "area"})
-    else:
-        assets = assets.rename(columns={"village_code": "area"})
-    asset_sums = (assets.groupby("area")[["assets", "value", "no_custodian", "idle_or_damaged"]].sum()
-                  .rename_axis("code").reset_index())
-    out = out.merge(households.reset_index(), on="code", how="left").merge(asset_sums, on="code", how="left")
+    if township:
+        area = assets["village_code"]
+    else:  # villages add up to their township (a village of no known township is left out)
+        villages = L.villages_of_county(url, scope_key, county)
+        area = assets["village_code"].map(villages.set_index("code")["parent_code"])
+    columns = ["assets", "value", "no_custodian", "idle_or_damaged"]
+    _put(out, assets[columns].groupby(area.to_numpy()).sum(), columns)
     counts = ["assets", "no_custodian", "idle_or_damaged"]
     out[counts] = out[counts].fillna(0).astype("int64")
     for status in HOUSEHOLD_STATUSES:
