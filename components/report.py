@@ -221,7 +221,7 @@ def report_store(engine: Engine, scope: Scope, county: str, year: int, as_of: dt
     if not scope.allows(county):
         raise ReportRefused(t("report.refused", lang, county=county))
     store = CountyStore(engine=engine, scope=scope, actor=actor, surface=surface, lang=lang, year=year, as_of=as_of,
-                        county=county)
+                        county=county, lists_shown=())  # the report shows no record list
     if store.county != county:  # the store falls back to another county when this one is not visible
         raise ReportRefused(f"no county {county!r} in the database (or outside your scope)")
     return store

@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 FIRST_DAY, LAST_DAY = dt.date(L.FIRST_YEAR, 1, 1), dt.date(L.LAST_YEAR, 12, 31)
 METRICS = ("rate", "allocated", "leverage", "monitored", "warnings")
 RECORD_KINDS = tuple(L.RECORD_LISTS)
+#: The record list a page shows first (the drill-down's tabs open on it).
+FIRST_RECORD_LIST = "projects"
 #: Export names of the record lists (the chart kinds "loans", "assets", "households" are taken).
 RECORD_EXPORTS = {"projects": "projects", "loan_records": "loans", "asset_records": "assets",
                   "household_records": "households"}
@@ -146,7 +148,11 @@ class DashboardStore(pn.viewable.Viewer):
     #: The record lists a region-following store pages through (a page may show none of them).
     _RECORD_LISTS: tuple[str, ...] = RECORD_KINDS
 
-    def __init__(self, **params):
+    def __init__(self, *, lists_shown: tuple[str, ...] | None = None, **params):
+        """``lists_shown``: the record lists on screen from the start, which read their page with
+        every load (None: all of them, as for a store used on its own); a page passes the list
+        its tabs open on, so that its first load reads no page nobody sees.  A list off screen
+        reads its page when it is shown (``live``) or exported."""
         super().__init__(**params)
         if self.as_of.year != self.year:  # one of them was given: the other follows it
             if "as_of" in params:
@@ -155,8 +161,8 @@ class DashboardStore(pn.viewable.Viewer):
                 self.as_of = min(dt.date(self.year, 12, 31), default_as_of())
         self._pending = False
         self._loading = False
-        self.lists = ({kind: RecordList(store=self, kind=kind) for kind in self._RECORD_LISTS}
-                      if self.follows_region else {})
+        self.lists = ({kind: RecordList(store=self, kind=kind, live=lists_shown is None or kind in lists_shown)
+                       for kind in self._RECORD_LISTS} if self.follows_region else {})
         self.param.watch(self._on_filters, list(self._FILTERS))
         self.param.watch(self._load_finding, ["finding"])
         if self.engine is not None:

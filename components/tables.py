@@ -16,7 +16,7 @@ from . import theme
 from .cards import ExportButtons, StoreView, card, heading
 from .i18n import t
 from .present import COUNT, DATE, MONEY, NUMBER, PCT, RECORD_TITLES, SORT_KEYS, TIMES, Shown
-from .stores import RECORD_KINDS, PagedList
+from .stores import FIRST_RECORD_LIST, RECORD_KINDS, PagedList
 
 _NUMBER = {"type": "money", "thousand": ",", "decimal": "."}
 PLAIN = {"type": "plaintext"}  # text, dates and years as they are (no thousands separator in 2020)
@@ -208,7 +208,7 @@ class RecordTabs(StoreView):
     """The drill-down's record lists (projects, loans, assets, households), one shown at a time;
     a county change reads the page of the list on screen only."""
 
-    active = param.Selector(default="projects", objects=list(RECORD_KINDS), doc="The record list shown.")
+    active = param.Selector(default=FIRST_RECORD_LIST, objects=list(RECORD_KINDS), doc="The record list shown.")
 
     def __init__(self, **params):
         super().__init__(**params)

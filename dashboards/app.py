@@ -34,7 +34,7 @@ from fundwatch.components.cards import layout_of
 from fundwatch.components.controls import LanguageSwitch
 from fundwatch.components.health import DatabaseBanner
 from fundwatch.components.i18n import t
-from fundwatch.components.stores import CountyStore, DashboardStore, OverviewStore, default_as_of
+from fundwatch.components.stores import FIRST_RECORD_LIST, CountyStore, DashboardStore, OverviewStore, default_as_of
 from fundwatch.components.transition import TransitionStore
 from fundwatch.dashboards import auth, ready
 from fundwatch.data import db, reads
@@ -705,6 +705,8 @@ def opening_pages() -> list[warming.View]:
 
     def view(store_class, scope: Scope, county: str = "") -> None:
         state = {"county": county} if county else {}
+        if store_class is CountyStore:  # as the page builds it: the list its tabs open on
+            state["lists_shown"] = (FIRST_RECORD_LIST,)
         key = (store_class.__name__, scope.key, county, store_class.param["as_of"].default)
         views.append((key, lambda: store_class(engine=e, scope=scope, **state)))
 

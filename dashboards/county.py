@@ -15,7 +15,7 @@ from fundwatch.components.controls import Breadcrumb, FilterBar, PageHeading, Re
 from fundwatch.components.kpis import KpiCards
 from fundwatch.components.maps import CountyMap
 from fundwatch.components.report import ReportDownload
-from fundwatch.components.stores import CountyStore
+from fundwatch.components.stores import FIRST_RECORD_LIST, CountyStore
 from fundwatch.components.tables import RankingTable, RecordTabs, WarningTable
 from fundwatch.dashboards import app
 
@@ -24,7 +24,7 @@ def create_store() -> CountyStore:
     """The page's store, starting from the state the URL names; downloads are audited under the
     login name when there is one."""
     return CountyStore(engine=app.engine(), scope=app.current_scope(), actor=app.current_user() or "dashboard",
-                       **app.url_state(CountyStore, app.URL_STATE))
+                       lists_shown=(FIRST_RECORD_LIST,), **app.url_state(CountyStore, app.URL_STATE))
 
 
 def layout(store: CountyStore) -> list:

@@ -130,7 +130,8 @@ def create_store(spec: EmbeddedPanel, arguments: Mapping[str, str], *, engine, s
     store_class = CountyStore if arguments.get("county") else OverviewStore
     names = ("county", "year", "as_of", "lang", "programme", "source_level", "metric")
     values = app.checked_state(store_class, arguments, names)
-    return store_class(engine=engine, scope=scope, actor=actor, surface=surface, **values)
+    # no embedded panel shows a record list: none reads its page with the store's loads
+    return store_class(engine=engine, scope=scope, actor=actor, surface=surface, lists_shown=(), **values)
 
 
 def panel(spec: EmbeddedPanel, store: DashboardStore, *, height: int | None = None) -> pn.Column:

@@ -301,3 +301,28 @@ def test_cached_reads_are_shared_and_safe_from_many_threads_at_once():
     assert square(len(keys) - 1) == (len(keys) - 1) ** 2 and calls == []  # recent: kept
     square.clear()
     assert square(len(keys) - 1) == (len(keys) - 1) ** 2 and calls == [len(keys) - 1]
+
+
+def test_a_page_store_reads_only_the_record_list_it_shows(engine, monkeypatch):
+    """A page's store is told which record list its tabs open on: its loads read that list's
+    page alone, a list shown later reads its own then, and an export of a list off screen still
+    reads every row."""
+    calls = []
+    read = loaders.RECORD_LISTS["loans"]
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["region"])
+        return read(*args, **kwargs)
+
+    monkeypatch.setitem(loaders.RECORD_LISTS, "loans", counted)
+    store = CountyStore(engine=engine, scope=Scope.all(), year=2024, as_of=AS_OF, county=YUDU,
+                        lists_shown=("projects",))
+    assert calls == [] and store.lists["projects"].total > 0 and store.lists["loans"].total == 0
+    store.lists["loans"].live = True  # shown: its tab chosen
+    assert calls == [YUDU] and store.lists["loans"].total > 0
+    store.lists["loans"].live = False
+    store.county = XINGGUO
+    assert calls == [YUDU]  # off screen again: not read with the load
+    assert len(store.shown("loan_records").frame) == store.lists["loans"].total > 0 and calls[-1] == XINGGUO
+    every = CountyStore(engine=engine, scope=Scope.all(), year=2024, as_of=AS_OF, county=YUDU)
+    assert every.lists["loans"].total > 0  # a store on its own: every list

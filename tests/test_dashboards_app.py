@@ -53,6 +53,8 @@ def test_every_route_creates_its_page(demo_db, monkeypatch):
     overview = pages["/overview"]
     assert views_in(overview, KpiCards) and views_in(overview, CountyMap) and views_in(overview, DisbursementCurve)
     assert views_in(pages["/county"], RecordTabs) and not views_in(overview, RecordTabs)
+    (tabs,) = views_in(pages["/county"], RecordTabs)  # only the list on screen was read
+    assert [kind for kind, records in tabs.store.lists.items() if records.total] == [tabs.active] == ["projects"]
     assert views_in(pages["/transition"], OpenCases) and not views_in(pages["/transition"], RecordTabs)
     scoring = pages["/scoring"]
     assert views_in(scoring, ScoreRanking) and views_in(scoring, RubricScorecard) and views_in(scoring, ScoreEntry)
