@@ -27,6 +27,9 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 
+from bokeh.document import Document
+from panel.io.state import set_curdoc
+
 from fundwatch.data import db, health
 
 from . import loaders as L
@@ -79,6 +82,15 @@ class PageWarmer:
 
     def _run(self) -> None:
         L.warming(True)
+        # A document of the thread's own, with no session: Panel takes the document a store's
+        # load holds its events on from Bokeh's current document, which is the process's, not
+        # the thread's; while the server's loop ran a viewer's callback, a store built here held
+        # and then dispatched that viewer's events from this thread (a session callback added
+        # twice, an error in the log).
+        with set_curdoc(Document()):
+            self._loop()
+
+    def _loop(self) -> None:
         while not self._stop.wait(self.period):
             if L.quiet_for() < L.QUIET_SECONDS or not health.monitor(self.url).ok:
                 continue

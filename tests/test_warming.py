@@ -149,3 +149,33 @@ def test_the_served_read_ahead_reads_each_view_under_its_viewers_scope(demo_engi
     (county,) = store.scope.counties
     assert store.scope == Scope.county(county) and store.county == county
     assert set(store.counties["code"]) == {county}
+
+
+@pytest.mark.parametrize("demo_engine", ["sqlite"], indirect=True)
+def test_a_warmers_stores_never_hold_a_viewers_document(demo_engine, monkeypatch):
+    """Panel finds the document a store's load holds its events on through Bokeh's current
+    document, which is the whole process's: while the server's loop runs a viewer's callback it is
+    that viewer's. A store built on the warmer's thread must hold a document of the thread's own,
+    never the viewer's (whose events it would dispatch from the wrong thread)."""
+    import panel as pn
+    from bokeh.document import Document
+    from bokeh.io.doc import patch_curdoc
+
+    viewer = Document()
+    viewer._session_context = lambda: object()  # a served viewer's document (has a session)
+    seen = []
+    county = _counties(demo_engine)[0]
+
+    def build():
+        seen.append(pn.state.curdoc)
+        return CountyStore(engine=demo_engine, scope=Scope.all(), county=county)
+
+    monkeypatch.setattr(loaders, "_last_activity", time.monotonic() - 100)
+    warmer = warming.PageWarmer(loaders.engine_key(demo_engine), lambda: [(("county", county), build)], period=0.05)
+    try:
+        with patch_curdoc(viewer):  # the server's loop is in a viewer's callback meanwhile
+            _wait(lambda: warmer.idle)
+    finally:
+        warmer.stop()
+        warmer.join(10)
+    assert seen and all(doc is not None and doc is not viewer and doc.session_context is None for doc in seen)
