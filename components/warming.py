@@ -7,8 +7,9 @@ daemon thread that, whenever no viewer's load has started or ended for
 :data:`~.loaders.QUIET_SECONDS`, builds the stores of the views the pages open on (each county of
 the county and transition pages, for the whole prefecture and for each county's officials) with
 the viewers' own scopes, so their reads land in the process's read caches
-(:mod:`.loaders`).  It builds stores only: no document, no view, nothing sent anywhere, and every
-read goes through the same scoped loaders a viewer's page calls.
+(:mod:`.loaders`).  It builds stores only: no view, nothing sent anywhere (its thread holds an
+empty document of its own, so a store's load never holds a viewer's), and every read goes
+through the same scoped loaders a viewer's page calls.
 
 It steps aside at once for the viewers: its reads run one after another on its own thread,
 never on the pages' reader threads, and it stops before its next read as soon as a viewer's load
