@@ -147,13 +147,8 @@ def beside(main: Callable[[], T], *others: Callable[[], Any]) -> T:
     own :func:`gather` shares the readers with ``others``.  An error of ``main`` is raised once
     the others are cancelled or done; ``others`` handle their own.  On a warmer's thread
     (:func:`warming`) everything runs one after another there."""
-    if getattr(_warming, "on", False) or not others:
-        result = main()
-        for call in others:
-            if quiet_for() < QUIET_SECONDS:
-                raise Yielded
-            call()
-        return result
+    if getattr(_warming, "on", False) or not others:  # gather runs them here, stepping aside as it does
+        return gather(main=main, **{f"other {i}": call for i, call in enumerate(others)})["main"]
     futures = [(_readers.submit(call), call) for call in others]
     try:
         result = main()
