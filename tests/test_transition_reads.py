@@ -183,6 +183,35 @@ def test_assistance_measures_and_how_long_households_waited(b):
     assert tr.measure_mix_frame(b.engine, ALL, as_of, region=XINGGUO + "100201")["measures"].tolist() == [1]
 
 
+def test_the_wait_buckets_hold_every_household_on_and_next_to_their_edges(b):
+    """The days to a household's first measure are counted in one row of bucket sums: each
+    household must fall in the bucket its days say, on a bucket's edge too, with measures after
+    ``as_of``, several measures, a measure before identification and none at all."""
+    rng = random.Random(7)
+    as_of = D(2024, 6, 30)
+    expected = dict.fromkeys([key for key, _ in tr.WAIT_BUCKETS] + ["none"], 0)
+    for _ in range(120):
+        identified = D(2024, 1, 1) + dt.timedelta(days=rng.randrange(0, 200))
+        hid = b.household(found=identified - dt.timedelta(days=3), identified=identified)
+        starts = [identified + dt.timedelta(days=offset)
+                  for offset in rng.sample((-2, 0, 7, 8, 15, 16, 30, 31, 60, 61, 90), rng.randrange(0, 4))]
+        for day in starts:
+            b.measure(hid, day)
+        if identified > as_of:
+            continue
+        started = [day for day in starts if day <= as_of]
+        if not started:
+            expected["none"] += 1
+            continue
+        days = (min(started) - identified).days
+        expected[next(key for key, limit in tr.WAIT_BUCKETS if limit is None or days <= limit)] += 1
+    assert sum(expected.values()) > 90 and min(expected.values()) > 0
+    got = tr.measure_wait_frame(b.engine, ALL, as_of)
+    assert got.set_index("wait")["households"].to_dict() == expected
+    assert got["wait"].tolist() == list(expected)  # the buckets in order, "none" last
+    assert tr.measure_wait_frame(b.engine, Scope.county(XINGGUO), as_of)["households"].sum() == 0
+
+
 def test_the_household_list_is_sorted_by_working_days_overdue_and_masked(b):
     b.dibao(YUDU, 2024)
     ok = b.person(name="李四", found=D(2024, 3, 1), identified=D(2024, 3, 5), entered=D(2024, 3, 6))

@@ -473,23 +473,28 @@ def measure_wait_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     require_scope(scope)
     as_of = as_date(as_of)
     m = AssistanceMeasure
-    # Each household of the region with its first measure, found through the measures' household
-    # index: only the region's measures are read, not every measure of the scope grouped first.
-    first = (select(Household.identified_on, func.min(m.started_on).label("first_on"))
-             .select_from(Household)
-             .outerjoin(m, and_(m.household_id == Household.id, m.started_on <= as_of, scope.clause(m.county_code)))
+    # Each household's first measure is the least start in its range of ix_measure_household, one
+    # index seek per household of the region; the days to it are worked out once per household
+    # (OFFSET 0 keeps the database from copying the seek into each use of the days below, which
+    # SQLite and PostgreSQL both do to a subquery they merge into its query), and the buckets are
+    # counted in one row.  Grouping the households by id to take the least start sorted them all,
+    # and grouping by bucket sorted them again (SQLite, the largest county at scale 10: 40 -> 24 ms).
+    first = (select(func.min(m.started_on)).where(m.household_id == Household.id, m.started_on <= as_of,
+                                                  scope.clause(m.county_code)).scalar_subquery())
+    waits = (select(_days_between(engine, first, Household.identified_on).label("days"))
              .where(_household_region(engine, scope, region), _unindexed(engine, Household.identified_on) <= as_of,
                     _found_by(as_of))  # implied (found before identified): the region's range of its index
-             .group_by(Household.id, Household.identified_on).subquery())
-    days = _days_between(engine, first.c.first_on, first.c.identified_on)
-    whens = [(first.c.first_on.is_(None), literal("none"))]
-    whens += [(days <= limit, literal(key)) for key, limit in WAIT_BUCKETS if limit is not None]
-    bucket = case(*whens, else_=literal(WAIT_BUCKETS[-1][0])).label("wait")
-    stmt = select(bucket, func.count().label("households")).select_from(first).group_by(bucket)
-    got = frame(engine, stmt)
+             .offset(0).subquery())
+    days = waits.c.days
+    counts, above = [], None
+    for key, limit in WAIT_BUCKETS:
+        within = ([days > above] if above is not None else []) + ([days <= limit] if limit is not None else [])
+        counts.append(func.coalesce(func.sum(case((and_(*within), 1), else_=0)), 0).label(key))
+        above = limit
+    counts.append((func.count() - func.count(days)).label("none"))  # no measure started by as_of
+    row = frame(engine, select(*counts).select_from(waits))
     keys = [k for k, _ in WAIT_BUCKETS] + ["none"]
-    counts = got.set_index("wait")["households"] if len(got) else pd.Series(dtype="int64")
-    out = counts.reindex(keys).fillna(0).astype("int64").rename("households").rename_axis("wait").reset_index()
+    out = pd.DataFrame({"wait": keys, "households": row.loc[0, keys].to_numpy(dtype="int64")})
     if scope.suppress_small:
         out = suppress_small_counts(out, ["households"])
     return out
@@ -497,7 +502,8 @@ def measure_wait_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
 
 # -- the household list -------------------------------------------------------------------------
 
-#: The dates of the household list's sort keys, read for every household found.
+#: The dates of the household list, each a sort key: found, entered and the one sorted by are read for
+#: every household found, the others for the page's rows alone.
 KEY_DATES = (Household.found_on, Household.identified_on, Household.entered_on, Household.risk_eliminated_on)
 TRANSITION_SORTS = ("workdays_overdue", "found_on", "due_on", "entered_on", "risk_eliminated_on",
                     "income_per_capita", "income_ratio", "code", "id")
