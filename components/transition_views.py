@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import math
 
+import numpy as np
 import pandas as pd
 import panel as pn
 import param
@@ -474,18 +475,21 @@ class OpenCases(StoreView):
     def __init__(self, **params):
         super().__init__(**params)
         self._table = tabulator(self.param.table, pagination="local", page_size=10)
-        self._table.style.apply(self._colours, axis=1)
+        self._table.style.apply(self._colours, axis=None)
         self._layout = card(self, "tr_open", self._title, self._table, note=self._note)
 
     @param.depends("store.open_cases", "store.lang", watch=True, on_init=True)
     def _sync_table(self) -> None:
         self.table = self.store.shown("tr_open")
 
-    def _colours(self, row: pd.Series) -> list[str]:
+    def _colours(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The cells' CSS, a whole row coloured by its case's state; one call for the whole table
+        (styled row by row, pandas made a Series of every row: 14 of 178 ms of a profiled change)."""
         keys = self.table.keys if self.table is not None else ()
-        state = keys[row.name] if 0 <= row.name < len(keys) else ""
-        color = STATE_COLORS.get(state, "")
-        return [f"background-color: {color}" if color else "" for _ in row]
+        css = [f"background-color: {STATE_COLORS[keys[i]]}" if 0 <= i < len(keys) and STATE_COLORS.get(keys[i])
+               else "" for i in rows.index]
+        cells = np.repeat(np.array(css, dtype=object)[:, None], len(rows.columns), axis=1)
+        return pd.DataFrame(cells, index=rows.index, columns=rows.columns)
 
     @param.depends("table")
     def _title(self) -> str:

@@ -76,8 +76,16 @@ def test_the_open_cases_table_colours_overdue_red_and_due_soon_orange(store):
     view = OpenCases(store=store)
     render(view)
     frame = view.table.frame
-    colours = [set(view._colours(frame.loc[i])) for i in frame.index]
+    cells = view._colours(frame)
+    assert cells.shape == frame.shape and list(cells.columns) == list(frame.columns)
+    colours = [set(cells.loc[i]) for i in frame.index]
     assert colours == [{"background-color: #fde2e1"}] * 3 + [{"background-color: #ffe8cc"}]
+    # what the browser receives: every cell of a row carries its row's colour
+    rows = view._table._get_style_data()["data"]
+    assert sorted(rows) == list(range(len(frame)))
+    assert [{css for cell in rows[i].values() for css in cell} for i in sorted(rows)] == [
+        {("background-color", "#fde2e1")}] * 3 + [{("background-color", "#ffe8cc")}]
+    assert all(len(rows[i]) == len(frame.columns) for i in rows)
     assert list(view.table.frame["state"]) == ["已逾期"] * 3 + ["即将到期"]
 
 
