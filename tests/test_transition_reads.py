@@ -328,6 +328,43 @@ def test_key_assistance_and_consolidation_villages_by_year(b):
     assert mine.loc[2023, "consolidation_village"] == 0 and mine.loc[2023, "key_assistance_village"] == 1
 
 
+def test_assets_formed_by_a_date_add_the_summary_years_to_the_raw_days_of_the_last(b):
+    """Whole years come from the ``asset_year`` summary and the year of ``as_of`` from the raw
+    assets: each asset must count in its year and class on every date, at the year's edges, after
+    its status, date or value changed and after one was deleted, in every region."""
+    rng = random.Random(5)
+    days = [D(2021, 1, 1), D(2021, 12, 31), D(2022, 6, 30), D(2023, 1, 1), D(2023, 6, 30), D(2023, 7, 1),
+            D(2023, 12, 31), D(2024, 1, 1)]
+    rows = {}
+    for _ in range(40):
+        county = rng.choice((YUDU, YUDU, XINGGUO))
+        formed, kind = rng.choice(days), rng.choice(("public_welfare", "operating"))
+        rows[b.asset(county=county, asset_class=kind, formed=formed, status=rng.choice(("in_use", "disposed")))] = (
+            county, formed, kind, 500_000)
+    moved, gone, dearer = list(rows)[:3]
+    b.set(m.Asset, moved, formed_on=D(2023, 6, 30))  # the triggers move it between years
+    rows[moved] = (rows[moved][0], D(2023, 6, 30), rows[moved][2], 500_000)
+    b.set(m.Asset, dearer, value_fen=123_456)
+    rows[dearer] = (*rows[dearer][:3], 123_456)
+    b.set(m.Asset, list(rows)[3], status="disposed")  # a disposed asset was still formed
+    with b.engine.begin() as conn:
+        conn.execute(m.Asset.__table__.delete().where(m.Asset.__table__.c.id == gone))
+    del rows[gone]
+    for as_of in (D(2023, 6, 30), D(2023, 12, 31), D(2023, 1, 1), D(2020, 12, 31)):
+        for scope, region, counties in ((ALL, None, (YUDU, XINGGUO)), (ALL, YUDU, (YUDU,)),
+                                        (ALL, YUDU + "100", (YUDU,)), (ALL, YUDU + "100201", (YUDU,)),
+                                        (Scope.county(XINGGUO), None, (XINGGUO,))):
+            expected: dict[tuple[int, str], list[int]] = {}
+            for county, formed, kind, value in rows.values():
+                if county in counties and formed <= as_of:
+                    cell = expected.setdefault((formed.year, kind), [0, 0])
+                    cell[0] += 1
+                    cell[1] += value
+            got = tr.assets_formed_frame(b.engine, scope, as_of, region=region)
+            assert {(r.year, r.asset_class): [r.assets, round(r.value * 100)] for r in got.itertuples()} == expected
+            assert list(got.itertuples(index=False)) == sorted(got.itertuples(index=False))  # by year, class
+
+
 def test_assets_formed_custody_and_income(b):
     b.asset(formed=D(2021, 5, 1))
     b.asset(custodian=None, formed=D(2022, 5, 1))
