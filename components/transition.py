@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import param
 
@@ -324,20 +325,29 @@ def continuity(url: str, scope_key: str, as_of: dt.date, county: str | None) -> 
     """Per year: funds, integrated funds and the linkage industry share of ex-poverty counties and
     the others (per county), and of ``county`` when given."""
     raw = continuity_funds(url, scope_key, as_of)
-    rows = []
-    for year, group in raw.groupby("year"):
-        row = {"year": int(year)}
-        for name, part in (("ex_poverty", group[group["ex_poverty"]]), ("others", group[~group["ex_poverty"]]),
-                           ("selected", group[group["county_code"] == county] if county else group.iloc[0:0])):
-            n = part["county_code"].nunique()
-            row[f"funds_{name}"] = float(part["funds"].sum()) / n if n else float("nan")
-            row[f"integrated_{name}"] = float(part["integrated"].sum()) / n if n else float("nan")
-            paid = float(part["linkage_paid"].sum())
-            row[f"linkage_{name}"] = float(part["linkage_industry"].sum()) / paid if paid else float("nan")
-        if year > as_of.year:  # not yet: a year still ahead is no cliff
-            row = {"year": int(year), **{k: float("nan") for k in row if k != "year"}}
-        rows.append(row)
-    return pd.DataFrame(rows)
+    if raw.empty:
+        return pd.DataFrame()
+    # Summed per year with one bincount per figure and group, not a frame selected per year and
+    # group: a county change spent 5% of its time here (the pandas calls, ten years x three groups).
+    years, at = np.unique(raw["year"].to_numpy(dtype="int64"), return_inverse=True)
+    counties = raw["county_code"].to_numpy()
+    ex_poverty = raw["ex_poverty"].to_numpy(dtype=bool)
+    out = {"year": years}
+    for name, mask in (("ex_poverty", ex_poverty), ("others", ~ex_poverty),
+                       ("selected", counties == county if county else np.zeros(len(raw), dtype=bool))):
+        # counties per year: the funds frame holds one row per county and year
+        n = np.bincount(at[mask], minlength=len(years)).astype("float64")
+        n[n == 0] = np.nan
+
+        def total(column, mask=mask):
+            return np.bincount(at[mask], weights=raw[column].to_numpy(dtype="float64")[mask], minlength=len(years))
+        paid = total("linkage_paid")
+        out[f"funds_{name}"] = total("funds") / n
+        out[f"integrated_{name}"] = total("integrated") / n
+        out[f"linkage_{name}"] = total("linkage_industry") / np.where(paid != 0, paid, np.nan)
+    frame = pd.DataFrame(out)
+    frame.loc[frame["year"] > as_of.year, frame.columns[1:]] = np.nan  # not yet: a year still ahead is no cliff
+    return frame
 
 
 @cached

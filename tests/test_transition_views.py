@@ -11,6 +11,7 @@ import re
 import threading
 
 import openpyxl
+import pandas as pd
 import panel as pn
 import pytest
 from bokeh.document import Document
@@ -87,6 +88,28 @@ def test_the_open_cases_table_colours_overdue_red_and_due_soon_orange(store):
         {("background-color", "#fde2e1")}] * 3 + [{("background-color", "#ffe8cc")}]
     assert all(len(rows[i]) == len(frame.columns) for i in rows)
     assert list(view.table.frame["state"]) == ["已逾期"] * 3 + ["即将到期"]
+
+
+def test_the_continuity_figures_are_per_county_means_of_each_group(store):
+    """Each year's figures of the ex-poverty counties, the others and the selected county: funds and
+    integrated funds per county of the group, the industry share of the linkage funds paid; a year
+    after ``as_of``'s is not shown yet."""
+    raw = tr_reads.continuity_funds_frame(store.engine, store.scope, store.as_of)
+    got = store.continuity.set_index("year")
+    assert list(got.index) == sorted(raw["year"].unique()) and len(got) >= 5
+    for year, cells in raw.groupby("year"):
+        for name, part in (("ex_poverty", cells[cells["ex_poverty"]]), ("others", cells[~cells["ex_poverty"]]),
+                           ("selected", cells[cells["county_code"] == YUDU])):
+            expected = {"funds": part["funds"].sum() / len(part), "integrated": part["integrated"].sum() / len(part),
+                        "linkage": part["linkage_industry"].sum() / paid if (paid := part["linkage_paid"].sum())
+                        else float("nan")}
+            for figure, value in expected.items():
+                shown = got.loc[year, f"{figure}_{name}"]
+                if year > AS_OF.year:
+                    assert pd.isna(shown)
+                else:
+                    assert shown == pytest.approx(value, nan_ok=True), (year, figure, name)
+    assert got.loc[got.index <= AS_OF.year, "funds_selected"].notna().all()
 
 
 def test_headline_figures_agree_with_the_frames(store):
