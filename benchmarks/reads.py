@@ -66,6 +66,9 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
     out["continuity funds prefecture"] = (
         lambda: transition_reads.continuity_funds_frame(engine, everyone, AS_OF),
         lambda: naive.continuity_funds_frame(engine, everyone, AS_OF))
+    out["asset income county"] = (
+        lambda: transition_reads.asset_income_years_frame(engine, everyone, AS_OF, region=COUNTY),
+        lambda: naive.asset_income_years_frame(engine, everyone, AS_OF, region=COUNTY))
     out["transition households county (raw)"] = (None, lambda: _transition_households(engine, everyone, COUNTY))
     out["identification clock prefecture (raw)"] = (
         None, lambda: transition_reads.identification_clock_frame(engine, everyone, YEAR, AS_OF))

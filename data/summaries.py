@@ -36,14 +36,21 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   ``[start, stop)`` (:func:`_household_spans`), read like the loans: snapshot, month flows, and the
   raw households whose dates fall in the partial last month.
 
+- ``asset_income_year`` (migration 0017): operating-asset income records per county, year and
+  whether the asset is a photovoltaic station (``pv``): records, income and its distribution.  A
+  record's ``pv`` is its asset's, so besides the triggers on ``asset_income`` one on ``asset``
+  moves an asset's records when its subtype turns into or out of ``pv_station`` (an asset with
+  income records cannot be deleted: the foreign key refuses it).
+
 How they stay right: triggers on ``disbursement``, ``loan``, ``asset`` and ``household`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
-the transition tables for the households and the payments by category) add each inserted row,
-subtract each deleted row and do both for an update, in the statement's own transaction, whatever
-wrote it: the demo loader, the import pipeline, a test fixture or a database console; one on
-``project`` moves a project's payments when its category changes.  A group whose count falls to
+the transition tables for the households, the payments by category and the asset income) add each
+inserted row, subtract each deleted row and do both for an update, in the statement's own
+transaction, whatever wrote it: the demo loader, the import pipeline, a test fixture or a database
+console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
+an asset's income records when it becomes or stops being a photovoltaic station.  A group whose count falls to
 zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009 and 0012, so by ``fundwatch init`` on an existing
+:func:`install` (run by migrations 0005, 0006, 0009, 0012 and 0017, so by ``fundwatch init`` on an existing
 database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -70,16 +77,26 @@ DISBURSEMENT_KEYS = ("county_code", "year", "ym", "source_level", "programme")
 ASSET_KEYS = ("county_code", "formed_year", "asset_class", "subtype", "status", "no_owner", "no_custodian")
 HOUSEHOLD_KEYS = ("county_code", "township_code", "village_code", "category", "status")
 CATEGORY_KEYS = ("programme", "category", "county_code", "year", "ym")
+INCOME_KEYS = ("county_code", "year", "pv")
+INCOME_MEASURES = ("records", "income_fen", "to_collective_fen", "to_households_fen", "to_other_fen")
+#: The asset subtype whose income records the asset income summary also keeps apart (``pv`` 1).
+PV_SUBTYPE = "pv_station"
 #: The summary tables kept per group of triggers, each group named after the raw table it sums
 #: (migration 0005: disbursements and loans; 0006: assets; 0009: households; 0012: the payments by
-#: the category of their project, kept by triggers on ``disbursement`` and ``project``).
+#: the category of their project, kept by triggers on ``disbursement`` and ``project``; 0017: the
+#: asset income, kept by triggers on ``asset_income`` and ``asset``).
 TABLES = {
     "disbursement": ("disbursement_month",),
     "loan": ("loan_month_flow", "loan_year_end"),
     "asset": ("asset_year",),
     "household": ("household_month_flow", "household_year_end"),
     "disbursement_category": ("disbursement_category_month",),
+    "asset_income": ("asset_income_year",),
 }
+#: The table whose rows each group of triggers sums, where it is not the group's own name, and the
+#: table whose change moves summed rows between groups (the group's extra trigger, ``<name>_<table>``).
+SOURCE_TABLES = {"disbursement_category": "disbursement"}
+MOVE_TABLES = {"disbursement_category": "project", "asset_income": "asset"}
 SOURCES = tuple(TABLES)
 SUMMARY_TABLES = tuple(table for tables in TABLES.values() for table in tables)
 
@@ -342,6 +359,84 @@ def _category_trigger_ddl(dialect: str) -> list[str]:
     ]
 
 
+def _is_pv(subtype: str) -> str:
+    return f"CASE WHEN {subtype} = '{PV_SUBTYPE}' THEN 1 ELSE 0 END"
+
+
+def _income_insert(select: str) -> str:
+    return (f"INSERT INTO asset_income_year ({', '.join(INCOME_KEYS)}, {', '.join(INCOME_MEASURES)}) {select} "
+            + _upsert("asset_income_year", INCOME_KEYS, INCOME_MEASURES))
+
+
+def _income_amounts(row: str, sign, named: bool = False) -> str:
+    """The amounts one income record ``row`` adds (``sign`` 1, or an SQL factor) or takes away
+    (-1), named after their columns when ``named``."""
+    return ", ".join(f"{sign} * {row}.{m}" + (f" AS {m}" if named else "") for m in INCOME_MEASURES[1:])
+
+
+def _income_grouped(signed_sources: list[tuple[int, str]]) -> str:
+    """The statement adding the income records of ``signed_sources`` (``(sign, "FROM <rows> AS i")``)
+    to ``asset_income_year``, grouped first: a rebuild (the whole table) or a PostgreSQL statement
+    trigger (its transition tables).  Records whose asset is missing add nothing, on every path
+    alike (the foreign key makes that impossible anyway)."""
+    rows = " UNION ALL ".join(
+        f"SELECT i.county_code, i.year, {_is_pv('a.subtype')} AS pv, {sign} AS records, "
+        f"{_income_amounts('i', sign, named=True)} {source} JOIN asset AS a ON a.id = i.asset_id"
+        for sign, source in signed_sources)
+    keys = ", ".join(INCOME_KEYS)
+    sums = ", ".join(f"SUM({m})" for m in INCOME_MEASURES)
+    return _income_insert(f"SELECT {keys}, {sums} FROM ({rows}) AS r WHERE 1 = 1 GROUP BY {keys}")
+
+
+def _income_row_statements(row: str, sign: int) -> list[str]:
+    """SQLite: one income record ``row`` added (``sign`` 1) or taken away (-1), under its asset's ``pv``."""
+    out = [_income_insert(f"SELECT {row}.county_code, {row}.year, {_is_pv('a.subtype')}, {sign}, "
+                          f"{_income_amounts(row, sign)} FROM asset AS a WHERE a.id = {row}.asset_id")]
+    if sign < 0:
+        out.append(f"DELETE FROM asset_income_year WHERE {_same(row, ('county_code', 'year'))} AND records = 0")
+    return out
+
+
+def _income_move_statements() -> list[str]:
+    """An asset's income records moved from its ``OLD`` ``pv`` to its ``NEW`` one (trigger body on
+    ``asset``, either backend)."""
+    def moved(row: str, sign: int) -> str:
+        return _income_insert(
+            f"SELECT i.county_code, i.year, {_is_pv(f'{row}.subtype')}, {sign} * COUNT(*), "
+            + ", ".join(f"{sign} * SUM(i.{m})" for m in INCOME_MEASURES[1:])
+            + f" FROM asset_income AS i WHERE i.asset_id = {row}.id GROUP BY i.county_code, i.year")
+    return [moved("OLD", -1), moved("NEW", 1),
+            f"DELETE FROM asset_income_year WHERE pv = {_is_pv('OLD.subtype')} AND records = 0"]
+
+
+def _income_trigger_ddl(dialect: str) -> list[str]:
+    name = "fw_summary_asset_income"
+    move = " ".join(f"{statement};" for statement in _income_move_statements())
+    pv_changed = f"({_is_pv('OLD.subtype')}) <> ({_is_pv('NEW.subtype')})"
+    if dialect == "postgresql":
+        tidy = ("DELETE FROM asset_income_year WHERE records = 0 "
+                "AND (county_code, year) IN (SELECT DISTINCT county_code, year FROM old_rows)")
+        out = _statement_triggers(name, "asset_income", "i", lambda sources: [_income_grouped(sources)], [tidy])
+        return [*out,
+                f"CREATE OR REPLACE FUNCTION {name}_asset() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"{move} RETURN NULL; END $$",
+                f"CREATE TRIGGER {name}_asset AFTER UPDATE OF subtype ON asset FOR EACH ROW "
+                f"WHEN ({pv_changed}) EXECUTE FUNCTION {name}_asset()"]
+    if dialect != "sqlite":
+        raise NotImplementedError(f"summary triggers for {dialect}")
+
+    def trigger(event: str, parts: list[str]) -> str:
+        return (f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON asset_income FOR EACH ROW BEGIN "
+                + " ".join(p + ";" for p in parts) + " END")
+    return [
+        trigger("INSERT", _income_row_statements("NEW", 1)),
+        trigger("DELETE", _income_row_statements("OLD", -1)),
+        trigger("UPDATE", _income_row_statements("OLD", -1) + _income_row_statements("NEW", 1)),
+        f"CREATE TRIGGER {name}_asset AFTER UPDATE OF subtype ON asset FOR EACH ROW WHEN {pv_changed} "
+        f"BEGIN {move} END",
+    ]
+
+
 def _statement_triggers(name: str, table: str, alias: str, grouped, tidy: list[str]) -> list[str]:
     """PostgreSQL: one statement trigger per event on ``table``, named ``<name>_<event>``, reading
     its transition tables: ``grouped(signed_sources)`` gives the statements that add the rows
@@ -376,6 +471,8 @@ def _household_statement_triggers(counties: bool = True) -> list[str]:
 def _trigger_ddl(dialect: str, source: str, counties: bool = True) -> list[str]:
     if source == "disbursement_category":
         return _category_trigger_ddl(dialect)
+    if source == "asset_income":
+        return _income_trigger_ddl(dialect)
     make = partial(_household_statements, counties=counties) if source == "household" else _STATEMENTS[source]
     name = f"fw_summary_{source}"
     if dialect == "postgresql" and source == "household":
@@ -404,13 +501,14 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True) -> list[str]:
 
 def _drop_ddl(dialect: str, source: str) -> list[str]:
     name = f"fw_summary_{source}"
-    events = ("insert", "delete", "update", *(("project",) if source == "disbursement_category" else ()))
+    moving = MOVE_TABLES.get(source)
+    events = ("insert", "delete", "update", *((moving,) if moving else ()))
     if dialect != "postgresql":
         return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in events]
-    if source in ("household", "disbursement_category"):  # statement triggers: a function per event
-        table = "household" if source == "household" else "disbursement"
+    if source in ("household", *MOVE_TABLES):  # statement triggers: a function per event
+        table = SOURCE_TABLES.get(source, source)
         return [statement for event in events
-                for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {'project' if event == 'project' else table}",
+                for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {moving if event == moving else table}",
                                   f"DROP FUNCTION IF EXISTS {name}_{event}()")]
     return [f"DROP TRIGGER IF EXISTS {name} ON {source}", f"DROP FUNCTION IF EXISTS {name}()"]
 
@@ -439,6 +537,7 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True) 
             f"GROUP BY {', '.join(str(i + 1) for i in range(len(ASSET_KEYS)))}"],
         "household": _household_grouped(dialect, [(1, "FROM household AS h")], counties),
         "disbursement_category": [_category_grouped([(1, "FROM disbursement AS d")])],
+        "asset_income": [_income_grouped([(1, "FROM asset_income AS i")])],
     }
     return ([f"DELETE FROM {table}" for source in sources for table in TABLES[source]]
             + [statement for source in sources for statement in fill[source]])

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from conftest import BACKENDS, new_demo_database
 from sqlalchemy import bindparam, text
-from test_imports import ALLOC_H, ASSET_H, DISB_H, HH_H, LOAN_H, PROJ_H, csv_bytes, id_number
+from test_imports import ALLOC_H, ASSET_H, DISB_H, HH_H, INCOME_H, LOAN_H, PROJ_H, csv_bytes, id_number
 
 from fundwatch.data import reads, summaries
 from fundwatch.data.imports import run_import
@@ -49,9 +49,9 @@ def imported(engine, kind: str, rows: list[list[str]]) -> None:
     assert report.result == "accepted", [p.__dict__ for p in report.problems][:3]
 
 
-def summary_rows(conn) -> dict[str, set[tuple]]:
+def summary_rows(conn, sources: tuple[str, ...] = summaries.SOURCES) -> dict[str, set[tuple]]:
     return {table: {tuple(row) for row in conn.execute(text(f"SELECT * FROM {table}"))}
-            for table in summaries.SUMMARY_TABLES}
+            for source in sources for table in summaries.TABLES[source]}
 
 
 def assert_summaries_match_raw(engine) -> None:
@@ -103,6 +103,9 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
                  naive.leverage_frame(engine, scope, as_of, by_programme=by_programme), keys)
         formed_by = rng.choice((None, as_of.year, 2016))
         asset_region = rng.choice((region, region, "360731100201", "360731100", "360700"))
+        pd.testing.assert_frame_equal(
+            transition_reads.asset_income_years_frame(engine, scope, as_of, region=asset_region),
+            naive.asset_income_years_frame(engine, scope, as_of, region=asset_region))
         for by in ASSET_GROUPINGS:
             same(reads.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by),
                  naive.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by), by)
@@ -202,6 +205,19 @@ def changed_assets(rng: random.Random, rows: list[list[str]]) -> list[list[str]]
     return out
 
 
+def income_rows(rng: random.Random, assets: list[list[str]], years: tuple[int, ...]) -> list[list[str]]:
+    """Yearly income of a random half of ``assets`` (import rows), the distribution within it."""
+    rows = [INCOME_H]
+    for asset in rng.sample(assets[1:], len(assets) // 2):
+        for year in rng.sample(years, rng.randrange(1, len(years) + 1)):
+            income = rng.randrange(1_000, 90_000)
+            collective = rng.randrange(0, income + 1)
+            households = rng.randrange(0, income - collective + 1)
+            rows.append([asset[0], str(year), str(income), str(collective), str(households),
+                         str(rng.randrange(0, income - collective - households + 1))])
+    return rows
+
+
 def villages(engine) -> list[tuple[str, str, str]]:
     """(county, township, village) names of a few demo villages of :data:`COUNTIES`."""
     with engine.connect() as conn:
@@ -263,6 +279,8 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     imported(engine, "loans", loans)
     assets = asset_rows(rng, range(1, 91))
     imported(engine, "assets", assets)
+    incomes = income_rows(rng, assets, (2019, 2022, 2024, 2025))
+    imported(engine, "asset_income", incomes)
     places = villages(engine)
     hrng = random.Random(20241231)  # households draw from their own sequence
     households = household_rows(hrng, places, range(1, 121))
@@ -271,6 +289,15 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     assert_reads_match_raw(engine, rng)
     imported(engine, "loans", changed_loans(rng, loans) + loan_rows(rng, range(121, 161))[1:])
     imported(engine, "assets", changed_assets(rng, assets) + asset_rows(rng, range(91, 121))[1:])
+    # income changed and added; assets turned into and out of photovoltaic stations by an import
+    # (their income records move between the summary's groups)
+    imported(engine, "asset_income", [incomes[0]] + [row[:2] + [str(int(row[2]) * 2)] + row[3:]
+                                                     for row in rng.sample(incomes[1:], len(incomes) // 3)]
+             + income_rows(rng, assets, (2023,))[1:])
+    pv, other = ASSET_KINDS[1][1], ASSET_KINDS[3][1]
+    operating = [row for row in assets[1:] if row[5] == ASSET_KINDS[1][0]]
+    imported(engine, "assets", [assets[0]] + [row[:6] + [other if row[6] == pv else pv] + row[7:]
+                                              for row in rng.sample(operating, len(operating) // 2)])
     payments = disbursement_rows(rng, range(1, 151))
     imported(engine, "disbursements", payments)
     moved = [households[0]] + [row[:10] + [(dt.date.fromisoformat(row[10]) - dt.timedelta(days=40)).isoformat()]
@@ -288,7 +315,14 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     with engine.begin() as conn:  # any other write path: a plain DELETE keeps them too
         conn.execute(text("UPDATE project SET category = 'housing' WHERE code = 'SUM-P-360732'"))
         conn.execute(text("DELETE FROM disbursement WHERE voucher_no IN ('SUM-V-1', 'SUM-V-2')"))
+        conn.execute(text("DELETE FROM asset_income WHERE asset_id IN (SELECT id FROM asset "
+                          "WHERE code IN ('SUM-A-1', 'SUM-A-2', 'SUM-A-3'))"))
         conn.execute(text("DELETE FROM asset WHERE code IN ('SUM-A-1', 'SUM-A-2', 'SUM-A-3')"))
+        conn.execute(text("UPDATE asset SET subtype = CASE WHEN subtype = 'pv_station' THEN 'orchard' "
+                          "ELSE 'pv_station' END WHERE asset_class = 'operating' AND id IN "
+                          "(SELECT asset_id FROM asset_income) AND code <= 'SUM-A-5'"))
+        conn.execute(text("UPDATE asset_income SET year = 2017 WHERE year = 2025 AND asset_id IN "
+                          "(SELECT id FROM asset WHERE code <= 'SUM-A-5')"))
     assert_summaries_match_raw(engine)
     assert_reads_match_raw(engine, rng)
 
@@ -353,10 +387,11 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
     try:
         assert county_rows() == 0
         imported(engine, "households", household_rows(random.Random(7), villages(engine), range(500, 520)))
+        before = tuple(source for source in summaries.SOURCES if source != "asset_income")  # 0017's
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
-            kept = summary_rows(conn)
-            summaries.rebuild(conn, counties=False)
-            assert summary_rows(conn) == kept
+            kept = summary_rows(conn, before)
+            summaries.rebuild(conn, before, counties=False)
+            assert summary_rows(conn, before) == kept
             conn.rollback()
     finally:
         schema.upgrade(engine)

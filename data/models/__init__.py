@@ -9,13 +9,14 @@ from .households import AssistanceMeasure, DibaoStandard, Household
 from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 from .summaries import (
-    AssetYear, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow,
-    HouseholdYearEnd, LoanMonthFlow, LoanYearEnd,
+    AssetIncomeYear, AssetYear, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot,
+    HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow, LoanYearEnd,
 )
 
 __all__ = [
-    "Allocation", "AssetYear", "AppSession", "Asset", "AssetIncome", "AssistanceMeasure", "AuditEntry", "Base",
-    "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement", "DisbursementCategoryMonth", "DisbursementMonth",
-    "FindingSnapshot", "Household", "HouseholdMonthFlow", "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow",
-    "LoanYearEnd", "Points", "Project", "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User",
+    "Allocation", "AssetIncomeYear", "AssetYear", "AppSession", "Asset", "AssetIncome", "AssistanceMeasure",
+    "AuditEntry", "Base", "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement",
+    "DisbursementCategoryMonth", "DisbursementMonth", "FindingSnapshot", "Household", "HouseholdMonthFlow",
+    "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow", "LoanYearEnd", "Points", "Project", "Region",
+    "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User",
 ]

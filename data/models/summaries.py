@@ -100,6 +100,24 @@ class AssetYear(Base):
     value_fen: Mapped[int] = mapped_column(Fen)
 
 
+class AssetIncomeYear(Base):
+    """Operating-asset income records per county, year and whether the asset is a photovoltaic
+    station (``pv``, 1 or 0: its subtype ``pv_station``): records, income and its distribution.
+    The transition page's asset income of a county or the prefecture is a sum over a few dozen
+    of these rows instead of every record of the years behind it (migration 0017)."""
+
+    __tablename__ = "asset_income_year"
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    pv: Mapped[int] = mapped_column(primary_key=True)
+    records: Mapped[int] = mapped_column(BigInteger)
+    income_fen: Mapped[int] = mapped_column(Fen)
+    to_collective_fen: Mapped[int] = mapped_column(Fen)
+    to_households_fen: Mapped[int] = mapped_column(Fen)
+    to_other_fen: Mapped[int] = mapped_column(Fen)
+
+
 class DataGeneration(Base):
     """One row counting the writes to the tables the policy rules read (see
     :mod:`fundwatch.data.generation`): it moves, in the writing transaction, whenever any of them

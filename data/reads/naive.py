@@ -252,3 +252,10 @@ def household_status_frame(
     if scope.suppress_small:
         out = suppress_small_counts(out, ["households"], follow=["members"])
     return out
+
+
+def asset_income_years_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                             ) -> pd.DataFrame:
+    """:func:`fundwatch.data.reads.transition.asset_income_years_frame` from the raw income records
+    (through their assets for a township or a village)."""
+    return transition.raw_asset_income_years(engine, scope, as_of, region=region)
