@@ -328,41 +328,56 @@ def test_key_assistance_and_consolidation_villages_by_year(b):
     assert mine.loc[2023, "consolidation_village"] == 0 and mine.loc[2023, "key_assistance_village"] == 1
 
 
-def test_assets_formed_by_a_date_add_the_summary_years_to_the_raw_days_of_the_last(b):
+def test_assets_formed_and_their_custody_add_the_summary_years_to_the_raw_days_of_the_last(b):
     """Whole years come from the ``asset_year`` summary and the year of ``as_of`` from the raw
-    assets: each asset must count in its year and class on every date, at the year's edges, after
-    its status, date or value changed and after one was deleted, in every region."""
+    assets: each asset must count in its year and class, and in the custody of its class while
+    not disposed, on every date, at the year's edges, after its status, date, value, custodian or
+    owner changed and after one was deleted, in every region."""
     rng = random.Random(5)
     days = [D(2021, 1, 1), D(2021, 12, 31), D(2022, 6, 30), D(2023, 1, 1), D(2023, 6, 30), D(2023, 7, 1),
             D(2023, 12, 31), D(2024, 1, 1)]
-    rows = {}
-    for _ in range(40):
-        county = rng.choice((YUDU, YUDU, XINGGUO))
-        formed, kind = rng.choice(days), rng.choice(("public_welfare", "operating"))
-        rows[b.asset(county=county, asset_class=kind, formed=formed, status=rng.choice(("in_use", "disposed")))] = (
-            county, formed, kind, 500_000)
-    moved, gone, dearer = list(rows)[:3]
-    b.set(m.Asset, moved, formed_on=D(2023, 6, 30))  # the triggers move it between years
-    rows[moved] = (rows[moved][0], D(2023, 6, 30), rows[moved][2], 500_000)
-    b.set(m.Asset, dearer, value_fen=123_456)
-    rows[dearer] = (*rows[dearer][:3], 123_456)
-    b.set(m.Asset, list(rows)[3], status="disposed")  # a disposed asset was still formed
+    assets = {}
+    for _ in range(60):
+        row = {"county_code": rng.choice((YUDU, YUDU, XINGGUO)), "formed_on": rng.choice(days),
+               "asset_class": rng.choice(("public_welfare", "operating")), "value_fen": 500_000,
+               "status": rng.choice(("in_use", "in_use", "idle", "damaged", "disposed")),
+               "custodian": rng.choice(("村委会", None)), "owner": rng.choice(("collective", None))}
+        assets[b.asset(county=row["county_code"], asset_class=row["asset_class"], formed=row["formed_on"],
+                       status=row["status"], custodian=row["custodian"], owner=row["owner"])] = row
+    ids = list(assets)
+    changes = ({"formed_on": D(2023, 6, 30)}, {"value_fen": 123_456}, {"status": "disposed"}, {"status": "idle"},
+               {"custodian": None}, {"custodian": "乡镇管护站"}, {"owner": None})
+    for asset, change in zip(ids, changes, strict=False):  # the triggers move each between groups
+        b.set(m.Asset, asset, **change)
+        assets[asset].update(change)
     with b.engine.begin() as conn:
-        conn.execute(m.Asset.__table__.delete().where(m.Asset.__table__.c.id == gone))
-    del rows[gone]
+        conn.execute(m.Asset.__table__.delete().where(m.Asset.__table__.c.id == ids[-1]))
+    del assets[ids[-1]]
     for as_of in (D(2023, 6, 30), D(2023, 12, 31), D(2023, 1, 1), D(2020, 12, 31)):
         for scope, region, counties in ((ALL, None, (YUDU, XINGGUO)), (ALL, YUDU, (YUDU,)),
                                         (ALL, YUDU + "100", (YUDU,)), (ALL, YUDU + "100201", (YUDU,)),
                                         (Scope.county(XINGGUO), None, (XINGGUO,))):
-            expected: dict[tuple[int, str], list[int]] = {}
-            for county, formed, kind, value in rows.values():
-                if county in counties and formed <= as_of:
-                    cell = expected.setdefault((formed.year, kind), [0, 0])
-                    cell[0] += 1
-                    cell[1] += value
+            formed: dict[tuple[int, str], list[int]] = {}
+            custody: dict[str, list[int]] = {}
+            for a in assets.values():
+                if a["county_code"] not in counties or a["formed_on"] > as_of:
+                    continue
+                cell = formed.setdefault((a["formed_on"].year, a["asset_class"]), [0, 0])
+                cell[0] += 1
+                cell[1] += a["value_fen"]
+                if a["status"] != "disposed":
+                    kept = custody.setdefault(a["asset_class"], [0, 0, 0, 0, 0])
+                    for i, counts in enumerate((True, a["custodian"] is not None, a["owner"] is not None,
+                                                a["status"] == "idle", a["status"] == "damaged")):
+                        kept[i] += counts
             got = tr.assets_formed_frame(b.engine, scope, as_of, region=region)
-            assert {(r.year, r.asset_class): [r.assets, round(r.value * 100)] for r in got.itertuples()} == expected
+            assert {(r.year, r.asset_class): [r.assets, round(r.value * 100)] for r in got.itertuples()} == formed
             assert list(got.itertuples(index=False)) == sorted(got.itertuples(index=False))  # by year, class
+            cover = tr.asset_custody_frame(b.engine, scope, as_of, region=region)
+            assert {r.asset_class: [r.assets, r.with_custodian, r.with_owner, r.idle, r.damaged]
+                    for r in cover.itertuples()} == custody
+            assert list(cover["asset_class"]) == sorted(custody)
+            assert (cover["custody"] == cover["with_custodian"] / cover["assets"]).all()
 
 
 def test_assets_formed_custody_and_income(b):
