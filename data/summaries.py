@@ -332,30 +332,43 @@ def _category_move_statements() -> list[str]:
 
 
 def _category_trigger_ddl(dialect: str) -> list[str]:
-    name = "fw_summary_disbursement_category"
-    move = " ".join(f"{statement};" for statement in _category_move_statements())
+    keys = "programme, county_code, year, ym"
+    return _moving_summary_ddl(
+        dialect, "fw_summary_disbursement_category", "disbursement", "d", _category_grouped,
+        _category_row_statements, tidy=(f"DELETE FROM disbursement_category_month WHERE payments = 0 "
+                                        f"AND ({keys}) IN (SELECT DISTINCT {keys} FROM old_rows)"),
+        mover="project", column="category", move=_category_move_statements(),
+        changed={"postgresql": "OLD.category IS DISTINCT FROM NEW.category",
+                 "sqlite": "OLD.category IS NOT NEW.category"})
+
+
+def _moving_summary_ddl(dialect: str, name: str, table: str, alias: str, grouped, row_statements, *, tidy: str,
+                        mover: str, column: str, move: list[str], changed: dict[str, str]) -> list[str]:
+    """The triggers of a summary whose rows take one of their keys from a row of another table (a
+    payment's category from its project, an income record's ``pv`` from its asset): on ``table``,
+    PostgreSQL statement triggers (``grouped``, then ``tidy``) or SQLite row triggers
+    (``row_statements(row, sign)``), and on ``mover`` one that runs ``move`` when ``column``
+    changes as ``changed`` (an SQL condition on ``OLD`` and ``NEW`` per dialect) says."""
+    body = " ".join(f"{statement};" for statement in move)
     if dialect == "postgresql":
-        keys = "programme, county_code, year, ym"
-        tidy = (f"DELETE FROM disbursement_category_month WHERE payments = 0 "
-                f"AND ({keys}) IN (SELECT DISTINCT {keys} FROM old_rows)")
-        out = _statement_triggers(name, "disbursement", "d", lambda sources: [_category_grouped(sources)], [tidy])
+        out = _statement_triggers(name, table, alias, lambda sources: [grouped(sources)], [tidy])
         return [*out,
-                f"CREATE OR REPLACE FUNCTION {name}_project() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"{move} RETURN NULL; END $$",
-                f"CREATE TRIGGER {name}_project AFTER UPDATE OF category ON project FOR EACH ROW "
-                f"WHEN (OLD.category IS DISTINCT FROM NEW.category) EXECUTE FUNCTION {name}_project()"]
+                f"CREATE OR REPLACE FUNCTION {name}_{mover}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"{body} RETURN NULL; END $$",
+                f"CREATE TRIGGER {name}_{mover} AFTER UPDATE OF {column} ON {mover} FOR EACH ROW "
+                f"WHEN ({changed[dialect]}) EXECUTE FUNCTION {name}_{mover}()"]
     if dialect != "sqlite":
         raise NotImplementedError(f"summary triggers for {dialect}")
 
     def trigger(event: str, parts: list[str]) -> str:
-        return (f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON disbursement FOR EACH ROW BEGIN "
+        return (f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} FOR EACH ROW BEGIN "
                 + " ".join(p + ";" for p in parts) + " END")
     return [
-        trigger("INSERT", _category_row_statements("NEW", 1)),
-        trigger("DELETE", _category_row_statements("OLD", -1)),
-        trigger("UPDATE", _category_row_statements("OLD", -1) + _category_row_statements("NEW", 1)),
-        f"CREATE TRIGGER {name}_project AFTER UPDATE OF category ON project FOR EACH ROW "
-        f"WHEN OLD.category IS NOT NEW.category BEGIN {move} END",
+        trigger("INSERT", row_statements("NEW", 1)),
+        trigger("DELETE", row_statements("OLD", -1)),
+        trigger("UPDATE", row_statements("OLD", -1) + row_statements("NEW", 1)),
+        f"CREATE TRIGGER {name}_{mover} AFTER UPDATE OF {column} ON {mover} FOR EACH ROW "
+        f"WHEN {changed[dialect]} BEGIN {body} END",
     ]
 
 
@@ -410,31 +423,13 @@ def _income_move_statements() -> list[str]:
 
 
 def _income_trigger_ddl(dialect: str) -> list[str]:
-    name = "fw_summary_asset_income"
-    move = " ".join(f"{statement};" for statement in _income_move_statements())
     pv_changed = f"({_is_pv('OLD.subtype')}) <> ({_is_pv('NEW.subtype')})"
-    if dialect == "postgresql":
-        tidy = ("DELETE FROM asset_income_year WHERE records = 0 "
-                "AND (county_code, year) IN (SELECT DISTINCT county_code, year FROM old_rows)")
-        out = _statement_triggers(name, "asset_income", "i", lambda sources: [_income_grouped(sources)], [tidy])
-        return [*out,
-                f"CREATE OR REPLACE FUNCTION {name}_asset() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"{move} RETURN NULL; END $$",
-                f"CREATE TRIGGER {name}_asset AFTER UPDATE OF subtype ON asset FOR EACH ROW "
-                f"WHEN ({pv_changed}) EXECUTE FUNCTION {name}_asset()"]
-    if dialect != "sqlite":
-        raise NotImplementedError(f"summary triggers for {dialect}")
-
-    def trigger(event: str, parts: list[str]) -> str:
-        return (f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON asset_income FOR EACH ROW BEGIN "
-                + " ".join(p + ";" for p in parts) + " END")
-    return [
-        trigger("INSERT", _income_row_statements("NEW", 1)),
-        trigger("DELETE", _income_row_statements("OLD", -1)),
-        trigger("UPDATE", _income_row_statements("OLD", -1) + _income_row_statements("NEW", 1)),
-        f"CREATE TRIGGER {name}_asset AFTER UPDATE OF subtype ON asset FOR EACH ROW WHEN {pv_changed} "
-        f"BEGIN {move} END",
-    ]
+    return _moving_summary_ddl(
+        dialect, "fw_summary_asset_income", "asset_income", "i", _income_grouped, _income_row_statements,
+        tidy=("DELETE FROM asset_income_year WHERE records = 0 "
+              "AND (county_code, year) IN (SELECT DISTINCT county_code, year FROM old_rows)"),
+        mover="asset", column="subtype", move=_income_move_statements(),
+        changed={"postgresql": pv_changed, "sqlite": pv_changed})
 
 
 def _statement_triggers(name: str, table: str, alias: str, grouped, tidy: list[str]) -> list[str]:
