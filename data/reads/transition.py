@@ -151,11 +151,11 @@ def _month_start(engine: Engine, first: dt.date, months):
 
 def _found_per_month(engine, scope, region, start: dt.date, as_of: dt.date) -> pd.Series:
     """Households of the region found from ``start`` to ``as_of`` in each month, by ``year * 100 +
-    month``: each month is counted over its own range of the
-    region's found dates (``ix_household_county``, ``ix_household_township_found``,
-    ``ix_household_village_found``, ``ix_household_found``) instead of working out every
-    household's month and sorting the region's households into months (a county at scale 10:
-    SQLite 16 -> 4 ms, PostgreSQL 9-15 -> 3-4 ms)."""
+    month``: each month is counted over its own range of the region's found dates
+    (``ix_household_county``, ``ix_household_township_found``, ``ix_household_village_found``,
+    ``ix_household_found``) instead of working out every household's month and sorting the
+    region's households into months (the largest county at scale 10: SQLite 9 -> 4 ms, PostgreSQL
+    9-15 -> 3-4 ms)."""
     first = start.replace(day=1)
     n = (as_of.year - first.year) * 12 + as_of.month - first.month + 1
     if n <= 0:
