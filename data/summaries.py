@@ -48,8 +48,8 @@ the transition tables for the households, the payments by category and the asset
 inserted row, subtract each deleted row and do both for an update, in the statement's own
 transaction, whatever wrote it: the demo loader, the import pipeline, a test fixture or a database
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
-an asset's income records when it becomes or stops being a photovoltaic station.  A group whose count falls to
-zero is deleted, so the summaries hold exactly the groups the raw tables have.
+an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
+count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
 :func:`install` (run by migrations 0005, 0006, 0009, 0012 and 0017, so by ``fundwatch init`` on an existing
 database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
@@ -78,7 +78,9 @@ ASSET_KEYS = ("county_code", "formed_year", "asset_class", "subtype", "status", 
 HOUSEHOLD_KEYS = ("county_code", "township_code", "village_code", "category", "status")
 CATEGORY_KEYS = ("programme", "category", "county_code", "year", "ym")
 INCOME_KEYS = ("county_code", "year", "pv")
-INCOME_MEASURES = ("records", "income_fen", "to_collective_fen", "to_households_fen", "to_other_fen")
+#: An income record's amounts (fen), summed by ``asset_income_year`` beside its ``records``.
+INCOME_AMOUNTS = ("income_fen", "to_collective_fen", "to_households_fen", "to_other_fen")
+INCOME_MEASURES = ("records", *INCOME_AMOUNTS)
 #: The asset subtype whose income records the asset income summary also keeps apart (``pv`` 1).
 PV_SUBTYPE = "pv_station"
 #: The summary tables kept per group of triggers, each group named after the raw table it sums
@@ -384,7 +386,7 @@ def _income_insert(select: str) -> str:
 def _income_amounts(row: str, sign, named: bool = False) -> str:
     """The amounts one income record ``row`` adds (``sign`` 1, or an SQL factor) or takes away
     (-1), named after their columns when ``named``."""
-    return ", ".join(f"{sign} * {row}.{m}" + (f" AS {m}" if named else "") for m in INCOME_MEASURES[1:])
+    return ", ".join(f"{sign} * {row}.{m}" + (f" AS {m}" if named else "") for m in INCOME_AMOUNTS)
 
 
 def _income_grouped(signed_sources: list[tuple[int, str]]) -> str:
@@ -416,7 +418,7 @@ def _income_move_statements() -> list[str]:
     def moved(row: str, sign: int) -> str:
         return _income_insert(
             f"SELECT i.county_code, i.year, {_is_pv(f'{row}.subtype')}, {sign} * COUNT(*), "
-            + ", ".join(f"{sign} * SUM(i.{m})" for m in INCOME_MEASURES[1:])
+            + ", ".join(f"{sign} * SUM(i.{m})" for m in INCOME_AMOUNTS)
             + f" FROM asset_income AS i WHERE i.asset_id = {row}.id GROUP BY i.county_code, i.year")
     return [moved("OLD", -1), moved("NEW", 1),
             f"DELETE FROM asset_income_year WHERE pv = {_is_pv('OLD.subtype')} AND records = 0"]

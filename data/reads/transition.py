@@ -23,13 +23,15 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
 from .. import workdays
+from ..summaries import INCOME_AMOUNTS, PV_SUBTYPE
 from ..masking import mask_frame, suppress_small_counts
 from ..models import (
     Allocation, Asset, AssetIncome, AssetIncomeYear, AssetYear, AssistanceMeasure, DibaoStandard, Disbursement,
     DisbursementCategoryMonth, Household, Project, Region, RegionFlag,
 )
 from ..scope import Scope, require_scope
-from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, month_of, region_condition, region_info, to_yuan, year_of
+from ._common import (FEN_PER_YUAN, as_date, fen_sum, frame, month_of, region_condition, region_info, region_level,
+                      to_yuan, year_of)
 from ._summary_reads import full_months_ym, is_month_end
 from .households import household_status
 
@@ -443,14 +445,6 @@ def _below_county(engine: Engine, scope: Scope, region: str | None) -> bool:
     return info is not None and info[0] in ("township", "village")
 
 
-def _is_village(engine: Engine, scope: Scope, region: str | None) -> bool:
-    """Whether ``region`` is a village (one the scope may see)."""
-    if region is None:
-        return False
-    info = region_info(engine, scope, region)
-    return info is not None and info[0] == "village"
-
-
 def _county_of(engine: Engine, scope: Scope, region: str | None) -> str | None:
     """The one county ``region`` lies in (a county, township or village the scope may see), else None."""
     if region is None:
@@ -749,6 +743,12 @@ def village_types_frame(engine: Engine, scope: Scope, *, region: str | None = No
 
 # -- project assets in the transition -----------------------------------------------------------
 
+def _first_year_not_whole(as_of: dt.date) -> int:
+    """The first year ``as_of`` has not seen to its end: the asset reads take the years before it
+    from ``asset_year`` and the assets formed in it so far from the raw table."""
+    return as_of.year + 1 if (as_of.month, as_of.day) == (12, 31) else as_of.year
+
+
 def assets_formed_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
                         ) -> pd.DataFrame:
     """Assets formed by ``as_of`` by year formed and class: ``assets`` and ``value`` (yuan).
@@ -763,13 +763,13 @@ def assets_formed_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, r
     year = year_of(engine, Asset.formed_on)
     assets = func.count(Asset.id).label("assets")
     where = region_condition(engine, scope, region, county=Asset.county_code, village=Asset.village_code)
-    if _is_village(engine, scope, region):
+    if region_level(engine, scope, region)[0] == "village":
         stmt = (select(year.label("year"), Asset.asset_class, assets, fen_sum(Asset.value_fen, "value_fen"))
                 .where(where, Asset.formed_on <= as_of).group_by(year, Asset.asset_class)
                 .order_by(year, Asset.asset_class))
     else:
         y = AssetYear
-        whole_years = as_of.year + 1 if (as_of.month, as_of.day) == (12, 31) else as_of.year
+        whole_years = _first_year_not_whole(as_of)
         summary = select(y.formed_year.label("year"), y.asset_class, y.assets, y.value_fen).where(
             region_condition(engine, scope, region, county=y.county_code), y.formed_year < whole_years)
         this_year = (select(literal(as_of.year, Integer).label("year"), Asset.asset_class, assets,
@@ -785,6 +785,10 @@ def assets_formed_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, r
     out["year"] = out["year"].astype("int64")
     out["assets"] = out["assets"].astype("int64")
     return to_yuan(out, "value_fen")
+
+
+#: The counts of :func:`asset_custody_frame`, per asset class.
+CUSTODY_COUNTS = ("assets", "with_custodian", "with_owner", "idle", "damaged")
 
 
 def asset_custody_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
@@ -812,11 +816,11 @@ def asset_custody_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, r
 
     no_custodian = case((a.custodian.is_(None), 1), else_=0)
     no_owner = case((a.owner.is_(None), 1), else_=0)
-    if _is_village(engine, scope, region):
+    if region_level(engine, scope, region)[0] == "village":
         stmt = counted(a, literal(1, Integer), no_custodian, no_owner, a.status, where, a.formed_on <= as_of)
     else:
         y = AssetYear
-        whole_years = as_of.year + 1 if (as_of.month, as_of.day) == (12, 31) else as_of.year
+        whole_years = _first_year_not_whole(as_of)
         both = union_all(
             counted(y, y.assets, y.no_custodian, y.no_owner, y.status,
                     region_condition(engine, scope, region, county=y.county_code), y.formed_year < whole_years),
@@ -832,8 +836,6 @@ def asset_custody_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, r
     out["ownership"] = out["with_owner"] / assets
     return out
 
-
-CUSTODY_COUNTS = ("assets", "with_custodian", "with_owner", "idle", "damaged")
 
 
 def asset_income_years_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
@@ -854,20 +856,18 @@ def asset_income_years_frame(engine: Engine, scope: Scope, as_of: dt.date | str,
 
     def per_year(group: str, *only):
         return (select(literal(group).label("group"), y.year, fen_sum(y.records, "records"),
-                       *(fen_sum(getattr(y, name), name) for name in INCOME_MONEY))
+                       *(fen_sum(getattr(y, name), name) for name in INCOME_AMOUNTS))
                 .where(*where, *only).group_by(y.year))
 
     return _income_years(frame(engine, union_all(per_year("all"), per_year("pv", y.pv == 1))))
 
 
-INCOME_MONEY = ("income_fen", "to_collective_fen", "to_households_fen", "to_other_fen")
-
 
 def _income_years(out: pd.DataFrame) -> pd.DataFrame:
-    columns = ["year", "records", *INCOME_MONEY]
+    columns = ["year", "records", *INCOME_AMOUNTS]
     out[columns] = out[columns].astype("int64")
     out = out[["group", *columns]].sort_values(["group", "year"]).reset_index(drop=True)
-    return to_yuan(out, *INCOME_MONEY)
+    return to_yuan(out, *INCOME_AMOUNTS)
 
 
 def raw_asset_income_years(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
@@ -880,7 +880,7 @@ def raw_asset_income_years(engine: Engine, scope: Scope, as_of: dt.date | str, *
     if _below_county(engine, scope, region):  # a village's records are found through their assets
         source = i.__table__.join(Asset.__table__, Asset.id == i.asset_id)
         where = (region_condition(engine, scope, region, county=i.county_code, village=Asset.village_code),)
-        pv = Asset.subtype == "pv_station"
+        pv = Asset.subtype == PV_SUBTYPE
     else:
         # An income record's county is its asset's (taken from the asset on import, and an asset's
         # code never moves to another county: problem ``key_elsewhere``), so the prefecture's or a
@@ -890,13 +890,13 @@ def raw_asset_income_years(engine: Engine, scope: Scope, as_of: dt.date | str, *
         source = i.__table__
         where = (region_condition(engine, scope, region, county=i.county_code),)
         pv = i.asset_id.in_(select(Asset.id).where(region_condition(engine, scope, region, county=Asset.county_code),
-                                                   Asset.subtype == "pv_station"))
+                                                   Asset.subtype == PV_SUBTYPE))
 
     def per_year(group: str, *only):
         # Each group per year on its own, in the index's order of years: grouping by year and
         # station together sorted every record of the county (22 -> 14 ms for both on SQLite).
         return (select(literal(group).label("group"), i.year, func.count(i.id).label("records"),
-                       *(fen_sum(getattr(i, name), name) for name in INCOME_MONEY))
+                       *(fen_sum(getattr(i, name), name) for name in INCOME_AMOUNTS))
                 .select_from(source).where(*where, i.year <= as_of.year, *only).group_by(i.year))
 
     return _income_years(frame(engine, union_all(per_year("all"), per_year("pv", pv))))
