@@ -36,6 +36,10 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   ``[start, stop)`` (:func:`_household_spans`), read like the loans: snapshot, month flows, and the
   raw households whose dates fall in the partial last month.
 
+- ``record_count`` (migration 0018): the rows of each drill-down record list (:data:`RECORD_LISTS`:
+  projects, loans, assets, and the households found) per county, the lists' totals for a county
+  or the prefecture.
+
 - ``asset_income_year`` (migration 0017): operating-asset income records per county, year and
   whether the asset is a photovoltaic station (``pv``): records, income and its distribution.  A
   record's ``pv`` is its asset's, so besides the triggers on ``asset_income`` one on ``asset``
@@ -44,14 +48,15 @@ What (models in :mod:`fundwatch.data.models.summaries`):
 
 How they stay right: triggers on ``disbursement``, ``loan``, ``asset`` and ``household`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
-the transition tables for the households, the payments by category and the asset income) add each
+the transition tables for the households, the payments by category, the asset income and the
+record counts, which also count ``project``) add each
 inserted row, subtract each deleted row and do both for an update, in the statement's own
 transaction, whatever wrote it: the demo loader, the import pipeline, a test fixture or a database
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
 an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
 count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009, 0012 and 0017, so by ``fundwatch init`` on an existing
-database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
+:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017 and 0018, so by ``fundwatch init`` on an
+existing database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
 The raw computations stay in :mod:`fundwatch.data.reads.naive` as the reference the tests and the
@@ -83,10 +88,14 @@ INCOME_AMOUNTS = ("income_fen", "to_collective_fen", "to_households_fen", "to_ot
 INCOME_MEASURES = ("records", *INCOME_AMOUNTS)
 #: The asset subtype whose income records the asset income summary also keeps apart (``pv`` 1).
 PV_SUBTYPE = "pv_station"
+#: The record lists' tables counted per county by ``record_count``, each with the condition (on a
+#: row ``{row}``) of being listed: a household is listed once it was found (the monitored list).
+RECORD_LISTS = {"project": "1 = 1", "loan": "1 = 1", "asset": "1 = 1", "household": "{row}.found_on IS NOT NULL"}
 #: The summary tables kept per group of triggers, each group named after the raw table it sums
 #: (migration 0005: disbursements and loans; 0006: assets; 0009: households; 0012: the payments by
 #: the category of their project, kept by triggers on ``disbursement`` and ``project``; 0017: the
-#: asset income, kept by triggers on ``asset_income`` and ``asset``).
+#: asset income, kept by triggers on ``asset_income`` and ``asset``; 0018: the record lists' rows
+#: per county, kept by triggers on each table of :data:`RECORD_LISTS`).
 TABLES = {
     "disbursement": ("disbursement_month",),
     "loan": ("loan_month_flow", "loan_year_end"),
@@ -94,6 +103,7 @@ TABLES = {
     "household": ("household_month_flow", "household_year_end"),
     "disbursement_category": ("disbursement_category_month",),
     "asset_income": ("asset_income_year",),
+    "records": ("record_count",),
 }
 #: The table whose rows each group of triggers sums, where it is not the group's own name, and the
 #: table whose change moves summed rows between groups (the group's extra trigger, ``<name>_<table>``).
@@ -434,6 +444,58 @@ def _income_trigger_ddl(dialect: str) -> list[str]:
         changed={"postgresql": pv_changed, "sqlite": pv_changed})
 
 
+def _records_insert(select: str) -> str:
+    return (f"INSERT INTO record_count (source, county_code, records) {select} "
+            + _upsert("record_count", ("source", "county_code"), ("records",)))
+
+
+def _records_grouped(table: str, signed_sources: list[tuple[int, str]]) -> str:
+    """The statement adding the listed rows of ``table`` in ``signed_sources`` (``(sign, "FROM
+    <rows> AS r")``) to ``record_count`` per county: a PostgreSQL statement trigger (its transition
+    tables; a county whose count does not move is not written, so an update that moves no row
+    between counties or in or out of a list locks no count)."""
+    listed = RECORD_LISTS[table].format(row="r")
+    rows = " UNION ALL ".join(f"SELECT r.county_code, {sign} AS n {source} WHERE {listed}"
+                              for sign, source in signed_sources)
+    return _records_insert(f"SELECT '{table}', county_code, SUM(n) FROM ({rows}) AS c WHERE 1 = 1 "
+                           f"GROUP BY county_code HAVING SUM(n) <> 0")
+
+
+def _records_row_statements(table: str, row: str, sign: int) -> list[str]:
+    """SQLite: one row of ``table`` added to (``sign`` 1) or taken from (-1) its county's count,
+    when it is listed."""
+    out = [_records_insert(f"SELECT '{table}', {row}.county_code, {sign} "
+                           f"WHERE {RECORD_LISTS[table].format(row=row)}")]
+    if sign < 0:
+        out.append(f"DELETE FROM record_count WHERE source = '{table}' AND county_code = {row}.county_code "
+                   f"AND records = 0")
+    return out
+
+
+def _records_trigger_ddl(dialect: str) -> list[str]:
+    """The triggers counting each table of :data:`RECORD_LISTS`: PostgreSQL statement triggers
+    per event; SQLite row triggers, the update's only on the columns that decide the count (the
+    county, and for a household whether it was found)."""
+    out = []
+    for table in RECORD_LISTS:
+        name = f"fw_summary_records_{table}"
+        if dialect == "postgresql":
+            out += _statement_triggers(name, table, "r", lambda sources, table=table: [_records_grouped(table, sources)],
+                                       [f"DELETE FROM record_count WHERE source = '{table}' AND records = 0"])
+            continue
+        if dialect != "sqlite":
+            raise NotImplementedError(f"summary triggers for {dialect}")
+        columns = "county_code, found_on" if "found_on" in RECORD_LISTS[table] else "county_code"
+        for event, on, parts in (
+                ("insert", "INSERT", _records_row_statements(table, "NEW", 1)),
+                ("delete", "DELETE", _records_row_statements(table, "OLD", -1)),
+                ("update", f"UPDATE OF {columns}",
+                 _records_row_statements(table, "OLD", -1) + _records_row_statements(table, "NEW", 1))):
+            out.append(f"CREATE TRIGGER {name}_{event} AFTER {on} ON {table} FOR EACH ROW BEGIN "
+                       + " ".join(p + ";" for p in parts) + " END")
+    return out
+
+
 def _statement_triggers(name: str, table: str, alias: str, grouped, tidy: list[str]) -> list[str]:
     """PostgreSQL: one statement trigger per event on ``table``, named ``<name>_<event>``, reading
     its transition tables: ``grouped(signed_sources)`` gives the statements that add the rows
@@ -470,6 +532,8 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True) -> list[str]:
         return _category_trigger_ddl(dialect)
     if source == "asset_income":
         return _income_trigger_ddl(dialect)
+    if source == "records":
+        return _records_trigger_ddl(dialect)
     make = partial(_household_statements, counties=counties) if source == "household" else _STATEMENTS[source]
     name = f"fw_summary_{source}"
     if dialect == "postgresql" and source == "household":
@@ -498,6 +562,11 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True) -> list[str]:
 
 def _drop_ddl(dialect: str, source: str) -> list[str]:
     name = f"fw_summary_{source}"
+    if source == "records":
+        return [statement for table in RECORD_LISTS for event in ("insert", "delete", "update")
+                for statement in ((f"DROP TRIGGER IF EXISTS {name}_{table}_{event} ON {table}",
+                                   f"DROP FUNCTION IF EXISTS {name}_{table}_{event}()")
+                                  if dialect == "postgresql" else (f"DROP TRIGGER IF EXISTS {name}_{table}_{event}",))]
     moving = MOVE_TABLES.get(source)
     events = ("insert", "delete", "update", *((moving,) if moving else ()))
     if dialect != "postgresql":
@@ -535,6 +604,9 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True) 
         "household": _household_grouped(dialect, [(1, "FROM household AS h")], counties),
         "disbursement_category": [_category_grouped([(1, "FROM disbursement AS d")])],
         "asset_income": [_income_grouped([(1, "FROM asset_income AS i")])],
+        "records": ["INSERT INTO record_count (source, county_code, records) " + " UNION ALL ".join(
+            f"SELECT '{table}', r.county_code, COUNT(*) FROM {table} AS r WHERE {listed.format(row='r')} "
+            f"GROUP BY r.county_code" for table, listed in RECORD_LISTS.items())],
     }
     return ([f"DELETE FROM {table}" for source in sources for table in TABLES[source]]
             + [statement for source in sources for statement in fill[source]])

@@ -3,6 +3,12 @@
 Each list takes the region to show (any level), ``sort`` (a whitelisted column, ``-`` prefix for
 descending), ``limit`` and ``offset``, and returns ``(rows, total)``: the page and the number of
 matching rows.  Names and ID numbers are masked here, before the frame leaves ``data``.
+
+The total of a list without filters for the prefecture or a county comes from ``record_count``
+(migration 0018), kept per county by triggers: counted over the raw rows, it grew with the years
+of history (a county's 700,000 loans at ten times the demo: 28 ms on SQLite, 35-75 ms on
+PostgreSQL).  A township's or village's total, or a filtered list's, counts its own rows (an
+index range of the region, or of the filter).
 """
 
 from __future__ import annotations
@@ -11,15 +17,17 @@ import pandas as pd
 from sqlalchemy import Engine, Select, func, select
 
 from ..masking import mask_frame
-from ..models import Asset, Household, Loan, Project
+from ..models import Asset, Household, Loan, Project, RecordCount
 from ..scope import Scope, require_scope
-from ._common import frame, region_condition, to_yuan
+from ._common import frame, region_condition, region_level, to_yuan
 
 MAX_PAGE = 5000
 
 
 def _page(engine: Engine, stmt: Select, columns: dict, sort: str | None, limit: int, offset: int,
-          default_sort: str) -> tuple[pd.DataFrame, int]:
+          default_sort: str, kept: Select | None = None) -> tuple[pd.DataFrame, int]:
+    """The page of ``stmt`` in the order of ``sort`` and the number of its rows: the kept count
+    ``kept`` (:func:`_kept_total`) when given, else a count of ``stmt``'s rows."""
     if not 0 < limit <= MAX_PAGE or offset < 0:
         raise ValueError(f"limit must be 1..{MAX_PAGE} and offset >= 0")
     sort = sort or default_sort
@@ -28,9 +36,29 @@ def _page(engine: Engine, stmt: Select, columns: dict, sort: str | None, limit: 
         raise ValueError(f"cannot sort by {name!r}; choose one of {sorted(columns)}")
     order = columns[name].desc() if sort.startswith("-") else columns[name].asc()
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+        total = conn.execute(kept if kept is not None
+                             else select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     rows = frame(engine, stmt.order_by(order, columns["id"]).limit(limit).offset(offset))
     return rows, int(total)
+
+
+def _kept_total(engine: Engine, scope: Scope, region: str | None, source: str, *, township: bool,
+                filtered: bool = False) -> Select | None:
+    """The statement reading the total of the list of ``source`` (a key of
+    :data:`fundwatch.data.summaries.RECORD_LISTS`) from ``record_count``, or None where the list
+    counts its own rows: a ``filtered`` list, a village, or a township of a table that records
+    townships (``township``).  A township of a table without its own township column lists the
+    township's county, as :func:`~._common.region_condition` restricts it."""
+    if filtered:
+        return None
+    level, info = region_level(engine, scope, region)
+    if level == "city":
+        where = scope.clause(RecordCount.county_code)
+    elif level == "county" or (level == "township" and not township):
+        where = RecordCount.county_code == info[1]  # a region the scope may see (region_info)
+    else:
+        return None
+    return select(func.coalesce(func.sum(RecordCount.records), 0)).where(RecordCount.source == source, where)
 
 
 def projects_frame(engine: Engine, scope: Scope, *, region: str | None = None, year: int | None = None,
@@ -50,7 +78,9 @@ def projects_frame(engine: Engine, scope: Scope, *, region: str | None = None, y
         stmt = stmt.where(Project.start_year == year)
     if category is not None:
         stmt = stmt.where(Project.category == category)
-    rows, total = _page(engine, stmt, cols, sort, limit, offset, "-budget_fen")
+    kept = _kept_total(engine, scope, region, "project", township=True,
+                       filtered=year is not None or category is not None)
+    rows, total = _page(engine, stmt, cols, sort, limit, offset, "-budget_fen", kept)
     return to_yuan(rows, "budget_fen"), total
 
 
@@ -69,7 +99,9 @@ def loans_frame(engine: Engine, scope: Scope, *, region: str | None = None, stat
         stmt = stmt.where(Loan.status == status)
     if programme is not None:
         stmt = stmt.where(Loan.programme == programme)
-    rows, total = _page(engine, stmt, cols, sort, limit, offset, "-issued_on")
+    kept = _kept_total(engine, scope, region, "loan", township=False,
+                       filtered=status is not None or programme is not None)
+    rows, total = _page(engine, stmt, cols, sort, limit, offset, "-issued_on", kept)
     rows = mask_frame(rows, names=("borrower_name",), ids=("borrower_id_no",))
     return to_yuan(rows, "amount_fen"), total
 
@@ -89,7 +121,9 @@ def assets_frame(engine: Engine, scope: Scope, *, region: str | None = None, ass
         stmt = stmt.where(Asset.asset_class == asset_class)
     if status is not None:
         stmt = stmt.where(Asset.status == status)
-    rows, total = _page(engine, stmt, cols, sort, limit, offset, "-value_fen")
+    kept = _kept_total(engine, scope, region, "asset", township=False,
+                       filtered=asset_class is not None or status is not None)
+    rows, total = _page(engine, stmt, cols, sort, limit, offset, "-value_fen", kept)
     return to_yuan(rows, "value_fen"), total
 
 
@@ -110,6 +144,8 @@ def households_frame(engine: Engine, scope: Scope, *, region: str | None = None,
         village=Household.village_code), scope.record_clause(Household.county_code))
     if monitored_only:
         stmt = stmt.where(Household.found_on.is_not(None))
-    rows, total = _page(engine, stmt, cols, sort, limit, offset, "-found_on")
+    kept = _kept_total(engine, scope, region, "household", township=True,
+                       filtered=not monitored_only or scope.suppress_small)  # suppressed: none listed
+    rows, total = _page(engine, stmt, cols, sort, limit, offset, "-found_on", kept)
     rows = mask_frame(rows, names=("head_name",), ids=("head_id_no",))
     return to_yuan(rows, "income_per_capita_fen"), total
