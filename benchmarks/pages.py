@@ -37,7 +37,7 @@ from panel.io.state import set_curdoc
 from benchmarks.stats import summary, table, timed
 from fundwatch.components import clear_caches, loaders, warming
 from fundwatch.components.scoring import ScoringStore
-from fundwatch.components.stores import CountyStore
+from fundwatch.components.stores import FIRST_RECORD_LIST, CountyStore
 from fundwatch.components.transition import TransitionStore
 from fundwatch.dashboards import app, county, overview, scoring, transition
 from fundwatch.data import db, demo, schema
@@ -76,7 +76,9 @@ def discard(document: Document) -> None:
 
 PAGES = {
     "overview": (overview, overview.OverviewStore, {"year": YEAR, "as_of": AS_OF}),
-    "county": (county, CountyStore, {"year": YEAR, "as_of": AS_OF, "county": COUNTIES[0]}),
+    # as the page makes its store (dashboards/county.py): only the record list its tabs open on reads
+    "county": (county, CountyStore, {"year": YEAR, "as_of": AS_OF, "county": COUNTIES[0],
+                                     "lists_shown": (FIRST_RECORD_LIST,)}),
     "transition": (transition, TransitionStore, {"year": YEAR, "as_of": AS_OF, "county": COUNTIES[0]}),
     "scoring": (scoring, ScoringStore, SCORING),
 }
