@@ -262,6 +262,34 @@ def test_the_household_list_is_sorted_by_working_days_overdue_and_masked(b):
     assert tr.transition_households_frame(b.engine, Scope.county(XINGGUO), D(2024, 10, 30))[1] == 0
 
 
+def test_the_default_order_pages_through_the_overdue_then_the_others_by_id(b):
+    """The default order reads only the households that took more than 15 days (the only ones
+    that can be overdue), then the others by id as far as a page needs: every page, also one
+    across the last overdue household or past the end, is the slice of every household sorted
+    by working days overdue and id (taken from a sort that reads them all)."""
+    rng = random.Random(15)
+    b.dibao(YUDU, 2024)
+    as_of = D(2024, 10, 30)
+    for _ in range(60):
+        found = D(2024, 1, 2) + dt.timedelta(days=rng.randrange(300))
+        delay = rng.choice((None, 0, 3, 14, 15, 16, 17, 20, 21, 22, 25, 30, 45))
+        entered = None if delay is None else found + dt.timedelta(days=delay)
+        b.person(found=found, identified=entered, entered=entered)
+    every, total = tr.transition_households_frame(b.engine, ALL, as_of, sort="-found_on", limit=5000)
+    order = every.sort_values(["workdays_overdue", "id"], ascending=[False, True], kind="stable")
+    overdue = int((order["workdays_overdue"] > 0).sum())
+    assert total == 60 and 5 < overdue < 55
+    # a span of more than 15 days that is not overdue, and one of 15 days or fewer: both on time
+    spans = (pd.to_datetime(order["entered_on"]).fillna(pd.Timestamp(as_of)) - pd.to_datetime(order["found_on"])).dt.days
+    assert ((spans > 15) & (order["workdays_overdue"] == 0)).any() and (spans <= 15).any()
+    for offset, limit in ((0, 100), (0, 1), (0, overdue), (overdue - 2, 5), (overdue, 3), (overdue + 4, 10),
+                          (55, 10), (60, 5), (3, 57)):
+        page, n = tr.transition_households_frame(b.engine, ALL, as_of, limit=limit, offset=offset)
+        expected = order.iloc[offset:offset + limit].reset_index(drop=True)
+        assert n == 60
+        pd.testing.assert_frame_equal(page, expected, check_dtype=False)
+
+
 def test_the_household_list_page_has_dates_and_nothing_after_as_of(b):
     """The list sorts every household by day numbers; the page it returns has dates, and a date
     after ``as_of`` (identified, entered or risk eliminated later) is not shown."""
