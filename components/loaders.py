@@ -112,9 +112,12 @@ def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
     A read spends most of its time in the database (SQLite and the PostgreSQL driver let other
     threads run meanwhile), so the reads of a page or a county change that are not cached yet
     overlap on this process's reader threads; cached ones return at once.  The calling thread
-    takes a read no reader has started yet rather than wait for it, so a read may gather reads
-    of its own and no thread ever waits on work that has not started.  An error is raised as
-    the read raised it, and the reads not started yet are dropped.  On a warmer's thread
+    first takes, in the order given, every read no reader has started yet, and only then waits
+    for the ones the readers took: a read may gather reads of its own, no thread ever waits on
+    work that has not started, and the caller never idles while reads are still queued (it used
+    to wait for the first read a reader had started, with the later ones queued behind the
+    readers).  So a caller lists its longest reads first.  An error is raised as the read
+    raised it, and the reads not started yet are dropped.  On a warmer's thread
     (:func:`warming`) the reads run one after another on that thread and leave the reader
     threads to the viewers.
     """
@@ -131,11 +134,15 @@ def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
     results = {}
     try:
         for name, future in futures.items():
-            results[name] = calls[name]() if future.cancel() else future.result()
+            if future.cancel():  # not started by a reader: run it here
+                results[name] = calls[name]()
+        for name, future in futures.items():
+            if name not in results:
+                results[name] = future.result()
     finally:
         for future in futures.values():
             future.cancel()
-    return results
+    return {name: results[name] for name in calls}
 
 
 def beside(main: Callable[[], T], *others: Callable[[], Any]) -> T:

@@ -290,17 +290,18 @@ def _args(url: str, scope_key: str):
 
 @cached
 def household_frames(url: str, scope_key: str, year: int, as_of: dt.date, region: str | None) -> dict:
-    """Every household figure of the page for one region, year and date."""
+    """Every household figure of the page for one region, year and date (read at once, the
+    longest first: see :func:`~.loaders.gather`)."""
     engine, scope = _args(url, scope_key)
     return L.gather(
-        mix=lambda: reads.monitoring_mix_frame(engine, scope, as_of, region=region),
+        wait=lambda: reads.measure_wait_frame(engine, scope, as_of, region=region),
+        income=lambda: reads.income_alert_frame(engine, scope, as_of, region=region),
         flow=lambda: reads.monitoring_flow_frame(engine, scope, as_of, region=region),
+        measures=lambda: reads.measure_mix_frame(engine, scope, as_of, region=region),
         ages=lambda: reads.case_age_frame(engine, scope, as_of, region=region),
         open_cases=lambda: reads.open_cases_frame(engine, scope, as_of, region=region),
-        income=lambda: reads.income_alert_frame(engine, scope, as_of, region=region),
+        mix=lambda: reads.monitoring_mix_frame(engine, scope, as_of, region=region),
         alert_lines=lambda: reads.alert_lines_frame(engine, scope, year, region=region),
-        measures=lambda: reads.measure_mix_frame(engine, scope, as_of, region=region),
-        wait=lambda: reads.measure_wait_frame(engine, scope, as_of, region=region),
     )
 
 

@@ -247,6 +247,40 @@ def test_gather_nested_in_every_reader_still_finishes():
     assert loaders.gather(**outer) == {f"r{i}": {"x": i, "y": i * 2} for i in range(loaders.READERS * 3)}
 
 
+def test_gather_runs_the_queued_reads_itself_before_waiting_for_a_started_one(monkeypatch):
+    """While a reader holds the first read and no other reader is free, the calling thread runs
+    the reads still queued instead of waiting for the first: here the first read finishes only
+    once the second has run, which no reader is free to run."""
+    import threading
+    from concurrent.futures import Future
+
+    class OneFreeReader:
+        """A reader starts the first read submitted at once; the others stay queued (every
+        other reader busy)."""
+
+        def __init__(self):
+            self.free = True
+
+        def submit(self, call):
+            future = Future()
+            if self.free:
+                self.free = False
+                future.set_running_or_notify_cancel()
+                threading.Thread(target=lambda: future.set_result(call()), daemon=True).start()
+            return future
+
+    monkeypatch.setattr(loaders, "_readers", OneFreeReader())
+    second_ran = threading.Event()
+
+    def second():
+        second_ran.set()
+        return threading.get_ident()
+
+    got = loaders.gather(first=lambda: second_ran.wait(timeout=5), second=second)
+    assert got == {"first": True, "second": threading.get_ident()}
+    assert list(got) == ["first", "second"]  # in the order asked
+
+
 def test_gather_raises_a_reads_error_as_it_was_raised():
     def broken():
         raise LookupError("no such county")
