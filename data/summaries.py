@@ -371,16 +371,24 @@ def _moving_summary_ddl(dialect: str, name: str, table: str, alias: str, grouped
                 f"WHEN ({changed[dialect]}) EXECUTE FUNCTION {name}_{mover}()"]
     if dialect != "sqlite":
         raise NotImplementedError(f"summary triggers for {dialect}")
+    return [*_sqlite_row_triggers(name, table, row_statements),
+            f"CREATE TRIGGER {name}_{mover} AFTER UPDATE OF {column} ON {mover} FOR EACH ROW "
+            f"WHEN {changed[dialect]} BEGIN {body} END"]
 
-    def trigger(event: str, parts: list[str]) -> str:
-        return (f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} FOR EACH ROW BEGIN "
+
+def _sqlite_row_triggers(name: str, table: str, row_statements, update_of: str = "") -> list[str]:
+    """SQLite: the row triggers ``<name>_insert``, ``<name>_delete`` and ``<name>_update`` on
+    ``table``, each running ``row_statements(row, sign)`` for the row added (``NEW``, 1) or taken
+    away (``OLD``, -1); the update's only when one of the columns ``update_of`` names changes
+    (every update without it)."""
+    def trigger(event: str, on: str, parts: list[str]) -> str:
+        return (f"CREATE TRIGGER {name}_{event} AFTER {on} ON {table} FOR EACH ROW BEGIN "
                 + " ".join(p + ";" for p in parts) + " END")
     return [
-        trigger("INSERT", row_statements("NEW", 1)),
-        trigger("DELETE", row_statements("OLD", -1)),
-        trigger("UPDATE", row_statements("OLD", -1) + row_statements("NEW", 1)),
-        f"CREATE TRIGGER {name}_{mover} AFTER UPDATE OF {column} ON {mover} FOR EACH ROW "
-        f"WHEN {changed[dialect]} BEGIN {body} END",
+        trigger("insert", "INSERT", row_statements("NEW", 1)),
+        trigger("delete", "DELETE", row_statements("OLD", -1)),
+        trigger("update", f"UPDATE OF {update_of}" if update_of else "UPDATE",
+                row_statements("OLD", -1) + row_statements("NEW", 1)),
     ]
 
 
@@ -486,13 +494,7 @@ def _records_trigger_ddl(dialect: str) -> list[str]:
         if dialect != "sqlite":
             raise NotImplementedError(f"summary triggers for {dialect}")
         columns = "county_code, found_on" if "found_on" in RECORD_LISTS[table] else "county_code"
-        for event, on, parts in (
-                ("insert", "INSERT", _records_row_statements(table, "NEW", 1)),
-                ("delete", "DELETE", _records_row_statements(table, "OLD", -1)),
-                ("update", f"UPDATE OF {columns}",
-                 _records_row_statements(table, "OLD", -1) + _records_row_statements(table, "NEW", 1))):
-            out.append(f"CREATE TRIGGER {name}_{event} AFTER {on} ON {table} FOR EACH ROW BEGIN "
-                       + " ".join(p + ";" for p in parts) + " END")
+        out += _sqlite_row_triggers(name, table, partial(_records_row_statements, table), update_of=columns)
     return out
 
 
@@ -550,14 +552,7 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True) -> list[str]:
                           f"FOR EACH ROW EXECUTE FUNCTION {name}()"]
     if dialect != "sqlite":
         raise NotImplementedError(f"summary triggers for {dialect}")
-    def trigger(event: str, parts: list[str]) -> str:
-        return (f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {source} FOR EACH ROW BEGIN "
-                + " ".join(p + ";" for p in parts) + " END")
-    return [
-        trigger("INSERT", make(dialect, "NEW", 1)),
-        trigger("DELETE", make(dialect, "OLD", -1)),
-        trigger("UPDATE", make(dialect, "OLD", -1) + make(dialect, "NEW", 1)),
-    ]
+    return _sqlite_row_triggers(name, source, partial(make, dialect))
 
 
 def _drop_ddl(dialect: str, source: str) -> list[str]:
