@@ -578,7 +578,6 @@ def transition_households_frame(engine: Engine, scope: Scope, as_of: dt.date | s
     sorted_dates = [c for c in KEY_DATES if c.key in ("found_on", "entered_on", name)]
     page_dates = [c for c in KEY_DATES if c not in sorted_dates]
     where = (_household_region(engine, scope, region), scope.record_clause(h.county_code), h.found_on <= as_of)
-    today = np.datetime64(as_of, "D")
     narrow = select(h.id, *(_day_number(engine, c).label(c.key) for c in sorted_dates), *(income if wide else ()))
     if sort == "-workdays_overdue":  # the default order
         page, total = _most_overdue(engine, narrow, where, as_of, offset, limit)
@@ -588,7 +587,7 @@ def transition_households_frame(engine: Engine, scope: Scope, as_of: dt.date | s
         keys = _keys(engine, narrow.where(*where), as_of)
         total = len(keys)
         if total:
-            _overdue(keys, today)
+            _overdue(keys, as_of)
             if wide:
                 _income_ratio(keys)
             descending = sort.startswith("-")
@@ -636,12 +635,13 @@ def _keys(engine: Engine, stmt, as_of: dt.date) -> pd.DataFrame:
     return keys
 
 
-def _overdue(keys: pd.DataFrame, today: np.datetime64) -> None:
+def _overdue(keys: pd.DataFrame, as_of: dt.date) -> None:
     """Add ``due_on`` (15 working days after found), ``workdays_overdue`` (working days past it
-    at entry, or up to ``today`` while not entered) and ``provisional`` to households ``keys``."""
+    at entry, or up to ``as_of`` while not entered) and ``provisional`` to households ``keys``
+    (:func:`_keys`)."""
     found, entered = keys["found_on"].to_numpy(), keys["entered_on"].to_numpy()
     due, provisional = workdays.add_workdays_array(found, ID_LIMIT_WORKDAYS)
-    end = np.where(np.isnat(entered), today, entered)
+    end = np.where(np.isnat(entered), np.datetime64(as_of, "D"), entered)
     over, prov = workdays.workdays_between_array(due, end)
     keys["due_on"] = due
     keys["workdays_overdue"] = over.astype("int64")
@@ -658,18 +658,17 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     their dates and are judged by the working-day calendar; the page is made of the overdue ones,
     then of the others by id, read in that order only as far as the page needs (the first
     ``offset + limit`` by id hold at least the ``offset + limit - overdue`` not overdue that it
-    can take).  Every household
-    found used to come with its dates to be judged and sorted (the largest county at scale 10:
-    20,000 households, of whom 6,000 took more than 15 days and 3 were overdue)."""
+    can take).  Every household found used to come with its dates to be judged and sorted (the
+    largest county at scale 10: 20,000 households, of whom 6,000 took more than 15 days and 3
+    were overdue)."""
     h = Household
-    today = np.datetime64(as_of, "D")
     end = case((h.entered_on <= as_of, h.entered_on), else_=literal(as_of, Date()))
     with engine.connect() as conn:
         total = int(conn.execute(select(func.count()).select_from(h).where(*where)).scalar_one())
     late = _keys(engine, narrow.where(*where, _days_between(engine, end, h.found_on) > ID_LIMIT_WORKDAYS), as_of)
     if not total:
         return late, 0
-    _overdue(late, today)
+    _overdue(late, as_of)
     over = late[late["workdays_overdue"] > 0].sort_values(["workdays_overdue", "id"], ascending=[False, True],
                                                           kind="stable")
     if offset + limit <= len(over):
@@ -679,7 +678,7 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     # for the largest county at scale 10, whose ids come late)
     rest = _keys(engine, narrow.where(*where).order_by(h.id + 0).limit(offset + limit), as_of)
     rest = rest[~rest["id"].isin(over["id"])]
-    _overdue(rest, today)
+    _overdue(rest, as_of)
     page = pd.concat([over, rest], ignore_index=True) if len(over) and len(rest) else (over if len(over) else rest)
     return page.iloc[offset:offset + limit].copy(), total
 
