@@ -115,12 +115,9 @@ def new_blank_database(backend: str, name: str, tmp_path_factory) -> Engine:
 
 
 def _schema_engine(url: str, name: str) -> Engine:
-    """A separate engine whose connections use ``name`` as their search path."""
-    from sqlalchemy import create_engine
-
-    return create_engine(
-        db.normalise_url(url), connect_args={"options": f"-csearch_path={name}"}, pool_size=2
-    )
+    """A separate engine, set up as the pages' engine is, whose connections use ``name`` as their
+    search path."""
+    return db.postgres_engine(url, search_path=name, pool_size=2)
 
 
 @pytest.fixture(scope="session", autouse=True)

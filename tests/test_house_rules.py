@@ -46,6 +46,15 @@ def test_data_writes_through_the_writer():
     assert hits == []
 
 
+def test_the_page_reads_read_through_the_reader():
+    """The page reads open their connections on ``db.reader(engine)``, which spares each read on
+    PostgreSQL its BEGIN and ROLLBACK round trips (see :func:`fundwatch.data.db.reader`)."""
+    plain = re.compile(r"\bengine\.connect\(\)")
+    hits = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in _python_files("data/reads")
+            for n, line in _code_lines(p) if plain.search(line)]
+    assert hits == []
+
+
 def test_components_never_import_dashboards():
     up = re.compile(r"^\s*(import|from)\s+(fundwatch\.)?dashboards\b")
     hits = [f"{p.relative_to(ROOT)}:{n}" for p in _python_files("components") for n, line in _code_lines(p) if up.search(line)]

@@ -123,6 +123,63 @@ def test_sqlite_reads_do_not_wait_for_a_writer(blank_engine):
         thread.join()
 
 
+PG_ONLY = [pytest.param("pg", marks=pytest.mark.pg)]
+
+
+def _transaction_ids(conn) -> tuple[int, int]:
+    """The transaction ids of two statements in a row on ``conn`` (equal within one transaction)."""
+    return tuple(conn.exec_driver_sql("SELECT pg_current_xact_id()::text::bigint").scalar() for _ in range(2))
+
+
+@pytest.mark.parametrize("blank_engine", PG_ONLY, indirect=True)
+def test_postgresql_reads_autocommit_and_every_other_connection_is_one_transaction(blank_engine):
+    """A read through ``reader`` sends no BEGIN or ROLLBACK (each statement is its own transaction);
+    the engine's other connections, writes above all, keep their transactions, also on a pooled
+    connection a read used before, and a write that fails leaves nothing behind."""
+    engine = blank_engine
+    for _ in range(2):  # the second time on the connection the others used
+        with db.reader(engine).connect() as conn:
+            first, second = _transaction_ids(conn)
+            assert first != second
+        for bind in (engine, db.writer(engine)):
+            with bind.connect() as conn:
+                first, second = _transaction_ids(conn)
+                assert first == second
+    city = {"code": "360700", "name": "赣州市", "level": "city"}
+    county = {"code": "360731", "name": "于都县", "level": "county", "county_code": "360731", "parent_code": "360700"}
+    for bind in (engine, db.writer(engine)):
+        with pytest.raises(RuntimeError, match="half-way"), bind.begin() as conn:
+            conn.execute(insert(Region), [city])
+            conn.execute(insert(Region), [county])
+            raise RuntimeError("half-way")
+        with db.reader(engine).connect() as conn:
+            assert conn.execute(Region.__table__.select()).all() == []
+
+
+@pytest.mark.pg
+def test_a_pooled_postgresql_connection_the_server_ended_is_replaced():
+    """A pooled connection whose backend the server ended (a restart, an administrator) is found
+    dead at checkout without a round trip, and the read runs on a new connection: no error."""
+    import conftest
+
+    engine = db.postgres_engine(conftest._pg_url(), pool_size=1)
+    admin = db.postgres_engine(conftest._pg_url(), pool_size=1)
+    try:
+        with engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with admin.connect() as conn:
+            assert conn.exec_driver_sql("SELECT pg_terminate_backend(%s)" % pid).scalar()
+            for _ in range(100):  # the backend's goodbye is written before it is gone from the list
+                if not conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE pid = %s" % pid).scalar():
+                    break
+                threading.Event().wait(0.05)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
 def test_missing_sqlite_file_is_refused(tmp_path):
     missing = tmp_path / "missing.db"
     with pytest.raises(db.DatabaseError, match="does not exist"):

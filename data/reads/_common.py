@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Connection, Engine, Integer, Select, cast, func, select
 
+from ..db import reader
 from ..models import Region
 from ..scope import Scope, require_scope
 
@@ -28,7 +29,7 @@ def frame(engine: Engine, stmt: Select, *, plain: bool = False) -> pd.DataFrame:
     decimal or boolean SQLAlchemy would convert), so the driver's rows are taken as they are,
     without making a SQLAlchemy row of each (a county's 31,000 listed households: about 30 ms
     less).  A statement with a column SQLAlchemy converts is refused."""
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         result = conn.execute(stmt)
         processors = getattr(result._metadata, "_processors", None) if plain else None  # None: not known
         if processors is not None:
@@ -113,7 +114,7 @@ def region_info(engine: Engine | Connection, scope: Scope, code: str) -> tuple[s
         if isinstance(engine, Connection):
             row = engine.execute(stmt).one_or_none()
         else:
-            with engine.connect() as conn:
+            with reader(engine).connect() as conn:
                 row = conn.execute(stmt).one_or_none()
         if row is None:
             return None

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from .. import vocab
+from ..db import reader
 from ..models import Allocation, Disbursement, DisbursementMonth
 from ..scope import Scope, require_scope
 from . import naive
@@ -107,7 +108,7 @@ def disbursement_pace_frame(
         return naive.disbursement_pace_frame(engine, scope, year, as_of=as_of, region=region,
                                              source_level=source_level, programmes=programmes)
     stmt = _pace_statement(scope, level, tuple(programmes), source_level is not None, not is_month_end(as_of))
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         rows = conn.execute(stmt, {"county": info[1] if level == "county" else None, "year": year,
                                    "as_of": as_of, "full": full_months_ym(as_of),
                                    "ym": as_of.year * 100 + as_of.month, "level": source_level}).all()
@@ -181,7 +182,7 @@ def pace_by_county_frame(
     keys = [both.c[k] for k in on]
     stmt = select(*keys, fen_sum(both.c.allocated, "allocated_fen"), fen_sum(both.c.paid, "disbursed_fen")
                   ).group_by(*keys).order_by(*keys)
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         rows = conn.execute(stmt).all()
     if by_level:
         rows = [row for row in rows if row[1] in vocab.SOURCE_LEVELS]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, Select, func, select
 
+from ..db import reader
 from ..masking import mask_frame
 from ..models import Asset, Household, Loan, Project, RecordCount
 from ..scope import Scope, require_scope
@@ -35,7 +36,7 @@ def _page(engine: Engine, stmt: Select, columns: dict, sort: str | None, limit: 
     if name not in columns:
         raise ValueError(f"cannot sort by {name!r}; choose one of {sorted(columns)}")
     order = columns[name].desc() if sort.startswith("-") else columns[name].asc()
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         total = conn.execute(kept if kept is not None
                              else select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     rows = frame(engine, stmt.order_by(order, columns["id"]).limit(limit).offset(offset))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from ..db import reader
 from ..models import Loan, RiskFundDeposit
 from ..scope import Scope, require_scope
 from . import naive
@@ -46,7 +47,7 @@ def loan_position_frame(
     unknown = set(by) - set(LOAN_GROUPS)
     if unknown:
         raise ValueError(f"cannot group loans by {sorted(unknown)}")
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         level, where = _county_where(conn, scope, region)
         if level != "village" and set(by) <= set(SUMMARY_GROUPS):
             rows = loan_totals(conn, where, as_of, list(by), programme)

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
 
 from .. import vocab
+from ..db import reader
 from ..masking import suppress_small_counts
 from ..models import Allocation, Asset, Disbursement, Loan, Project
 from ..scope import Scope, require_scope
@@ -96,7 +97,7 @@ def _allocated_fen(engine, scope, year, as_of, region, level, source_level, prog
             Allocation.programme.in_(programmes))
         if source_level is not None:
             stmt = stmt.where(Allocation.source_level == source_level)
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         return int(conn.execute(stmt).scalar_one())
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
+from ..db import reader
 from ..masking import suppress_count
 from ..models import Allocation, Base, Loan, RiskFundDeposit
 from ..scope import Scope, require_scope
@@ -34,7 +35,7 @@ def table_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
     Under small-count suppression 1 to 4 rows of the household tables read ``"<5"``."""
     require_scope(scope)
     rows = []
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         for table in Base.metadata.sorted_tables:
             stmt = select(func.count()).select_from(table)
             if "county_code" in table.c:
@@ -70,7 +71,7 @@ def headline_totals(engine: Engine, scope: Scope) -> pd.DataFrame:
     county_column = {"industry_credit_loans": Loan.county_code, "industry_credit_borrowers": Loan.county_code,
                      "industry_credit_risk_fund": RiskFundDeposit.county_code}
     rows = []
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         for key, zh, en, target, unit in HEADLINE_TARGETS:
             stmt = queries[key].where(scope.clause(county_column.get(key, Allocation.county_code)))
             raw = int(conn.execute(stmt).scalar_one() or 0)

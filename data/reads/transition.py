@@ -23,6 +23,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
 from .. import workdays
+from ..db import reader
 from ..summaries import INCOME_AMOUNTS, PV_SUBTYPE
 from ..masking import mask_frame, suppress_small_counts
 from ..models import (
@@ -169,7 +170,7 @@ def _found_per_month(engine, scope, region, start: dt.date, as_of: dt.date) -> p
              .where(_household_region(engine, scope, region), Household.found_on >= low, Household.found_on < high,
                     Household.found_on >= start, Household.found_on <= as_of)
              .scalar_subquery())
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         counts = dict(conn.execute(select(index.c.i, found)).all())
     yms = [(first.year + (first.month - 1 + i) // 12) * 100 + (first.month - 1 + i) % 12 + 1 for i in range(n)]
     return pd.Series([int(counts.get(i, 0)) for i in range(n)], index=yms, dtype="int64", name="n")
@@ -200,7 +201,7 @@ def monitoring_flow_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *,
     before = select(func.count(Household.id)).where(
         where, Household.found_on < start,
         or_(Household.risk_eliminated_on.is_(None), Household.risk_eliminated_on >= start))
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         base = int(conn.execute(before).scalar_one())
     out["entered"] = out["ym"].map(entered).fillna(0).astype("int64")
     out["left"] = out["ym"].map(left).fillna(0).astype("int64")
@@ -305,7 +306,7 @@ def _village_names(engine: Engine, scope: Scope, codes) -> dict[str, str]:
     if not codes:
         return {}
     stmt = select(Region.code, Region.name).where(scope.clause(Region.county_code), Region.code.in_(codes))
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         return dict(conn.execute(stmt).all())
 
 
@@ -426,7 +427,7 @@ def _county_income_bins(engine: Engine, scope: Scope, county: str, as_of: dt.dat
                .where(_household_region(engine, scope, county), h.income_year == band.c.year,
                       h.income_per_capita_fen >= band.c.low, h.income_per_capita_fen < band.c.high)
                .scalar_subquery())
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         got = conn.execute(select(band.c.bin, counted)).all()
     totals = np.zeros((INCOME_BIN_CAP + 1, 2), dtype="int64")
     for bin_, packed in got:
@@ -457,7 +458,7 @@ def _alert_standards(engine: Engine, county: str) -> list[tuple[int, int]]:
     """(year, annual dibao standard in fen) of ``county``, oldest first."""
     stmt = (select(DibaoStandard.year, DibaoStandard.annual_fen).where(DibaoStandard.county_code == county)
             .order_by(DibaoStandard.year))
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         return [(int(year), int(fen)) for year, fen in conn.execute(stmt).all()]
 
 
@@ -663,7 +664,7 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     were overdue)."""
     h = Household
     end = case((h.entered_on <= as_of, h.entered_on), else_=literal(as_of, Date()))
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         total = int(conn.execute(select(func.count()).select_from(h).where(*where)).scalar_one())
     late = _keys(engine, narrow.where(*where, _days_between(engine, end, h.found_on) > ID_LIMIT_WORKDAYS), as_of)
     if not total:
@@ -748,7 +749,7 @@ def continuity(engine: Engine, scope: Scope, as_of: dt.date, paid: pd.DataFrame,
              .where(scope.clause(a.county_code), a.year.between(*years), a.issued_on <= as_of)
              .group_by(a.county_code, a.year))
     counties = select(Region.code).where(scope.clause(Region.county_code), Region.level == "county")
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         allocated = {(code, int(year)): (int(funds), int(integrated))
                      for code, year, funds, integrated in conn.execute(alloc)}
         codes = sorted(code for (code,) in conn.execute(counties))

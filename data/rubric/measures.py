@@ -36,6 +36,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, case, func, select, true
 
 from .. import workdays
+from ..db import reader
 from ..rules import default_as_of, resolve_rules
 from ..rules._common import (
     ALLOCATION, ASSET, DISBURSEMENT, HOUSEHOLD, LOAN, RISK_FUND, fen_sum, to_int, wan, wan_en,
@@ -302,7 +303,7 @@ def measure(
         raise ValueError(f"unknown measure {unknown[0]!r} (measures: {', '.join(MEASURES)})")
     as_of = as_of or default_as_of(year)
     params = {rule.id: dict(rule.params) for rule in resolve_rules(config)}
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         ctx = MeasureContext(conn=conn, scope=scope, year=year, as_of=as_of, params=params)
         results = {name: MEASURES[name](ctx) for name in names}
         conn.rollback()

@@ -27,7 +27,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..db import writer
+from ..db import reader, writer
 from ..models import AuditEntry, Region, Score
 from ..models import Rubric as RubricRow
 from ..models import RubricItem as RubricItemRow
@@ -254,7 +254,7 @@ def county_units(engine: Engine, scope: Scope) -> list[tuple[str, str]]:
     stmt = (select(Region.code, Region.name)
             .where(Region.level == "county", scope.clause(Region.county_code))
             .order_by(Region.code))
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         return [(code, name) for code, name in conn.execute(stmt)]
 
 
@@ -268,7 +268,7 @@ def _stored_inputs(engine: Engine, scope: Scope, resolved: Resolved, year: int,
             .order_by(t.c.unit_code, t.c.item_code))
     rubric = resolved.rubric
     out: dict[str, dict[str, ItemInput]] = {}
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         rows = conn.execute(stmt).all()
     for row in rows:
         if not rubric.has_item(row.item_code):

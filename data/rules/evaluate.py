@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from ..db import reader
 from ..masking import SMALL_COUNT, SUPPRESSED
 from ..scope import Scope, require_scope
 from ._common import REGION, SEVERITIES, SEVERITY_LABELS, Context, Finding
@@ -123,7 +124,7 @@ def evaluate(
     selected = _select_rules(rules, config)
 
     rows: list[dict[str, Any]] = []
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         names = _county_names(conn, scope)
         ctx = Context(conn=conn, scope=scope, year=year, as_of=as_of, names=names)
         for rule in selected:

@@ -85,7 +85,7 @@ def _plain(value):
 def lookup(engine: Engine, scope: Scope, year: int, as_of: dt.date) -> tuple[pd.DataFrame | None, int]:
     """The kept findings of the view at the current generation (None if there are none), and that
     generation."""
-    with engine.connect() as conn:
+    with db.reader(engine).connect() as conn:
         now = generation.current(conn)
         text = conn.execute(
             select(SNAPSHOT.c.findings).where(
