@@ -64,12 +64,17 @@ class LoanYearEnd(Base):
     amount_fen: Mapped[int] = mapped_column(Fen)
 
 
+#: The rest of a loan month flow's columns: the loan reads find everything in their index (0019).
+FLOW_VALUES = ("programme", "bank", "borrower_type", "status", "issued_loans", "ended_loans", "issued_fen", "ended_fen")
+
+
 class LoanMonthFlow(Base):
     """Loans starting (issued) and ending (repaid) in each month, with the same keys as
     :class:`LoanYearEnd`: the position moves by ``issued - ended`` in the month."""
 
     __tablename__ = "loan_month_flow"
-    __table_args__ = (Index("ix_loan_month_flow_county", "county_code", "ym"),)
+    __table_args__ = (Index("ix_loan_month_flow_months", "ym", "county_code", *FLOW_VALUES),  # the prefecture's (0019)
+                      Index("ix_loan_month_flow_county", "county_code", "ym", *FLOW_VALUES))  # a county's (0019)
 
     ym: Mapped[int] = mapped_column(primary_key=True)
     county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
