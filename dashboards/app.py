@@ -12,6 +12,7 @@ import gc
 import html
 import importlib
 import datetime as dt
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +39,8 @@ from fundwatch.components.stores import FIRST_RECORD_LIST, CountyStore, Dashboar
 from fundwatch.components.transition import TransitionStore
 from fundwatch.dashboards import auth, ready
 from fundwatch.data import db, reads
+
+log = logging.getLogger(__name__)
 from fundwatch.data.access import IMPORT_ROLES, Account, scope_for
 from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
@@ -526,6 +529,7 @@ def serve(*, port: int = 5006, address: str = "127.0.0.1", num_procs: int = 1, s
                       extra_patterns=ready.patterns(),
                       check_unused_sessions_milliseconds=CHECK_SESSIONS_MS,
                       **auth.server_options(cookie_secret, auth_mode))
+    quiet_closed_pages(server.io_loop.asyncio_loop)  # each worker's own loop (they forked in pn.serve)
     if num_procs == 1 and on_ready is not None:
         on_ready(f"http://{address}:{server.port}/")
     keep_page_shells([path for path in routes if path not in EMBEDDABLE])
@@ -624,6 +628,33 @@ def skip_callback_checks() -> None:
     when set, still decides."""
     if bokeh_settings.perform_error_diagnostics.env_var not in os.environ:
         bokeh_settings.perform_error_diagnostics.set_value(False)
+
+
+def quiet_closed_pages(loop) -> None:
+    """Report a message to a page its browser had already left as one warning line, not as an
+    error with a traceback (the asyncio ``loop``'s exception handler; any other error is reported
+    as before).
+
+    Panel writes a session's changes to its websocket as futures it awaits afterwards.  When the
+    browser goes meanwhile (a sign-out, a closed tab) and the session is destroyed first, Panel
+    cancels those futures, but one whose write had already failed keeps its
+    ``WebSocketClosedError``, and asyncio reports it, once the future is gone, as "Task exception
+    was never retrieved" with two tracebacks in the server's log.  The message had nowhere to go,
+    as Panel's own warning for the writes it does await says."""
+    from tornado.iostream import StreamClosedError  # noqa: PLC0415 - tornado's, as Panel raises them
+    from tornado.websocket import WebSocketClosedError  # noqa: PLC0415
+
+    previous = loop.get_exception_handler()
+
+    def handle(loop, context) -> None:
+        if isinstance(context.get("exception"), (WebSocketClosedError, StreamClosedError)):
+            log.warning("a message to a page that had closed was dropped")
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handle)
 
 
 def send_without_delay() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
+import logging
 import io
 import os
 import subprocess
@@ -184,3 +186,31 @@ def test_served_pages_skip_bokehs_callback_checks_unless_asked(env, outcome):
     env = {k: v for k, v in os.environ.items() if k != "BOKEH_PERFORM_ERROR_DIAGNOSTICS"} | env
     done = subprocess.run([sys.executable, "-c", SKIPPED_CHECK], capture_output=True, text=True, env=env, timeout=120)
     assert outcome in done.stdout + done.stderr
+
+
+def test_a_message_to_a_closed_page_is_one_warning_line_and_other_errors_are_reported(caplog):
+    """A failed write to a websocket the browser had closed, never awaited (Panel cancels the
+    futures of a destroyed session, which leaves a failed one as it is), is one warning line in
+    the server's log, not an error with tracebacks; any other unretrieved error is still reported
+    with its traceback."""
+    from tornado.websocket import WebSocketClosedError
+
+    async def fail(exc):
+        raise exc
+
+    loop = asyncio.new_event_loop()
+    try:
+        app.quiet_closed_pages(loop)
+        tasks = [loop.create_task(fail(WebSocketClosedError())), loop.create_task(fail(ValueError("a real fault")))]
+        with caplog.at_level(logging.WARNING):
+            loop.run_until_complete(asyncio.sleep(0.01))
+            assert all(task.done() for task in tasks)
+            del tasks
+            gc.collect()
+    finally:
+        loop.close()
+    dropped = [r for r in caplog.records if "page that had closed" in r.getMessage()]
+    assert len(dropped) == 1 and dropped[0].exc_info is None
+    faults = [r for r in caplog.records if "never retrieved" in r.getMessage()]
+    assert len(faults) == 1 and "a real fault" in caplog.text and faults[0].exc_info is not None
+    assert "WebSocketClosedError" not in caplog.text
