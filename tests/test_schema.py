@@ -146,7 +146,8 @@ def test_postgresql_reads_autocommit_and_every_other_connection_is_one_transacti
                 first, second = _transaction_ids(conn)
                 assert first == second
     city = {"code": "360700", "name": "赣州市", "level": "city"}
-    county = {"code": "360731", "name": "于都县", "level": "county", "county_code": "360731", "parent_code": "360700"}
+    county = {"code": "360731", "name": "于都县", "level": "county", "county_code": "360731",
+              "parent_code": "360700"}
     for bind in (engine, db.writer(engine)):
         with pytest.raises(RuntimeError, match="half-way"), bind.begin() as conn:
             conn.execute(insert(Region), [city])

@@ -263,9 +263,9 @@ def test_the_household_list_is_sorted_by_working_days_overdue_and_masked(b):
 
 
 def test_the_default_order_pages_through_the_overdue_then_the_others_by_id(b):
-    """The default order reads only the households that took more than 15 days (the only ones
-    that can be overdue), then the others by id as far as a page needs: every page, also one
-    across the last overdue household or past the end, is the slice of every household sorted
+    """The default order reads only the households that took more days than 15 working days ever
+    span (the only ones that can be overdue), then the others by id as far as a page needs: every
+    page, also one across the last overdue household or past the end, is the slice of every household sorted
     by working days overdue and id (taken from a sort that reads them all)."""
     rng = random.Random(15)
     b.dibao(YUDU, 2024)
@@ -288,6 +288,18 @@ def test_the_default_order_pages_through_the_overdue_then_the_others_by_id(b):
         expected = order.iloc[offset:offset + limit].reset_index(drop=True)
         assert n == 60
         pd.testing.assert_frame_equal(page, expected, check_dtype=False)
+
+
+def test_no_day_is_due_in_fewer_calendar_days_than_the_lists_bound():
+    """The default list leaves out the households entered within ``_shortest_limit_span`` days of
+    being found as surely on time: no day of the official calendar, nor a fortnight either side of
+    it, is due in fewer calendar days, and some day is due in exactly that many."""
+    first, last = workdays.calendar_range()
+    days = [first - dt.timedelta(days=14) + dt.timedelta(days=i) for i in range((last - first).days + 29)]
+    spans = [(workdays.add_workdays(day, tr.ID_LIMIT_WORKDAYS).date - day).days for day in days]
+    bound = tr._shortest_limit_span()
+    assert min(spans) == bound and bound > tr.ID_LIMIT_WORKDAYS
+    assert (workdays.add_workdays(D(2004, 1, 4), tr.ID_LIMIT_WORKDAYS).date - D(2004, 1, 4)).days == bound
 
 
 def test_the_household_list_page_has_dates_and_nothing_after_as_of(b):

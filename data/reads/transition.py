@@ -14,6 +14,7 @@ the members, measures, amounts and shares that belong to it) and the household l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 import pandas as pd
@@ -654,9 +655,9 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     """The page of the households of ``where`` (found by ``as_of``) in the default order, most
     working days overdue first, then by id, and their number.
 
-    Only a household whose entry (or ``as_of``, while not entered) came more than 15 days after it
-    was found can be overdue: each of the 15 working days is a day of its own.  Those come with
-    their dates and are judged by the working-day calendar; the page is made of the overdue ones,
+    Only a household whose entry (or ``as_of``, while not entered) came more days after it was
+    found than the 15 working days ever span (:func:`_shortest_limit_span`) can be overdue.  Those
+    come with their dates and are judged by the working-day calendar; the page is made of the overdue ones,
     then of the others by id, read in that order only as far as the page needs (the first
     ``offset + limit`` by id hold at least the ``offset + limit - overdue`` not overdue that it
     can take).  Every household found used to come with its dates to be judged and sorted (the
@@ -666,7 +667,7 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     end = case((h.entered_on <= as_of, h.entered_on), else_=literal(as_of, Date()))
     with reader(engine).connect() as conn:
         total = int(conn.execute(select(func.count()).select_from(h).where(*where)).scalar_one())
-    late = _keys(engine, narrow.where(*where, _days_between(engine, end, h.found_on) > ID_LIMIT_WORKDAYS), as_of)
+    late = _keys(engine, narrow.where(*where, _days_between(engine, end, h.found_on) > _shortest_limit_span()), as_of)
     if not total:
         return late, 0
     _overdue(late, as_of)
@@ -682,6 +683,25 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     _overdue(rest, as_of)
     page = pd.concat([over, rest], ignore_index=True) if len(over) and len(rest) else (over if len(over) else rest)
     return page.iloc[offset:offset + limit].copy(), total
+
+
+@functools.cache
+def _shortest_limit_span() -> int:
+    """The fewest calendar days from a day found to its due date (:data:`ID_LIMIT_WORKDAYS`
+    working days later), over every day: 17 (found on 2004-01-04, two make-up working weekends
+    after it; 18 from 2005), 19 outside the official calendar (weekends only, from a Sunday).  A
+    household entered no more days than this after it was found, or not entered and found no more
+    days before the date, is on time whatever the day: the default list reads the others' dates
+    alone (the largest county at scale 10 on 2024-06-30: 3,596 of its 20,261 households instead of
+    the 6,127 that took more than 15).
+
+    The days outside the calendar repeat week by week, so a fortnight either side of it stands
+    for all of them."""
+    first, last = workdays.calendar_range()
+    fortnight = dt.timedelta(days=14)
+    days = np.arange(np.datetime64(first - fortnight, "D"), np.datetime64(last + fortnight, "D") + 1)
+    due, _ = workdays.add_workdays_array(days, ID_LIMIT_WORKDAYS)
+    return int((due - days).astype("int64").min())
 
 
 def _income_ratio(rows: pd.DataFrame) -> None:
