@@ -39,11 +39,11 @@ from fundwatch.components.stores import FIRST_RECORD_LIST, CountyStore, Dashboar
 from fundwatch.components.transition import TransitionStore
 from fundwatch.dashboards import auth, ready
 from fundwatch.data import db, reads
-
-log = logging.getLogger(__name__)
 from fundwatch.data.access import IMPORT_ROLES, Account, scope_for
 from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
+
+log = logging.getLogger(__name__)
 
 #: URL path -> "module:function" creating the page (imported when first served).
 ROUTES: dict[str, str] = {

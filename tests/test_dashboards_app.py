@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
-import logging
 import io
+import logging
 import os
 import subprocess
 import sys

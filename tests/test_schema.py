@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import exc, insert, inspect, update
+from conftest import _pg_url
+from sqlalchemy import exc, insert, inspect, text, update
 
 from fundwatch.data import access, db, schema
 from fundwatch.data.models import AuditEntry, Base, Region
@@ -161,19 +163,20 @@ def test_postgresql_reads_autocommit_and_every_other_connection_is_one_transacti
 def test_a_pooled_postgresql_connection_the_server_ended_is_replaced():
     """A pooled connection whose backend the server ended (a restart, an administrator) is found
     dead at checkout without a round trip, and the read runs on a new connection: no error."""
-    import conftest
-
-    engine = db.postgres_engine(conftest._pg_url(), pool_size=1)
-    admin = db.postgres_engine(conftest._pg_url(), pool_size=1)
+    engine = db.postgres_engine(_pg_url(), pool_size=1)
+    admin = db.postgres_engine(_pg_url(), pool_size=1)
     try:
         with engine.connect() as conn:
             pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
         with admin.connect() as conn:
-            assert conn.exec_driver_sql("SELECT pg_terminate_backend(%s)" % pid).scalar()
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+            gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
             for _ in range(100):  # the backend's goodbye is written before it is gone from the list
-                if not conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE pid = %s" % pid).scalar():
+                if conn.execute(gone, {"pid": pid}).scalar():
                     break
-                threading.Event().wait(0.05)
+                time.sleep(0.05)
+            else:
+                pytest.fail(f"backend {pid} was not ended")
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
     finally:

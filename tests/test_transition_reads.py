@@ -265,8 +265,8 @@ def test_the_household_list_is_sorted_by_working_days_overdue_and_masked(b):
 def test_the_default_order_pages_through_the_overdue_then_the_others_by_id(b):
     """The default order reads only the households that took more days than 15 working days ever
     span (the only ones that can be overdue), then the others by id as far as a page needs: every
-    page, also one across the last overdue household or past the end, is the slice of every household sorted
-    by working days overdue and id (taken from a sort that reads them all)."""
+    page, also one across the last overdue household or past the end, is the slice of every
+    household sorted by working days overdue and id (taken from a sort that reads them all)."""
     rng = random.Random(15)
     b.dibao(YUDU, 2024)
     as_of = D(2024, 10, 30)
