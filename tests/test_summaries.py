@@ -114,6 +114,11 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
             same(reads.household_status_frame(engine, scope, as_of, by=by, region=asset_region), raw, by)
             # the summary itself, also for the regions and groupings the read sends to the raw rows
             same(households.status_from_summary(engine, scope, as_of, by, asset_region), raw, by)
+        # the transition page's monitoring flow: the prefecture's and a county's from the summaries
+        # (also inside a month and before the period), a township's or village's raw
+        for flow_region in (region, asset_region):
+            pd.testing.assert_frame_equal(transition_reads.monitoring_flow_frame(engine, scope, as_of, region=flow_region),
+                                          naive.monitoring_flow_frame(engine, scope, as_of, region=flow_region))
     assert_list_totals_match_raw(engine)
 
 
@@ -364,7 +369,8 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
 
 
 def test_a_read_touches_the_summary_not_the_raw_history(engine):
-    """At a month end the county pace and loan position read no raw disbursement or loan row."""
+    """At a month end the county pace, loan position and monitoring flow read no raw disbursement,
+    loan or household row."""
     statements: list[str] = []
     from sqlalchemy import event  # noqa: PLC0415
 
@@ -375,11 +381,12 @@ def test_a_read_touches_the_summary_not_the_raw_history(engine):
     try:
         reads.disbursement_pace_frame(engine, Scope.all(), 2024, as_of=dt.date(2024, 6, 30), region="360731")
         reads.loan_position_frame(engine, Scope.all(), dt.date(2024, 6, 30), by=("bank",), region="360731")
+        transition_reads.monitoring_flow_frame(engine, Scope.all(), dt.date(2024, 6, 30), region="360731")
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    raw = [s for s in statements if " FROM disbursement " in f"{s} " or " FROM loan " in f"{s} "]
+    raw = [s for s in statements if any(f" FROM {table} " in f"{s} " for table in ("disbursement", "loan", "household"))]
     assert raw == [] and any("disbursement_month" in s for s in statements) \
-        and any("loan_year_end" in s for s in statements)
+        and any("loan_year_end" in s for s in statements) and any("household_month_flow" in s for s in statements)
 
 
 def test_a_list_total_reads_the_kept_count(engine):

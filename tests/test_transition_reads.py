@@ -136,6 +136,24 @@ def test_households_entering_monitoring_are_counted_in_their_month_at_its_edges(
             assert flow.index[0] == start.replace(day=1) and flow.index[-1] == as_of.replace(day=1)
             assert {month: n for month, n in flow["entered"].items() if n} == expected
 
+def test_a_household_eliminated_before_it_was_found_enters_and_leaves_in_its_found_month(b):
+    """Dates the import refuses (risk eliminated before found: only a direct write makes them)
+    follow the households' statuses: such a household is never under monitoring, so it enters
+    and leaves in the month it was found, in the summaries' months, inside a month and in a
+    township's raw count alike."""
+    b.person(found=D(2022, 3, 10), eliminated=D(2022, 1, 5))
+    b.person(found=D(2022, 3, 12))
+    b.person(found=D(2020, 5, 1), eliminated=D(2019, 12, 1))  # before the period: not in its base
+    for as_of in (D(2024, 6, 30), D(2022, 3, 20)):
+        for region in (None, YUDU, YUDU + "100"):
+            flow = tr.monitoring_flow_frame(b.engine, ALL, as_of, region=region).set_index("month")
+            assert flow.loc[D(2022, 3, 1), ["entered", "left"]].tolist() == [2, 1], (as_of, region)
+            assert flow["left"].sum() == 1 and flow.loc[D(2021, 1, 1), "under_monitoring"] == 0
+            assert flow.loc[D(2022, 3, 1):, "under_monitoring"].eq(1).all()
+            pd.testing.assert_frame_equal(flow.reset_index(),
+                                          tr.raw_monitoring_flow_frame(b.engine, ALL, as_of, region=region))
+
+
 def test_income_against_the_alert_line_of_the_county_and_income_year(b):
     b.dibao(YUDU, 2024, annual=600_000)  # alert line 7,200 yuan = 720,000 fen
     b.dibao(YUDU, 2023, annual=500_000)  # alert line 6,000 yuan

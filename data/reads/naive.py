@@ -260,3 +260,9 @@ def asset_income_years_frame(engine: Engine, scope: Scope, as_of: dt.date | str,
     """:func:`fundwatch.data.reads.transition.asset_income_years_frame` from the raw income records
     (through their assets for a township or a village)."""
     return transition.raw_asset_income_years(engine, scope, as_of, region=region)
+
+
+def monitoring_flow_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None,
+                          start: dt.date = transition.PERIOD_START) -> pd.DataFrame:
+    """:func:`fundwatch.data.reads.transition.monitoring_flow_frame` counted from the raw households."""
+    return transition.raw_monitoring_flow_frame(engine, scope, as_of, region=region, start=start)
