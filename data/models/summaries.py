@@ -200,13 +200,18 @@ FLOW_PLACE_COLUMNS = ("county_code", "village_code", "ym", "township_code", "cat
 FLOW_COUNTY_COLUMNS = ("township_code", "ym", "county_code", "category", "status",
                        "households_in", "households_out", "members_in", "members_out")
 
+#: One county's totals (``township_code`` '') in month order, every column the read needs included
+#: (0020): its months of the monitoring flow without the other counties' rows of those months.
+FLOW_ONE_COUNTY_COLUMNS = ("county_code", "township_code", "ym", "category", "status",
+                           "households_in", "households_out", "members_in", "members_out")
+
 
 class HouseholdMonthFlow(Base):
     """Households entering and leaving each status per month (``ym``), same keys as
     :class:`HouseholdYearEnd`: a status's count moves by ``households_in - households_out``."""
 
     __tablename__ = "household_month_flow"
-    __table_args__ = (Index("ix_household_month_flow_county", "county_code", "ym"),
+    __table_args__ = (Index("ix_household_month_flow_county", *FLOW_ONE_COUNTY_COLUMNS),  # (0020)
                       Index("ix_household_month_flow_grain", "village_code", "ym"),
                       # the counties' totals (township_code ''), of the prefecture or of one county (0013)
                       Index("ix_household_month_flow_counties", *FLOW_COUNTY_COLUMNS),
