@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy import (Connection, Date, Integer, Select, String, and_, bindparam, case, false, func, literal_column,
+                        or_, select, union_all)
 
 from ..models import Disbursement, DisbursementMonth, Loan, LoanMonthFlow, LoanYearEnd
+from ..scope import Scope
 from ..summaries import CALENDAR_YEARS, LOAN_KEYS
 from ._common import fen_sum
 
@@ -43,8 +46,8 @@ def full_months_ym(as_of: dt.date) -> int:
     return _ym(as_of.replace(day=1) - dt.timedelta(days=1))
 
 
-def _rows(conn: Connection, stmt) -> list[tuple]:
-    return [tuple(row) for row in conn.execute(stmt)]
+def _rows(conn: Connection, stmt, params: dict | None = None) -> list[tuple]:
+    return [tuple(row) for row in conn.execute(stmt, params or {})]
 
 
 def disbursed(conn: Connection, where: Where, year: int | tuple[int, int], as_of: dt.date,
@@ -80,54 +83,87 @@ def _snapshot_day(as_of: dt.date) -> dt.date | None:
     return dt.date(year, 12, 31) if year >= CALENDAR_YEARS[0] else None
 
 
-def _position_parts(where: Where, as_of: dt.date, programme: str | None, keys: Sequence[str]) -> list:
-    """Statements whose rows ``(*keys, loans, amount_fen)`` add up to the loans outstanding on
-    ``as_of``: the last year-end snapshot, the month flows after it and the raw loans issued or
-    ended in a partial last month (``keys`` from :data:`LOAN_KEYS`)."""
-    snap, flow, loan = LoanYearEnd, LoanMonthFlow, Loan
+def _position_shape(as_of: dt.date) -> tuple[tuple[bool, bool, bool], dict[str, object]]:
+    """Which parts of :func:`_position_parts` a position on ``as_of`` adds up (the snapshot, the
+    month flows, the partial month's raw loans) and the values of their parameters."""
     base = _snapshot_day(as_of)
     full = full_months_ym(as_of)
+    shape = (base is not None, base is None or _ym(base) < full, not is_month_end(as_of))
+    params = {"base": base, "base_ym": None if base is None else _ym(base), "full": full,
+              "first": as_of.replace(day=1), "as_of": as_of}
+    return shape, params
+
+
+def _position_parts(where: Where, shape: tuple[bool, bool, bool], programme: bool, keys: Sequence[str]) -> list:
+    """Statements whose rows ``(*keys, loans, amount_fen)`` add up to the loans outstanding on a
+    date: the last year-end snapshot, the month flows after it and the raw loans issued or ended
+    in a partial last month (``keys`` from :data:`LOAN_KEYS`; ``shape`` and the parameters
+    ``base``, ``base_ym``, ``full``, ``first`` and ``as_of`` from :func:`_position_shape`, and
+    ``programme`` when ``programme`` is true)."""
+    snap, flow, loan = LoanYearEnd, LoanMonthFlow, Loan
+    snapshot, flows, partial = shape
+    day = functools.partial(bindparam, type_=Date())
 
     def part(table, loans, amount, *conditions):
         stmt = select(*(getattr(table, k) for k in keys), loans.label("loans"), amount.label("amount_fen")).where(
             where(table.county_code), *conditions)
-        return stmt.where(table.programme == programme) if programme is not None else stmt
+        return stmt.where(table.programme == bindparam("programme", type_=String())) if programme else stmt
 
     parts = []
-    if base is not None:
-        parts.append(part(snap, snap.loans, snap.amount_fen, snap.year_end == base))
-    if base is None or _ym(base) < full:
-        after = (flow.ym > _ym(base),) if base is not None else ()
+    if snapshot:
+        parts.append(part(snap, snap.loans, snap.amount_fen, snap.year_end == day("base")))
+    if flows:
+        after = (flow.ym > bindparam("base_ym", type_=Integer()),) if snapshot else ()
         parts.append(part(flow, flow.issued_loans - flow.ended_loans, flow.issued_fen - flow.ended_fen,
-                          flow.ym <= full, *after))
-    if not is_month_end(as_of):
-        first = as_of.replace(day=1)
+                          flow.ym <= bindparam("full", type_=Integer()), *after))
+    if partial:
+        first, as_of = day("first"), day("as_of")
         ends_with_issue = and_(loan.repaid_on.is_not(None), loan.repaid_on <= loan.issued_on)
         parts.append(part(loan, literal_column("1"), loan.amount_fen, loan.issued_on >= first, loan.issued_on <= as_of,
                           ~ends_with_issue))
-        parts.append(part(loan, literal_column("-1"), -loan.amount_fen, loan.repaid_on >= first, loan.repaid_on <= as_of,
-                          loan.repaid_on > loan.issued_on))
+        parts.append(part(loan, literal_column("-1"), -loan.amount_fen, loan.repaid_on >= first,
+                          loan.repaid_on <= as_of, loan.repaid_on > loan.issued_on))
     return parts
 
 
 def loan_positions(conn: Connection, where: Where, as_of: dt.date, programme: str | None = None) -> pd.DataFrame:
     """Loans outstanding on ``as_of`` (``loans``, ``amount_fen``) per :data:`LOAN_KEYS`; only groups
     with at least one loan outstanding, exactly those of the raw test."""
-    parts = _position_parts(where, as_of, programme, LOAN_KEYS)
+    shape, params = _position_shape(as_of)
+    parts = _position_parts(where, shape, programme is not None, LOAN_KEYS)
     both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = [both.c[k] for k in LOAN_KEYS]
     stmt = (select(*keys, fen_sum(both.c.loans, "loans"), fen_sum(both.c.amount_fen, "amount_fen"))
             .group_by(*keys).having(func.sum(both.c.loans) > 0).order_by(*keys))
-    out = pd.DataFrame(_rows(conn, stmt), columns=[*LOAN_KEYS, "loans", "amount_fen"])
+    out = pd.DataFrame([tuple(row) for row in conn.execute(stmt, {**params, "programme": programme})],
+                       columns=[*LOAN_KEYS, "loans", "amount_fen"])
     return out.astype({"loans": "int64", "amount_fen": "int64"})
 
 
-def loan_totals(conn: Connection, where: Where, as_of: dt.date, by: Sequence[str],
-                programme: str | None = None) -> list[tuple]:
-    """Loans outstanding on ``as_of`` grouped by ``by`` (any of :data:`LOAN_KEYS` but status), summed
-    in SQL in one statement: rows ``(*by, loans, outstanding_fen, overdue_fen, default_fen,
-    late_loans)`` ordered by ``by``, only groups with a loan outstanding; with no ``by`` one row."""
-    parts = _position_parts(where, as_of, programme, (*by, "status"))
+def loan_totals(conn: Connection, scope: Scope, county: str | None, as_of: dt.date, by: Sequence[str],
+                programme: str | None = None, *, nothing: bool = False) -> list[tuple]:
+    """Loans outstanding on ``as_of`` within ``scope`` (and ``county`` when given; ``nothing``: a
+    region not found or outside the scope, no loan) grouped by ``by`` (any of :data:`LOAN_KEYS`
+    but status), summed in SQL in one statement: rows ``(*by, loans, outstanding_fen,
+    overdue_fen, default_fen, late_loans)`` ordered by ``by``, only groups with a loan
+    outstanding; with no ``by`` one row.  The statement is built once per shape
+    (:func:`_totals_statement`) and run with the county, dates and programme as parameters: a
+    county's read spent more time making the statement than PostgreSQL spent answering it."""
+    level = "nothing" if nothing else "all" if county is None else "county"
+    shape, params = _position_shape(as_of)
+    stmt = _totals_statement(scope, level, tuple(by), shape, programme is not None)
+    return _rows(conn, stmt, {**params, "place": county, "programme": programme})
+
+
+@functools.lru_cache(maxsize=256)
+def _totals_statement(scope: Scope, level: str, by: tuple[str, ...], shape: tuple[bool, bool, bool],
+                      programme: bool) -> Select:
+    """The statement of :func:`loan_totals` for one scope, level (``all`` of the scope, one
+    ``county`` given as the parameter ``place``, or ``nothing``), grouping and shape."""
+    place = bindparam("place", type_=String())
+    where = {"all": scope.clause, "nothing": lambda column: false(),
+             "county": lambda column: scope.clause(column) & (column == place)}[level]
+    parts = _position_parts(where, shape, programme, (*by, "status"))
     both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = [both.c[k] for k in by]
     status, loans, fen = both.c.status, both.c.loans, both.c.amount_fen
@@ -138,7 +174,7 @@ def loan_totals(conn: Connection, where: Where, as_of: dt.date, by: Sequence[str
                   fen_sum(case((late, loans), else_=0), "late_loans"))
     if keys:
         stmt = stmt.group_by(*keys).having(func.sum(loans) > 0).order_by(*keys)
-    return _rows(conn, stmt)
+    return stmt
 
 
 def outstanding_ids(conn: Connection, where: Where, as_of: dt.date, **equal: object) -> tuple[int, ...]:

@@ -13,9 +13,8 @@ from ..db import reader
 from ..models import Loan, RiskFundDeposit
 from ..scope import Scope, require_scope
 from . import naive
-from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, to_yuan, year_of
+from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, region_level, to_yuan, year_of
 from ._summary_reads import loan_totals
-from .funds import _county_where
 
 LOAN_GROUPS = ("county_code", "programme", "bank", "borrower_type", "industry")
 # Banks lend up to 8 times the risk-mitigation fund (seeds/000 item 7).
@@ -48,9 +47,10 @@ def loan_position_frame(
     if unknown:
         raise ValueError(f"cannot group loans by {sorted(unknown)}")
     with reader(engine).connect() as conn:
-        level, where = _county_where(conn, scope, region)
+        level, info = region_level(conn, scope, region)
         if level != "village" and set(by) <= set(SUMMARY_GROUPS):
-            rows = loan_totals(conn, where, as_of, list(by), programme)
+            county = info[1] if level in ("county", "township") else None
+            rows = loan_totals(conn, scope, county, as_of, list(by), programme, nothing=level == "unknown")
     if level == "village" or not set(by) <= set(SUMMARY_GROUPS):
         return naive.loan_position_frame(engine, scope, as_of, by=by, region=region, programme=programme)
     return position_frame(rows, by)
@@ -96,12 +96,20 @@ def leverage_frame(
     by = ["county_code"] + (["programme"] if by_programme else [])
     loans = loan_position_frame(engine, scope, as_of, by=by, programme=programme)
     fund = risk_fund_frame(engine, scope, as_of, by=by, programme=programme)
-    out = fund.merge(loans[by + ["loans", "outstanding"]], on=by, how="outer")
-    out = out.fillna({"risk_fund": 0.0, "outstanding": 0.0, "loans": 0})
-    out["loans"] = out["loans"].astype("int64")
-    out["leverage"] = out["outstanding"] / out["risk_fund"].where(out["risk_fund"] > 0)
-    out["capacity"] = out["risk_fund"] * LEVERAGE_LIMIT
-    return out.sort_values(by).reset_index(drop=True)
+    # Every county (and programme) with a deposit or a loan, joined with plain dicts in key order (the
+    # keys are never null): pandas' outer merge, fills and sort took 1.6 ms of a prefecture's read,
+    # 5 ms by programme.
+    deposits = dict(zip(zip(*(fund[k].tolist() for k in by)), fund["risk_fund"].tolist()))
+    lent = dict(zip(zip(*(loans[k].tolist() for k in by)), zip(loans["loans"].tolist(), loans["outstanding"].tolist())))
+    keys = sorted(deposits.keys() | lent.keys())
+    risk_fund = np.array([deposits.get(key, 0.0) for key in keys], dtype="float64")
+    outstanding = np.array([lent.get(key, (0, 0.0))[1] for key in keys], dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        leverage = np.where(risk_fund > 0, outstanding / np.where(risk_fund > 0, risk_fund, 1), np.nan)
+    columns = {k: pd.Series([key[i] for key in keys], dtype=object) for i, k in enumerate(by)}
+    return pd.DataFrame({**columns, "risk_fund": risk_fund,
+                         "loans": np.array([lent.get(key, (0, 0.0))[0] for key in keys], dtype="int64"),
+                         "outstanding": outstanding, "leverage": leverage, "capacity": risk_fund * LEVERAGE_LIMIT})
 
 
 def loans_issued_frame(
