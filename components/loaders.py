@@ -35,16 +35,57 @@ FIRST_YEAR, LAST_YEAR = 2016, 2026
 CACHE_ITEMS = 512
 
 
+class _Flight:
+    """One read under way: its result once ``done`` is set, unless it ``failed``."""
+
+    __slots__ = ("done", "failed", "result")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.failed = False
+        self.result: Any = None
+
+
+def _once(flights: dict[tuple, _Flight], lock: threading.Lock, key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, or the result of the same ``key`` another thread is computing already.
+
+    A waiting thread waits only for a read that has started (its owner is running it), so no
+    wait is for work nobody will do.  If that read fails (an error, or a warmer stepping aside
+    with :class:`Yielded`), a waiting thread runs it itself rather than take its failure."""
+    while True:
+        with lock:
+            flight = flights.get(key)
+            owner = flight is None
+            if owner:
+                flight = flights[key] = _Flight()
+        if not owner:
+            flight.done.wait()
+            if not flight.failed:
+                return flight.result
+            continue
+        try:
+            flight.result = compute()
+        except BaseException:
+            flight.failed = True
+            raise
+        finally:
+            with lock:
+                del flights[key]
+            flight.done.set()
+        return flight.result
+
+
 def cached(read: Callable[..., T]) -> Callable[..., T]:
     """``read`` with its results kept per argument values (every argument a primitive or a tuple
     of them), shared by all sessions and threads of the process; ``.clear()`` forgets them.
 
     The results are kept pickled, and every call unpickles its own frames (a page's frames are
     small, tens to a few thousand rows: unpickling is 1-2 ms per county change; with the indexes
-    the fresh frames build again, a warm transition-page change measured 62 -> 72 ms).  A frame made from another without
-    copying (a selection, a renamed or re-indexed frame, even a deep copy, whose index is a view)
-    shares its data or its index, and pandas notes every such frame in a list of weak references
-    kept with the data, dropping the dead ones only once hundreds have piled up.  Kept as frames
+    the fresh frames build again, a warm transition-page change measured 62 -> 72 ms).  A frame
+    made from another without copying (a selection, a renamed or re-indexed frame, even a deep
+    copy, whose index is a view) shares its data or its index, and pandas notes every such frame
+    in a list of weak references kept with the data, dropping the dead ones only once hundreds
+    have piled up.  Kept as frames
     and handed to the sessions, the cache's frames collected the dead references of every closed
     session (43,000 after 140 page visits, up to 500 a block, index or column labels), which
     grew a server's memory with every visit; unpickled frames share nothing with the cache or with
@@ -52,10 +93,19 @@ def cached(read: Callable[..., T]) -> Callable[..., T]:
 
     Python's own LRU cache, which is safe to call from the reader threads of :func:`gather`
     at once (Panel's ``pn.cache`` drops its oldest entries while another thread may be adding
-    one) and answers a hit without hashing the arguments' pickled form."""
+    one) and answers a hit without hashing the arguments' pickled form.
+
+    A read asked for while another thread is already reading the same arguments waits for that
+    read instead of running it a second time (:func:`_once`): the sessions of a burst of first
+    loads ask for the same frames at once, and a page's reads share some of theirs (the
+    prefecture's loans by county are the county table's and its leverage's)."""
+    flights: dict[tuple, _Flight] = {}
+    flights_lock = threading.Lock()
+
     @functools.lru_cache(maxsize=CACHE_ITEMS)
     def kept(*args, **kwargs) -> bytes:
-        return pickle.dumps(read(*args, **kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        return _once(flights, flights_lock, (args, tuple(sorted(kwargs.items()))),
+                     lambda: pickle.dumps(read(*args, **kwargs), protocol=pickle.HIGHEST_PROTOCOL))
 
     @functools.wraps(read)
     def fresh(*args, **kwargs):
@@ -281,10 +331,20 @@ def loan_position(url: str, scope_key: str, as_of: dt.date, by: tuple[str, ...],
     return reads.loan_position_frame(engine, scope, as_of, by=by, region=region)
 
 
-@cached
 def leverage(url: str, scope_key: str, as_of: dt.date, by_programme: bool) -> pd.DataFrame:
+    """:func:`~fundwatch.data.reads.leverage_frame` made of the cached loans outstanding and risk
+    fund: the prefecture's loans by county are also the county table's (read once, by whichever
+    asks first)."""
+    by = ("county_code", "programme") if by_programme else ("county_code",)
+    got = gather(loans=lambda: loan_position(url, scope_key, as_of, by, None),
+                 fund=lambda: risk_fund(url, scope_key, as_of, by))
+    return reads.leverage_of(got["loans"], got["fund"], by)
+
+
+@cached
+def risk_fund(url: str, scope_key: str, as_of: dt.date, by: tuple[str, ...]) -> pd.DataFrame:
     engine, scope = _args(url, scope_key)
-    return reads.leverage_frame(engine, scope, as_of, by_programme=by_programme)
+    return reads.risk_fund_frame(engine, scope, as_of, by=by)
 
 
 # -- assets and households ----------------------------------------------------------------------
@@ -327,5 +387,5 @@ def records(url: str, scope_key: str, kind: str, region: str | None, sort: str |
     return RECORD_LISTS[kind](engine, scope, region=region, sort=sort, limit=limit, offset=offset)
 
 
-CACHED = (counties, children, villages_of_county, funds, pace, pace_by_county, loan_position, leverage,
+CACHED = (counties, children, villages_of_county, funds, pace, pace_by_county, loan_position, risk_fund,
           asset_mix, household_status, findings, records)

@@ -337,6 +337,63 @@ def test_cached_reads_are_shared_and_safe_from_many_threads_at_once():
     assert square(len(keys) - 1) == (len(keys) - 1) ** 2 and calls == [len(keys) - 1]
 
 
+def test_a_cached_read_asked_for_while_it_runs_runs_once():
+    """Threads asking for the arguments another thread is reading wait for its result instead of
+    reading again (a burst of sessions opening the same page), and get frames of their own."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    @loaders.cached
+    def slow(n: int) -> list[int]:
+        calls.append(n)
+        started.set()
+        assert release.wait(10)
+        return [n, n]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        first = pool.submit(slow, 3)
+        assert started.wait(10)
+        others = [pool.submit(slow, 3) for _ in range(3)]
+        time.sleep(0.2)  # the others are waiting for the first by now
+        release.set()
+        results = [first.result(10), *(other.result(10) for other in others)]
+    assert calls == [3] and results == [[3, 3]] * 4
+    assert len({id(result) for result in results}) == 4
+
+
+def test_a_cached_read_whose_first_reader_failed_is_read_again_by_a_waiting_thread():
+    """If the thread a read was waited on fails (a database error, or a warmer stepping aside),
+    a waiting thread reads it itself rather than take that failure."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    started, release, attempts = threading.Event(), threading.Event(), []
+
+    @loaders.cached
+    def flaky(n: int) -> int:
+        attempts.append(n)
+        if len(attempts) == 1:
+            started.set()
+            assert release.wait(10)
+            raise loaders.Yielded
+        return n * 10
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(flaky, 4)
+        assert started.wait(10)
+        second = pool.submit(flaky, 4)
+        time.sleep(0.2)
+        release.set()
+        with pytest.raises(loaders.Yielded):
+            first.result(10)
+        assert second.result(10) == 40
+    assert attempts == [4, 4]
+
+
 def test_a_page_store_reads_only_the_record_list_it_shows(engine, monkeypatch):
     """A page's store is told which record list its tabs open on: its loads read that list's
     page alone, a list shown later reads its own then, and an export of a list off screen still

@@ -96,9 +96,16 @@ def leverage_frame(
     by = ["county_code"] + (["programme"] if by_programme else [])
     loans = loan_position_frame(engine, scope, as_of, by=by, programme=programme)
     fund = risk_fund_frame(engine, scope, as_of, by=by, programme=programme)
-    # Every county (and programme) with a deposit or a loan, joined with plain dicts in key order (the
-    # keys are never null): pandas' outer merge, fills and sort took 1.6 ms of a prefecture's read,
-    # 5 ms by programme.
+    return leverage_of(loans, fund, by)
+
+
+def leverage_of(loans: pd.DataFrame, fund: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """:func:`leverage_frame`'s rows from its two reads, grouped alike by ``by``: the loans
+    outstanding (:func:`loan_position_frame`) and the risk fund (:func:`risk_fund_frame`).  Every
+    group with a deposit or a loan, in key order (the keys are never null), joined with plain
+    dicts: pandas' outer merge, fills and sort took 1.6 ms of a prefecture's read, 5 ms by
+    programme."""
+    by = list(by)
     deposits = dict(zip(zip(*(fund[k].tolist() for k in by)), fund["risk_fund"].tolist()))
     lent = dict(zip(zip(*(loans[k].tolist() for k in by)), zip(loans["loans"].tolist(), loans["outstanding"].tolist())))
     keys = sorted(deposits.keys() | lent.keys())
