@@ -98,20 +98,27 @@ def cached(read: Callable[..., T]) -> Callable[..., T]:
     A read asked for while another thread is already reading the same arguments waits for that
     read instead of running it a second time (:func:`_once`): the sessions of a burst of first
     loads ask for the same frames at once, and a page's reads share some of theirs (the
-    prefecture's loans by county are the county table's and its leverage's)."""
+    prefecture's loans by county are the county table's and its leverage's).  Not across a
+    ``clear()``: a read asked for after the data changed never takes one started before."""
     flights: dict[tuple, _Flight] = {}
     flights_lock = threading.Lock()
+    generation = [0]  # moved by clear(): a read asked for after it never waits for one started before
 
     @functools.lru_cache(maxsize=CACHE_ITEMS)
     def kept(*args, **kwargs) -> bytes:
-        return _once(flights, flights_lock, (args, tuple(sorted(kwargs.items()))),
+        return _once(flights, flights_lock, (generation[0], args, tuple(sorted(kwargs.items()))),
                      lambda: pickle.dumps(read(*args, **kwargs), protocol=pickle.HIGHEST_PROTOCOL))
 
     @functools.wraps(read)
     def fresh(*args, **kwargs):
         return pickle.loads(kept(*args, **kwargs))
 
-    fresh.clear = kept.cache_clear
+    def clear() -> None:
+        with flights_lock:
+            generation[0] += 1
+        kept.cache_clear()
+
+    fresh.clear = clear
     fresh.cache_info = kept.cache_info
     return fresh
 

@@ -362,6 +362,18 @@ def test_a_cached_read_asked_for_while_it_runs_runs_once():
         results = [first.result(10), *(other.result(10) for other in others)]
     assert calls == [3] and results == [[3, 3]] * 4
     assert len({id(result) for result in results}) == 4
+    # after clear() (the data changed) a read waits for no read started before it: it reads again
+    started.clear()
+    release.clear()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        before = pool.submit(slow, 5)
+        assert started.wait(10)
+        slow.clear()
+        after = pool.submit(slow, 5)
+        time.sleep(0.2)
+        release.set()
+        assert before.result(10) == after.result(10) == [5, 5]
+    assert calls == [3, 5, 5]
 
 
 def test_a_cached_read_whose_first_reader_failed_is_read_again_by_a_waiting_thread():
