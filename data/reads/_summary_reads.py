@@ -1,7 +1,10 @@
 """Figures read from the summary tables for any date (see :mod:`fundwatch.data.summaries`).
 
-Both helpers take a connection and ``where``, a function giving the scope/region condition for
-a table's county-code column, so the reads and the policy rules share them.
+:func:`disbursed`, :func:`loan_positions` and :func:`outstanding_ids` take a connection and
+``where``, a function giving the scope/region condition for a table's county-code column, so the
+reads and the policy rules share them; :func:`loan_totals` (the pages' loans outstanding) takes
+the scope and a county instead, so its statement is built once per shape and run with the
+county and dates as parameters.
 
 - :func:`disbursed`: payments of a year paid by ``as_of``: whole months from
   ``disbursement_month``, the partial month of ``as_of`` (when it is not a month end) from the raw
@@ -135,8 +138,8 @@ def loan_positions(conn: Connection, where: Where, as_of: dt.date, programme: st
     keys = [both.c[k] for k in LOAN_KEYS]
     stmt = (select(*keys, fen_sum(both.c.loans, "loans"), fen_sum(both.c.amount_fen, "amount_fen"))
             .group_by(*keys).having(func.sum(both.c.loans) > 0).order_by(*keys))
-    out = pd.DataFrame([tuple(row) for row in conn.execute(stmt, {**params, "programme": programme})],
-                       columns=[*LOAN_KEYS, "loans", "amount_fen"])
+    rows = _rows(conn, stmt, {**params, "programme": programme})
+    out = pd.DataFrame(rows, columns=[*LOAN_KEYS, "loans", "amount_fen"])
     return out.astype({"loans": "int64", "amount_fen": "int64"})
 
 
