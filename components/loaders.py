@@ -85,11 +85,10 @@ def cached(read: Callable[..., T]) -> Callable[..., T]:
     made from another without copying (a selection, a renamed or re-indexed frame, even a deep
     copy, whose index is a view) shares its data or its index, and pandas notes every such frame
     in a list of weak references kept with the data, dropping the dead ones only once hundreds
-    have piled up.  Kept as frames
-    and handed to the sessions, the cache's frames collected the dead references of every closed
-    session (43,000 after 140 page visits, up to 500 a block, index or column labels), which
-    grew a server's memory with every visit; unpickled frames share nothing with the cache or with
-    each other.
+    have piled up.  Kept as frames and handed to the sessions, the cache's frames collected the
+    dead references of every closed session (43,000 after 140 page visits, up to 500 a block,
+    index or column labels), which grew a server's memory with every visit; unpickled frames
+    share nothing with the cache or with each other.
 
     Python's own LRU cache, which is safe to call from the reader threads of :func:`gather`
     at once (Panel's ``pn.cache`` drops its oldest entries while another thread may be adding
