@@ -256,7 +256,7 @@ def _summary_flow(engine: Engine, scope: Scope, region: str | None, start: dt.da
     """(entered, left, base) of :func:`_flow_frame` from the household summaries, in one statement
     (:func:`_summary_flow_statement`); None where they do not answer: a ``start`` other than a
     1 January after a year end they hold, ``as_of`` before ``start``, or a region other than the
-    prefecture or a county the scope sees.
+    prefecture (or its code) or a county the scope sees.
 
     A household's statuses are day spans (pending, monitored, eliminated: ``summaries``), and
     ``household_month_flow`` counts the households entering and leaving each one per month.  A
@@ -270,13 +270,10 @@ def _summary_flow(engine: Engine, scope: Scope, region: str | None, start: dt.da
     18 -> 1.2 ms (inside a month 3.3 and 2.3 ms)."""
     if (start.month, start.day) != (1, 1) or start.year - 1 not in CALENDAR_YEARS or as_of < start:
         return None
-    if region is None:
-        level, place = "city", None
-    else:
-        info = region_info(engine, scope, region)
-        if info is None or info[0] != "county":
-            return None
-        level, place = "county", info[1]
+    level, info = region_level(engine, scope, region)
+    if level not in ("city", "county"):
+        return None
+    place = info[1] if level == "county" else None
     partial = not is_month_end(as_of)
     params = {"place": place, "base": start - dt.timedelta(days=1), "first_ym": _ym(start),
               "full": full_months_ym(as_of), "first": as_of.replace(day=1), "as_of": as_of,
