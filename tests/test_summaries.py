@@ -117,8 +117,9 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         # the transition page's monitoring flow: the prefecture's and a county's from the summaries
         # (also inside a month and before the period), a township's or village's raw
         for flow_region in (region, asset_region):
-            pd.testing.assert_frame_equal(transition_reads.monitoring_flow_frame(engine, scope, as_of, region=flow_region),
-                                          naive.monitoring_flow_frame(engine, scope, as_of, region=flow_region))
+            pd.testing.assert_frame_equal(
+                transition_reads.monitoring_flow_frame(engine, scope, as_of, region=flow_region),
+                naive.monitoring_flow_frame(engine, scope, as_of, region=flow_region))
     assert_list_totals_match_raw(engine)
 
 
@@ -384,7 +385,8 @@ def test_a_read_touches_the_summary_not_the_raw_history(engine):
         transition_reads.monitoring_flow_frame(engine, Scope.all(), dt.date(2024, 6, 30), region="360731")
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    raw = [s for s in statements if any(f" FROM {table} " in f"{s} " for table in ("disbursement", "loan", "household"))]
+    raw = [s for s in statements
+           if any(f" FROM {table} " in f"{s} " for table in ("disbursement", "loan", "household"))]
     assert raw == [] and any("disbursement_month" in s for s in statements) \
         and any("loan_year_end" in s for s in statements) and any("household_month_flow" in s for s in statements)
 

@@ -136,6 +136,7 @@ def test_households_entering_monitoring_are_counted_in_their_month_at_its_edges(
             assert flow.index[0] == start.replace(day=1) and flow.index[-1] == as_of.replace(day=1)
             assert {month: n for month, n in flow["entered"].items() if n} == expected
 
+
 def test_a_household_eliminated_before_it_was_found_enters_and_leaves_in_its_found_month(b):
     """Dates the import refuses (risk eliminated before found: only a direct write makes them)
     follow the households' statuses: such a household is never under monitoring, so it enters
