@@ -29,16 +29,29 @@ def frame(engine: Engine, stmt: Select, *, plain: bool = False) -> pd.DataFrame:
     decimal or boolean SQLAlchemy would convert), so the driver's rows are taken as they are,
     without making a SQLAlchemy row of each (a county's 31,000 listed households: about 30 ms
     less).  A statement with a column SQLAlchemy converts is refused."""
+    if plain:
+        keys, rows = plain_rows(engine, stmt)
+        return pd.DataFrame(rows, columns=keys)
     with reader(engine).connect() as conn:
         result = conn.execute(stmt)
-        processors = getattr(result._metadata, "_processors", None) if plain else None  # None: not known
-        if processors is not None:
-            converted = [name for name, processor in zip(result.keys(), processors) if processor is not None]
-            if converted:
-                result.close()
-                raise ValueError(f"columns {converted} are converted by SQLAlchemy: not plain")
-            return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
         return pd.DataFrame([tuple(row) for row in result.all()], columns=list(result.keys()))
+
+
+def plain_rows(engine: Engine, stmt: Select) -> tuple[list[str], list[tuple]]:
+    """The column names of ``stmt`` and its rows as the driver returns them (tuples), for a
+    statement whose every column is an integer or text SQLAlchemy leaves as it is (see
+    :func:`frame`'s ``plain``; a statement with a column SQLAlchemy converts is refused)."""
+    with reader(engine).connect() as conn:
+        result = conn.execute(stmt)
+        keys = list(result.keys())
+        processors = getattr(result._metadata, "_processors", None)  # None: not known
+        if processors is None:
+            return keys, [tuple(row) for row in result.all()]
+        converted = [name for name, processor in zip(keys, processors) if processor is not None]
+        if converted:
+            result.close()
+            raise ValueError(f"columns {converted} are converted by SQLAlchemy: not plain")
+        return keys, result.cursor.fetchall()
 
 
 def columns_frame(rows: list, columns: Sequence[str], ints: Sequence[str] = (), yuan: Sequence[str] = ()

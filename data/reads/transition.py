@@ -32,8 +32,8 @@ from ..models import (
     DisbursementCategoryMonth, Household, HouseholdMonthFlow, HouseholdYearEnd, Project, Region, RegionFlag,
 )
 from ..scope import Scope, require_scope
-from ._common import (FEN_PER_YUAN, as_date, columns_frame, fen_sum, frame, month_of, region_condition, region_info,
-                      region_level, to_yuan, year_of)
+from ._common import (FEN_PER_YUAN, as_date, columns_frame, fen_sum, frame, month_of, plain_rows, region_condition,
+                      region_info, region_level, to_yuan, year_of)
 from ._summary_reads import _ym, full_months_ym, is_month_end
 from .households import household_status
 
@@ -107,13 +107,17 @@ def _day_number(engine: Engine, column):
     return column - literal(dt.date(1970, 1, 1))
 
 
-def _from_day_numbers(values: pd.Series) -> np.ndarray:
-    """Day numbers (:func:`_day_number`; None or NaN when NULL) as ``datetime64[D]`` (NaT)."""
-    days = pd.to_numeric(values, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
+def _day_array(days: np.ndarray) -> np.ndarray:
+    """Day numbers (float, NaN when NULL) as ``datetime64[D]`` (NaT)."""
     out = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[D]")
     known = ~np.isnan(days)
     out[known] = days[known].astype("int64").astype("datetime64[D]")
     return out
+
+
+def _from_day_numbers(values: pd.Series) -> np.ndarray:
+    """Day numbers (:func:`_day_number`; None or NaN when NULL) as ``datetime64[D]`` (NaT)."""
+    return _day_array(pd.to_numeric(values, errors="raise").to_numpy(dtype="float64", na_value=np.nan))
 
 
 # -- households under monitoring ----------------------------------------------------------------
@@ -363,17 +367,30 @@ def case_age_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region
 
 # -- the identification clock (15 working days) ------------------------------------------------
 
-def _clock_rows(engine, scope, region, where) -> pd.DataFrame:
-    """The cases' county and (found, identified, entered) dates, one row per case, the dates as day
-    numbers (:func:`_day_number`): a year of the prefecture is some 19,000 cases at ten times the
-    demo, and SQLAlchemy's conversion of each date took a third to half of the read (as of
-    2024-06-30 and 2024-06-15: SQLite 67 and 94 -> 46 and 43 ms, PostgreSQL 65 and 97 -> 47 and
-    44 ms).  The cases are not grouped by their dates in SQL: 19,000 cases made 15,500 groups, and
-    sorting them into those cost SQLite three times the read of the rows (22 against 6 ms)."""
+def _clock_rows(engine, scope, region, where) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cases' counties and their found, identified and entered dates, one entry per case: the
+    county codes present (sorted), each case's position in them, and the dates as
+    ``datetime64[D]`` arrays (NaT when not yet).
+
+    A year of the prefecture is some 19,000 cases at ten times the demo.  The dates are read as day
+    numbers (:func:`_day_number`: SQLAlchemy's conversion of each date took a third to half of the
+    read), and the driver's rows go to arrays column by column, the codes numbered with a dict:
+    through a DataFrame, pandas' inference over the rows was a third of the identification clock
+    (SQLite 29 -> 19 ms at 2024-06-30).  The cases are not grouped by their dates in SQL: 19,000
+    cases made 15,500 groups, and sorting them into those cost SQLite three times the read of the
+    rows (22 against 6 ms)."""
     dates = (Household.found_on, Household.identified_on, Household.entered_on)
     stmt = (select(Household.county_code, *(_day_number(engine, c).label(c.key) for c in dates))
             .where(_household_region(engine, scope, region), *where))
-    return frame(engine, stmt, plain=True)
+    _, rows = plain_rows(engine, stmt)
+    numbers: dict[str, int] = {}
+    at = np.array([numbers.setdefault(row[0], len(numbers)) for row in rows], dtype="int64")
+    codes = np.array(list(numbers), dtype=object)
+    order = np.argsort(codes.astype(str))
+    rank = np.empty(len(codes), dtype="int64")
+    rank[order] = np.arange(len(codes))
+    days = (_day_array(np.array([row[i] for row in rows], dtype="float64")) for i in (1, 2, 3))
+    return (codes[order], rank[at], *days)
 
 
 def _judge(found: np.ndarray, identified: np.ndarray, entered: np.ndarray, as_of: dt.date):
@@ -400,23 +417,30 @@ def identification_clock_frame(engine: Engine, scope: Scope, year: int, as_of: d
     require_scope(scope)
     as_of = as_date(as_of)
     first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of)
-    rows = _clock_rows(engine, scope, region, [Household.found_on >= first, Household.found_on <= last])
+    codes, county_at, found, identified, entered = _clock_rows(
+        engine, scope, region, [Household.found_on >= first, Household.found_on <= last])
     columns = ["county_code", "month", "found", "on_time", "late", "undecided", "share", "provisional"]
-    if rows.empty:
+    if not len(found):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    found = _from_day_numbers(rows["found_on"])
-    due, provisional, on_time, late = _judge(found, _from_day_numbers(rows["identified_on"]),
-                                             _from_day_numbers(rows["entered_on"]), as_of)
-    data = pd.DataFrame({"county_code": rows["county_code"], "month": pd.DatetimeIndex(found).month,
-                         "found": np.ones(len(rows), dtype="int64"), "on_time": on_time.astype("int64"),
-                         "late": late.astype("int64"), "undecided": (~on_time & ~late).astype("int64"),
-                         "provisional": provisional})
-    out = data.groupby(["county_code", "month"], as_index=False).agg(
-        found=("found", "sum"), on_time=("on_time", "sum"), late=("late", "sum"), undecided=("undecided", "sum"),
-        provisional=("provisional", "any"))
-    decided = out["on_time"] + out["late"]
-    out["share"] = out["on_time"] / decided.where(decided > 0)
-    out = out[columns].sort_values(["county_code", "month"]).reset_index(drop=True)
+    _, provisional, on_time, late = _judge(found, identified, entered, as_of)
+    # One group per county and month, counted with bincount; the codes are sorted, so the groups
+    # come out in the order of (county, month).
+    group = county_at * 12 + found.astype("datetime64[M]").astype("int64") % 12
+    groups = len(codes) * 12
+
+    def count(mask=None):
+        return np.bincount(group if mask is None else group[mask], minlength=groups)
+    cases, timely, overdue = count(), count(on_time), count(late)
+    held = np.flatnonzero(cases)
+    decided = (timely + overdue)[held]
+    out = pd.DataFrame({
+        "county_code": pd.array(codes[held // 12].tolist(), dtype="str"),
+        "month": (held % 12 + 1).astype("int32"),
+        "found": cases[held], "on_time": timely[held], "late": overdue[held],
+        "undecided": cases[held] - decided,
+        "share": timely[held] / np.where(decided > 0, decided, np.nan),
+        "provisional": count(provisional)[held] > 0,
+    })
     if scope.suppress_small:  # a share of a hidden count would give the count away
         out = suppress_small_counts(out, ["found", "on_time", "late", "undecided"], blank=["share"])
     return out
