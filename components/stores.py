@@ -296,11 +296,12 @@ class DashboardStore(pn.viewable.Viewer):
                 self.stale = False
 
     def _load(self) -> None:
-        """Normalise the region path, then publish every frame that changed in one batch, under
-        one hold of the session's document: the views update their Bokeh models in place and the
-        browser gets one message per load.  The hold does not freeze the model graph: freezing
-        walks every model of the document when it ends, and updates in place add no model (a
-        table whose columns change recomputes the graph itself)."""
+        """Normalise the region path, then publish every frame whose contents changed
+        (:func:`_same_frame`) in one batch, under one hold of the session's document: the views
+        update their Bokeh models in place and the browser gets one message per load.  The hold
+        does not freeze the model graph: freezing walks every model of the document when it
+        ends, and updates in place add no model (a table whose columns change recomputes the
+        graph itself)."""
         self._pending = False
         if self.engine is None:
             return
@@ -311,7 +312,7 @@ class DashboardStore(pn.viewable.Viewer):
             with pn.io.hold():
                 self._normalise_path()
                 frames = L.beside(self._frames, *self._first_page_reads())
-                changed = {name: value for name, value in frames.items() if value is not getattr(self, name)}
+                changed = {name: value for name, value in frames.items() if not _same_frame(value, getattr(self, name))}
                 changed["headline"] = self._headline(frames)
                 self.param.update(**changed, finding=-1, busy=False)
                 self._sync_lists()
@@ -645,6 +646,20 @@ def unavailable(url: str, exc: BaseException) -> None:
     check at once."""
     log.info("a read failed, the database cannot be reached (%s)", type(exc).__name__)
     health.monitor(url).report_failure()
+
+
+def _same_frame(new: Any, held: Any) -> bool:
+    """Whether a frame just read holds what the store holds already (the same object, or a
+    DataFrame of the same columns, index, dtypes and values).  The read caches hand out a frame
+    of its own to every call, so a frame that does not follow the county (the prefecture's
+    county metrics, the identification clock) comes back as a new object on every county change;
+    publishing it again redrew the views that show it for nothing."""
+    if new is held:
+        return True
+    if not isinstance(new, pd.DataFrame) or not isinstance(held, pd.DataFrame):
+        return False
+    return (new.shape == held.shape and new.columns.equals(held.columns) and new.index.equals(held.index)
+            and new.dtypes.equals(held.dtypes) and new.equals(held))
 
 
 def _same_day(day: dt.date, year: int) -> dt.date:

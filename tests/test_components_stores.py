@@ -9,7 +9,8 @@ import pytest
 from dashboard_fixtures import _fresh_caches, demo_db, engine  # noqa: F401
 
 from fundwatch.components import frames, loaders
-from fundwatch.components.stores import EXPORT_KINDS, RECORD_EXPORTS, CountyStore, OverviewStore, RegionCode
+from fundwatch.components.stores import (EXPORT_KINDS, RECORD_EXPORTS, CountyStore, OverviewStore, RegionCode,
+                                         _same_frame)
 from fundwatch.data import reads, rules
 from fundwatch.data.scope import Scope
 
@@ -88,6 +89,29 @@ def test_changing_the_county_updates_every_frame(county):
     for name, frame in before.items():
         assert getattr(county, name) is not frame, name
     assert county.county_metrics is not None and county.headline["funds_total"] > 0
+
+
+def test_a_frame_read_again_unchanged_is_not_published_again(county):
+    """The prefecture's county metrics do not follow the county: a county change reads them again
+    (a frame of its own from the cache) but leaves the store's frame, and the views showing it,
+    alone; the frames that follow the county are published."""
+    published = []
+    county.param.watch(lambda *events: published.extend(e.name for e in events), ["county_metrics", "pace", "households"])
+    metrics = county.county_metrics
+    county.county = XINGGUO
+    assert county.county_metrics is metrics
+    assert sorted(published) == ["households", "pace"]
+
+
+def test_same_frame_compares_columns_index_dtypes_and_values():
+    held = pd.DataFrame({"code": ["360731", "360732"], "n": [1, 2]})
+    assert _same_frame(held.copy(), held)
+    assert not _same_frame(held.assign(n=[1, 3]), held)
+    assert not _same_frame(held.astype({"n": "float64"}), held)
+    assert not _same_frame(held.rename(columns={"n": "m"}), held)
+    assert not _same_frame(held.set_axis([1, 0]), held)
+    assert not _same_frame(held.iloc[:1], held)
+    assert not _same_frame(None, held) and not _same_frame(held, None)
 
 
 def test_drilling_down_to_a_township_and_a_village(county, engine):
