@@ -123,8 +123,17 @@ def _with_text(values: pd.Series, hide: pd.Series) -> pd.Series:
 def count_column(values: pd.Series) -> pd.Series:
     """Counts as ints, missing ones 0, a suppressed one kept as ``"<5"``: an int64 column, or an
     object column when it holds ``"<5"``."""
+    return pd.Series(count_array(values), index=values.index)
+
+
+def count_array(values: Iterable[object]) -> np.ndarray:
+    """:func:`count_column`'s values as an array: int64, or object when one is ``"<5"``."""
     out = [v if isinstance(v, str) else 0 if pd.isna(v) else int(v) for v in values]
-    return pd.Series(out, index=values.index, dtype=object if any(isinstance(v, str) for v in out) else "int64")
+    if any(isinstance(v, str) for v in out):
+        array = np.empty(len(out), dtype=object)
+        array[:] = out
+        return array
+    return np.array(out, dtype="int64")
 
 
 def count_bounds(values: Iterable[object], threshold: int = SMALL_COUNT) -> tuple[int, int]:

@@ -29,6 +29,24 @@ def test_shown_converts_units_and_labels(shown):
     assert shown.frame["allocated"].tolist() == [12.34, 9.87] and shown.frame["rate"].tolist() == [52.3, 90.0]
 
 
+def test_shown_columns_keep_their_kinds_dtypes():
+    """Text stays an object column of str (tables pick their formats by dtype; pandas would take
+    an array of text for its str dtype), counts int64 (object when one is suppressed), money and
+    ratios float64, years int64; a missing value shows as empty text or 0, and the rows are
+    numbered from 0 whatever the frame's own index."""
+    frame = pd.DataFrame({"name": ["于都县", None], "year": [2020, 2021], "amount": [1.5e4, float("nan")],
+                          "households": [3, "<5"], "members": [7, None]}, index=[5, 9])
+    columns = (present.Col("name", "col.county"), present.Col("year", "col.year", present.YEAR),
+               present.Col("amount", "col.allocated", present.MONEY),
+               present.Col("households", "col.monitored", present.COUNT),
+               present.Col("members", "col.pending", present.COUNT), present.Col("absent", "col.region"))
+    out = present.build("test", "", frame, columns, "zh").frame
+    assert [str(d) for d in out.dtypes] == ["object", "int64", "float64", "object", "int64", "object"]
+    assert out["name"].tolist() == ["于都县", ""] and out["absent"].tolist() == ["", ""]
+    assert out["households"].tolist() == [3, "<5"] and out["members"].tolist() == [7, 0]
+    assert out["amount"].iloc[0] > 0 and pd.isna(out["amount"].iloc[1]) and list(out.index) == [0, 1]
+
+
 def test_xlsx_has_the_table_then_the_filters(shown):
     book = openpyxl.load_workbook(io.BytesIO(export.export_bytes(shown, FILTERS, "xlsx", "zh", EXPORTED_AT)))
     assert book.sheetnames == ["数据", "筛选条件"]
