@@ -118,6 +118,20 @@ def _columns(data: pd.DataFrame) -> dict[str, list]:
     return {c: data[c].tolist() for c in data.columns}
 
 
+def _stacked_tops(keys: list[str], heights_: np.ndarray) -> np.ndarray:
+    """The top of each bar stacked on the bars of the same key before it (running sums per key,
+    taken as pandas' grouped cumulative sum takes them, compensated, so the tops are the same)."""
+    tops = np.empty(len(heights_))
+    sums: dict[str, tuple[float, float]] = {}
+    for i, (key, height) in enumerate(zip(keys, heights_.tolist(), strict=True)):
+        total, lost = sums.get(key, (0.0, 0.0))
+        y = height - lost
+        t_ = total + y
+        sums[key] = (t_, (t_ - total) - y)
+        tops[i] = t_
+    return tops
+
+
 class Bars:
     """Bars on a categorical axis drawn from one ``ColumnDataSource``: one bar per row of a
     frame, stacked (or set side by side) by a series column, coloured per bar or per series, with
@@ -153,22 +167,23 @@ class Bars:
         (then they stand side by side).  The value axis runs from 0 to ``limit`` (default: a
         tenth above the highest bar)."""
         data = _placeholder(data)
-        heights_ = data[value].astype("float64").fillna(0.0).to_numpy()
         cols = _columns(data)
-        keys = data[x].astype(str).tolist()
-        if "color" not in data:
+        heights_ = np.array(cols[value], dtype="float64")
+        heights_[np.isnan(heights_)] = 0.0
+        keys = [str(key) for key in cols[x]]
+        if "color" not in cols:
             if self.series:
-                order = list(dict.fromkeys(data[self.series]))
-                cols["color"] = [colors[order.index(s) % len(colors)] for s in data[self.series]]
+                order = {s: i for i, s in enumerate(dict.fromkeys(cols[self.series]))}
+                cols["color"] = [colors[order[s] % len(colors)] for s in cols[self.series]]
             else:
-                cols["color"] = [colors[0]] * len(data)
+                cols["color"] = [colors[0]] * len(keys)
         cols["color"] = [c or theme.GREY for c in cols["color"]]  # the empty placeholder bar
         if self.series and not stacked:  # side by side: nested factors (x, series)
-            cols["x"] = list(zip(keys, data[self.series].astype(str).tolist(), strict=True))
-            cols["bottom"], cols["top"] = [0.0] * len(data), heights_.tolist()
+            cols["x"] = list(zip(keys, [str(s) for s in cols[self.series]], strict=True))
+            cols["bottom"], cols["top"] = [0.0] * len(keys), heights_.tolist()
         else:
             cols["x"] = keys
-            tops = pd.Series(heights_).groupby(keys, sort=False).cumsum().to_numpy() if stacked else heights_
+            tops = _stacked_tops(keys, heights_) if stacked else heights_
             cols["bottom"], cols["top"] = (tops - heights_).tolist(), tops.tolist()
         self.source.data = cols
         self.factors.factors = list(dict.fromkeys(cols["x"]))

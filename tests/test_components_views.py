@@ -7,6 +7,7 @@ import io
 import json
 import re
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import panel as pn
@@ -19,6 +20,7 @@ from fundwatch.components import EXTENSIONS, i18n
 from fundwatch.components.cards import DownloadButtons, ExportButtons
 from fundwatch.components.charts import (
     AssetMixChart, CustodyChart, DisbursementCurve, FundsTrend, HouseholdChart, LeverageChart, OverdueChart,
+    _stacked_tops,
 )
 from fundwatch.components.controls import Breadcrumb, FilterBar, LanguageSwitch, PageHeading, RegionPicker
 from fundwatch.components.geo import county_outlines
@@ -84,6 +86,17 @@ def html_of(view) -> str:
     shown = pn.panel(view)
     return "".join([*(str(p.object) for p in shown.select(pn.pane.HTML)),
                     *(b.title for b in shown.select(DownloadButtons))])
+
+
+def test_stacked_bars_top_where_pandas_grouped_sums_put_them():
+    """Bars of one key stack in order, and their tops are exactly pandas' grouped running sums
+    (compensated), negative heights and many series included."""
+    rng = np.random.default_rng(7)
+    keys = [f"k{k}" for k in rng.integers(0, 5, 400)]
+    heights_ = rng.normal(1e6, 3e5, 400) * rng.choice([1, -1, 1e-7], 400)
+    expected = pd.Series(heights_).groupby(keys, sort=False).cumsum().to_numpy()
+    assert _stacked_tops(keys, heights_).tolist() == expected.tolist()
+    assert _stacked_tops(["a", "b", "a"], np.array([1.0, 2.0, 3.0])).tolist() == [1.0, 2.0, 4.0]
 
 
 @pytest.mark.parametrize("store_class", [OverviewStore, CountyStore])
