@@ -159,15 +159,20 @@ class Bars:
     def values(self) -> Range1d:
         return self.fig.x_range if self.horizontal else self.fig.y_range
 
-    def show(self, data: pd.DataFrame, x: str, value: str, *, tooltips, colors=theme.SERIES, stacked: bool = True,
-             limit: float | None = None) -> None:
+    def show(self, data: pd.DataFrame | dict[str, list], x: str, value: str, *, tooltips, colors=theme.SERIES,
+             stacked: bool = True, limit: float | None = None) -> None:
         """Draw a bar per row of ``data`` at ``x`` of height ``value`` (every column goes to the
         source, for the tooltips).  Colours come from a ``color`` column, else one of ``colors``
         per series in order of appearance.  Bars of one ``x`` stack unless ``stacked`` is false
         (then they stand side by side).  The value axis runs from 0 to ``limit`` (default: a
-        tenth above the highest bar)."""
-        data = _placeholder(data)
-        cols = _columns(data)
+        tenth above the highest bar).  ``data`` may be the columns as lists (the views that make
+        their rows themselves: no frame made only to be taken apart again)."""
+        if isinstance(data, dict):
+            cols = {name: list(column) for name, column in data.items()}
+            if not cols[x]:  # one empty bar: a categorical axis always has a factor
+                cols = {name: [0.0 if name == value else ""] for name in cols}
+        else:
+            cols = _columns(_placeholder(data))
         heights_ = np.array(cols[value], dtype="float64")
         heights_[np.isnan(heights_)] = 0.0
         keys = [str(key) for key in cols[x]]

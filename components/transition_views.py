@@ -80,22 +80,27 @@ class _BarChart(TransitionChart):
         self._bars = Bars(fig, series="series" if self.LEGEND else None, legend_columns=self.LEGEND)
         return fig
 
-    def _stacked(self, data: pd.DataFrame, x: str, series: str, value: str, x_label: str, y_label: str,
-                 colors=theme.SERIES, limit: float | None = None) -> None:
-        data = data[[x, series, value]].rename(columns={series: "series"})
-        data = data.assign(
-            shown=[v if is_suppressed(v) else f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" for v in data[value]],
-            **{value: heights(data[value])})
-        self._bars.show(data, x, value, colors=colors, stacked=self.STACKED, limit=limit,
-                        tooltips=[(x_label, f"@{{{x}}}"), ("", "@series"), (y_label, "@shown")])
+    def _stacked(self, xs: list, series: list, values: list, x_label: str, y_label: str, colors=theme.SERIES,
+                 limit: float | None = None) -> None:
+        """Bars at ``xs`` of ``values`` stacked (or side by side) by ``series``, all lists of the
+        bars in order; a suppressed count is labelled, not drawn."""
+        shown = [v if is_suppressed(v) else f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" for v in values]
+        self._bars.show({"x": xs, "series": series, "value": heights(values), "shown": shown}, "x", "value",
+                        colors=colors, stacked=self.STACKED, limit=limit,
+                        tooltips=[(x_label, "@{x}"), ("", "@series"), (y_label, "@shown")])
         self._fig.yaxis[0].axis_label = y_label
 
 
-def _melt(shown: Shown, x: str, columns: list[str]) -> pd.DataFrame:
-    data = shown.frame.melt(id_vars=x, value_vars=columns, var_name="code", value_name="value")
-    data["series"] = [shown.titles[c].split("（")[0].split(" (")[0] for c in data["code"]]
-    data[x] = data[x].astype(str)
-    return data
+def _long(frame: pd.DataFrame, x: str, columns: list[str], label) -> tuple[list, list, list]:
+    """The bars of a wide frame, one per row and value column, the columns one after another (as
+    pandas' ``melt`` orders them): their ``x`` (text), series (``label(column)``) and values."""
+    xs = [str(v) for v in frame[x].tolist()]
+    return (xs * len(columns), [label(c) for c in columns for _ in xs],
+            [v for c in columns for v in frame[c].tolist()])
+
+
+def _series_title(shown: Shown):
+    return lambda column: shown.titles[column].split("（")[0].split(" (")[0]
 
 
 class MonitoringMix(_BarChart):
@@ -104,8 +109,9 @@ class MonitoringMix(_BarChart):
     LEGEND = 4
 
     def plot(self, shown, lang):
-        data = shown.frame.rename(columns={"category": "x", "cause": "s", "households": "v"})
-        self._stacked(data, "x", "s", "v", t("col.category", lang), t("tr.axis.households", lang))
+        frame = shown.frame
+        self._stacked(frame["category"].tolist(), frame["cause"].tolist(), frame["households"].tolist(),
+                      t("col.category", lang), t("tr.axis.households", lang))
 
 
 class MonitoringFlow(TransitionChart):
@@ -154,8 +160,7 @@ class CaseAges(_BarChart):
     LEGEND = 2
 
     def plot(self, shown, lang):
-        data = _melt(shown, "age", ["pending", "monitored"])
-        self._stacked(data.rename(columns={"age": "x"}), "x", "series", "value", t("tr.col.age", lang),
+        self._stacked(*_long(shown.frame, "age", ["pending", "monitored"], _series_title(shown)), t("tr.col.age", lang),
                       t("tr.axis.households", lang), colors=(theme.ORANGE, theme.BLUE))
 
 
@@ -340,8 +345,8 @@ class VillageTypes(_BarChart):
     """Poor villages before 2021, key assistance and consolidation villages after (seeds/003 七)."""
 
     def plot(self, shown, lang):
-        data = _melt(shown, "year", ["poor_village", "key_assistance_village", "consolidation_village"])
-        self._stacked(data.rename(columns={"year": "x"}), "x", "series", "value", t("col.year", lang),
+        columns = ["poor_village", "key_assistance_village", "consolidation_village"]
+        self._stacked(*_long(shown.frame, "year", columns, _series_title(shown)), t("col.year", lang),
                       t("tr.axis.villages", lang), colors=(theme.GREY, theme.RED, theme.GREEN))
 
 
@@ -349,8 +354,9 @@ class AssetsFormed(_BarChart):
     """Assets formed per year, stacked by class (seeds/003 八)."""
 
     def plot(self, shown, lang):
-        data = shown.frame.assign(year=shown.frame["year"].astype(str))
-        self._stacked(data, "year", "asset_class", "assets", t("col.year", lang), t("tr.axis.assets", lang))
+        frame = shown.frame
+        self._stacked([str(y) for y in frame["year"].tolist()], frame["asset_class"].tolist(),
+                      frame["assets"].tolist(), t("col.year", lang), t("tr.axis.assets", lang))
 
 
 class CustodyCoverage(_BarChart):
@@ -361,11 +367,9 @@ class CustodyCoverage(_BarChart):
     STACKED = False
 
     def plot(self, shown, lang):
-        data = shown.frame.melt(id_vars="asset_class", value_vars=["custody", "ownership"], var_name="code",
-                                value_name="value")
-        data["series"] = [t(f"tr.series.{c}", lang) for c in data["code"]]
-        data["value"] = data["value"].fillna(0.0)
-        self._stacked(data.rename(columns={"asset_class": "x"}), "x", "series", "value", t("col.asset_class", lang),
+        xs, series, values = _long(shown.frame, "asset_class", ["custody", "ownership"],
+                                   lambda column: t(f"tr.series.{column}", lang))
+        self._stacked(xs, series, [0.0 if math.isnan(v) else v for v in values], t("col.asset_class", lang),
                       t("tr.axis.share", lang) + " (%)", limit=105)
 
 
@@ -378,11 +382,8 @@ class AssetIncome(_BarChart):
         return fig
 
     def plot(self, shown, lang):
-        data = shown.frame.melt(id_vars="year", value_vars=["to_collective", "to_households", "to_other"],
-                                var_name="code", value_name="value")
-        data["series"] = [t(f"tr.series.{c}", lang) for c in data["code"]]
-        data["year"] = data["year"].astype(str)
-        self._stacked(data, "year", "series", "value", t("col.year", lang),
+        self._stacked(*_long(shown.frame, "year", ["to_collective", "to_households", "to_other"],
+                             lambda column: t(f"tr.series.{column}", lang)), t("col.year", lang),
                       t("chart.amount_axis", lang, unit=shown.unit), colors=(theme.BLUE, theme.GREEN, theme.GREY))
 
 
