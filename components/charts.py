@@ -103,15 +103,16 @@ def _placeholder(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({c: [0.0 if pd.api.types.is_numeric_dtype(data[c]) else ""] for c in data.columns})
 
 
-def _long(shown: Shown, series_vocab: str, lang: str) -> pd.DataFrame:
-    """A wide money table (year + one column per code) as long rows for stacked bars."""
+def _long(shown: Shown, series_vocab: str, lang: str) -> dict[str, list]:
+    """A wide money table (year + one column per code) as the columns of long rows for stacked
+    bars, the codes one after another (as pandas' ``melt`` orders them)."""
     wide = shown.frame
     codes = [c for c in wide.columns if c != "year"]
-    out = wide.melt(id_vars="year", value_vars=codes, var_name="code", value_name="amount")
-    out["series"] = [i18n.term(series_vocab, code, lang) for code in out["code"]]
-    out["year"] = out["year"].astype(str)
-    out["shown"] = [f"{v:,.2f} {shown.unit}" for v in out["amount"]]
-    return _placeholder(out[["year", "series", "amount", "shown"]])
+    years = [str(year) for year in wide["year"].tolist()]
+    amounts = [amount for code in codes for amount in wide[code].tolist()]
+    return {"year": years * len(codes),
+            "series": [i18n.term(series_vocab, code, lang) for code in codes for _ in years],
+            "amount": amounts, "shown": [f"{v:,.2f} {shown.unit}" for v in amounts]}
 
 
 def _columns(data: pd.DataFrame) -> dict[str, list]:
