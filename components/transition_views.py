@@ -27,7 +27,7 @@ from bokeh.transform import transform
 from . import i18n, theme
 from .cards import StoreView, card, heading, note
 from .charts import (
-    Bars, ChartView, _amount, _columns, _percent, heights, hover, legend_above, month_format, new_figure,
+    Bars, ChartView, _amount, _percent, heights, hover, legend_above, month_format, new_figure,
 )
 from .i18n import t
 from .kpis import _card
@@ -231,9 +231,9 @@ class IncomeAlert(TransitionChart):
                 if count and not is_suppressed(count):
                     rects.append((x0, base, x0 + 0.1, base + count, color, t(f"tr.series.{series}", lang),
                                   bin_label(row.bin), int(count)))
-        data = pd.DataFrame(rects, columns=list(self._rects.data))
-        self._rects.data = _columns(data)
-        top = float(max(data["y1"].max(), 1)) if len(data) else 1.0
+        self._rects.data = dict(zip(self._rects.data, (list(c) for c in zip(*rects, strict=True)), strict=True)
+                                ) if rects else {name: [] for name in self._rects.data}
+        top = float(max(max(rect[3] for rect in rects), 1)) if rects else 1.0
         self._fig.y_range.update(start=0, end=top * 1.05)
         self._line_label.update(y=top * 0.95, text=t("tr.line.alert", lang))
         for item, (series, _) in zip(self._items, self.SERIES, strict=True):
@@ -327,12 +327,12 @@ class ContinuityChart(TransitionChart):
                 source.data = {"year": [], "value": [], "shown": []}
                 item.update(label=value(""), visible=False)
                 continue
-            values = frame[key].astype("float64")
+            values = frame[key].to_numpy(dtype="float64", na_value=np.nan)
             shown_ = [("" if math.isnan(v) else f"{v:.1f}%" if self.percent else f"{v:,.2f} {shown.unit}")
-                      for v in values]
-            values = values / 100 if self.percent else values
+                      for v in values.tolist()]
+            values = (values / 100 if self.percent else values).tolist()
             top = max([top, *(v for v in values if not math.isnan(v))])
-            source.data = {"year": frame["year"].astype("int64").tolist(), "value": values.tolist(), "shown": shown_}
+            source.data = {"year": frame["year"].to_numpy(dtype="int64").tolist(), "value": values, "shown": shown_}
             label = shown.titles[key].split("（")[0].split(" (")[0]
             item.update(label=value(label), visible=True)
             tool.tooltips = [("", label), (t("col.year", lang), "@year"), ("", "@shown")]
