@@ -13,6 +13,7 @@ exactly the numbers plotted.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -103,16 +104,22 @@ def _placeholder(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({c: [0.0 if pd.api.types.is_numeric_dtype(data[c]) else ""] for c in data.columns})
 
 
+def long_bars(frame: pd.DataFrame, x: str, columns: list[str], label: Callable[[str], str]
+              ) -> tuple[list[str], list[str], list]:
+    """The bars of a wide frame, one per row and value column, the columns one after another (as
+    pandas' ``melt`` orders them): their ``x`` (text), series (``label(column)``) and values."""
+    xs = [str(v) for v in frame[x].tolist()]
+    return (xs * len(columns), [label(c) for c in columns for _ in xs],
+            [v for c in columns for v in frame[c].tolist()])
+
+
 def _long(shown: Shown, series_vocab: str, lang: str) -> dict[str, list]:
     """A wide money table (year + one column per code) as the columns of long rows for stacked
-    bars, the codes one after another (as pandas' ``melt`` orders them)."""
-    wide = shown.frame
-    codes = [c for c in wide.columns if c != "year"]
-    years = [str(year) for year in wide["year"].tolist()]
-    amounts = [amount for code in codes for amount in wide[code].tolist()]
-    return {"year": years * len(codes),
-            "series": [i18n.term(series_vocab, code, lang) for code in codes for _ in years],
-            "amount": amounts, "shown": [f"{v:,.2f} {shown.unit}" for v in amounts]}
+    bars (:func:`long_bars`)."""
+    codes = [c for c in shown.frame.columns if c != "year"]
+    years, series, amounts = long_bars(shown.frame, "year", codes, lambda code: i18n.term(series_vocab, code, lang))
+    return {"year": years, "series": series, "amount": amounts,
+            "shown": [f"{v:,.2f} {shown.unit}" for v in amounts]}
 
 
 def _columns(data: pd.DataFrame) -> dict[str, list]:

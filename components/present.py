@@ -111,7 +111,7 @@ def build(kind: str, title: str, frame: pd.DataFrame, columns: Sequence[Col], la
         elif col.kind == YEAR:
             converted = column.to_numpy(dtype="int64")
         elif col.kind == POINTS:
-            converted = _objects([points_text(v) for v in column])
+            converted = np.array([points_text(v) for v in column], dtype=object)
         else:  # text and dates: text even when empty
             if col.vocab:
                 items = [i18n.term(col.vocab, code, lang) for code in column]
@@ -119,7 +119,7 @@ def build(kind: str, title: str, frame: pd.DataFrame, columns: Sequence[Col], la
                 items = [i18n.date(_as_date(d), lang) if _present(d) else "" for d in column]
             else:
                 items = column.tolist()
-            converted = _objects([_text(v) for v in items])
+            converted = np.array([_text(v) for v in items], dtype=object)
         if converted.dtype == object:  # kept as objects: pandas would take an array of text for str
             converted = pd.Series(converted, index=index, dtype=object)
         out[col.key] = converted
@@ -128,13 +128,6 @@ def build(kind: str, title: str, frame: pd.DataFrame, columns: Sequence[Col], la
     keys = tuple(frame[key]) if key else ()
     return Shown(kind, title, pd.DataFrame(out, columns=[c.key for c in columns], index=index), titles, kinds, unit,
                  tuple(notes), keys)
-
-
-def _objects(items: list) -> np.ndarray:
-    """``items`` as a one-dimensional object array (a text column)."""
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
 
 
 def _text(value) -> str:

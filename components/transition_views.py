@@ -27,7 +27,7 @@ from bokeh.transform import transform
 from . import i18n, theme
 from .cards import StoreView, card, heading, note
 from .charts import (
-    Bars, ChartView, _amount, _percent, heights, hover, legend_above, month_format, new_figure,
+    Bars, ChartView, _amount, _percent, heights, hover, legend_above, long_bars, month_format, new_figure,
 )
 from .i18n import t
 from .kpis import _card
@@ -91,15 +91,8 @@ class _BarChart(TransitionChart):
         self._fig.yaxis[0].axis_label = y_label
 
 
-def _long(frame: pd.DataFrame, x: str, columns: list[str], label) -> tuple[list, list, list]:
-    """The bars of a wide frame, one per row and value column, the columns one after another (as
-    pandas' ``melt`` orders them): their ``x`` (text), series (``label(column)``) and values."""
-    xs = [str(v) for v in frame[x].tolist()]
-    return (xs * len(columns), [label(c) for c in columns for _ in xs],
-            [v for c in columns for v in frame[c].tolist()])
-
-
 def _series_title(shown: Shown):
+    """A column's title without its unit, as a series is named in a legend."""
     return lambda column: shown.titles[column].split("（")[0].split(" (")[0]
 
 
@@ -160,8 +153,8 @@ class CaseAges(_BarChart):
     LEGEND = 2
 
     def plot(self, shown, lang):
-        self._stacked(*_long(shown.frame, "age", ["pending", "monitored"], _series_title(shown)), t("tr.col.age", lang),
-                      t("tr.axis.households", lang), colors=(theme.ORANGE, theme.BLUE))
+        self._stacked(*long_bars(shown.frame, "age", ["pending", "monitored"], _series_title(shown)),
+                      t("tr.col.age", lang), t("tr.axis.households", lang), colors=(theme.ORANGE, theme.BLUE))
 
 
 class IdentificationClock(TransitionChart):
@@ -231,9 +224,8 @@ class IncomeAlert(TransitionChart):
                 if count and not is_suppressed(count):
                     rects.append((x0, base, x0 + 0.1, base + count, color, t(f"tr.series.{series}", lang),
                                   bin_label(row.bin), int(count)))
-        self._rects.data = dict(zip(self._rects.data, (list(c) for c in zip(*rects, strict=True)), strict=True)
-                                ) if rects else {name: [] for name in self._rects.data}
-        top = float(max(max(rect[3] for rect in rects), 1)) if rects else 1.0
+        self._rects.data = {name: [rect[i] for rect in rects] for i, name in enumerate(self._rects.data)}
+        top = float(max([rect[3] for rect in rects] + [1]))
         self._fig.y_range.update(start=0, end=top * 1.05)
         self._line_label.update(y=top * 0.95, text=t("tr.line.alert", lang))
         for item, (series, _) in zip(self._items, self.SERIES, strict=True):
@@ -333,7 +325,7 @@ class ContinuityChart(TransitionChart):
             values = (values / 100 if self.percent else values).tolist()
             top = max([top, *(v for v in values if not math.isnan(v))])
             source.data = {"year": frame["year"].to_numpy(dtype="int64").tolist(), "value": values, "shown": shown_}
-            label = shown.titles[key].split("（")[0].split(" (")[0]
+            label = _series_title(shown)(key)
             item.update(label=value(label), visible=True)
             tool.tooltips = [("", label), (t("col.year", lang), "@year"), ("", "@shown")]
         self._fig.y_range.update(start=0, end=1.05 if self.percent else (top * 1.1 if top else 1.0))
@@ -346,7 +338,7 @@ class VillageTypes(_BarChart):
 
     def plot(self, shown, lang):
         columns = ["poor_village", "key_assistance_village", "consolidation_village"]
-        self._stacked(*_long(shown.frame, "year", columns, _series_title(shown)), t("col.year", lang),
+        self._stacked(*long_bars(shown.frame, "year", columns, _series_title(shown)), t("col.year", lang),
                       t("tr.axis.villages", lang), colors=(theme.GREY, theme.RED, theme.GREEN))
 
 
@@ -367,7 +359,7 @@ class CustodyCoverage(_BarChart):
     STACKED = False
 
     def plot(self, shown, lang):
-        xs, series, values = _long(shown.frame, "asset_class", ["custody", "ownership"],
+        xs, series, values = long_bars(shown.frame, "asset_class", ["custody", "ownership"],
                                    lambda column: t(f"tr.series.{column}", lang))
         self._stacked(xs, series, [0.0 if math.isnan(v) else v for v in values], t("col.asset_class", lang),
                       t("tr.axis.share", lang) + " (%)", limit=105)
@@ -382,7 +374,7 @@ class AssetIncome(_BarChart):
         return fig
 
     def plot(self, shown, lang):
-        self._stacked(*_long(shown.frame, "year", ["to_collective", "to_households", "to_other"],
+        self._stacked(*long_bars(shown.frame, "year", ["to_collective", "to_households", "to_other"],
                              lambda column: t(f"tr.series.{column}", lang)), t("col.year", lang),
                       t("chart.amount_axis", lang, unit=shown.unit), colors=(theme.BLUE, theme.GREEN, theme.GREY))
 

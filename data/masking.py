@@ -129,11 +129,7 @@ def count_column(values: pd.Series) -> pd.Series:
 def count_array(values: Iterable[object]) -> np.ndarray:
     """:func:`count_column`'s values as an array: int64, or object when one is ``"<5"``."""
     out = [v if isinstance(v, str) else 0 if pd.isna(v) else int(v) for v in values]
-    if any(isinstance(v, str) for v in out):
-        array = np.empty(len(out), dtype=object)
-        array[:] = out
-        return array
-    return np.array(out, dtype="int64")
+    return np.array(out, dtype=object if any(isinstance(v, str) for v in out) else "int64")
 
 
 def count_bounds(values: Iterable[object], threshold: int = SMALL_COUNT) -> tuple[int, int]:
