@@ -2130,6 +2130,10 @@ def _monitoring_dates(world: _World, rng: np.random.Generator, h: pd.DataFrame) 
     h["entered_on"] = _dates_or_nat(entered, mon & (entered <= last))
     h["risk_eliminated_on"] = _dates_or_nat(eliminated, mon & eliminate & (eliminated <= last) & (identified <= last))
     h["returned_to_poverty_on"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    # kept by triggers from the measures, which come later: filled once the load ends
+    # (fundwatch.data.summaries.suspended rebuilds them with the summaries)
+    h["first_measure_on"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    h["first_measure_days"] = pd.array([None] * n, dtype="Int64")
     category = rng.choice(len(CATEGORY_CODES), size=n, p=[0.35, 0.45, 0.20])
     sudden = category == 2
     cause = np.where(sudden, rng.choice(len(CAUSES), size=n, p=CAUSE_PROBS["sudden_hardship"]),

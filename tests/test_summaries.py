@@ -1,9 +1,10 @@
 """The summary tables against the raw rows, after random imports, on SQLite and PostgreSQL.
 
-Seeded random files of loans, disbursements and assets (new rows, then some of them changed:
-amounts, dates, statuses, repayments, owners, custodians; projects' categories) go through the
-import pipeline into a demo database of its own.  After each import every summary table must
-equal a fresh aggregate of the raw rows, and every summary-backed read must return exactly what
+Seeded random files of loans, disbursements, assets, households and assistance measures (new rows,
+then some of them changed: amounts, dates, statuses, repayments, owners, custodians; projects'
+categories) go through the import pipeline into a demo database of its own, and plain statements
+write what no import does.  After each import every summary table, and every column triggers keep
+(a household's first measure), must equal a fresh aggregate of the raw rows, and every summary-backed read must return exactly what
 :mod:`fundwatch.data.reads.naive` computes from the raw tables, for random dates (month ends and
 days inside a month) and regions.
 """
@@ -18,7 +19,7 @@ import pandas as pd
 import pytest
 from conftest import BACKENDS, new_demo_database
 from sqlalchemy import bindparam, text
-from test_imports import ALLOC_H, ASSET_H, DISB_H, HH_H, INCOME_H, LOAN_H, PROJ_H, csv_bytes, id_number
+from test_imports import ALLOC_H, ASSET_H, DISB_H, HH_H, INCOME_H, LOAN_H, MEAS_H, PROJ_H, csv_bytes, id_number
 
 from fundwatch.data import reads, summaries
 from fundwatch.data.imports import run_import
@@ -50,8 +51,15 @@ def imported(engine, kind: str, rows: list[list[str]]) -> None:
 
 
 def summary_rows(conn, sources: tuple[str, ...] = summaries.SOURCES) -> dict[str, set[tuple]]:
-    return {table: {tuple(row) for row in conn.execute(text(f"SELECT * FROM {table}"))}
-            for source in sources for table in summaries.TABLES[source]}
+    """Every summary table's rows, and every kept column's values by row id, of ``sources``."""
+    out = {table: {tuple(row) for row in conn.execute(text(f"SELECT * FROM {table}"))}
+           for source in sources for table in summaries.TABLES[source]}
+    for source in sources:
+        if source in summaries.KEPT_COLUMNS:
+            table, columns = summaries.KEPT_COLUMNS[source]
+            out[f"{table} {columns}"] = {tuple(row) for row in conn.execute(
+                text(f"SELECT id, {', '.join(columns)} FROM {table}"))}
+    return out
 
 
 def assert_summaries_match_raw(engine) -> None:
@@ -60,7 +68,8 @@ def assert_summaries_match_raw(engine) -> None:
         summaries.rebuild(conn)  # a fresh aggregate of the raw rows, rolled back below
         fresh = summary_rows(conn)
         conn.rollback()
-    for table in summaries.SUMMARY_TABLES:
+    assert set(kept) == {*summaries.SUMMARY_TABLES, "household ('first_measure_on', 'first_measure_days')"}
+    for table in kept:
         assert kept[table] == fresh[table], table
 
 
@@ -277,6 +286,40 @@ def household_rows(rng: random.Random, places: list[tuple[str, str, str]], numbe
     return rows
 
 
+def measure_rows(rng: random.Random, codes: list[str], count: int) -> list[list[str]]:
+    """``count`` measures of random households among ``codes``, kinds and days (2019-2025)."""
+    rows, seen = [MEAS_H], set()
+    kinds = ("产业帮扶", "就业帮扶", "纳入低保", "医疗救助")
+    while len(rows) <= count:
+        row = [rng.choice(codes), rng.choice(kinds),
+               (dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(7 * 365))).isoformat(), "1000", ""]
+        if tuple(row[:3]) not in seen:
+            seen.add(tuple(row[:3]))
+            rows.append(row)
+    return rows
+
+
+def changed_measures(engine, rng: random.Random) -> None:
+    """Measures moved in time and to another household, and deleted, by plain statements (an
+    import adds measures and changes their amounts only: its key holds the household and the day)."""
+    with engine.begin() as conn:
+        ids = [row[0] for row in conn.execute(text(
+            "SELECT m.id FROM assistance_measure AS m JOIN household AS h ON h.id = m.household_id "
+            "WHERE h.code LIKE 'SUM-H-%' ORDER BY m.id"))]
+        households = [row[0] for row in conn.execute(text("SELECT id FROM household WHERE code LIKE 'SUM-H-%'"))]
+        for measure in rng.sample(ids, len(ids) // 3):
+            conn.execute(text("UPDATE assistance_measure SET started_on = :d WHERE id = :id"),
+                         {"d": dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(7 * 365)), "id": measure})
+        for measure in rng.sample(ids, 5):  # to another household of the file (same county or not)
+            conn.execute(text("UPDATE assistance_measure SET household_id = :h, started_on = :d WHERE id = :id"),
+                         {"h": rng.choice(households), "id": measure,
+                          "d": dt.date(2018, 1, 1) + dt.timedelta(days=rng.randrange(9 * 365))})
+        # every measure of a household, and one of others
+        conn.execute(text("DELETE FROM assistance_measure WHERE household_id = :h"), {"h": households[0]})
+        conn.execute(text("DELETE FROM assistance_measure WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True)), {"ids": rng.sample(ids, 10)})
+
+
 def changed_households(engine, rng: random.Random) -> None:
     """Dates changed the ways the import template cannot: risks eliminated (also before
     identification or on the day found), identifications withdrawn, households deleted."""
@@ -297,8 +340,9 @@ def changed_households(engine, rng: random.Random) -> None:
             else:
                 conn.execute(text("UPDATE household SET risk_eliminated_on = found_on WHERE id = :id"),
                              {"id": household})
-        conn.execute(text("DELETE FROM household WHERE id IN :ids").bindparams(
-            bindparam("ids", expanding=True)), {"ids": ids[:3]})
+        for table, column in (("assistance_measure", "household_id"), ("household", "id")):
+            conn.execute(text(f"DELETE FROM {table} WHERE {column} IN :ids").bindparams(
+                bindparam("ids", expanding=True)), {"ids": ids[:3]})
 
 
 def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
@@ -319,6 +363,11 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
     hrng = random.Random(20241231)  # households draw from their own sequence
     households = household_rows(hrng, places, range(1, 121))
     imported(engine, "households", households)
+    codes = [row[0] for row in households[1:]]
+    mrng = random.Random(20250101)  # measures too
+    measures = measure_rows(mrng, codes, 200)
+    imported(engine, "measures", measures[:101])
+    imported(engine, "measures", [MEAS_H] + measures[101:])  # earlier and later ones for the same households
     assert_summaries_match_raw(engine)
     assert_reads_match_raw(engine, rng)
     imported(engine, "loans", changed_loans(rng, loans) + loan_rows(rng, range(121, 161))[1:])
@@ -338,6 +387,8 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
                                + row[11:] for row in hrng.sample(households[1:], 30)]
     imported(engine, "households", moved + household_rows(hrng, places, range(121, 161))[1:])
     changed_households(engine, hrng)
+    assert_summaries_match_raw(engine)
+    changed_measures(engine, mrng)
     assert_summaries_match_raw(engine)
     assert_reads_match_raw(engine, rng)
     changed = [payments[0]] + [row[:6] + [str(rng.randrange(100, 20_000))] + row[7:]
@@ -458,8 +509,27 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
     command.downgrade(schema.alembic_config(engine), "0012")
     try:
         assert county_rows() == 0
-        imported(engine, "households", household_rows(random.Random(7), villages(engine), range(500, 520)))
-        before = tuple(source for source in summaries.SOURCES if source not in ("asset_income", "records"))  # 0017-18
+        # written by plain statements: the import pipeline writes the models' columns, and the
+        # schema of 0012 lacks the first measure's (0021)
+        rng = random.Random(7)
+        with engine.begin() as conn:
+            places = conn.execute(text(
+                "SELECT v.code, v.parent_code, t.parent_code FROM region AS v JOIN region AS t ON t.code = v.parent_code "
+                "WHERE v.level = 'village' ORDER BY v.code")).all()
+            for n in range(500, 520):
+                village, township, county = rng.choice(places)
+                found = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(7 * 365))
+                conn.execute(text(
+                    "INSERT INTO household (code, county_code, township_code, village_code, head_name, head_id_no, "
+                    "members, labour_capable, income_year, income_per_capita_fen, category, found_on, identified_on) "
+                    "VALUES (:code, :county, :township, :village, '李某', '360731198001011234', :members, :yes, 2025, "
+                    "500000, :category, :found, :identified)"),
+                    {"code": f"SUM-H-{n}", "county": county, "township": township, "village": village,
+                     "members": rng.randrange(1, 8), "yes": True, "found": found,
+                     "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
+                     "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
+        before = tuple(source for source in summaries.SOURCES
+                       if source not in ("asset_income", "records", "first_measure"))  # 0017-18, 0021
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before)
             summaries.rebuild(conn, before, counties=False)

@@ -12,10 +12,12 @@ from .base import Base, Fen, not_negative, one_of
 
 
 #: The columns of ``ix_household_county``: every column the transition page's household figures
-#: of a county read (status on a date, category and cause, income against the alert line, and
-#: the dates its household list sorts by: ``entered_on`` since migration 0014).
+#: of a county read (status on a date, category and cause, income against the alert line, the
+#: dates its household list sorts by: ``entered_on`` since migration 0014, and the first
+#: assistance measure: migration 0021).
 COUNTY_COVERING = ("county_code", "found_on", "risk_eliminated_on", "identified_on", "category", "cause", "members",
-                   "income_year", "income_per_capita_fen", "entered_on", "id")
+                   "income_year", "income_per_capita_fen", "entered_on", "id", "first_measure_on",
+                   "first_measure_days")
 #: The columns of ``ix_measure_household``: a household's measures up to a date, read from the
 #: index alone (the measure mix and the wait for a first measure, 0011).
 MEASURE_COVERING = ("household_id", "started_on", "kind", "amount_fen", "county_code", "id")
@@ -35,6 +37,9 @@ class Household(Base):
     15 working days of ``found_on``), ``risk_eliminated_on`` when it left monitoring.  A household
     with no ``found_on`` is on record but not monitored (rule H1 looks for those below the alert
     line).  ``returned_to_poverty_on`` records a return to poverty (rule H4).
+    ``first_measure_on`` (the start of the household's earliest assistance measure) and
+    ``first_measure_days`` (the days from ``identified_on`` to it) are kept by triggers from
+    ``assistance_measure`` (:mod:`fundwatch.data.summaries`, migration 0021); nothing else writes them.
     Head name and ID number are personal data: masked before leaving ``data``.
     The five checks are "two assurances, three guarantees" plus safe drinking water (NULL = not
     yet checked).
@@ -81,6 +86,8 @@ class Household(Base):
     medical_ok: Mapped[bool | None] = mapped_column(Boolean)
     housing_ok: Mapped[bool | None] = mapped_column(Boolean)
     water_ok: Mapped[bool | None] = mapped_column(Boolean)
+    first_measure_on: Mapped[dt.date | None] = mapped_column(Date, doc="kept by triggers (0021)")
+    first_measure_days: Mapped[int | None] = mapped_column(doc="kept by triggers (0021)")
 
 
 class AssistanceMeasure(Base):
