@@ -568,16 +568,31 @@ def _days(dialect: str, later: str, earlier: str) -> str:
 _FIRST_MEASURE = "(SELECT MIN(m.started_on) FROM assistance_measure AS m WHERE m.household_id = household.id)"
 
 
-def _first_measure_statements(dialect: str, households: str) -> list[str]:
-    """Set the first measure of the households whose ids ``households`` (a list or a SELECT)
-    gives, where it is not what their measures now say; the days follow by the trigger on
-    ``household``, or by the second statement where that trigger is not there (a rebuild)."""
+def _first_measure_updates(dialect: str, households: str) -> list[tuple[str, str]]:
+    """``(SET, WHERE)`` of the updates setting the first measure of the households whose ids
+    ``households`` (a list or a SELECT; every household if empty) gives, where it is not what
+    their measures now say, then the days to it; the days follow by the trigger on ``household``
+    too, where that trigger is there (not in a rebuild)."""
     differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     days = _days(dialect, "first_measure_on", "identified_on")
     where = f"id IN ({households}) AND " if households else ""
-    return [f"UPDATE household SET first_measure_on = {_FIRST_MEASURE} "
-            f"WHERE {where}first_measure_on {differs} {_FIRST_MEASURE}",
-            f"UPDATE household SET first_measure_days = {days} WHERE {where}first_measure_days {differs} {days}"]
+    return [(f"first_measure_on = {_FIRST_MEASURE}", f"{where}first_measure_on {differs} {_FIRST_MEASURE}"),
+            (f"first_measure_days = {days}", f"{where}first_measure_days {differs} {days}")]
+
+
+def _first_measure_statements(dialect: str, households: str) -> list[str]:
+    return [f"UPDATE household SET {values} WHERE {where}"
+            for values, where in _first_measure_updates(dialect, households)]
+
+
+def _fill_first_measure(conn: Connection) -> None:
+    """Set every household's first measure and days where they are not what the measures say.
+    Each update runs only when some household needs it: an update of no row still fires
+    PostgreSQL's statement triggers, and would move the data generation of a database where
+    nothing changed (an empty one being upgraded, or one already right)."""
+    for values, where in _first_measure_updates(conn.dialect.name, ""):
+        if conn.exec_driver_sql(f"SELECT 1 FROM household WHERE {where} LIMIT 1").first() is not None:
+            conn.exec_driver_sql(f"UPDATE household SET {values} WHERE {where}")
 
 
 def _first_measure_ddl(dialect: str) -> list[str]:
@@ -724,7 +739,7 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True) 
         "records": ["INSERT INTO record_count (source, county_code, records) " + " UNION ALL ".join(
             f"SELECT '{table}', r.county_code, COUNT(*) FROM {table} AS r WHERE {listed.format(row='r')} "
             f"GROUP BY r.county_code" for table, listed in RECORD_LISTS.items())],
-        "first_measure": _first_measure_statements(dialect, ""),
+        "first_measure": [],  # _fill_first_measure
     }
     return ([f"DELETE FROM {table}" for source in sources for table in TABLES[source]]
             + [statement for source in sources for statement in fill[source]])
@@ -748,6 +763,8 @@ def rebuild(conn: Connection, sources: tuple[str, ...] = SOURCES, *, counties: b
     before migration 0013, for its downgrade)."""
     for statement in _rebuild_sql(conn.dialect.name, sources, counties):
         conn.exec_driver_sql(statement)
+    if "first_measure" in sources:
+        _fill_first_measure(conn)
 
 
 def install(conn: Connection, sources: tuple[str, ...] = SOURCES, *, counties: bool = True) -> None:
