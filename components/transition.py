@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import param
 
-from fundwatch.data.masking import count_column, count_total
+from fundwatch.data.masking import count_array, count_total
 from fundwatch.data.reads import transition as reads
 
 from . import frames as F
@@ -445,10 +445,14 @@ def income_bins(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame({"bin": pd.Series([], dtype="int64"), "monitored": pd.Series([], dtype="int64"),
                              "unmonitored": pd.Series([], dtype="int64")})
-    wide = frame.pivot(index="bin", columns="monitored", values="households").reindex(columns=[True, False])
-    return pd.DataFrame({"bin": wide.index.astype("int64"),
-                         "monitored": count_column(wide[True]).to_numpy(),
-                         "unmonitored": count_column(wide[False]).to_numpy()})
+    bins = sorted({int(b) for b in frame["bin"].tolist()})
+    at = {b: i for i, b in enumerate(bins)}
+    cells = {True: [None] * len(bins), False: [None] * len(bins)}  # a bin without a row counts 0
+    for b, monitored, households in zip(frame["bin"].tolist(), frame["monitored"].tolist(),
+                                        frame["households"].tolist(), strict=True):
+        cells[bool(monitored)][at[int(b)]] = households
+    return pd.DataFrame({"bin": np.array(bins, dtype="int64"), "monitored": count_array(cells[True]),
+                         "unmonitored": count_array(cells[False])})
 
 
 def bin_label(b: int) -> str:
@@ -610,10 +614,11 @@ class TransitionStore(DashboardStore):
             return present.build(kind, title, self.flow, FLOW, lang)
         if kind == "tr_ages":
             ages = [k for k, _ in reads.AGE_BUCKETS]
-            wide = (self.case_ages.pivot(index="age", columns="status", values="households")
-                    .reindex(index=ages, columns=["pending", "monitored"]))
+            frame = self.case_ages
+            counts = dict(zip(zip(frame["age"].tolist(), frame["status"].tolist()), frame["households"].tolist()))
             wide = pd.DataFrame({"age": [t(f"tr.age.{k}", lang) for k in ages],
-                                 **{status: count_column(wide[status]).to_numpy() for status in wide.columns}})
+                                 **{status: count_array([counts.get((k, status)) for k in ages])
+                                    for status in ("pending", "monitored")}})
             return present.build(kind, title, wide, AGES, lang)
         if kind == "tr_clock":
             return present.build(kind, title, self.clock, CLOCK, lang, notes=(t("tr.note.clock", lang),))

@@ -357,9 +357,13 @@ def case_age_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region
             .where(_household_region(engine, scope, region), _under_monitoring(as_of))
             .group_by(bucket, status))
     got = frame(engine, stmt)
-    grid = pd.MultiIndex.from_product([[k for k, _ in AGE_BUCKETS], ["pending", "monitored"]], names=["age", "status"])
-    counts = got.set_index(["age", "status"])["households"] if len(got) else pd.Series(dtype="int64")
-    out = counts.reindex(grid).fillna(0).astype("int64").rename("households").reset_index()
+    # every bucket and status, 0 where none: filled from a dict (a MultiIndex reindexed cost a
+    # county change about 1.5 ms)
+    counts = dict(zip(zip(got["age"].tolist(), got["status"].tolist()), got["households"].tolist()))
+    grid = [(key, status) for key, _ in AGE_BUCKETS for status in ("pending", "monitored")]
+    out = pd.DataFrame({"age": pd.Series([key for key, _ in grid], dtype="str"),
+                        "status": pd.Series([status for _, status in grid], dtype="str"),
+                        "households": np.array([int(counts.get(cell, 0)) for cell in grid], dtype="int64")})
     if scope.suppress_small:
         out = suppress_small_counts(out, ["households"])
     return out
