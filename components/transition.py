@@ -445,14 +445,17 @@ def income_bins(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame({"bin": pd.Series([], dtype="int64"), "monitored": pd.Series([], dtype="int64"),
                              "unmonitored": pd.Series([], dtype="int64")})
-    bins = sorted({int(b) for b in frame["bin"].tolist()})
-    at = {b: i for i, b in enumerate(bins)}
-    cells = {True: [None] * len(bins), False: [None] * len(bins)}  # a bin without a row counts 0
-    for b, monitored, households in zip(frame["bin"].tolist(), frame["monitored"].tolist(),
-                                        frame["households"].tolist(), strict=True):
-        cells[bool(monitored)][at[int(b)]] = households
-    return pd.DataFrame({"bin": np.array(bins, dtype="int64"), "monitored": count_array(cells[True]),
-                         "unmonitored": count_array(cells[False])})
+    counts = _counts_by(frame, "bin", "monitored")
+    bins = sorted({b for b, _ in counts})
+    return pd.DataFrame({"bin": np.array(bins, dtype="int64"),  # a bin without a row counts 0 (count_array)
+                         "monitored": count_array([counts.get((b, True)) for b in bins]),
+                         "unmonitored": count_array([counts.get((b, False)) for b in bins])})
+
+
+def _counts_by(frame: pd.DataFrame, row: str, column: str) -> dict[tuple, object]:
+    """The ``households`` of a long count frame by ``(row, column)`` value pairs, to be laid out
+    as a table (a pivot and a reindex cost several times as much for the few dozen cells)."""
+    return dict(zip(zip(frame[row].tolist(), frame[column].tolist()), frame["households"].tolist()))
 
 
 def bin_label(b: int) -> str:
@@ -614,8 +617,7 @@ class TransitionStore(DashboardStore):
             return present.build(kind, title, self.flow, FLOW, lang)
         if kind == "tr_ages":
             ages = [k for k, _ in reads.AGE_BUCKETS]
-            frame = self.case_ages
-            counts = dict(zip(zip(frame["age"].tolist(), frame["status"].tolist()), frame["households"].tolist()))
+            counts = _counts_by(self.case_ages, "age", "status")
             wide = pd.DataFrame({"age": [t(f"tr.age.{k}", lang) for k in ages],
                                  **{status: count_array([counts.get((k, status)) for k in ages])
                                     for status in ("pending", "monitored")}})

@@ -580,9 +580,11 @@ def _first_measure_updates(dialect: str, households: str) -> list[tuple[str, str
             (f"first_measure_days = {days}", f"{where}first_measure_days {differs} {days}")]
 
 
-def _first_measure_statements(dialect: str, households: str) -> list[str]:
-    return [f"UPDATE household SET {values} WHERE {where}"
-            for values, where in _first_measure_updates(dialect, households)]
+def _first_measure_update(dialect: str, households: str) -> str:
+    """The update setting the first measure of ``households`` (a trigger's: the days follow by the
+    trigger on ``household``)."""
+    values, where = _first_measure_updates(dialect, households)[0]
+    return f"UPDATE household SET {values} WHERE {where}"
 
 
 def _fill_first_measure(conn: Connection) -> None:
@@ -614,10 +616,9 @@ def _first_measure_ddl(dialect: str) -> list[str]:
             trigger("insert", "INSERT", "assistance_measure", [
                 "UPDATE household SET first_measure_on = NEW.started_on WHERE id = NEW.household_id "
                 "AND (first_measure_on IS NULL OR first_measure_on > NEW.started_on)"]),
-            trigger("delete", "DELETE", "assistance_measure",
-                    _first_measure_statements(dialect, "OLD.household_id")[:1]),
+            trigger("delete", "DELETE", "assistance_measure", [_first_measure_update(dialect, "OLD.household_id")]),
             trigger("update", "UPDATE OF household_id, started_on", "assistance_measure",
-                    _first_measure_statements(dialect, "OLD.household_id, NEW.household_id")[:1]),
+                    [_first_measure_update(dialect, "OLD.household_id, NEW.household_id")]),
             trigger("days", "UPDATE OF identified_on, first_measure_on", "household", [
                 f"UPDATE household SET first_measure_days = {days} WHERE id = NEW.id "
                 f"AND first_measure_days IS NOT {days}"]),
@@ -642,7 +643,7 @@ def _first_measure_ddl(dialect: str) -> list[str]:
     ]
     for event, (referencing, households) in touched.items():
         out += [f"CREATE OR REPLACE FUNCTION {name}_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"{_first_measure_statements(dialect, households)[0]}; RETURN NULL; END $$",
+                f"{_first_measure_update(dialect, households)}; RETURN NULL; END $$",
                 f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON assistance_measure {referencing} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_{event}()"]
     return [*out,

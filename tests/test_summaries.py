@@ -57,7 +57,7 @@ def summary_rows(conn, sources: tuple[str, ...] = summaries.SOURCES) -> dict[str
     for source in sources:
         if source in summaries.KEPT_COLUMNS:
             table, columns = summaries.KEPT_COLUMNS[source]
-            out[f"{table} {columns}"] = {tuple(row) for row in conn.execute(
+            out[f"{table}({', '.join(columns)})"] = {tuple(row) for row in conn.execute(
                 text(f"SELECT id, {', '.join(columns)} FROM {table}"))}
     return out
 
@@ -68,7 +68,7 @@ def assert_summaries_match_raw(engine) -> None:
         summaries.rebuild(conn)  # a fresh aggregate of the raw rows, rolled back below
         fresh = summary_rows(conn)
         conn.rollback()
-    assert set(kept) == {*summaries.SUMMARY_TABLES, "household ('first_measure_on', 'first_measure_days')"}
+    assert set(kept) == {*summaries.SUMMARY_TABLES, "household(first_measure_on, first_measure_days)"}
     for table in kept:
         assert kept[table] == fresh[table], table
 
