@@ -325,6 +325,16 @@ def test_the_upgrade_analyses_a_database_loaded_without_statistics(sqlite_engine
     assert _analysed(sqlite_engine)["household"] == sqlite_counts["household"]
 
 
+def test_statistics_are_gathered_again_only_for_a_table_without_them_or_grown(sqlite_engine, sqlite_counts):
+    assert db.refresh_statistics(sqlite_engine, ("household", "loan")) == []  # the demo's are current
+    with sqlite_engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'household'")
+        conn.exec_driver_sql("UPDATE sqlite_stat1 SET stat = '10' || substr(stat, instr(stat, ' ')) WHERE tbl = 'loan'")
+    assert db.refresh_statistics(sqlite_engine, ("household", "loan", "asset")) == ["household", "loan"]
+    assert _analysed(sqlite_engine)["household"] == sqlite_counts["household"]
+    assert _analysed(sqlite_engine)["loan"] == sqlite_counts["loan"]
+
+
 def test_load_demo_refuses_a_database_with_regions(sqlite_engine, sqlite_counts):
     with pytest.raises(ValueError, match="already holds"):
         demo.load_demo(sqlite_engine, scale=SCALE)

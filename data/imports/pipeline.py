@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import time
 import unicodedata
@@ -37,9 +38,9 @@ from sqlalchemy import Connection, Engine, Float, and_, bindparam, func, insert,
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from .. import generation
+from .. import generation, summaries
 from ..bulk import bulk_insert
-from ..db import writer
+from ..db import refresh_statistics, writer
 from ..models import AuditEntry, Base, FindingSnapshot, ImportBatch, Score
 from ..models import Rubric as RubricRow
 from ..scope import Scope, require_scope
@@ -51,6 +52,8 @@ from .kinds import KINDS, Kind
 from .problems import Problem, shown
 from .reading import FileRejected, Sheet, read_sheet
 from .templates import example_values
+
+log = logging.getLogger(__name__)
 
 #: Rows scanned for the header row.
 HEADER_SCAN = 15
@@ -207,6 +210,12 @@ def run_import(engine: Engine, kind: str, content: bytes, file_name: str, *, act
             # a concurrent import took a key between check and load, or held the database too long
             report.problems.append(Problem("database", params={"reason": _db_reason(exc)}))
             report.result = "rejected"
+    if report.result == "accepted" and report.inserted:
+        # After the commit, outside the import's transaction: the import stands whatever this does.
+        try:
+            refresh_statistics(engine, (spec.table.name, *summaries.SUMMARY_TABLES))
+        except OperationalError:  # another writer held the database: the next import tries again
+            log.warning("planner statistics not refreshed after import batch %s", report.batch_id, exc_info=True)
     report.duration_s = time.perf_counter() - started
     report.problems.sort(key=lambda p: (p.row or 0, not p.is_error))
     if report.result == "rejected":
