@@ -14,8 +14,8 @@ The household summaries' update triggers are made again too: on SQLite they fire
 columns the summaries are made of, on PostgreSQL the update's statement trigger returns at once
 when no row changed in them, so a household row rewritten for its first measure (or its checks)
 rewrites no summary row.  The upgrade fills the two columns from the measures already held
-(PostgreSQL: then rewrites the household table, which the fill left with a dead copy of every
-household it wrote).
+(PostgreSQL: then rewrites the household table in key order; the fill left a dead copy of every
+household it wrote, which that rewrite, inside the same transaction, keeps until a VACUUM).
 
 Revision ID: 0021
 Revises: 0020
@@ -53,7 +53,10 @@ def upgrade() -> None:
         # 237,000 of 600,000) and left the old ones in the table and in every index until a
         # VACUUM FULL: on the benchmark's database the transition page's county change right
         # after a write took 218 ms before one and 140 after (the identification clock reads the
-        # table).  Rewritten here, in the migration's transaction (VACUUM cannot run in one).
+        # table).  Rewritten here in key order, in the migration's transaction (VACUUM cannot run
+        # in one); a rewrite inside the transaction that wrote the new versions keeps the old ones
+        # too (measured: a table of 100,000 rows, half of them updated, 20 MB against 13 MB
+        # rewritten after the commit), so their space goes with the next VACUUM.
         op.execute("CLUSTER household USING pk_household")
     _statistics()
 
