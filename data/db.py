@@ -117,30 +117,38 @@ def checkpoint(engine: Engine) -> None:
         raw.close()
 
 
-def refresh_statistics(engine: Engine, tables: tuple[str, ...], *, growth: float = 2.0) -> list[str]:
-    """After an import into SQLite: gather planner statistics (``ANALYZE``) for each of ``tables``
-    that holds rows and has none, or has grown ``growth`` times since they were gathered; return
-    the tables analysed.
+def analysed_rows(conn) -> dict[str, int]:
+    """SQLite: the rows of each table as its planner statistics counted them (the most of its
+    indexes': a partial index counts fewer); empty before any ``ANALYZE``."""
+    if not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+        return {}
+    out: dict[str, int] = {}
+    for table, stat in conn.exec_driver_sql("SELECT tbl, stat FROM sqlite_stat1"):
+        out[table] = max(out.get(table, 0), int(str(stat).split()[0]))
+    return out
+
+
+def refresh_statistics(engine: Engine, table: str, summaries: tuple[str, ...] = (), *,
+                       growth: float = 2.0) -> list[str]:
+    """After an import into SQLite: gather planner statistics (``ANALYZE``) for ``table`` and the
+    ``summaries`` made of its rows when it holds rows and has none, or has grown ``growth`` times
+    since they were gathered; return the tables analysed.
 
     SQLite never gathers them by itself, and plans without them (or with a table's figures from
     when it was a tenth of its size) by guesses: a database filled by imports instead of the demo
     would read the identification clock's cases through the wrong index for good (see
-    ``load_demo``).  Statistics of a table that grew a little stay: its plans hold.  Nothing to
-    do on PostgreSQL, whose autovacuum analyses a table once a tenth of it has changed."""
+    ``load_demo``).  Statistics of a table that grew a little stay: its plans hold.  Only the
+    imported table is counted (the summaries grow with it).  Nothing to do on PostgreSQL, whose
+    autovacuum analyses a table once a tenth of it has changed."""
     if engine.dialect.name != "sqlite":
         return []
-    done = []
     with writer(engine).begin() as conn:
-        known = {}
-        if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
-            for table, stat in conn.exec_driver_sql("SELECT tbl, stat FROM sqlite_stat1"):
-                known[table] = max(known.get(table, 0), int(str(stat).split()[0]))
-        for table in dict.fromkeys(tables):
-            rows = conn.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar_one()
-            if rows and rows >= growth * known.get(table, 0):
-                conn.exec_driver_sql(f'ANALYZE "{table}"')
-                done.append(table)
-    return done
+        rows = conn.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar_one()
+        if not rows or rows < growth * analysed_rows(conn).get(table, 0):
+            return []
+        for name in (table, *summaries):
+            conn.exec_driver_sql(f'ANALYZE "{name}"')
+    return [table, *summaries]
 
 
 WRITE_OPTION = "fundwatch_write"

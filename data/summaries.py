@@ -131,6 +131,13 @@ SOURCES = tuple(TABLES)
 SUMMARY_TABLES = tuple(table for tables in TABLES.values() for table in tables)
 
 
+def summaries_of(table: str) -> tuple[str, ...]:
+    """The summary tables made of the rows of raw ``table`` (``disbursement``: the month and the
+    category summaries)."""
+    return tuple(summary for source, tables in TABLES.items() if SOURCE_TABLES.get(source, source) == table
+                 for summary in tables)
+
+
 def _date(dialect: str, text: str) -> str:
     return f"DATE '{text}'" if dialect == "postgresql" else f"'{text}'"
 

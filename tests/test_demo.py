@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, create_engine, func, insert, select
 
-from fundwatch.data import db, demo, schema
+from fundwatch.data import db, demo, schema, summaries
 from fundwatch.data.models import Base, RegionFlag
 
 SCALE = 0.02
@@ -295,14 +295,8 @@ def test_load_demo_leaves_no_write_ahead_log(sqlite_engine, sqlite_counts):
 
 
 def _analysed(engine: Engine) -> dict[str, int]:
-    """Rows per table as SQLite's statistics count them (the most of its indexes': a partial
-    index counts fewer)."""
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT tbl, stat FROM sqlite_stat1").all()
-    out: dict[str, int] = {}
-    for table, stat in rows:
-        out[table] = max(out.get(table, 0), int(stat.split()[0]))
-    return out
+        return db.analysed_rows(conn)
 
 
 def test_load_demo_leaves_planner_statistics(sqlite_engine, sqlite_counts):
@@ -326,11 +320,16 @@ def test_the_upgrade_analyses_a_database_loaded_without_statistics(sqlite_engine
 
 
 def test_statistics_are_gathered_again_only_for_a_table_without_them_or_grown(sqlite_engine, sqlite_counts):
-    assert db.refresh_statistics(sqlite_engine, ("household", "loan")) == []  # the demo's are current
+    def refresh(table):
+        return db.refresh_statistics(sqlite_engine, table, summaries.summaries_of(table))
+
+    assert refresh("household") == refresh("loan") == []  # the demo's are current
     with sqlite_engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'household'")
         conn.exec_driver_sql("UPDATE sqlite_stat1 SET stat = '10' || substr(stat, instr(stat, ' ')) WHERE tbl = 'loan'")
-    assert db.refresh_statistics(sqlite_engine, ("household", "loan", "asset")) == ["household", "loan"]
+    assert refresh("asset") == []
+    assert refresh("household") == ["household", "household_month_flow", "household_year_end"]
+    assert refresh("loan") == ["loan", "loan_month_flow", "loan_year_end"]
     assert _analysed(sqlite_engine)["household"] == sqlite_counts["household"]
     assert _analysed(sqlite_engine)["loan"] == sqlite_counts["loan"]
 

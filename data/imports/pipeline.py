@@ -213,7 +213,7 @@ def run_import(engine: Engine, kind: str, content: bytes, file_name: str, *, act
     if report.result == "accepted" and report.inserted:
         # After the commit, outside the import's transaction: the import stands whatever this does.
         try:
-            refresh_statistics(engine, (spec.table.name, *summaries.SUMMARY_TABLES))
+            refresh_statistics(engine, spec.table.name, summaries.summaries_of(spec.table.name))
         except OperationalError:  # another writer held the database: the next import tries again
             log.warning("planner statistics not refreshed after import batch %s", report.batch_id, exc_info=True)
     report.duration_s = time.perf_counter() - started
