@@ -1,6 +1,5 @@
 """The frame every panel sits in: a titled card with CSV and Excel downloads of exactly what it
-shows (each one audited, see :meth:`.stores.DashboardStore.export`), and a loading indicator
-while its store loads."""
+shows (each one audited, see :meth:`.stores.DashboardStore.export`); and the page's loading bar."""
 
 from __future__ import annotations
 
@@ -233,8 +232,35 @@ class ExportButtons(DownloadButtons):
             raise
 
 
+class BusyBar(StoreView):
+    """The one sign that a page (or an embedded panel) is loading its figures: a thin bar along the
+    top of the window (``inline``: of the panel) while the store is ``busy``.
+
+    The page's cards used to show Panel's loading indicator each, bound to ``busy``: twenty
+    cards' classes set and reset on every load, 8.7 ms each way on the transition page (6.3 on
+    the county page) of the server's time per county change, and all for nothing on a drop-down's
+    choice, whose indicator reaches the browser with the figures (:class:`~.controls.Choice`).
+    Here a load changes one pane's text.  The bar fades in only after a quarter of a second
+    (``theme.BUSY_CSS``): a load that ends sooner shows nothing, a longer one (an address
+    change, a slow database, a reload after an outage) a moving bar; screen readers hear that the
+    page is loading."""
+
+    inline = param.Boolean(default=False, doc="Along the top of the panel (an embedded one), not of the window.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._layout = pn.pane.HTML(pn.bind(self._html, self.store.param.busy, self.store.param.lang),
+                                    stylesheets=[theme.BUSY_CSS], sizing_mode="stretch_width", height=0, margin=0)
+
+    def _html(self, busy: bool, lang: str) -> str:
+        if not busy:
+            return ""
+        where = " fw-inline" if self.inline else ""
+        return f'<div class="fw-busy{where}" role="progressbar" aria-label="{html.escape(t("loading", lang))}"></div>'
+
+
 class DataCard(StoreView):
-    """A panel: title and downloads, an optional note, the content; greyed while loading.
+    """A panel: title and downloads, an optional note, the content.
 
     Three models and a view's own: the card's column, its heading (the title and the download
     buttons in one element, or a text pane when nothing is exported), the note's text pane."""
@@ -257,8 +283,7 @@ class DataCard(StoreView):
         if self.note is not None:
             parts.append(theme.html(self.note, sizing_mode="stretch_width", margin=0))
         self._layout = pn.Column(*parts, self.body, sizing_mode="stretch_width", margin=6,
-                                 stylesheets=[theme.CARD_CSS], css_classes=["fw-card"],
-                                 loading=self.store.param.busy)
+                                 stylesheets=[theme.CARD_CSS], css_classes=["fw-card"])
 
 
 def heading(text: str) -> str:
@@ -279,4 +304,4 @@ def card(view: StoreView, kind: str | None, title: Callable[[], str], body, *, n
 
 
 
-__all__ = ["LAYOUT_SETTINGS", "DataCard", "DownloadButtons", "ExportButtons", "StoreView", "card", "heading", "layout_of", "note", "views_in"]
+__all__ = ["LAYOUT_SETTINGS", "BusyBar", "DataCard", "DownloadButtons", "ExportButtons", "StoreView", "card", "heading", "layout_of", "note", "views_in"]

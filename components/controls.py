@@ -23,8 +23,8 @@ class Choice(pn.widgets.Select):
     the server sees it; a choice from a list comes once, so a county chosen here starts loading
     50 ms sooner (a county change on a served page at scale 10: 183 -> 158 ms to the server's
     last message for a county seen before, 216 -> 165 ms on the drill-down for one not seen).
-    The views' loading indicator then goes to the browser with the load's figures rather than
-    before them (the load runs before the indicator's message is written): a choice shows its
+    The page's loading bar (:class:`~.cards.BusyBar`) then goes to the browser with the load's
+    figures rather than before them (the load runs before its message is written): a choice shows its
     figures within about a third of a second whether read or cached, under the second beyond
     which a wait wants a sign.  Panel's "priority" changes, the other way to skip the wait, run
     outside the document's lock and measured no better."""

@@ -10,7 +10,7 @@ audit row before it hands the file over.
 
 The first load happens when the store is created, so a page is built from real numbers.  Later
 loads happen once per batch of filter changes; inside a served session they are deferred to the
-next tick, so that ``busy`` reaches the browser (views show a loading indicator) before the
+next tick, so that ``busy`` reaches the browser (the page's loading bar) before the
 queries run; outside a server (tests, notebooks, the CLI) they happen at once.
 
 A load that fails because the database cannot be reached (:data:`fundwatch.data.db.UNAVAILABLE`)
@@ -110,7 +110,7 @@ class DashboardStore(pn.viewable.Viewer):
                                   doc="Source level the funds charts and the pace curve count ('' for all).")
     metric = param.Selector(default="rate", objects=list(METRICS), doc="What the county map colours.")
 
-    busy = param.Boolean(default=False, doc="True while frames are loading (views show a loading indicator).")
+    busy = param.Boolean(default=False, doc="True while frames are loading (the page shows its loading bar).")
     stale = param.Boolean(default=False,
                           doc="True when the last load failed because the database could not be reached: the "
                               "frames are those of the last good load (see reload).")
@@ -275,7 +275,7 @@ class DashboardStore(pn.viewable.Viewer):
 
     def _schedule(self) -> None:
         """Load now, or in a served session on the next tick: a batch of changes loads once, and
-        ``busy`` (the views' loading indicator) goes to the browser before the load when Panel has
+        ``busy`` (the page's loading bar) goes to the browser before the load when Panel has
         written it by then (a change that waited for Panel's 50 ms debounce, such as the
         address); a drop-down's choice (:class:`~.controls.Choice`) comes without that wait, and its
         indicator with the figures."""
@@ -286,7 +286,7 @@ class DashboardStore(pn.viewable.Viewer):
         if self._pending:
             return
         self._pending = True
-        with pn.io.hold():  # every view's loading indicator in one message, not one per view
+        with pn.io.hold():  # what busy moves goes in one message
             self.busy = True
         pn.state.execute(self._load_guarded, schedule=True)
 

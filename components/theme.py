@@ -36,6 +36,21 @@ CARD_CSS = f"""
 }}
 """
 
+#: The page's loading bar (:class:`~.cards.BusyBar`): a band of colour sliding along a thin bar,
+#: faded in only after a moment, so a load that ends sooner shows nothing.
+BUSY_CSS = f"""
+.fw-busy {{ position: fixed; top: 0; left: 0; right: 0; height: 3px; z-index: 1000; pointer-events: none;
+           background: linear-gradient(90deg, transparent, {BLUE}, transparent) no-repeat;
+           background-size: 40% 100%; background-color: rgba(46, 111, 183, 0.15); opacity: 0;
+           animation: fw-busy-show 0.2s ease 0.25s forwards, fw-busy-slide 1.2s linear infinite; }}
+.fw-busy.fw-inline {{ position: absolute; }}
+@keyframes fw-busy-show {{ to {{ opacity: 1; }} }}
+@keyframes fw-busy-slide {{ from {{ background-position: -40% 0; }} to {{ background-position: 140% 0; }} }}
+@media (prefers-reduced-motion: reduce) {{
+  .fw-busy {{ background: {BLUE}; animation: fw-busy-show 0.2s ease 0.25s forwards; }}
+}}
+"""
+
 TEXT_CSS = f"""
 :host {{ font-family: {FONT}; color: {INK}; }}
 .fw-card-title {{ font-size: 15px; font-weight: 600; margin: 2px 0; color: {INK}; }}

@@ -434,7 +434,7 @@ class TransitionKpis(StoreView):
     def __init__(self, **params):
         super().__init__(**params)
         self._layout = pn.pane.HTML(self._html, sizing_mode="stretch_width", margin=(4, 6),
-                                    stylesheets=[theme.KPI_CSS], loading=self.store.param.busy)
+                                    stylesheets=[theme.KPI_CSS])
 
     @param.depends("store.headline", "store.lang", "store.year")
     def _html(self) -> str:

@@ -31,7 +31,7 @@ from panel.util import edit_readonly
 from sqlalchemy import Engine
 
 from fundwatch.components import EXTENSIONS, loaders, speedups, theme, warming
-from fundwatch.components.cards import layout_of
+from fundwatch.components.cards import BusyBar, layout_of
 from fundwatch.components.controls import LanguageSwitch
 from fundwatch.components.health import DatabaseBanner
 from fundwatch.components.i18n import t
@@ -463,7 +463,8 @@ def _who(account: Account | None, demo: bool, lang: str) -> str:
 
 
 def page(store: DashboardStore, active: str, *content, title_key: str) -> pn.Column:
-    """The page frame: the navigation bar, the banner shown while the database cannot be reached
+    """The page frame: the loading bar (:class:`~fundwatch.components.cards.BusyBar`), the
+    navigation bar, the banner shown while the database cannot be reached
     (:class:`~fundwatch.components.health.DatabaseBanner`), then ``content`` in a centred column.
     In login mode the page ends itself when its login session ends (:class:`.auth.SessionWatch`)."""
     if pn.state.curdoc is not None:
@@ -473,7 +474,7 @@ def page(store: DashboardStore, active: str, *content, title_key: str) -> pn.Col
     body = pn.Column(*content, sizing_mode="stretch_width", margin=(8, 8, 24, 8),
                      styles={"width": "100%", "max-width": "1480px", "margin": "0 auto"})
     banner = DatabaseBanner(store=store, url=store.url if store.engine is not None else database_url())
-    return pn.Column(nav_bar(store, active), banner, body, sizing_mode="stretch_width", margin=0)
+    return pn.Column(BusyBar(store=store), nav_bar(store, active), banner, body, sizing_mode="stretch_width", margin=0)
 
 
 def route_table() -> dict[str, Callable]:

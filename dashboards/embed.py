@@ -32,6 +32,7 @@ from bokeh.models import ImportedStyleSheet, InlineStyleSheet, InputWidget, UIEl
 from panel.io.model import add_to_doc
 from panel.io.resources import CDN_DIST, DIST_DIR
 
+from fundwatch.components.cards import BusyBar
 from fundwatch.components.charts import DisbursementCurve
 from fundwatch.components.controls import PageHeading
 from fundwatch.components import i18n
@@ -200,7 +201,9 @@ def create(name: str) -> pn.viewable.Viewable:
         pn.state.curdoc.title = f"{t(spec.title_key, store.lang)} · {t('app.title', store.lang)}"
         if not app.demo_mode():
             app.auth.watch_session()
-    return panel(spec, store, height=_height(arguments))
+    view = panel(spec, store, height=_height(arguments))
+    view.insert(0, BusyBar(store=store, inline=True))  # live only: a static file never loads
+    return view
 
 
 def embedded(name: str, doc: str) -> Callable[[], pn.viewable.Viewable | None]:

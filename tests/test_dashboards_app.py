@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import html
 import io
 import logging
 import os
@@ -17,10 +18,12 @@ import openpyxl
 import pandas as pd
 import panel as pn
 import pytest
+from bokeh.document import Document
+from bokeh.document.events import ModelChangedEvent
 from dashboard_fixtures import _fresh_caches, demo_copy, demo_db, engine  # noqa: F401
 
 from fundwatch.components.audit import AuditDesk
-from fundwatch.components.cards import views_in
+from fundwatch.components.cards import BusyBar, views_in
 from fundwatch.components.charts import DisbursementCurve
 from fundwatch.components.kpis import KpiCards
 from fundwatch.components.maps import CountyMap
@@ -66,6 +69,35 @@ def test_every_route_creates_its_page(demo_db, monkeypatch):
     assert views_in(pages["/embed/kpis"], KpiCards) and not views_in(pages["/embed/kpis"], CountyMap)
     assert views_in(pages["/embed/map"], CountyMap) and views_in(pages["/embed/pace"], DisbursementCurve)
     assert views_in(pages["/embed/scorecard"], RubricScorecard) and not views_in(pages["/embed/scorecard"], ScoreEntry)
+
+
+@pytest.mark.parametrize("path", ["/transition", "/county", "/embed/kpis"])
+def test_a_load_shows_its_indicator_with_one_model(demo_db, monkeypatch, path):
+    """While a page's store loads, one bar says so (along the window's top; an embedded panel's
+    own): one model's text each way, not every card's classes (twenty on the transition page,
+    8.7 ms each way of a county change)."""
+    monkeypatch.setenv(db.ENV_URL, str(demo_db))
+    page = app.route_table()[path]()
+    (bar,) = views_in(page, BusyBar)
+    store = bar.store
+    document = Document()
+    document.add_root(page.get_root(document))
+    events = []
+    document.on_change(events.append)
+
+    def toggled(busy: bool) -> str:
+        events.clear()
+        store.busy = busy
+        (changed,) = events  # the bar's text alone: no card's classes
+        assert isinstance(changed, ModelChangedEvent) and changed.attr == "text"
+        return html.unescape(changed.new)  # Panel's HTML model carries its text escaped
+
+    inline = " fw-inline" if path.startswith("/embed") else ""
+    assert f'<div class="fw-busy{inline}" role="progressbar" aria-label="正在加载数据…">' in toggled(True)
+    assert [type(shown).__name__ for shown in page.select() if shown.loading] == []  # Panel's own, per view
+    assert toggled(False) == ""
+    store.lang = "en"
+    assert 'aria-label="Loading data…"' in toggled(True)
 
 
 def test_every_page_asks_for_the_viewers_scope(demo_db, monkeypatch):

@@ -15,10 +15,14 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import openpyxl
+import panel as pn
 import pytest
-from dashboard_fixtures import ARTIFACTS, _fresh_caches, demo_db, engine, own_server, server  # noqa: F401
+from dashboard_fixtures import ARTIFACTS, _fresh_caches, demo_db, engine, free_port, own_server, server  # noqa: F401
 
+from fundwatch.components.cards import BusyBar, views_in
 from fundwatch.components.geo import county_outlines
+from fundwatch.dashboards import app, auth, transition
+from fundwatch.data import health
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -255,6 +259,57 @@ def test_the_transition_page_shows_yudus_overdue_cases_at_phone_width_too(server
     page.set_viewport_size({"width": 390, "height": 800})
     page.wait_for_timeout(1000)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 392
+
+
+@pytest.fixture
+def threaded_transition(demo_db, monkeypatch):  # noqa: F811 - fixture
+    """The transition page served from a thread of this process (demo mode), and the documents and
+    stores of its sessions: a test sets what a slow load would."""
+    monkeypatch.setenv(app.ENV_DB, str(demo_db))
+    monkeypatch.delenv(auth.ENV_SECRET, raising=False)
+    # a collector of its own: the one it would share schedules its collections on this server's
+    # loop, which stops with the test (a later server of the process would wait for them for good)
+    monkeypatch.setattr(app, "COLLECTOR", app._Collector())
+    app.load_extensions()
+    made = []
+
+    def page():
+        created = transition.create_app()
+        (bar,) = views_in(created, BusyBar)
+        made.append((pn.state.curdoc, bar.store))
+        return created
+
+    port = free_port()
+    thread = pn.serve({"/transition": page}, port=port, address="127.0.0.1", show=False, threaded=True,
+                      verbose=False, websocket_origin=[f"127.0.0.1:{port}"])
+    yield f"http://127.0.0.1:{port}", made
+    thread.stop()
+    health.stop_all()
+
+
+def test_a_load_that_takes_a_while_shows_a_bar_along_the_top_of_the_window(threaded_transition, watched):
+    """One bar along the top of the window while the page loads, wherever the page is scrolled,
+    faded in after a quarter of a second (a quick load shows nothing), gone when the load ends."""
+    base, made = threaded_transition
+    page = watched.page
+    open_page(page, base + f"/transition?county={YUDU}&{STATE}")
+    page.mouse.wheel(0, 900)
+    doc, store = made[-1]
+    assert page.locator(".fw-busy").count() == 0
+    doc.add_next_tick_callback(lambda: setattr(store, "busy", True))  # a load under way, in the session's thread
+    bar = page.locator(".fw-busy")
+    bar.wait_for(state="attached", timeout=READY)
+    assert bar.evaluate("e => getComputedStyle(e).animationDelay").startswith("0.25s")
+    deadline = time.monotonic() + 5
+    while bar.evaluate("e => getComputedStyle(e).opacity") != "1" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert bar.evaluate("e => getComputedStyle(e).opacity") == "1"
+    assert bar.evaluate("e => getComputedStyle(e).position") == "fixed"
+    assert bar.get_attribute("role") == "progressbar" and bar.get_attribute("aria-label") == "正在加载数据…"
+    box = bar.bounding_box()
+    assert (box["x"], box["y"], box["height"]) == (0, 0, 3) and box["width"] == page.viewport_size["width"]
+    doc.add_next_tick_callback(lambda: setattr(store, "busy", False))
+    bar.wait_for(state="detached", timeout=5000)
 
 
 @pytest.fixture(scope="module")
