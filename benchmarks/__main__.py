@@ -12,8 +12,12 @@ aggregate), pages (page build, county change), changes (a county change on a ser
 its websocket), imports (a 50,000-row file), sessions (memory per
 live session), load (20 concurrent first loads with ``--num-procs 2``), churn (1,000 session
 open/close cycles), soak (30 sessions for 10 minutes), outage (the SQLite database away for 60 s
-with open sessions; PostgreSQL outages are tested by ``tests/test_outage.py``).  Writes (imports) go into a throw-away copy of the
-database (:mod:`fundwatch.data.copies`), never into ``--db`` itself.
+with open sessions; PostgreSQL outages are tested by ``tests/test_outage.py``).  Before the first
+suite that times a server, the policy findings of the pages' opening views are kept (timed and
+printed on their own: a server keeps them once a day and after every write, beside its pages;
+:func:`benchmarks.served.keep_opening_findings`).  Imports go into a throw-away copy of the
+database (:mod:`fundwatch.data.copies`), never into ``--db`` itself; ``--db`` gets only what a
+server on it writes too, the findings kept for its views.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from benchmarks import scratch
 from fundwatch.data import copies, db
 
 SUITES = ("demo", "reads", "pages", "changes", "imports", "sessions", "load", "churn", "soak", "outage")
+#: The suites that time a running server: the findings of its opening views are kept before the
+#: first of them (:func:`benchmarks.served.keep_opening_findings`).
+SERVED = frozenset({"changes", "sessions", "load", "churn", "soak", "outage"})
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -67,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         for suite in suites:
             if suite == "demo":
                 continue
+            if suite in SERVED and "findings" not in figures:
+                from benchmarks import served
+
+                figures["findings"] = served.keep_opening_findings(url, out)
             started = time.perf_counter()
             try:
                 figures[suite] = run_suite(suite, url, args, Path(folder), out)

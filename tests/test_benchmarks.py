@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import io
+import os
 
-from dashboard_fixtures import demo_db  # noqa: F401 - fixture
+from dashboard_fixtures import demo_copy, demo_db  # noqa: F401 - fixture
 from sqlalchemy import func, select
 
-from benchmarks import sessions, targets
-from fundwatch.data import copies, db
+from benchmarks import served, sessions, targets
+from fundwatch.dashboards import app
+from fundwatch.data import copies, db, generation
+from fundwatch.data.rules import stored
 from fundwatch.data.models import AssistanceMeasure, Household
 
 
@@ -78,3 +81,22 @@ def test_a_served_county_change_is_timed_from_the_county_selector(demo_db):  # n
     assert all(figure["runs"] == 2 and figure["min"] > 0 for figure in figures["changes"].values())
     assert figures["errors"] == []
     assert "transition county change served, second visit" in out.getvalue()
+
+
+def test_the_opening_views_findings_are_kept_before_a_server_is_timed(demo_copy, monkeypatch):  # noqa: F811
+    """Before the served suites, the findings of every view a page opens on are kept at the
+    data's generation (a written database has them all to evaluate), so no server of the run
+    evaluates the rules beside the pages it is timed on; the environment is left as it was."""
+    monkeypatch.setenv(app.ENV_DB, "sqlite:///elsewhere.db")
+    engine = db.get_engine(str(demo_copy))
+    with db.writer(engine).begin() as conn:
+        generation.bump(conn)  # a write: every kept snapshot is stale
+    out = io.StringIO()
+    first = served.keep_opening_findings(str(demo_copy), out)
+    assert os.environ[app.ENV_DB] == "sqlite:///elsewhere.db"
+    monkeypatch.setenv(app.ENV_DB, str(demo_copy))
+    views = app.opening_views()
+    assert first["views"] == len(views) == first["evaluated"] > 1  # the prefecture and each county
+    assert all(stored.lookup(engine, scope, year, as_of)[0] is not None for scope, year, as_of in views)
+    assert served.keep_opening_findings(str(demo_copy))["evaluated"] == 0
+    assert f"{len(views)} evaluated" in out.getvalue()
