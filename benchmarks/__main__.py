@@ -15,7 +15,7 @@ open/close cycles), soak (30 sessions for 10 minutes), outage (the SQLite databa
 with open sessions; PostgreSQL outages are tested by ``tests/test_outage.py``).  Before the first
 suite that times a server, the policy findings of the pages' opening views are kept (timed and
 printed on their own: a server keeps them once a day and after every write, beside its pages;
-:func:`benchmarks.served.keep_opening_findings`).  Imports go into a throw-away copy of the
+:func:`benchmarks.served.keep_findings`).  Imports go into a throw-away copy of the
 database (:mod:`fundwatch.data.copies`), never into ``--db`` itself; ``--db`` gets only what a
 server on it writes too, the findings kept for its views.
 """
@@ -37,7 +37,7 @@ from fundwatch.data import copies, db
 
 SUITES = ("demo", "reads", "pages", "changes", "imports", "sessions", "load", "churn", "soak", "outage")
 #: The suites that time a running server: the findings of its opening views are kept before the
-#: first of them (:func:`benchmarks.served.keep_opening_findings`).
+#: first of them (:func:`benchmarks.served.keep_findings`).
 SERVED = frozenset({"changes", "sessions", "load", "churn", "soak", "outage"})
 RESULTS = Path(__file__).parent / "results"
 
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             if suite in SERVED and "findings" not in figures:
                 from benchmarks import served
 
-                figures["findings"] = served.keep_opening_findings(url, out)
+                figures["findings"] = served.keep_findings(url, out=out)
             started = time.perf_counter()
             try:
                 figures[suite] = run_suite(suite, url, args, Path(folder), out)

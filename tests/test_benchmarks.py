@@ -1,19 +1,22 @@
-"""The benchmark suite's own machinery: the targets verdicts and the throw-away copy for writes.
+"""The benchmark suite's own machinery: the targets verdicts, the throw-away copy for writes and
+the findings kept before a server is timed.
 (Its figures are printed by ``python -m benchmarks``; no test asserts a time.)"""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 
 from dashboard_fixtures import demo_copy, demo_db  # noqa: F401 - fixture
 from sqlalchemy import func, select
 
-from benchmarks import served, sessions, targets
+from benchmarks import load, served, sessions, targets
 from fundwatch.dashboards import app
 from fundwatch.data import copies, db, generation
-from fundwatch.data.rules import stored
 from fundwatch.data.models import AssistanceMeasure, Household
+from fundwatch.data.rules import stored
+from fundwatch.data.scope import Scope
 
 
 def _figure(median: float, p95: float) -> dict:
@@ -92,11 +95,27 @@ def test_the_opening_views_findings_are_kept_before_a_server_is_timed(demo_copy,
     with db.writer(engine).begin() as conn:
         generation.bump(conn)  # a write: every kept snapshot is stale
     out = io.StringIO()
-    first = served.keep_opening_findings(str(demo_copy), out)
+    first = served.keep_findings(str(demo_copy), out=out)
     assert os.environ[app.ENV_DB] == "sqlite:///elsewhere.db"
     monkeypatch.setenv(app.ENV_DB, str(demo_copy))
     views = app.opening_views()
     assert first["views"] == len(views) == first["evaluated"] > 1  # the prefecture and each county
     assert all(stored.lookup(engine, scope, year, as_of)[0] is not None for scope, year, as_of in views)
-    assert served.keep_opening_findings(str(demo_copy))["evaluated"] == 0
-    assert f"{len(views)} evaluated" in out.getvalue()
+    assert served.keep_findings(str(demo_copy))["evaluated"] == 0
+    assert f"findings of {len(views)} views kept before serving: {len(views)} evaluated" in out.getvalue()
+
+
+def test_a_bursts_pages_have_their_findings_kept_before_it(demo_copy):  # noqa: F811
+    """The load suite keeps the findings of every year and date its pages show (the prefecture's:
+    demo mode), so its first loads are timed as after any earlier visit since the last write."""
+    views = load.burst_views()
+    shown = {(int(re.search(r"year=(\d+)", path).group(1)), re.search(r"as_of=([\d-]+)", path).group(1))
+             for path, _ in load.PAGES}
+    assert {(year, as_of.isoformat()) for _, year, as_of in views} == shown and len(views) == 2
+    assert all(scope == Scope.all() for scope, _, _ in views)
+    engine = db.get_engine(str(demo_copy))
+    with db.writer(engine).begin() as conn:
+        generation.bump(conn)
+    assert served.keep_findings(str(demo_copy), views)["evaluated"] == 2
+    assert all(stored.lookup(engine, *view)[0] is not None for view in views)
+    assert served.keep_findings(str(demo_copy), views)["evaluated"] == 0
