@@ -41,7 +41,7 @@ CARD_CSS = f"""
 BUSY_CSS = f"""
 .fw-busy {{ position: fixed; top: 0; left: 0; right: 0; height: 3px; z-index: 1000; pointer-events: none;
            background: linear-gradient(90deg, transparent, {BLUE}, transparent) no-repeat;
-           background-size: 40% 100%; background-color: rgba(46, 111, 183, 0.15); opacity: 0;
+           background-size: 40% 100%; background-color: {BLUE}26; opacity: 0;
            animation: fw-busy-show 0.2s ease 0.25s forwards, fw-busy-slide 1.2s linear infinite; }}
 .fw-busy.fw-inline {{ position: absolute; }}
 @keyframes fw-busy-show {{ to {{ opacity: 1; }} }}

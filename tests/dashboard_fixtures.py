@@ -90,6 +90,47 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def served_in_thread(routes: dict, database: Path, monkeypatch, **options) -> Iterator[str]:
+    """``routes`` served from a thread of this process on a free loopback port (demo mode) on
+    ``database``, answering ``/ready`` before it is given; its base URL.  ``options`` go to
+    ``pn.serve``.
+
+    The server gets a garbage collector of its own (``app.COLLECTOR``): the shared one would
+    schedule its quiet collection on this server's loop, which stops with the test, and wait for
+    it for good, so a later server of the process would never collect."""
+    import panel as pn  # noqa: PLC0415 - the servers' tests only
+
+    from fundwatch.dashboards import app, auth, ready  # noqa: PLC0415
+    from fundwatch.data import health  # noqa: PLC0415
+
+    monkeypatch.setenv(app.ENV_DB, str(database))
+    monkeypatch.delenv(auth.ENV_SECRET, raising=False)
+    monkeypatch.setattr(app, "COLLECTOR", app._Collector())
+    auth.install_handlers(app.EMBEDDABLE)
+    app.load_extensions()
+    port = free_port()
+    thread = pn.serve(routes, port=port, address="127.0.0.1", show=False, threaded=True, verbose=False,
+                      websocket_origin=[f"127.0.0.1:{port}"], extra_patterns=ready.patterns(), **options)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/ready", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield base
+    finally:
+        thread.stop()
+        health.stop_all()
+        db.dispose_all()
+
+
 class Server:
     """``fundwatch serve`` in a child process, stopped on exit."""
 

@@ -21,16 +21,14 @@ import time
 import urllib.request
 import warnings
 
-import panel as pn
 import pytest
 from bokeh.document import Document
-from dashboard_fixtures import demo_db, free_port  # noqa: F401 - fixture
+from dashboard_fixtures import demo_db, served_in_thread  # noqa: F401 - fixture
 
 from benchmarks.sessions import PageVisit
 from fundwatch.components.cards import StoreView
 from fundwatch.components.stores import DashboardStore
-from fundwatch.dashboards import app, auth, ready
-from fundwatch.data import db, health
+from fundwatch.dashboards import app
 
 pytestmark = pytest.mark.slow
 
@@ -43,30 +41,9 @@ CLOSED = 16
 @pytest.fixture
 def page_server(demo_db, monkeypatch):  # noqa: F811 - fixture
     """The app's pages served from a thread of this process on a free loopback port (demo mode)."""
-    monkeypatch.setenv(app.ENV_DB, str(demo_db))
-    monkeypatch.delenv(auth.ENV_SECRET, raising=False)
-    auth.install_handlers(app.EMBEDDABLE)
-    app.load_extensions()
     collect()  # what earlier tests left unreferenced is finalised now, not in the server's thread
-    port = free_port()
-    thread = pn.serve(app.route_table(), port=port, address="127.0.0.1", show=False, threaded=True, verbose=False,
-                      websocket_origin=[f"127.0.0.1:{port}"], extra_patterns=ready.patterns(),
-                      check_unused_sessions_milliseconds=300)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/ready", timeout=5) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    yield base
-    thread.stop()
-    health.stop_all()
-    db.dispose_all()
+    with served_in_thread(app.route_table(), demo_db, monkeypatch, check_unused_sessions_milliseconds=300) as base:
+        yield base
 
 
 def visit(base: str, count: int, start: int = 0) -> None:

@@ -17,12 +17,11 @@ import numpy as np
 import openpyxl
 import panel as pn
 import pytest
-from dashboard_fixtures import ARTIFACTS, _fresh_caches, demo_db, engine, free_port, own_server, server  # noqa: F401
+from dashboard_fixtures import ARTIFACTS, _fresh_caches, demo_db, engine, own_server, served_in_thread, server  # noqa: F401
 
 from fundwatch.components.cards import BusyBar, views_in
 from fundwatch.components.geo import county_outlines
-from fundwatch.dashboards import app, auth, transition
-from fundwatch.data import health
+from fundwatch.dashboards import transition
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -265,12 +264,6 @@ def test_the_transition_page_shows_yudus_overdue_cases_at_phone_width_too(server
 def threaded_transition(demo_db, monkeypatch):  # noqa: F811 - fixture
     """The transition page served from a thread of this process (demo mode), and the documents and
     stores of its sessions: a test sets what a slow load would."""
-    monkeypatch.setenv(app.ENV_DB, str(demo_db))
-    monkeypatch.delenv(auth.ENV_SECRET, raising=False)
-    # a collector of its own: the one it would share schedules its collections on this server's
-    # loop, which stops with the test (a later server of the process would wait for them for good)
-    monkeypatch.setattr(app, "COLLECTOR", app._Collector())
-    app.load_extensions()
     made = []
 
     def page():
@@ -279,12 +272,8 @@ def threaded_transition(demo_db, monkeypatch):  # noqa: F811 - fixture
         made.append((pn.state.curdoc, bar.store))
         return created
 
-    port = free_port()
-    thread = pn.serve({"/transition": page}, port=port, address="127.0.0.1", show=False, threaded=True,
-                      verbose=False, websocket_origin=[f"127.0.0.1:{port}"])
-    yield f"http://127.0.0.1:{port}", made
-    thread.stop()
-    health.stop_all()
+    with served_in_thread({"/transition": page}, demo_db, monkeypatch) as base:
+        yield base, made
 
 
 def test_a_load_that_takes_a_while_shows_a_bar_along_the_top_of_the_window(threaded_transition, watched):
