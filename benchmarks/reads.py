@@ -21,6 +21,7 @@ import numpy as np
 from fundwatch.data import db, reads, rules
 from fundwatch.data.reads import naive
 from fundwatch.data.reads import transition as transition_reads
+from fundwatch.data.rubric.measures import measure
 from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
 
@@ -74,6 +75,13 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
         out[f"monitoring flow {label}"] = (
             lambda r=region: transition_reads.monitoring_flow_frame(engine, everyone, AS_OF, region=r),
             lambda r=region: naive.monitoring_flow_frame(engine, everyone, AS_OF, region=r))
+    # the scoring page's measures (fundwatch.data.rubric.measures) beside the raw payments and
+    # allocations per county and level, and the raw loans and risk fund per county
+    out["scoring pace by county"] = (
+        lambda: measure(engine, everyone, YEAR, ["disbursement_pace"], as_of=AS_OF),
+        lambda: naive.pace_by_county_frame(engine, everyone, YEAR, as_of=AS_OF, by_level=True))
+    out["scoring leverage by county"] = (lambda: measure(engine, everyone, YEAR, ["leverage"], as_of=AS_OF),
+                                         lambda: naive.leverage_frame(engine, everyone, AS_OF))
     out["transition households county (raw)"] = (None, lambda: _transition_households(engine, everyone, COUNTY))
     out["identification clock prefecture (raw)"] = (
         None, lambda: transition_reads.identification_clock_frame(engine, everyone, YEAR, AS_OF))

@@ -25,6 +25,8 @@ from fundwatch.data import reads, summaries
 from fundwatch.data.imports import run_import
 from fundwatch.data.reads import households, naive
 from fundwatch.data.reads import transition as transition_reads
+from fundwatch.data.rubric.measures import measure
+from fundwatch.data.rules import resolve_rules
 from fundwatch.data.scope import Scope
 
 TODAY = dt.date(2026, 11, 1)
@@ -129,7 +131,31 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
             pd.testing.assert_frame_equal(
                 transition_reads.monitoring_flow_frame(engine, scope, as_of, region=flow_region),
                 naive.monitoring_flow_frame(engine, scope, as_of, region=flow_region))
+        assert_measures_match_raw(engine, scope, year, as_of)
     assert_list_totals_match_raw(engine)
+
+
+def assert_measures_match_raw(engine, scope: Scope, year: int, as_of: dt.date) -> None:
+    """The scoring measures read from the summaries (F1's pace, L1's leverage) have the numbers
+    the raw payments and loans give: paid of the year by the day over allocated, and the loans
+    outstanding on the day over the risk fund."""
+    found = measure(engine, scope, year, ["disbursement_pace", "leverage"], as_of=as_of)
+    day = min(dt.date(year, 12, 31), as_of)
+    f1 = {rule.id: rule.params for rule in resolve_rules()}["F1"]
+    within = "1 = 1" if scope.is_all else "county_code IN ({})".format(", ".join(f"'{c}'" for c in scope.counties))
+    with engine.connect() as conn:
+        paid = dict(conn.execute(text(
+            f"SELECT county_code, SUM(amount_fen) FROM disbursement WHERE {within} AND year = :year "
+            "AND paid_on <= :day AND source_level IN :levels AND programme IN :programmes GROUP BY county_code"
+        ).bindparams(bindparam("levels", expanding=True), bindparam("programmes", expanding=True)),
+            {"year": year, "day": day, "levels": list(f1["levels"]), "programmes": list(f1["programmes"])}).all())
+        lent = dict(conn.execute(text(
+            f"SELECT county_code, SUM(amount_fen) FROM loan WHERE {within} AND issued_on <= :day "
+            "AND (repaid_on IS NULL OR repaid_on > :day) GROUP BY county_code"), {"day": day}).all())
+    assert {c: m.numerator for c, m in found["disbursement_pace"].items() if m.numerator} == \
+        {c: int(v) for c, v in paid.items() if v}
+    assert {c: m.numerator for c, m in found["leverage"].items() if m.numerator} == \
+        {c: int(v) for c, v in lent.items() if v}
 
 
 #: Each record list: its read, its table, the condition of being listed, and whether the table

@@ -22,6 +22,11 @@ household_deadlines    H2    households found in Y (by D) entered within the wor
 Amounts are summed as integer fen and divided as Decimals, so a value is exact to 28
 significant digits and the same on every backend.  A county with nothing to measure (no
 allocations last year, no integrable funds, no risk fund, ...) gets ``value=None`` and a note.
+
+The pace and the leverage read the summary tables (:mod:`fundwatch.data.summaries`) as F1 and L1
+do: a year's payments by the day and the loans outstanding on it cost a few hundred summary rows
+whatever the history held.  The others count the allocations of two years, the assets or the
+households found in the year, row by row.
 """
 
 from __future__ import annotations
@@ -39,9 +44,9 @@ from .. import workdays
 from ..db import reader
 from ..rules import default_as_of, resolve_rules
 from ..rules._common import (
-    ALLOCATION, ASSET, DISBURSEMENT, HOUSEHOLD, LOAN, RISK_FUND, fen_sum, to_int, wan, wan_en,
+    ALLOCATION, ASSET, HOUSEHOLD, RISK_FUND, fen_sum, to_int, wan, wan_en,
 )
-from ..rules.loans import outstanding
+from ..reads._summary_reads import disbursed, loan_totals
 from ..scope import Scope, require_scope
 from .model import MEASURE_INFO
 
@@ -153,19 +158,16 @@ def disbursement_pace(ctx: MeasureContext) -> dict[str, Measurement]:
     """F1 at the end of the year (or as_of): all of F1's budget levels together."""
     f1 = ctx.params["F1"]
     levels, programmes, day = list(f1["levels"]), list(f1["programmes"]), ctx.day
-    a, d = ALLOCATION, DISBURSEMENT
+    a = ALLOCATION
     allocated = dict(ctx.conn.execute(
         select(a.c.county_code, fen_sum(a.c.amount_fen, "fen"))
         .where(ctx.where(a), a.c.year == ctx.year, a.c.issued_on <= day, a.c.source_level.in_(levels),
                a.c.programme.in_(programmes))
         .group_by(a.c.county_code)
     ).all())
-    paid = dict(ctx.conn.execute(
-        select(d.c.county_code, fen_sum(d.c.amount_fen, "fen"))
-        .where(ctx.where(d), d.c.year == ctx.year, d.c.paid_on <= day, d.c.source_level.in_(levels),
-               d.c.programme.in_(programmes))
-        .group_by(d.c.county_code)
-    ).all())
+    # the payments from the disbursement_month summary, as F1 reads them (the demo at scale 10,
+    # the year 2020: SQLite 219 -> 4.7 ms, PostgreSQL 109 -> 4.8 ms)
+    paid = dict(disbursed(ctx.conn, ctx.scope.clause, ctx.year, day, programmes, ("county_code",), levels))
     out = {}
     for county in sorted(set(allocated) | set(paid)):
         alloc, spent = to_int(allocated.get(county)), to_int(paid.get(county))
@@ -184,10 +186,10 @@ def disbursement_pace(ctx: MeasureContext) -> dict[str, Measurement]:
 def leverage(ctx: MeasureContext) -> dict[str, Measurement]:
     """L1 per county (every programme together) on the year's end or as_of."""
     day = ctx.day
-    l, r = LOAN, RISK_FUND
-    lent = dict(ctx.conn.execute(
-        select(l.c.county_code, fen_sum(l.c.amount_fen, "fen"))
-        .where(ctx.where(l), outstanding(day)).group_by(l.c.county_code)).all())
+    r = RISK_FUND
+    # the loans outstanding from the loan summaries, as L1 reads them (the demo at scale 10 at the
+    # end of 2020: SQLite 412 -> 2.2 ms, PostgreSQL 250 -> 2.7 ms)
+    lent = {row[0]: row[2] for row in loan_totals(ctx.conn, ctx.scope, None, day, ("county_code",))}
     deposited = dict(ctx.conn.execute(
         select(r.c.county_code, fen_sum(r.c.amount_fen, "fen"))
         .where(ctx.where(r), r.c.deposited_on <= day).group_by(r.c.county_code)).all())
