@@ -611,6 +611,9 @@ def test_q4_asset_without_project(b):
 
 def test_q5_loan_without_risk_fund(b):
     loan = b.loan(programme="revitalisation_credit")
+    b.loan(programme="industry_credit")  # the same county, a programme with a deposit
+    b.loan(programme="revitalisation_credit", repaid=D(2020, 3, 1))  # repaid: not outstanding
+    b.loan(county=XINGGUO, programme="revitalisation_credit")  # another county, with a deposit
     b.deposit(programme="industry_credit")
     b.deposit(county=XINGGUO, programme="revitalisation_credit")
     assert [f["record_ids"] for f in records(b, "Q5", 2020)] == [[loan]]
