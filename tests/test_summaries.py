@@ -569,3 +569,30 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
     same(reads.household_status_frame(engine, Scope.all(), as_of, by=("county_code", "status")),
          naive.household_status_frame(engine, Scope.all(), as_of, by=("county_code", "status")),
          ("county_code", "status"))
+
+
+def test_rule_h4_reads_the_returned_households_from_their_index(engine):
+    """Rule H4 finds the households that returned to poverty in ``ix_household_returned`` (a
+    partial index of the few with the date, migration 0023), not by reading every household: the
+    plan of the statement the rule runs, with its own parameters."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    from fundwatch.data import rules  # noqa: PLC0415
+
+    statements: list[tuple] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "returned_to_poverty_on" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        rules.evaluate(engine, Scope.all(), 2024, dt.date(2024, 6, 30), rules=["H4"])
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(statements) == 1
+    statement, parameters = statements[0]
+    with engine.connect() as conn:
+        explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(explain + statement, parameters))
+    assert "ix_household_returned" in plan, plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import vocab
@@ -60,6 +60,10 @@ class Household(Base):
         Index("ix_household_village_found", "village_code", "found_on"),
         Index("ix_household_identified", "identified_on"),  # a partial month's status changes (0009)
         Index("ix_household_eliminated", "risk_eliminated_on"),
+        # the few households that returned to poverty, for rule H4 (0023)
+        Index("ix_household_returned", "returned_to_poverty_on", "county_code",
+              sqlite_where=text("returned_to_poverty_on IS NOT NULL"),
+              postgresql_where=text("returned_to_poverty_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
