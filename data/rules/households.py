@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import and_, exists, func, or_, select
 
 from .. import workdays
-from ._common import DIBAO, HOUSEHOLD, MEASURE, Context, Finding, count_finding, id_list, plural, ratio_parts
+from ._common import DIBAO, HOUSEHOLD, Context, Finding, count_finding, id_list, plural, ratio_parts
 
 
 def _applies(ctx: Context, params: Mapping[str, Any]) -> bool:
@@ -147,21 +147,18 @@ def check_h3(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
     assistance measure started by as_of."""
     if not _applies(ctx, params):
         return []
-    h, m = HOUSEHOLD, MEASURE
+    h = HOUSEHOLD
     grace = params["grace_days"]
     cutoff = ctx.as_of - dt.timedelta(days=grace)
-    # PostgreSQL: NOT EXISTS (an anti-join).  Its NOT IN hashes the list only while it fits in
-    # work_mem and past that rescans the measures for every household (over 8 minutes at scale 10).
-    # SQLite: NOT IN (household_id is NOT NULL, so it is safe), whose list is built once: 0.18 s
-    # against 0.55 s for NOT EXISTS at scale 10.
-    if ctx.conn.dialect.name == "postgresql":
-        helped = exists().where(m.c.household_id == h.c.id, ctx.where(m), m.c.started_on <= ctx.as_of)
-    else:
-        helped = h.c.id.in_(select(m.c.household_id).where(ctx.where(m), m.c.started_on <= ctx.as_of))
+    # A household has a measure started by as_of when its first measure did: household.first_measure_on,
+    # kept by triggers from its measures (migration 0021), so the rule reads the households alone
+    # instead of testing each against the measures (ten times the demo: SQLite 211 -> 49 ms,
+    # PostgreSQL 82 -> 56).
+    unhelped = or_(h.c.first_measure_on.is_(None), h.c.first_measure_on > ctx.as_of)
     stmt = (
         select(h.c.county_code, func.count().label("n"), id_list(h.c.id, "ids"))
         .where(ctx.where(h), h.c.identified_on.is_not(None), h.c.identified_on <= cutoff,
-               or_(h.c.risk_eliminated_on.is_(None), h.c.risk_eliminated_on > ctx.as_of), ~helped)
+               or_(h.c.risk_eliminated_on.is_(None), h.c.risk_eliminated_on > ctx.as_of), unhelped)
         .group_by(h.c.county_code)
     )
     return [
