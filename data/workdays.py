@@ -54,6 +54,7 @@ Conventions:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import threading
 from dataclasses import dataclass
 from numbers import Integral
@@ -70,6 +71,7 @@ __all__ = [
     "add_workdays",
     "add_workdays_array",
     "calendar_range",
+    "fewest_days",
     "is_provisional",
     "is_workday",
     "workdays_between",
@@ -449,3 +451,22 @@ def workdays_between_array(starts: Any, ends: Any) -> tuple[np.ndarray, np.ndarr
         official = _official()
         provisional[todo] = (s[todo] + 1 < official.first) | (e[todo] > official.last)
     return count.reshape(shape), provisional.reshape(shape)
+
+
+@functools.cache
+def fewest_days(n: int) -> int:
+    """The fewest calendar days from any day to the ``n``-th working day after it
+    (:func:`add_workdays`), over every day: for 15, 17 (2004-01-04, two make-up
+    working weekends after it; 18 from 2005), 19 outside the official calendar
+    (weekends only, from a Sunday).  A case settled no more days than this after
+    its start is within an ``n``-working-day limit whatever the day, so a read
+    can leave it out before working out the days.
+
+    The days outside the calendar repeat week by week, so a fortnight either
+    side of it stands for all of them."""
+    n = _check_count(n)
+    first, last = calendar_range()
+    fortnight = _dt.timedelta(days=14)
+    days = np.arange(np.datetime64(first - fortnight, "D"), np.datetime64(last + fortnight, "D") + 1)
+    due, _ = add_workdays_array(days, n)
+    return int((due - days).astype("int64").min())

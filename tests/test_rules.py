@@ -18,6 +18,7 @@ import yaml
 from sqlalchemy import event, insert, select, update
 
 from fundwatch.data import models as m
+from fundwatch.data import workdays
 from fundwatch.data.rules import (
     DEFAULT_YAML, JSON_KEYS, RULE_IDS, RULES, ConfigError, default_as_of, defaults, evaluate, findings_to_records,
     format_findings, get_rule, load_config, rules_with,
@@ -522,6 +523,21 @@ def test_h1_income_below_alert_line_not_monitored(b):
         assert records(b, "H1", 2024) == []
     b.set(m.Household, low, income_per_capita_fen=0)
     assert records(b, "H1", 2020) == []  # before the monitoring mechanism (from 2021)
+
+
+def test_h2_a_case_late_by_one_working_day_after_the_shortest_span(b):
+    """The found day of 2024 whose 15 working days span the fewest calendar days, entered one
+    working day after its due date: late, though fewer calendar days passed than on most days
+    (the rule leaves out in SQL only the cases no working-day limit could make late)."""
+    days = [D(2024, 1, 1) + dt.timedelta(days=k) for k in range(366)]
+    found = min(days, key=lambda day: (workdays.add_workdays(day, 15).date - day).days)
+    due, entered = workdays.add_workdays(found, 15).date, workdays.add_workdays(found, 16).date
+    assert (entered - found).days <= workdays.fewest_days(15) + 3
+    hh = b.household(found=found, identified=found, entered=entered)
+    frame = run(b, "H2", 2024, D(2024, 12, 31))
+    assert list(frame["record_ids"]) == [[hh]]
+    assert frame.loc[0, "detail"]["cases"][0]["due_on"] == due.isoformat()
+    assert frame.loc[0, "detail"]["cases"][0]["workdays_over"] == 1
 
 
 def test_h2_fifteen_working_days_over_national_day(b):

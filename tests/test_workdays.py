@@ -407,3 +407,17 @@ def test_table_is_built_once_for_ordinary_dates():
         add_workdays(D(year, 3, 1), 15)
         workdays_between(D(year, 1, 1), D(year, 12, 31))
     assert wd._table_cache is table
+
+
+@pytest.mark.parametrize("n", [1, 5, 15])
+def test_fewest_days_is_the_shortest_span_of_any_day(n):
+    """fewest_days(n) is the shortest span from a day to its n-th working day after, for every day
+    from ten years before the calendar's data to ten years after (outside the data the week's
+    pattern repeats, so a fortnight either side stands for them), and some day has it."""
+    first, last = calendar_range()
+    days = np.arange(np.datetime64(first, "D") - 3650, np.datetime64(last, "D") + 3650)
+    due, _ = wd.add_workdays_array(days, n)
+    spans = (due - days).astype("int64")
+    assert spans.min() == wd.fewest_days(n)
+    assert wd.fewest_days(15) == 17  # 2004-01-04, two make-up working weekends after it
+    assert wd.fewest_days(0) == 0

@@ -830,23 +830,14 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     return page.iloc[offset:offset + limit].copy(), total
 
 
-@functools.cache
 def _shortest_limit_span() -> int:
     """The fewest calendar days from a day found to its due date (:data:`ID_LIMIT_WORKDAYS`
-    working days later), over every day: 17 (found on 2004-01-04, two make-up working weekends
-    after it; 18 from 2005), 19 outside the official calendar (weekends only, from a Sunday).  A
-    household entered no more days than this after it was found, or not entered and found no more
-    days before the date, is on time whatever the day: the default list reads the others' dates
-    alone (the largest county at scale 10 on 2024-06-30: 3,596 of its 20,261 households instead of
-    the 6,127 that took more than 15).
-
-    The days outside the calendar repeat week by week, so a fortnight either side of it stands
-    for all of them."""
-    first, last = workdays.calendar_range()
-    fortnight = dt.timedelta(days=14)
-    days = np.arange(np.datetime64(first - fortnight, "D"), np.datetime64(last + fortnight, "D") + 1)
-    due, _ = workdays.add_workdays_array(days, ID_LIMIT_WORKDAYS)
-    return int((due - days).astype("int64").min())
+    working days later, :func:`~fundwatch.data.workdays.fewest_days`).  A household entered no
+    more days than this after it was found, or not entered and found no more days before the date,
+    is on time whatever the day: the default list reads the others' dates alone (the largest
+    county at scale 10 on 2024-06-30: 3,596 of its 20,261 households instead of the 6,127 that took
+    more than 15)."""
+    return workdays.fewest_days(ID_LIMIT_WORKDAYS)
 
 
 def _income_ratio(rows: pd.DataFrame) -> None:
