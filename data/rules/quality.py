@@ -67,7 +67,7 @@ def check_q3(ctx: Context, params: Mapping[str, Any]) -> list[Finding]:
         select(p.c.county_code, func.count().label("n"), id_list(p.c.id, "ids"))
         # no asset before paid: SQLite tests the terms in this order, and most completed projects
         # have an asset (one index seek) while "paid" seeks their payments (ten times the demo:
-        # 751 -> 288 ms)
+        # the rule 816 -> 311 ms)
         .where(ctx.where(p), p.c.status == "completed", or_(p.c.end_year.is_(None), p.c.end_year <= ctx.year),
                ~has_asset, paid)
         .group_by(p.c.county_code)
