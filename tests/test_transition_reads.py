@@ -309,18 +309,6 @@ def test_the_default_order_pages_through_the_overdue_then_the_others_by_id(b):
         pd.testing.assert_frame_equal(page, expected, check_dtype=False)
 
 
-def test_no_day_is_due_in_fewer_calendar_days_than_the_lists_bound():
-    """The default list leaves out the households entered within ``_shortest_limit_span`` days of
-    being found as surely on time: no day of the official calendar, nor a fortnight either side of
-    it, is due in fewer calendar days, and some day is due in exactly that many."""
-    first, last = workdays.calendar_range()
-    days = [first - dt.timedelta(days=14) + dt.timedelta(days=i) for i in range((last - first).days + 29)]
-    spans = [(workdays.add_workdays(day, tr.ID_LIMIT_WORKDAYS).date - day).days for day in days]
-    bound = tr._shortest_limit_span()
-    assert min(spans) == bound and bound > tr.ID_LIMIT_WORKDAYS
-    assert (workdays.add_workdays(D(2004, 1, 4), tr.ID_LIMIT_WORKDAYS).date - D(2004, 1, 4)).days == bound
-
-
 def test_the_household_list_page_has_dates_and_nothing_after_as_of(b):
     """The list sorts every household by day numbers; the page it returns has dates, and a date
     after ``as_of`` (identified, entered or risk eliminated later) is not shown."""

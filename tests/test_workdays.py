@@ -417,7 +417,11 @@ def test_fewest_days_is_the_shortest_span_of_any_day(n):
     first, last = calendar_range()
     days = np.arange(np.datetime64(first, "D") - 3650, np.datetime64(last, "D") + 3650)
     due, _ = wd.add_workdays_array(days, n)
-    spans = (due - days).astype("int64")
-    assert spans.min() == wd.fewest_days(n)
-    assert wd.fewest_days(15) == 17  # 2004-01-04, two make-up working weekends after it
+    assert (due - days).astype("int64").min() == wd.fewest_days(n)
+
+
+def test_fifteen_working_days_span_at_least_seventeen_calendar_days():
+    """The bound the transition list and rule H2 leave cases out by: found on 2004-01-04, two
+    make-up working weekends after it, a case was due 17 days later; no day is due sooner."""
+    assert wd.fewest_days(15) == 17 == (add_workdays(D(2004, 1, 4), 15).date - D(2004, 1, 4)).days
     assert wd.fewest_days(0) == 0

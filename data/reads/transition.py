@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (BigInteger, Date, Engine, Integer, String, and_, bindparam, case, cast, false, func, literal,
+from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, bindparam, case, cast, false, func, literal,
                         or_, select, true, union_all)
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
@@ -83,13 +83,6 @@ def _unindexed(engine: Engine, column):
     if engine.dialect.name != "sqlite":
         return column
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
-
-
-def _days_between(engine: Engine, later, earlier):
-    """SQL: whole days from ``earlier`` to ``later`` (dates) on either backend."""
-    if engine.dialect.name == "sqlite":
-        return cast(func.julianday(later) - func.julianday(earlier), Integer)
-    return later - earlier  # PostgreSQL: date - date is an integer
 
 
 def _dates(values) -> np.ndarray:
@@ -801,7 +794,7 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     working days overdue first, then by id, and their number.
 
     Only a household whose entry (or ``as_of``, while not entered) came more days after it was
-    found than the 15 working days ever span (:func:`_shortest_limit_span`) can be overdue.  Those
+    found than the 15 working days ever span (:func:`may_be_late`) can be overdue.  Those
     come with their dates and are judged by the working-day calendar; the page is made of the
     overdue ones, then of the others by id, read in that order only as far as the page needs (the
     first ``offset + limit`` by id hold at least the ``offset + limit - overdue`` not overdue that
@@ -809,10 +802,9 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     largest county at scale 10: 20,000 households, of whom 3,600 took more than 17 days and 3
     were overdue)."""
     h = Household
-    end = case((h.entered_on <= as_of, h.entered_on), else_=literal(as_of, Date()))
     with reader(engine).connect() as conn:
         total = int(conn.execute(select(func.count()).select_from(h).where(*where)).scalar_one())
-    late = _keys(engine, narrow.where(*where, _days_between(engine, end, h.found_on) > _shortest_limit_span()), as_of)
+    late = _keys(engine, narrow.where(*where, may_be_late(engine, h.found_on, h.entered_on, as_of)), as_of)
     if not total:
         return late, 0
     _overdue(late, as_of)
@@ -830,14 +822,19 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     return page.iloc[offset:offset + limit].copy(), total
 
 
-def _shortest_limit_span() -> int:
-    """The fewest calendar days from a day found to its due date (:data:`ID_LIMIT_WORKDAYS`
-    working days later, :func:`~fundwatch.data.workdays.fewest_days`).  A household entered no
-    more days than this after it was found, or not entered and found no more days before the date,
-    is on time whatever the day: the default list reads the others' dates alone (the largest
-    county at scale 10 on 2024-06-30: 3,596 of its 20,261 households instead of the 6,127 that took
-    more than 15)."""
-    return workdays.fewest_days(ID_LIMIT_WORKDAYS)
+def may_be_late(bind: Engine | Connection, found, entered, as_of: dt.date, limit: int = ID_LIMIT_WORKDAYS):
+    """SQL: a case found on ``found`` and entered on ``entered`` (NULL: not yet) may be past a limit
+    of ``limit`` working days on ``as_of``: its entry, or ``as_of`` while it is not entered by then,
+    came more calendar days after it was found than the limit ever spans
+    (:func:`~fundwatch.data.workdays.fewest_days`: 17 days for 15 working days).  Any other case is
+    within the limit whatever the day, so a read leaves it out before it reads the dates and judges
+    them by the calendar (the transition page's default list, rule H2)."""
+    end = case((entered <= as_of, entered), else_=literal(as_of, Date()))
+    if bind.dialect.name == "sqlite":
+        days = cast(func.julianday(end) - func.julianday(found), Integer)
+    else:
+        days = end - found  # PostgreSQL: date - date is an integer
+    return days > workdays.fewest_days(limit)
 
 
 def _income_ratio(rows: pd.DataFrame) -> None:
@@ -1129,7 +1126,7 @@ def raw_asset_income_years(engine: Engine, scope: Scope, as_of: dt.date | str, *
 __all__ = [
     "AGE_BUCKETS", "CASE_STATES", "INTEGRATION_YEARS", "PERIOD_END", "PERIOD_START", "TRANSITION_SORTS",
     "WAIT_BUCKETS", "alert_lines_frame", "asset_custody_frame", "asset_income_years_frame", "assets_formed_frame",
-    "case_age_frame", "continuity_funds_frame", "identification_clock_frame", "income_alert_frame",
+    "case_age_frame", "continuity_funds_frame", "identification_clock_frame", "income_alert_frame", "may_be_late",
     "measure_mix_frame", "measure_wait_frame", "monitoring_flow_frame", "monitoring_mix_frame", "open_cases_frame",
     "poverty_counties", "raw_monitoring_flow_frame", "transition_households_frame", "village_types_frame",
 ]
