@@ -189,7 +189,7 @@ def leverage(ctx: MeasureContext) -> dict[str, Measurement]:
     r = RISK_FUND
     # the loans outstanding from the loan summaries, as L1 reads them (the demo at scale 10 at the
     # end of 2020: SQLite 412 -> 2.2 ms, PostgreSQL 250 -> 2.7 ms)
-    lent = {row[0]: row[2] for row in loan_totals(ctx.conn, ctx.scope, None, day, ("county_code",))}
+    lent = {county: fen for county, _loans, fen, *_ in loan_totals(ctx.conn, ctx.scope, None, day, ("county_code",))}
     deposited = dict(ctx.conn.execute(
         select(r.c.county_code, fen_sum(r.c.amount_fen, "fen"))
         .where(ctx.where(r), r.c.deposited_on <= day).group_by(r.c.county_code)).all())
