@@ -5,7 +5,8 @@ names; a ``--db`` that already holds the demo is used as it is, brought to the c
 then runs the suites in order and prints a table per suite and the targets of the performance
 issue with the figure measured for each.  Every figure is also written as JSON (``--json``, by
 default under ``benchmarks/results/``); ``--compare`` prints the change against an earlier JSON
-file.
+file.  A fixed workload that runs none of fundwatch's code is timed before the first suite and
+after the last (:mod:`benchmarks.machine`): how fast the machine was running during the run.
 
 Suites (``--only`` / ``--skip``): demo (generation), reads (each page read against its naive raw
 aggregate), pages (page build, county change), changes (a county change on a served page, over
@@ -32,7 +33,7 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks import scratch
+from benchmarks import machine, scratch
 from fundwatch.data import copies, db
 
 SUITES = ("demo", "reads", "pages", "changes", "imports", "sessions", "load", "churn", "soak", "outage")
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         out.write(f"fundwatch benchmarks: scale {args.scale:g} on {results['run']['database']}\n")
         results["figures"]["demo"] = scratch.prepare(url, args.scale, out, timed="demo" in suites)
         figures = results["figures"]
+        speeds = results["run"]["machine_speed"] = {"start": machine.measure("start", out)}
         for suite in suites:
             if suite == "demo":
                 continue
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                 out.write(f"{suite}: FAILED (its targets count as not measured)\n{failure}")
                 results.setdefault("failed", {})[suite] = failure
             out.write(f"({suite}: {time.perf_counter() - started:.0f} s)\n")
+        speeds["end"] = machine.measure("end", out)
         from benchmarks import targets
 
         results["targets"] = targets.check(figures, out)

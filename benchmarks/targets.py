@@ -107,12 +107,28 @@ def _medians(results: dict) -> dict[str, float]:
 
 
 def compare(before: dict, after: dict, out: TextIO) -> None:
-    """Print the medians both runs measured, with the change in percent."""
+    """Print the medians both runs measured, with the change in percent, after the change of the
+    machine's own speed (:mod:`benchmarks.machine`) when both runs timed it: a figure that moved as
+    much as the workload did moved with the machine."""
     old, new = _medians(before), _medians(after)
     shared = [name for name in new if name in old]
     out.write(f"\ncompared with the run of {before.get('run', {}).get('started', '?')}\n")
+    speeds = [_machine(results) for results in (before, after)]
+    for workload in ("python", "sqlite"):
+        if all(workload in speed for speed in speeds):
+            then, now = (speed[workload] for speed in speeds)
+            out.write(f"{f'machine: {workload} workload (mean of start and end)':<60}{then * MS:>10.1f} ms"
+                      f"{now * MS:>10.1f} ms{(now - then) / then * 100:>+8.0f}%\n")
     for name in shared:
         change = (new[name] - old[name]) / old[name] * 100 if old[name] else float("nan")
         out.write(f"{name:<60}{old[name] * MS:>10.1f} ms{new[name] * MS:>10.1f} ms{change:>+8.0f}%\n")
     if not shared:
         out.write("no figure in common\n")
+
+
+def _machine(results: dict) -> dict[str, float]:
+    """Each workload's seconds of a run's machine timing, the mean of its start and end ({} if the
+    run did not time it)."""
+    timed = [speed for speed in (results.get("run", {}).get("machine_speed") or {}).values() if speed]
+    return {workload: sum(speed[workload] for speed in timed) / len(timed)
+            for workload in ("python", "sqlite") if timed and all(workload in speed for speed in timed)}

@@ -11,7 +11,7 @@ import re
 from dashboard_fixtures import demo_copy, demo_db  # noqa: F401 - fixture
 from sqlalchemy import func, select
 
-from benchmarks import load, served, sessions, targets
+from benchmarks import load, machine, served, sessions, targets
 from fundwatch.dashboards import app
 from fundwatch.data import copies, db, generation
 from fundwatch.data.models import AssistanceMeasure, Household
@@ -53,6 +53,27 @@ def test_compare_prints_the_change_of_shared_medians():
     out = io.StringIO()
     targets.compare(before, after, out)
     assert "pages: county page build, cold" in out.getvalue() and "-50%" in out.getvalue()
+    assert "machine" not in out.getvalue()  # neither run timed the machine
+
+
+def test_compare_prints_the_machines_change_beside_the_figures():
+    speed = lambda python, sqlite: {"python": python, "sqlite": sqlite}  # noqa: E731
+    before = {"run": {"started": "then", "machine_speed": {"start": speed(0.2, 0.04), "end": speed(0.2, 0.04)}},
+              "figures": {}}
+    after = {"run": {"started": "now", "machine_speed": {"start": speed(0.24, 0.04), "end": speed(0.26, 0.05)}},
+             "figures": {}}
+    out = io.StringIO()
+    targets.compare(before, after, out)
+    lines = {line.split("  ")[0]: line for line in out.getvalue().splitlines() if line.startswith("machine")}
+    assert lines["machine: python workload (mean of start and end)"].endswith("+25%")  # 200 -> 250 ms
+    assert lines["machine: sqlite workload (mean of start and end)"].endswith("+12%")  # 40 -> 45 ms
+
+
+def test_the_machines_workloads_run_and_are_printed():
+    out = io.StringIO()
+    figures = machine.measure("start", out)
+    assert set(figures) == {"python", "sqlite"} and all(seconds > 0 for seconds in figures.values())
+    assert out.getvalue().startswith("machine (start): python workload ")
 
 
 def test_writes_go_into_a_copy_that_is_removed_afterwards(demo_db, tmp_path):  # noqa: F811
