@@ -6,19 +6,19 @@ targets are set for, the same page build took up to half as long again in some h
 others, and a burst of first loads 5.3 s in one run and 6.5 s in the next with the same code.
 The workload here runs none of fundwatch's code, so it changes only when the machine does:
 Python building, encoding and sorting objects (what a page build and a read's rows cost, one
-core under the GIL) and an in-memory SQLite aggregate (the database's own work).  ``--compare``
-prints its change beside the figures': a figure that moved as much as the workload moved with
-the machine.
+core under the GIL) and an in-memory SQLite aggregate (the database's own work,
+:func:`fundwatch.data.probe.sqlite_workload`).  ``--compare`` prints its change beside the
+figures': a figure that moved as much as the workload moved with the machine.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import statistics
 import time
-from collections.abc import Callable
 from typing import TextIO
+
+from fundwatch.data import probe
 
 #: Rows of the workloads (fixed: the figures are comparable between runs only while they are).
 ROWS = 60_000
@@ -32,23 +32,11 @@ def _python() -> object:
     return sorted(back, key=lambda row: (row["code"][::-1], row["amount"]))[0]
 
 
-def _sqlite(conn: sqlite3.Connection) -> Callable[[], object]:
-    conn.execute("CREATE TABLE t (county TEXT, ym INTEGER, fen INTEGER)")
-    conn.executemany("INSERT INTO t VALUES (?, ?, ?)",
-                     ((f"3607{i % 19:02d}", 202001 + i % 60, i * 131 % 100_003) for i in range(ROWS)))
-
-    def run() -> object:
-        return conn.execute("SELECT county, ym, SUM(fen), COUNT(*) FROM t GROUP BY county, ym ORDER BY 3 DESC"
-                            ).fetchall()
-    return run
-
-
 def speed() -> dict[str, float]:
     """Median seconds of :data:`RUNS` runs of each workload (after one untimed run)."""
-    conn = sqlite3.connect(":memory:")
-    try:
+    with probe.sqlite_workload(ROWS) as sqlite:
         out = {}
-        for name, run in (("python", _python), ("sqlite", _sqlite(conn))):
+        for name, run in (("python", _python), ("sqlite", sqlite)):
             run()
             times = []
             for _ in range(RUNS):
@@ -57,8 +45,6 @@ def speed() -> dict[str, float]:
                 times.append(time.perf_counter() - started)
             out[name] = statistics.median(times)
         return out
-    finally:
-        conn.close()
 
 
 def line(when: str, figures: dict[str, float]) -> str:
