@@ -18,7 +18,7 @@ import re
 import pandas as pd
 import pytest
 from conftest import BACKENDS, new_demo_database
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, inspect, text
 from test_imports import ALLOC_H, ASSET_H, DISB_H, HH_H, INCOME_H, LOAN_H, MEAS_H, PROJ_H, csv_bytes, id_number
 
 from fundwatch.data import reads, summaries
@@ -52,10 +52,12 @@ def imported(engine, kind: str, rows: list[list[str]]) -> None:
     assert report.result == "accepted", [p.__dict__ for p in report.problems][:3]
 
 
-def summary_rows(conn, sources: tuple[str, ...] = summaries.SOURCES) -> dict[str, set[tuple]]:
-    """Every summary table's rows, and every kept column's values by row id, of ``sources``."""
+def summary_rows(conn, sources: tuple[str, ...] = summaries.SOURCES, loan_totals: bool = True
+                 ) -> dict[str, set[tuple]]:
+    """Every summary table's rows, and every kept column's values by row id, of ``sources``
+    (``loan_totals`` false: a schema before migration 0024)."""
     out = {table: {tuple(row) for row in conn.execute(text(f"SELECT * FROM {table}"))}
-           for source in sources for table in summaries.TABLES[source]}
+           for source in sources for table in summaries.tables_of(source, loan_totals)}
     for source in sources:
         if source in summaries.KEPT_COLUMNS:
             table, columns = summaries.KEPT_COLUMNS[source]
@@ -468,6 +470,58 @@ def test_a_read_touches_the_summary_not_the_raw_history(engine):
         and any("loan_year_end" in s for s in statements) and any("household_month_flow" in s for s in statements)
 
 
+def test_loans_by_county_or_programme_read_the_totals_and_by_bank_the_full_grain(engine):
+    """The leverage and the loans by county or programme sum the loans' totals (migration 0024);
+    a grouping by bank needs the full grain."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    as_of = dt.date(2024, 6, 30)
+
+    def tables_read(read) -> set[str]:
+        statements: list[str] = []
+
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            read()
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        return {table for table in ("loan_total_year_end", "loan_total_month_flow", "loan_year_end", "loan_month_flow")
+                if any(re.search(rf"\b{table}\b", s) for s in statements)}
+
+    totals = {"loan_total_year_end", "loan_total_month_flow"}
+    assert tables_read(lambda: reads.leverage_frame(engine, Scope.all(), as_of, by_programme=True)) == totals
+    assert tables_read(lambda: reads.loan_position_frame(engine, Scope.all(), as_of, by=("county_code",))) == totals
+    assert tables_read(lambda: reads.loan_position_frame(engine, Scope.all(), as_of, by=("programme",),
+                                                         region="360731")) == totals
+    assert tables_read(lambda: reads.loan_position_frame(engine, Scope.all(), as_of, by=("bank",))) == {
+        "loan_year_end", "loan_month_flow"}
+
+
+def test_the_loan_totals_migration_goes_down_and_up(engine):
+    """Migration 0024 takes the loans' totals out, leaving triggers that keep the full grain alone,
+    and puts them back filled from the loans."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0023")
+    try:
+        assert not {"loan_total_year_end", "loan_total_month_flow"} & set(inspect(engine).get_table_names())
+        rng = random.Random(24)
+        imported(engine, "loans", loan_rows(rng, range(900, 940)))  # written by the triggers of 0023
+        with engine.connect() as conn:
+            kept = summary_rows(conn, ("loan",), loan_totals=False)
+            summaries.rebuild(conn, ("loan",), loan_totals=False)
+            assert summary_rows(conn, ("loan",), loan_totals=False) == kept
+            conn.rollback()
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+
+
 def test_a_list_total_reads_the_kept_count(engine):
     """A county's and the prefecture's record lists count no raw row for their totals; a
     village's and a filtered list's count their own rows."""
@@ -557,9 +611,9 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
         before = tuple(source for source in summaries.SOURCES
                        if source not in ("asset_income", "records", "first_measure"))  # 0017-18, 0021
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
-            kept = summary_rows(conn, before)
-            summaries.rebuild(conn, before, counties=False)
-            assert summary_rows(conn, before) == kept
+            kept = summary_rows(conn, before, loan_totals=False)
+            summaries.rebuild(conn, before, counties=False, loan_totals=False)
+            assert summary_rows(conn, before, loan_totals=False) == kept
             conn.rollback()
     finally:
         schema.upgrade(engine)

@@ -10,13 +10,15 @@ from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 from .summaries import (
     AssetIncomeYear, AssetYear, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot,
-    HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow, LoanYearEnd, RecordCount,
+    HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd,
+    RecordCount,
 )
 
 __all__ = [
     "Allocation", "AssetIncomeYear", "AssetYear", "AppSession", "Asset", "AssetIncome", "AssistanceMeasure",
     "AuditEntry", "Base", "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement",
     "DisbursementCategoryMonth", "DisbursementMonth", "FindingSnapshot", "Household", "HouseholdMonthFlow",
-    "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow", "LoanYearEnd", "Points", "Project", "RecordCount",
+    "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow", "LoanTotalMonthFlow", "LoanTotalYearEnd",
+    "LoanYearEnd", "Points", "Project", "RecordCount",
     "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User",
 ]

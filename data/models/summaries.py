@@ -88,6 +88,38 @@ class LoanMonthFlow(Base):
     ended_fen: Mapped[int] = mapped_column(Fen)
 
 
+class LoanTotalYearEnd(Base):
+    """:class:`LoanYearEnd` summed over the banks and borrower types: loans outstanding at each
+    year end per county, programme and status (migration 0024).  The reads that group by county
+    or programme alone (the leverage, the scoring page's measure, the loans by county) sum a few
+    rows per county from here instead of one per bank and borrower type."""
+
+    __tablename__ = "loan_total_year_end"
+
+    year_end: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    loans: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+
+
+class LoanTotalMonthFlow(Base):
+    """:class:`LoanMonthFlow` summed over the banks and borrower types (migration 0024), with the
+    keys of :class:`LoanTotalYearEnd`."""
+
+    __tablename__ = "loan_total_month_flow"
+
+    ym: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    issued_loans: Mapped[int] = mapped_column(BigInteger)
+    issued_fen: Mapped[int] = mapped_column(Fen)
+    ended_loans: Mapped[int] = mapped_column(BigInteger)
+    ended_fen: Mapped[int] = mapped_column(Fen)
+
+
 class AssetYear(Base):
     """Assets per county, year formed, class, subtype and status, and whether each lacks an owner
     (``no_owner``) or a custodian (``no_custodian``), 1 or 0: count and value."""

@@ -12,7 +12,10 @@ county and dates as parameters.
 - :func:`loan_positions`: loans outstanding on ``as_of`` per county, programme, bank, borrower
   type and status: the last ``loan_year_end`` snapshot on or before ``as_of``, plus the month flows
   after it from ``loan_month_flow``, plus the raw loans issued or ended in the partial month
-  (indexes ``ix_loan_issued`` and ``ix_loan_repaid``).
+  (indexes ``ix_loan_issued`` and ``ix_loan_repaid``).  A read grouped by county, programme or
+  status alone takes the snapshot and the flows from the loans' totals (``loan_total_year_end``,
+  ``loan_total_month_flow``, migration 0024) instead: a few rows per county, not one per bank and
+  borrower type.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ import pandas as pd
 from sqlalchemy import (Connection, Date, Integer, Select, String, and_, bindparam, case, false, func, literal_column,
                         or_, select, union_all)
 
-from ..models import Disbursement, DisbursementMonth, Loan, LoanMonthFlow, LoanYearEnd
+from ..models import (Disbursement, DisbursementMonth, Loan, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd,
+                      LoanYearEnd)
 from ..scope import Scope
-from ..summaries import CALENDAR_YEARS, LOAN_KEYS
+from ..summaries import CALENDAR_YEARS, LOAN_KEYS, LOAN_TOTAL_KEYS
 from ._common import fen_sum
 
 Where = Callable[[object], object]
@@ -102,8 +106,10 @@ def _position_parts(where: Where, shape: tuple[bool, bool, bool], programme: boo
     date: the last year-end snapshot, the month flows after it and the raw loans issued or ended
     in a partial last month (``keys`` from :data:`LOAN_KEYS`; ``shape`` and the parameters
     ``base``, ``base_ym``, ``full``, ``first`` and ``as_of`` from :func:`_position_shape`, and
-    ``programme`` when ``programme`` is true)."""
-    snap, flow, loan = LoanYearEnd, LoanMonthFlow, Loan
+    ``programme`` when ``programme`` is true).  Keys among :data:`LOAN_TOTAL_KEYS` are read from
+    the loans' totals, the others from the full grain."""
+    totals = set(keys) <= set(LOAN_TOTAL_KEYS)
+    snap, flow, loan = (LoanTotalYearEnd, LoanTotalMonthFlow, Loan) if totals else (LoanYearEnd, LoanMonthFlow, Loan)
     snapshot, flows, partial = shape
     day = functools.partial(bindparam, type_=Date())
 
