@@ -48,7 +48,23 @@ class DisbursementCategoryMonth(Base):
     amount_fen: Mapped[int] = mapped_column(Fen)
 
 
-class LoanYearEnd(Base):
+class _LoanPosition:
+    """The measures of a loan year-end snapshot: loans outstanding and their amount."""
+
+    loans: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+
+
+class _LoanFlow:
+    """The measures of a loan month flow: loans issued and ended (repaid) and their amounts."""
+
+    issued_loans: Mapped[int] = mapped_column(BigInteger)
+    issued_fen: Mapped[int] = mapped_column(Fen)
+    ended_loans: Mapped[int] = mapped_column(BigInteger)
+    ended_fen: Mapped[int] = mapped_column(Fen)
+
+
+class LoanYearEnd(_LoanPosition, Base):
     """Loans outstanding at the end of each year of :data:`~fundwatch.data.summaries.CALENDAR_YEARS`,
     per county, programme, bank, borrower type and (current) status."""
 
@@ -60,15 +76,13 @@ class LoanYearEnd(Base):
     bank: Mapped[str] = mapped_column(String(40), primary_key=True)
     borrower_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    loans: Mapped[int] = mapped_column(BigInteger)
-    amount_fen: Mapped[int] = mapped_column(Fen)
 
 
 #: The rest of a loan month flow's columns: the loan reads find everything in their index (0019).
 FLOW_VALUES = ("programme", "bank", "borrower_type", "status", "issued_loans", "ended_loans", "issued_fen", "ended_fen")
 
 
-class LoanMonthFlow(Base):
+class LoanMonthFlow(_LoanFlow, Base):
     """Loans starting (issued) and ending (repaid) in each month, with the same keys as
     :class:`LoanYearEnd`: the position moves by ``issued - ended`` in the month."""
 
@@ -82,13 +96,9 @@ class LoanMonthFlow(Base):
     bank: Mapped[str] = mapped_column(String(40), primary_key=True)
     borrower_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    issued_loans: Mapped[int] = mapped_column(BigInteger)
-    issued_fen: Mapped[int] = mapped_column(Fen)
-    ended_loans: Mapped[int] = mapped_column(BigInteger)
-    ended_fen: Mapped[int] = mapped_column(Fen)
 
 
-class LoanTotalYearEnd(Base):
+class LoanTotalYearEnd(_LoanPosition, Base):
     """:class:`LoanYearEnd` summed over the banks and borrower types: loans outstanding at each
     year end per county, programme and status (migration 0024).  The reads that group by county
     or programme alone (the leverage, the scoring page's measure, the loans by county) sum a few
@@ -100,11 +110,9 @@ class LoanTotalYearEnd(Base):
     county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     programme: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    loans: Mapped[int] = mapped_column(BigInteger)
-    amount_fen: Mapped[int] = mapped_column(Fen)
 
 
-class LoanTotalMonthFlow(Base):
+class LoanTotalMonthFlow(_LoanFlow, Base):
     """:class:`LoanMonthFlow` summed over the banks and borrower types (migration 0024), with the
     keys of :class:`LoanTotalYearEnd`."""
 
@@ -114,10 +122,6 @@ class LoanTotalMonthFlow(Base):
     county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     programme: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    issued_loans: Mapped[int] = mapped_column(BigInteger)
-    issued_fen: Mapped[int] = mapped_column(Fen)
-    ended_loans: Mapped[int] = mapped_column(BigInteger)
-    ended_fen: Mapped[int] = mapped_column(Fen)
 
 
 class AssetYear(Base):
