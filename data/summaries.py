@@ -94,6 +94,11 @@ CALENDAR_YEARS = range(2010, 2041)
 LOAN_KEYS = ("county_code", "programme", "bank", "borrower_type", "status")
 #: The keys of the loan totals (migration 0024): :data:`LOAN_KEYS` without the bank and the borrower type.
 LOAN_TOTAL_KEYS = ("county_code", "programme", "status")
+#: The loan summaries' grains: (month flow table, year-end table, keys), the full one first.
+LOAN_GRAINS = (("loan_month_flow", "loan_year_end", LOAN_KEYS),
+               ("loan_total_month_flow", "loan_total_year_end", LOAN_TOTAL_KEYS))
+#: A loan month flow's measures (every grain's).
+LOAN_FLOW_MEASURES = ("issued_loans", "issued_fen", "ended_loans", "ended_fen")
 DISBURSEMENT_KEYS = ("county_code", "year", "ym", "source_level", "programme")
 ASSET_KEYS = ("county_code", "formed_year", "asset_class", "subtype", "status", "no_owner", "no_custodian")
 HOUSEHOLD_KEYS = ("county_code", "township_code", "village_code", "category", "status")
@@ -108,13 +113,14 @@ PV_SUBTYPE = "pv_station"
 #: row ``{row}``) of being listed: a household is listed once it was found (the monitored list).
 RECORD_LISTS = {"project": "1 = 1", "loan": "1 = 1", "asset": "1 = 1", "household": "{row}.found_on IS NOT NULL"}
 #: The summary tables kept per group of triggers, each group named after the raw table it sums
-#: (migration 0005: disbursements and loans, 0024 the loans' totals; 0006: assets; 0009: households; 0012: the payments by
-#: the category of their project, kept by triggers on ``disbursement`` and ``project``; 0017: the
-#: asset income, kept by triggers on ``asset_income`` and ``asset``; 0018: the record lists' rows
-#: per county, kept by triggers on each table of :data:`RECORD_LISTS`).
+#: (migration 0005: disbursements and loans, 0024 the loans' totals; 0006: assets; 0009:
+#: households; 0012: the payments by the category of their project, kept by triggers on
+#: ``disbursement`` and ``project``; 0017: the asset income, kept by triggers on ``asset_income``
+#: and ``asset``; 0018: the record lists' rows per county, kept by triggers on each table of
+#: :data:`RECORD_LISTS`).
 TABLES = {
     "disbursement": ("disbursement_month",),
-    "loan": ("loan_month_flow", "loan_year_end", "loan_total_month_flow", "loan_total_year_end"),
+    "loan": tuple(table for flow, snapshot, _ in LOAN_GRAINS for table in (flow, snapshot)),
     "asset": ("asset_year",),
     "household": ("household_month_flow", "household_year_end"),
     "disbursement_category": ("disbursement_category_month",),
@@ -201,31 +207,25 @@ def _disbursement_statements(dialect: str, row: str, sign: int) -> list[str]:
     return out
 
 
-#: The loan summaries' grains: (month flow table, year-end table, keys).
-LOAN_GRAINS = (("loan_month_flow", "loan_year_end", LOAN_KEYS),
-               ("loan_total_month_flow", "loan_total_year_end", LOAN_TOTAL_KEYS))
-
-
 def _loan_grains(totals: bool) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """The grains kept: both, or (``totals`` false, before migration 0024) the full one alone."""
     return LOAN_GRAINS if totals else LOAN_GRAINS[:1]
 
 
 def _loan_statements(dialect: str, row: str, sign: int, totals: bool = True) -> list[str]:
+    measures = LOAN_FLOW_MEASURES
+    issued_ym, ended_ym = _ym(dialect, f"{row}.issued_on"), _ym(dialect, _ends(row))
     out = []
     for flow, snapshot, keys in _loan_grains(totals):
         values = ", ".join(f"{row}.{k}" for k in keys)
-        flow_keys = ("ym", *keys)
-        flow_measures = ("issued_loans", "issued_fen", "ended_loans", "ended_fen")
-        snapshot_keys = ("year_end", *keys)
-        issued_ym, ended_ym = _ym(dialect, f"{row}.issued_on"), _ym(dialect, _ends(row))
+        flow_keys, snapshot_keys = ("ym", *keys), ("year_end", *keys)
         out += [
-            f"INSERT INTO {flow} ({', '.join(flow_keys)}, {', '.join(flow_measures)}) "
+            f"INSERT INTO {flow} ({', '.join(flow_keys)}, {', '.join(measures)}) "
             f"SELECT {issued_ym}, {values}, {sign}, {sign} * {row}.amount_fen, 0, 0 WHERE 1 = 1 "
-            + _upsert(flow, flow_keys, flow_measures),
-            f"INSERT INTO {flow} ({', '.join(flow_keys)}, {', '.join(flow_measures)}) "
+            + _upsert(flow, flow_keys, measures),
+            f"INSERT INTO {flow} ({', '.join(flow_keys)}, {', '.join(measures)}) "
             f"SELECT {ended_ym}, {values}, 0, 0, {sign}, {sign} * {row}.amount_fen WHERE {row}.repaid_on IS NOT NULL "
-            + _upsert(flow, flow_keys, flow_measures),
+            + _upsert(flow, flow_keys, measures),
             f"INSERT INTO {snapshot} ({', '.join(snapshot_keys)}, loans, amount_fen) "
             f"SELECT c.year_end, {values}, {sign}, {sign} * {row}.amount_fen FROM {_calendar(dialect)} AS c "
             f"WHERE {row}.issued_on <= c.year_end AND ({row}.repaid_on IS NULL OR {row}.repaid_on > c.year_end) "
@@ -690,8 +690,8 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True, loan_totals: 
         return _income_trigger_ddl(dialect)
     if source == "records":
         return _records_trigger_ddl(dialect)
-    make = (partial(_household_statements, counties=counties) if source == "household"
-            else partial(_loan_statements, totals=loan_totals) if source == "loan" else _STATEMENTS[source])
+    grain = {"household": {"counties": counties}, "loan": {"totals": loan_totals}}.get(source, {})
+    make = partial(_STATEMENTS[source], **grain)
     name = f"fw_summary_{source}"
     if dialect == "postgresql" and source == "household":
         return _household_statement_triggers(counties)
@@ -766,8 +766,8 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, 
 def tables_of(source: str, loan_totals: bool = True) -> tuple[str, ...]:
     """The summary tables of ``source`` (``loan_totals`` false: without the loans' totals, which
     do not exist before migration 0024)."""
-    if source == "loan" and not loan_totals:
-        return tuple(table for flow, snapshot, _ in _loan_grains(False) for table in (flow, snapshot))
+    if source == "loan":
+        return tuple(table for flow, snapshot, _ in _loan_grains(loan_totals) for table in (flow, snapshot))
     return TABLES[source]
 
 
@@ -775,7 +775,7 @@ def _loan_rebuild(dialect: str, flow: str, snapshot: str, grain: tuple[str, ...]
     """The statements that fill one grain of the loan summaries from the raw loans."""
     keys = ", ".join(grain)
     return [
-        f"INSERT INTO {flow} (ym, {keys}, issued_loans, issued_fen, ended_loans, ended_fen) "
+        f"INSERT INTO {flow} (ym, {keys}, {', '.join(LOAN_FLOW_MEASURES)}) "
         f"SELECT ym, {keys}, SUM(il), SUM(ia), SUM(el), SUM(ea) FROM ("
         f"SELECT {_ym(dialect, 'l.issued_on')} AS ym, {keys}, 1 AS il, amount_fen AS ia, 0 AS el, 0 AS ea "
         f"FROM loan AS l UNION ALL "
@@ -792,10 +792,8 @@ def fill_loan_totals(conn: Connection) -> None:
     they sum over the banks and borrower types: the same rows a rebuild from the loans makes (no
     row of the full grain is empty, so no sum is), in seconds where a rebuild reads every loan
     (3.9 million at ten times the demo: more than a minute on SQLite)."""
-    (flow, snapshot, full), (total_flow, total_snapshot, keys) = LOAN_GRAINS
-    assert set(keys) <= set(full)
-    grain = ", ".join(keys)
-    measures = ("issued_loans", "issued_fen", "ended_loans", "ended_fen")
+    (flow, snapshot, _), (total_flow, total_snapshot, keys) = LOAN_GRAINS
+    grain, measures = ", ".join(keys), LOAN_FLOW_MEASURES
     conn.exec_driver_sql(f"INSERT INTO {total_flow} (ym, {grain}, {', '.join(measures)}) "
                          f"SELECT ym, {grain}, {', '.join(f'SUM({m})' for m in measures)} FROM {flow} "
                          f"GROUP BY ym, {grain}")

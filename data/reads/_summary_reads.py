@@ -109,7 +109,8 @@ def _position_parts(where: Where, shape: tuple[bool, bool, bool], programme: boo
     ``programme`` when ``programme`` is true).  Keys among :data:`LOAN_TOTAL_KEYS` are read from
     the loans' totals, the others from the full grain."""
     totals = set(keys) <= set(LOAN_TOTAL_KEYS)
-    snap, flow, loan = (LoanTotalYearEnd, LoanTotalMonthFlow, Loan) if totals else (LoanYearEnd, LoanMonthFlow, Loan)
+    snap, flow = (LoanTotalYearEnd, LoanTotalMonthFlow) if totals else (LoanYearEnd, LoanMonthFlow)
+    loan = Loan
     snapshot, flows, partial = shape
     day = functools.partial(bindparam, type_=Date())
 
