@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from fundwatch.data import db, schema
+from fundwatch.data import db, due_dates, schema
 from fundwatch.data.scope import Scope
 from fundwatch.data.vocab import ROLES
 
@@ -42,6 +42,8 @@ def _engine(args, *, create: bool = False, migrate: bool = False):
     elif not schema.is_current(engine):
         raise CliError(f"the database at {engine.url.render_as_string(hide_password=True)} "
                        "has no current schema: run `fundwatch init` first")
+    else:
+        due_dates.ensure(engine)  # the installed holiday calendar's due dates (a newer package moves them)
     return engine
 
 

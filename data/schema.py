@@ -10,6 +10,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from . import due_dates
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -21,8 +23,11 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or migrate the schema to ``revision``."""
+    """Create or migrate the schema to ``revision``; at the head, also bring the due dates of the
+    working-day calendar up to the installed one (:func:`fundwatch.data.due_dates.ensure`)."""
     command.upgrade(alembic_config(engine), revision)
+    if revision == "head":
+        due_dates.ensure(engine)
 
 
 def head_revision() -> str:

@@ -60,6 +60,15 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   moves an asset's records when its subtype turns into or out of ``pv_station`` (an asset with
   income records cannot be deleted: the foreign key refuses it).
 
+- ``clock_month`` and ``clock_day`` (migration 0025): the identification clock's events per
+  county and month the cases were found (``found_ym``), by the month (``event_ym``) or day
+  (``event_on``) they happen: found, judged on time, judged late (:func:`_clock_events`), and the
+  found cases whose due date is provisional.  The clock of a year on a day is the months of
+  ``clock_month`` up to its last whole month plus the days of ``clock_day`` after it.  Each case is
+  judged against its due date in ``workday_due``, the working-day calendar kept in the database
+  (:mod:`fundwatch.data.due_dates`, which rebuilds these two when the installed calendar moves a
+  due date).
+
 How they stay right: triggers on ``disbursement``, ``loan``, ``asset`` and ``household`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
 the transition tables for the households, the payments by category, the asset income and the
@@ -69,7 +78,7 @@ transaction, whatever wrote it: the demo loader, the import pipeline, a test fix
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
 an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
 count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017 and 0018, so by ``fundwatch init`` on an
+:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018 and 0025, so by ``fundwatch init`` on an
 existing database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -127,6 +136,7 @@ TABLES = {
     "asset_income": ("asset_income_year",),
     "records": ("record_count",),
     "first_measure": (),  # two columns of ``household``: see :data:`KEPT_COLUMNS`
+    "clock": ("clock_month", "clock_day"),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
 KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days"))}
@@ -138,7 +148,11 @@ HOUSEHOLD_SUMMED = ("county_code", "township_code", "village_code", "category", 
                     "identified_on", "risk_eliminated_on")
 #: The table whose rows each group of triggers sums, where it is not the group's own name, and the
 #: table whose change moves summed rows between groups (the group's extra trigger, ``<name>_<table>``).
-SOURCE_TABLES = {"disbursement_category": "disbursement"}
+SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household"}
+#: The household columns the identification clock's summaries are made of (see :data:`HOUSEHOLD_SUMMED`).
+CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
+#: The identification clock's measures, every one a count of cases (``clock_month``, ``clock_day``).
+CLOCK_MEASURES = ("found", "on_time", "late", "provisional")
 MOVE_TABLES = {"disbursement_category": "project", "asset_income": "asset"}
 SOURCES = tuple(TABLES)
 SUMMARY_TABLES = tuple(table for tables in TABLES.values() for table in tables)
@@ -582,6 +596,90 @@ def _household_statement_triggers(counties: bool = True) -> list[str]:
                                summed=HOUSEHOLD_SUMMED)
 
 
+def _clock_events(dialect: str, row: str, sign: int, source: str = "") -> str:
+    """A SELECT of the identification clock's events of the household ``row`` (``source`` empty:
+    a trigger's row), or of every row of ``source`` (``FROM <rows> AS h``), each event a row
+    ``(county_code, found_ym, event_on, found, on_time, late, provisional)`` counting ``sign``.
+
+    The clock on a day ``d`` (:func:`fundwatch.data.reads.transition.identification_clock_frame`)
+    counts a case found by ``d`` as on time once it was both identified and entered, if that was by
+    its due date; as late once its due date has passed without that (whether it came later or
+    not yet).  So a case adds up to three events: found on ``found_on``; on time on the later of
+    its identification and entry (not before it was found); or late on ``late_on``, the day after
+    its due date.  The due dates come from ``workday_due`` (:mod:`fundwatch.data.due_dates`); a
+    case found outside its days (2010-2040) adds nothing, and its year is read raw."""
+    f, i, e = (f"{row}.{c}" for c in ("found_on", "identified_on", "entered_on"))
+    done = f"CASE WHEN {i} IS NULL OR {e} IS NULL THEN NULL WHEN {i} > {e} THEN {i} ELSE {e} END"
+    base = (f"{source} JOIN workday_due AS w ON w.day = {f} WHERE 1 = 1" if source
+            else f"FROM workday_due AS w WHERE w.day = {f}")
+    keys = f"{row}.county_code AS county_code, {_ym(dialect, f)} AS found_ym"
+    return (f"SELECT {keys}, {f} AS event_on, {sign} AS found, 0 AS on_time, 0 AS late, "
+            f"{sign} * w.provisional AS provisional {base} "
+            f"UNION ALL SELECT {keys}, CASE WHEN {done} > {f} THEN {done} ELSE {f} END, 0, {sign}, 0, 0 {base} "
+            f"AND {done} <= w.due_on "
+            f"UNION ALL SELECT {keys}, w.late_on, 0, 0, {sign}, 0 {base} AND ({done} IS NULL OR {done} > w.due_on)")
+
+
+def _clock_grouped(dialect: str, events: str) -> list[str]:
+    """The statements adding the clock's ``events`` (a SELECT of :func:`_clock_events`' rows) to
+    ``clock_month`` (per month of the event) and ``clock_day``, grouped first; a group whose
+    counts all add up to zero (an update that moved nothing in it) is not written."""
+    # every column named with its table: PL/pgSQL has a variable of its own called ``found``
+    sums = ", ".join(f"SUM(e.{m})" for m in CLOCK_MEASURES)
+    moved = " OR ".join(f"SUM(e.{m}) <> 0" for m in CLOCK_MEASURES)
+    measures = ", ".join(CLOCK_MEASURES)
+    month, day = ("found_ym", "county_code", "event_ym"), ("event_on", "county_code", "found_ym")
+    return [
+        f"INSERT INTO clock_month ({', '.join(month)}, {measures}) "
+        f"SELECT e.found_ym, e.county_code, {_ym(dialect, 'e.event_on')}, {sums} FROM ({events}) AS e WHERE 1 = 1 "
+        f"GROUP BY 1, 2, 3 HAVING {moved} " + _upsert("clock_month", month, CLOCK_MEASURES),
+        f"INSERT INTO clock_day ({', '.join(day)}, {measures}) "
+        f"SELECT e.event_on, e.county_code, e.found_ym, {sums} FROM ({events}) AS e WHERE 1 = 1 "
+        f"GROUP BY 1, 2, 3 HAVING {moved} " + _upsert("clock_day", day, CLOCK_MEASURES),
+    ]
+
+
+def _clock_empty(table: str) -> str:
+    """SQL: a row of the clock's ``table`` counts nothing (deleted once an update or a delete
+    emptied it)."""
+    return " AND ".join(f"{table}.{m} = 0" for m in CLOCK_MEASURES)
+
+
+def _clock_row_statements(dialect: str, row: str, sign: int) -> list[str]:
+    """SQLite: the clock's events of one household ``row`` added (``sign`` 1) or taken away (-1),
+    and the rows it emptied deleted (found by their keys: the household's found month and county,
+    and for the days the three days its events can fall on)."""
+    out = _clock_grouped(dialect, _clock_events(dialect, row, sign))
+    if sign < 0:
+        group = f"county_code = {row}.county_code AND found_ym = {_ym(dialect, f'{row}.found_on')}"
+        out.append(f"DELETE FROM clock_month WHERE {group} AND {_clock_empty('clock_month')}")
+        out.append(f"DELETE FROM clock_day WHERE event_on IN (SELECT event_on FROM ({_clock_events(dialect, row, sign)}) "
+                   f"AS e) AND {group} AND {_clock_empty('clock_day')}")
+    return out
+
+
+def _clock_trigger_ddl(dialect: str) -> list[str]:
+    """The triggers keeping the identification clock's summaries: on ``household``, PostgreSQL
+    statement triggers reading the transition tables, SQLite row triggers (an update's only when
+    a column of :data:`CLOCK_SUMMED` is set)."""
+    name = "fw_summary_clock"
+    if dialect == "postgresql":
+        gone = _clock_events(dialect, "h", -1, "FROM old_rows AS h")
+        tidy = [f"DELETE FROM clock_month WHERE {_clock_empty('clock_month')} AND (found_ym, county_code) IN "
+                f"(SELECT DISTINCT e.found_ym, e.county_code FROM ({gone}) AS e)",
+                f"DELETE FROM clock_day WHERE {_clock_empty('clock_day')} AND (event_on, county_code, found_ym) IN "
+                f"(SELECT DISTINCT e.event_on, e.county_code, e.found_ym FROM ({gone}) AS e)"]
+
+        def grouped(sources):
+            return _clock_grouped(dialect, " UNION ALL ".join(_clock_events(dialect, "h", sign, source)
+                                                               for sign, source in sources))
+        return _statement_triggers(name, "household", "h", grouped, tidy, summed=CLOCK_SUMMED)
+    if dialect != "sqlite":
+        raise NotImplementedError(f"summary triggers for {dialect}")
+    return _sqlite_row_triggers(name, "household", partial(_clock_row_statements, dialect),
+                                update_of=", ".join(CLOCK_SUMMED))
+
+
 def _days(dialect: str, later: str, earlier: str) -> str:
     """SQL: whole days from the date ``earlier`` to the date ``later`` (NULL if either is)."""
     if dialect == "postgresql":
@@ -690,6 +788,8 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True, loan_totals: 
         return _income_trigger_ddl(dialect)
     if source == "records":
         return _records_trigger_ddl(dialect)
+    if source == "clock":
+        return _clock_trigger_ddl(dialect)
     grain = {"household": {"counties": counties}, "loan": {"totals": loan_totals}}.get(source, {})
     make = partial(_STATEMENTS[source], **grain)
     name = f"fw_summary_{source}"
@@ -730,7 +830,7 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
     events = ("insert", "delete", "update", *((moving,) if moving else ()))
     if dialect != "postgresql":
         return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in events]
-    if source in ("household", *MOVE_TABLES):  # statement triggers: a function per event
+    if source in ("household", "clock", *MOVE_TABLES):  # statement triggers: a function per event
         table = SOURCE_TABLES.get(source, source)
         return [statement for event in events
                 for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {moving if event == moving else table}",
@@ -758,6 +858,7 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, 
             f"SELECT '{table}', r.county_code, COUNT(*) FROM {table} AS r WHERE {listed.format(row='r')} "
             f"GROUP BY r.county_code" for table, listed in RECORD_LISTS.items())],
         "first_measure": [],  # _fill_first_measure
+        "clock": _clock_grouped(dialect, _clock_events(dialect, "h", 1, "FROM household AS h")),
     }
     return ([f"DELETE FROM {table}" for source in sources for table in tables_of(source, loan_totals)]
             + [statement for source in sources for statement in fill[source]])

@@ -133,6 +133,10 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
             pd.testing.assert_frame_equal(
                 transition_reads.monitoring_flow_frame(engine, scope, as_of, region=flow_region),
                 naive.monitoring_flow_frame(engine, scope, as_of, region=flow_region))
+        # the identification clock's summaries (migration 0025), also inside a month and for a
+        # year judged after it ended
+        pd.testing.assert_frame_equal(transition_reads.identification_clock_frame(engine, scope, year, as_of),
+                                      transition_reads.identification_clock_raw(engine, scope, year, as_of))
         assert_measures_match_raw(engine, scope, year, as_of)
     assert_list_totals_match_raw(engine)
 
@@ -354,7 +358,7 @@ def changed_households(engine, rng: random.Random) -> None:
     with engine.begin() as conn:
         ids = [row[0] for row in conn.execute(text("SELECT id FROM household WHERE code LIKE 'SUM-H-%' ORDER BY id"))]
         for household in rng.sample(ids, len(ids) // 2):
-            change = rng.choice(("eliminated", "eliminated", "unidentified", "found", "same_day"))
+            change = rng.choice(("eliminated", "eliminated", "unidentified", "found", "same_day", "entered"))
             if change == "eliminated":
                 days = rng.randrange(0, 700)
                 conn.execute(text("UPDATE household SET risk_eliminated_on = :d WHERE id = :id"),
@@ -362,6 +366,9 @@ def changed_households(engine, rng: random.Random) -> None:
             elif change == "unidentified":
                 conn.execute(text("UPDATE household SET identified_on = NULL, entered_on = NULL WHERE id = :id"),
                              {"id": household})
+            elif change == "entered":  # entered on another day than identified: on time, late or before it
+                conn.execute(text("UPDATE household SET entered_on = :d WHERE id = :id"),
+                             {"d": dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(7 * 365)), "id": household})
             elif change == "found":
                 conn.execute(text("UPDATE household SET found_on = :d WHERE id = :id"),
                              {"d": dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(6 * 365)), "id": household})
@@ -468,6 +475,88 @@ def test_a_read_touches_the_summary_not_the_raw_history(engine):
            if any(f" FROM {table} " in f"{s} " for table in ("disbursement", "loan", "household"))]
     assert raw == [] and any("disbursement_month" in s for s in statements) \
         and any("loan_year_end" in s for s in statements) and any("household_month_flow" in s for s in statements)
+
+
+def test_the_identification_clock_reads_its_summaries_and_the_raw_cases_only_below_a_county(engine):
+    """The prefecture's clock reads ``clock_month`` (and ``clock_day`` inside a month), never the
+    households; a township's is judged from its raw cases, and both equal the raw judgement."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for as_of, tables in ((dt.date(2024, 6, 30), {"clock_month"}), (dt.date(2024, 7, 9), {"clock_month", "clock_day"})):
+            statements.clear()
+            got = transition_reads.identification_clock_frame(engine, Scope.all(), 2024, as_of)
+            assert {t for t in ("clock_month", "clock_day", "household") if any(t in s for s in statements)} == tables
+            assert len(got) > 0
+            pd.testing.assert_frame_equal(got, transition_reads.identification_clock_raw(engine, Scope.all(), 2024, as_of))
+        statements.clear()
+        township = transition_reads.identification_clock_frame(engine, Scope.all(), 2024, dt.date(2024, 6, 30),
+                                                               region="360731100")
+        assert any("household" in s for s in statements) and not any("clock_" in s for s in statements)
+        assert township["found"].sum() > 0
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+
+
+def test_the_due_dates_follow_the_installed_calendar(engine):
+    """A ``workday_due`` that differs from the installed holiday calendar (a package update) is
+    rewritten on start, the clock's summaries rebuilt and the data generation moved; a right one
+    is left alone."""
+    from fundwatch.data import due_dates, generation  # noqa: PLC0415
+
+    assert due_dates.ensure(engine) == 0
+    as_of = dt.date(2024, 11, 15)
+    with engine.begin() as conn:  # due dates of another calendar: every case of 2024 judged late
+        conn.execute(text("UPDATE workday_due SET due_on = '2023-12-31', late_on = '2024-01-01' "
+                          "WHERE day >= '2024-01-01' AND day <= '2024-12-31'"))
+        conn.execute(text("DELETE FROM workday_due WHERE day = '2031-05-01'"))
+        summaries.rebuild(conn, ("clock",))
+        before = generation.current(conn)
+    stale = transition_reads.identification_clock_frame(engine, Scope.all(), 2024, as_of)
+    raw = transition_reads.identification_clock_raw(engine, Scope.all(), 2024, as_of)
+    assert not stale.equals(raw)
+    assert due_dates.ensure(engine) == len(due_dates.expected())  # a row was missing: written whole
+    with engine.connect() as conn:
+        assert generation.current(conn) > before
+        assert [tuple(r) for r in conn.execute(text("SELECT day, due_on, late_on, provisional FROM workday_due "
+                                                     "WHERE day = '2024-09-30'"))] == [
+            (dt.date(2024, 9, 30), dt.date(2024, 10, 25), dt.date(2024, 10, 26), 0)] if engine.dialect.name == "postgresql" \
+            else [("2024-09-30", "2024-10-25", "2024-10-26", 0)]
+    pd.testing.assert_frame_equal(transition_reads.identification_clock_frame(engine, Scope.all(), 2024, as_of), raw)
+    with engine.begin() as conn:  # a single day's due date: only that row
+        conn.execute(text("UPDATE workday_due SET provisional = 1 WHERE day = '2025-03-03'"))
+    assert due_dates.ensure(engine) == 1
+    assert due_dates.ensure(engine) == 0
+    assert_summaries_match_raw(engine)
+
+
+def test_the_identification_clock_migration_goes_down_and_up(engine):
+    """Migration 0025 takes the clock's summaries and the due dates out and puts them back, filled
+    from the households written meanwhile."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0024")
+    try:
+        assert not {"clock_month", "clock_day", "workday_due"} & set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE household SET entered_on = identified_on + 30 WHERE id % 7 = 0"
+                              if engine.dialect.name == "postgresql" else
+                              "UPDATE household SET entered_on = date(identified_on, '+30 days') WHERE id % 7 = 0"))
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    for as_of in (dt.date(2024, 6, 30), dt.date(2025, 2, 11)):
+        pd.testing.assert_frame_equal(
+            transition_reads.identification_clock_frame(engine, Scope.all(), as_of.year, as_of),
+            transition_reads.identification_clock_raw(engine, Scope.all(), as_of.year, as_of))
 
 
 def test_loans_by_county_or_programme_read_the_totals_and_by_bank_the_full_grain(engine):
@@ -609,7 +698,7 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       if source not in ("asset_income", "records", "first_measure"))  # 0017-18, 0021
+                       if source not in ("asset_income", "records", "first_measure", "clock"))  # 0017-18, 0021, 0025
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)

@@ -9,16 +9,16 @@ from .households import AssistanceMeasure, DibaoStandard, Household
 from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 from .summaries import (
-    AssetIncomeYear, AssetYear, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot,
+    AssetIncomeYear, AssetYear, ClockDay, ClockMonth, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot,
     HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd,
-    RecordCount,
+    RecordCount, WorkdayDue,
 )
 
 __all__ = [
     "Allocation", "AssetIncomeYear", "AssetYear", "AppSession", "Asset", "AssetIncome", "AssistanceMeasure",
-    "AuditEntry", "Base", "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement",
+    "AuditEntry", "Base", "ClockDay", "ClockMonth", "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement",
     "DisbursementCategoryMonth", "DisbursementMonth", "FindingSnapshot", "Household", "HouseholdMonthFlow",
     "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow", "LoanTotalMonthFlow", "LoanTotalYearEnd",
     "LoanYearEnd", "Points", "Project", "RecordCount",
-    "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User",
+    "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User", "WorkdayDue",
 ]

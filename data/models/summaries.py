@@ -264,3 +264,57 @@ class HouseholdMonthFlow(Base):
     members_in: Mapped[int] = mapped_column(BigInteger)
     households_out: Mapped[int] = mapped_column(BigInteger)
     members_out: Mapped[int] = mapped_column(BigInteger)
+
+
+class WorkdayDue(Base):
+    """The identification limit's dates of a case found on ``day`` (2010-2040, every day): its
+    ``due_on``, the 15th working day after it (seeds/003 item 二(一)), ``late_on``, the day after
+    that (the first day a case still not identified and entered is late), and ``provisional`` (1
+    when the due date counted a day outside the official holiday data, 0 else).  Not a summary of
+    other tables: the working-day calendar of :mod:`fundwatch.data.workdays`, kept in the database
+    so that the triggers of the identification clock can judge a case in the writing transaction
+    (migration 0025; :func:`fundwatch.data.due_dates.refresh` rewrites it when the holiday data
+    change)."""
+
+    __tablename__ = "workday_due"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    late_on: Mapped[dt.date] = mapped_column(Date)
+    provisional: Mapped[int] = mapped_column()
+
+
+class _ClockCounts:
+    """The identification clock's events of a group (each a count of cases): ``found``, judged
+    ``on_time`` (identified and entered by the due date), judged ``late``, and of the cases found
+    the ``provisional`` ones (their due date counted a day outside the official holiday data)."""
+
+    found: Mapped[int] = mapped_column(BigInteger)
+    on_time: Mapped[int] = mapped_column(BigInteger)
+    late: Mapped[int] = mapped_column(BigInteger)
+    provisional: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClockMonth(_ClockCounts, Base):
+    """The identification clock's events per found month (``found_ym``) of the cases, county and
+    month the event happened (``event_ym``): a case counts as found in the month it was found, as
+    on time in the month it was both identified and entered (when by its due date), and as late in
+    the month after its due date ran out (when not identified and entered by then).  The clock of
+    a year on a month end is a sum over a few hundred of these rows (migration 0025)."""
+
+    __tablename__ = "clock_month"
+
+    found_ym: Mapped[int] = mapped_column(primary_key=True)  # first: a year's rows are one range
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_ym: Mapped[int] = mapped_column(primary_key=True)
+
+
+class ClockDay(_ClockCounts, Base):
+    """The same events per day (``event_on``): the clock on a date inside a month adds the days of
+    that partial month (migration 0025)."""
+
+    __tablename__ = "clock_day"
+
+    event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # first: a month's days are one range
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    found_ym: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,9 @@ project assets the period keeps watch over.
 
 Counting is done in SQL; the working-day arithmetic of the 15-working-day identification limit
 (seeds/003 二(一)) runs over few rows in :mod:`fundwatch.data.workdays` (holiday-aware, provisional
-past the calendar's data).  Every read takes a :class:`Scope`; names and ID numbers in the
+past the calendar's data), and the identification clock of every county reads the events its
+summaries keep, judged by the same calendar's due dates in the database (migration 0025,
+:mod:`fundwatch.data.due_dates`).  Every read takes a :class:`Scope`; names and ID numbers in the
 household lists are masked here, before a frame leaves ``data``.  Under small-count suppression
 (``scope.suppress_small``, an embed viewer) every household count of 1 to 4 reads ``"<5"`` (with
 the members, measures, amounts and shares that belong to it) and the household lists are empty
@@ -24,12 +26,13 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
 from .. import workdays
+from ..due_dates import ID_LIMIT_WORKDAYS
 from ..db import reader
 from ..summaries import CALENDAR_YEARS, INCOME_AMOUNTS, PV_SUBTYPE
 from ..masking import mask_frame, suppress_small_counts
 from ..models import (
     Allocation, Asset, AssetIncome, AssetIncomeYear, AssetYear, AssistanceMeasure, DibaoStandard, Disbursement,
-    DisbursementCategoryMonth, Household, HouseholdMonthFlow, HouseholdYearEnd, Project, Region, RegionFlag,
+    ClockDay, ClockMonth, DisbursementCategoryMonth, Household, HouseholdMonthFlow, HouseholdYearEnd, Project, Region, RegionFlag,
 )
 from ..scope import Scope, require_scope
 from ._common import (FEN_PER_YUAN, as_date, columns_frame, fen_sum, frame, month_of, plain_rows, region_condition,
@@ -41,7 +44,6 @@ PERIOD_START = dt.date(2021, 1, 1)  # seeds/003 一: the five-year transition pe
 PERIOD_END = dt.date(2025, 12, 31)
 INTEGRATION_YEARS = (2021, 2023)  # seeds/003 十九: integration continues in the first 3 years
 CONTINUITY_YEARS = (2019, 2026)
-ID_LIMIT_WORKDAYS = 15  # seeds/003 二(一): identification and entry within 15 working days
 DUE_SOON_WORKDAYS = 3  # an open case this close to its due date is flagged "due soon"
 ALERT_MULTIPLE_TENTHS = 12  # the income alert line is 1.2 x the dibao standard (seeds/003 二(一))
 INCOME_BIN_CAP = 30  # income bins in tenths of the alert line; 3x and above share the last bin
@@ -402,20 +404,93 @@ def _judge(found: np.ndarray, identified: np.ndarray, entered: np.ndarray, as_of
     return due, provisional, on_time, late
 
 
+CLOCK_COLUMNS = ["county_code", "month", "found", "on_time", "late", "undecided", "share", "provisional"]
+
+
 def identification_clock_frame(engine: Engine, scope: Scope, year: int, as_of: dt.date | str, *,
                                region: str | None = None) -> pd.DataFrame:
     """Per county and month of ``year`` (cases found that month, by ``as_of``): ``found``,
     ``on_time`` (identified and entered within 15 working days), ``late``, ``undecided`` (still
-    open, not yet due) and ``share`` = on_time / (on_time + late), NaN when nothing is decided.
-    """
+    open, not yet due) and ``share`` = on_time / (on_time + late), NaN when nothing is decided;
+    ``provisional`` when a due date counted a day outside the official holiday data.
+
+    Every county of the scope (``region`` None) in a year of :data:`CALENDAR_YEARS` is read from
+    the clock's summaries (migration 0025: ``clock_month`` up to the last whole month of
+    ``as_of``, ``clock_day`` for the days of a partial month after it): the prefecture's year at
+    ten times the demo is a few hundred rows instead of 19,000 cases judged one by one.  A
+    township, a village or a year outside the calendar is judged from the raw cases
+    (:func:`identification_clock_raw`, also the reference the tests compare against)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    if region is not None or year not in CALENDAR_YEARS:
+        return identification_clock_raw(engine, scope, year, as_of, region=region)
+    last = min(dt.date(year, 12, 31), as_of)
+    if last.year < year:
+        return _clock_frame(np.array([], dtype=object), *(np.array([], dtype="int64"),) * 5, scope)
+    params = {"found_first": year * 100 + 1, "found_last": last.year * 100 + last.month,
+              "months_last": full_months_ym(as_of)}
+    if not is_month_end(as_of):
+        params |= {"days_first": as_of.replace(day=1), "days_last": as_of}
+    with reader(engine).connect() as conn:
+        rows = conn.execute(_clock_statement(scope, "days_first" in params), params).all()
+    rows = [row for row in rows if row[2]]  # every group with an event by as_of has its cases found by then
+    codes, yms, found, on_time, late, provisional = (np.array(c) for c in zip(*rows, strict=True)) if rows else (
+        np.array([], dtype=object), *(np.array([], dtype="int64"),) * 5)
+    return _clock_frame(codes, yms % 100, found, on_time, late, provisional, scope)
+
+
+@functools.lru_cache(maxsize=64)
+def _clock_statement(scope: Scope, days: bool):
+    """The clock's summary statement for ``scope``: the months of ``clock_month`` found in
+    ``found_first`` .. ``found_last`` up to the events of ``months_last``, and with ``days`` the
+    events of ``clock_day`` from ``days_first`` to ``days_last``, summed per county and found
+    month.  Made once per scope and kind (making it took most of the read's millisecond)."""
+    m, d = ClockMonth, ClockDay
+    measures = ("found", "on_time", "late", "provisional")
+    found_in = (bindparam("found_first", type_=Integer), bindparam("found_last", type_=Integer))
+    parts = [select(m.county_code, m.found_ym, *(getattr(m, c) for c in measures))
+             .where(m.found_ym.between(*found_in), scope.clause(m.county_code),
+                    m.event_ym <= bindparam("months_last", type_=Integer))]
+    if days:
+        parts.append(select(d.county_code, d.found_ym, *(getattr(d, c) for c in measures))
+                     .where(d.event_on.between(bindparam("days_first", type_=Date), bindparam("days_last", type_=Date)),
+                            d.found_ym.between(*found_in), scope.clause(d.county_code)))
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    return (select(both.c.county_code, both.c.found_ym, *(cast(func.sum(both.c[c]), BigInteger) for c in measures))
+            .group_by(both.c.county_code, both.c.found_ym).order_by(both.c.county_code, both.c.found_ym))
+
+
+def _clock_frame(codes, months, found, on_time, late, provisional, scope: Scope) -> pd.DataFrame:
+    """The clock's frame from its groups in the order of (county, month): the counts of cases
+    found, on time, late and provisional."""
+    if not len(found):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in CLOCK_COLUMNS})
+    found, on_time, late = (np.asarray(a, dtype="int64") for a in (found, on_time, late))
+    decided = on_time + late
+    out = pd.DataFrame({
+        "county_code": pd.array(list(codes), dtype="str"),
+        "month": np.asarray(months).astype("int32"),
+        "found": found, "on_time": on_time, "late": late,
+        "undecided": found - decided,
+        "share": on_time / np.where(decided > 0, decided, np.nan),
+        "provisional": np.asarray(provisional) > 0,
+    })
+    if scope.suppress_small:  # a share of a hidden count would give the count away
+        out = suppress_small_counts(out, ["found", "on_time", "late", "undecided"], blank=["share"])
+    return out
+
+
+def identification_clock_raw(engine: Engine, scope: Scope, year: int, as_of: dt.date | str, *,
+                             region: str | None = None) -> pd.DataFrame:
+    """:func:`identification_clock_frame` judged from the raw cases: every case found in ``year``
+    by ``as_of``, its due date worked out by :mod:`fundwatch.data.workdays`."""
     require_scope(scope)
     as_of = as_date(as_of)
     first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of)
     codes, county_at, found, identified, entered = _clock_rows(
         engine, scope, region, [Household.found_on >= first, Household.found_on <= last])
-    columns = ["county_code", "month", "found", "on_time", "late", "undecided", "share", "provisional"]
     if not len(found):
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        return _clock_frame(codes, *(np.array([], dtype="int64"),) * 5, scope)
     _, provisional, on_time, late = _judge(found, identified, entered, as_of)
     # One group per county and month, counted with bincount; the codes are sorted, so the groups
     # come out in the order of (county, month).
@@ -424,20 +499,10 @@ def identification_clock_frame(engine: Engine, scope: Scope, year: int, as_of: d
 
     def count(mask=None):
         return np.bincount(group if mask is None else group[mask], minlength=groups)
-    cases, timely, overdue = count(), count(on_time), count(late)
+    cases = count()
     held = np.flatnonzero(cases)
-    decided = (timely + overdue)[held]
-    out = pd.DataFrame({
-        "county_code": pd.array(codes[held // 12].tolist(), dtype="str"),
-        "month": (held % 12 + 1).astype("int32"),
-        "found": cases[held], "on_time": timely[held], "late": overdue[held],
-        "undecided": cases[held] - decided,
-        "share": timely[held] / np.where(decided > 0, decided, np.nan),
-        "provisional": count(provisional)[held] > 0,
-    })
-    if scope.suppress_small:  # a share of a hidden count would give the count away
-        out = suppress_small_counts(out, ["found", "on_time", "late", "undecided"], blank=["share"])
-    return out
+    return _clock_frame(codes[held // 12], held % 12 + 1, cases[held], count(on_time)[held], count(late)[held],
+                        count(provisional)[held], scope)
 
 
 def _village_names(engine: Engine, scope: Scope, codes) -> dict[str, str]:
