@@ -294,18 +294,21 @@ def test_the_default_order_pages_through_the_overdue_then_the_others_by_id(b):
         delay = rng.choice((None, 0, 3, 14, 15, 16, 17, 20, 21, 22, 25, 30, 45))
         entered = None if delay is None else found + dt.timedelta(days=delay)
         b.person(found=found, identified=entered, entered=entered)
+    # found before the due dates kept in the database (2010-2040): judged by the calendar all the same
+    b.person(found=D(2009, 11, 2), identified=D(2010, 1, 20), entered=D(2010, 1, 20))
     every, total = tr.transition_households_frame(b.engine, ALL, as_of, sort="-found_on", limit=5000)
     order = every.sort_values(["workdays_overdue", "id"], ascending=[False, True], kind="stable")
     overdue = int((order["workdays_overdue"] > 0).sum())
-    assert total == 60 and 5 < overdue < 55
+    assert total == 61 and 5 < overdue < 55
+    assert order.loc[order["found_on"] == D(2009, 11, 2), "workdays_overdue"].iloc[0] > 0
     # a span of more than 15 days that is not overdue, and one of 15 days or fewer: both on time
     spans = (pd.to_datetime(order["entered_on"]).fillna(pd.Timestamp(as_of)) - pd.to_datetime(order["found_on"])).dt.days
     assert ((spans > 15) & (order["workdays_overdue"] == 0)).any() and (spans <= 15).any()
     for offset, limit in ((0, 100), (0, 1), (0, overdue), (overdue - 2, 5), (overdue, 3), (overdue + 4, 10),
-                          (55, 10), (60, 5), (3, 57)):
+                          (55, 10), (61, 5), (3, 58)):
         page, n = tr.transition_households_frame(b.engine, ALL, as_of, limit=limit, offset=offset)
         expected = order.iloc[offset:offset + limit].reset_index(drop=True)
-        assert n == 60
+        assert n == 61
         pd.testing.assert_frame_equal(page, expected, check_dtype=False)
 
 

@@ -31,8 +31,9 @@ from ..db import reader
 from ..summaries import CALENDAR_YEARS, INCOME_AMOUNTS, PV_SUBTYPE
 from ..masking import mask_frame, suppress_small_counts
 from ..models import (
-    Allocation, Asset, AssetIncome, AssetIncomeYear, AssetYear, AssistanceMeasure, DibaoStandard, Disbursement,
-    ClockDay, ClockMonth, DisbursementCategoryMonth, Household, HouseholdMonthFlow, HouseholdYearEnd, Project, Region, RegionFlag,
+    Allocation, Asset, AssetIncome, AssetIncomeYear, AssetYear, AssistanceMeasure, ClockDay, ClockMonth, DibaoStandard,
+    Disbursement, DisbursementCategoryMonth, Household, HouseholdMonthFlow, HouseholdYearEnd, Project, Region,
+    RegionFlag, WorkdayDue,
 )
 from ..scope import Scope, require_scope
 from ._common import (FEN_PER_YUAN, as_date, columns_frame, fen_sum, frame, month_of, plain_rows, region_condition,
@@ -865,11 +866,13 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     first ``offset + limit`` by id hold at least the ``offset + limit - overdue`` not overdue that
     it can take).  Every household found used to come with its dates to be judged and sorted (the
     largest county at scale 10: 20,000 households, of whom 3,600 took more than 17 days and 3
-    were overdue)."""
+    were overdue); of those 3,600 only the ones past their due date in ``workday_due``
+    (:func:`_past_due`) come now."""
     h = Household
     with reader(engine).connect() as conn:
         total = int(conn.execute(select(func.count()).select_from(h).where(*where)).scalar_one())
-    late = _keys(engine, narrow.where(*where, may_be_late(engine, h.found_on, h.entered_on, as_of)), as_of)
+    late = _keys(engine, _past_due(narrow.where(*where, may_be_late(engine, h.found_on, h.entered_on, as_of)), as_of),
+                 as_of)
     if not total:
         return late, 0
     _overdue(late, as_of)
@@ -885,6 +888,18 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     _overdue(rest, as_of)
     page = pd.concat([over, rest], ignore_index=True) if len(over) and len(rest) else (over if len(over) else rest)
     return page.iloc[offset:offset + limit].copy(), total
+
+
+def _past_due(stmt, as_of: dt.date):
+    """``stmt`` (a select of households) kept to the cases entered after their due date in
+    ``workday_due`` (migration 0025), or still not entered on ``as_of`` after it, and those whose
+    found day is not in that table (before 2010 or after 2040).  Every case with a working day
+    overdue passes, so a read judges fewer cases by the calendar and loses none (a day after the
+    due date may still be a holiday: the read's judgement decides).  A join, not a lookup per
+    case: PostgreSQL ran a subquery for each of 3,600 cases in 64 ms, against 47 without it."""
+    h, w = Household, WorkdayDue
+    end = case((h.entered_on <= as_of, h.entered_on), else_=literal(as_of, Date()))
+    return stmt.select_from(h).outerjoin(w, w.day == h.found_on).where(or_(w.day.is_(None), end > w.due_on))
 
 
 def may_be_late(bind: Engine | Connection, found, entered, as_of: dt.date, limit: int = ID_LIMIT_WORKDAYS):
