@@ -30,6 +30,12 @@ def _counts() -> list[sa.Column]:
     return [sa.Column(name, sa.BigInteger(), nullable=False) for name in ("found", "on_time", "late", "provisional")]
 
 
+def _clock_table(name: str, *keys: tuple[str, sa.types.TypeEngine]) -> None:
+    """A table of the clock's counts keyed by ``keys`` (its primary key, in that order)."""
+    op.create_table(name, *(sa.Column(key, kind, nullable=False) for key, kind in keys), *_counts(),
+                    sa.PrimaryKeyConstraint(*(key for key, _ in keys), name=op.f(f"pk_{name}")))
+
+
 def upgrade() -> None:
     op.create_table(
         "workday_due",
@@ -39,22 +45,9 @@ def upgrade() -> None:
         sa.Column("provisional", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_workday_due")),
     )
-    op.create_table(
-        "clock_month",
-        sa.Column("found_ym", sa.Integer(), nullable=False),
-        sa.Column("county_code", sa.String(length=16), nullable=False),
-        sa.Column("event_ym", sa.Integer(), nullable=False),
-        *_counts(),
-        sa.PrimaryKeyConstraint("found_ym", "county_code", "event_ym", name=op.f("pk_clock_month")),
-    )
-    op.create_table(
-        "clock_day",
-        sa.Column("event_on", sa.Date(), nullable=False),
-        sa.Column("county_code", sa.String(length=16), nullable=False),
-        sa.Column("found_ym", sa.Integer(), nullable=False),
-        *_counts(),
-        sa.PrimaryKeyConstraint("event_on", "county_code", "found_ym", name=op.f("pk_clock_day")),
-    )
+    county, found = sa.String(length=16), sa.Integer()
+    _clock_table("clock_month", ("found_ym", found), ("county_code", county), ("event_ym", sa.Integer()))
+    _clock_table("clock_day", ("event_on", sa.Date()), ("county_code", county), ("found_ym", found))
     conn = op.get_bind()
     due_dates.fill(conn)
     summaries.install(conn, ("clock",))
