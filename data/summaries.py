@@ -88,8 +88,9 @@ benchmark compare against.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import Connection
@@ -137,6 +138,8 @@ TABLES = {
     "records": ("record_count",),
     "first_measure": (),  # two columns of ``household``: see :data:`KEPT_COLUMNS`
     "clock": ("clock_month", "clock_day"),
+    "monitoring": ("monitoring_month", "monitoring_day"),
+    "wait": ("wait_month", "wait_day"),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
 KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days"))}
@@ -148,12 +151,19 @@ HOUSEHOLD_SUMMED = ("county_code", "township_code", "village_code", "category", 
                     "identified_on", "risk_eliminated_on")
 #: The table whose rows each group of triggers sums, where it is not the group's own name, and the
 #: table whose change moves summed rows between groups (the group's extra trigger, ``<name>_<table>``).
-SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household"}
+SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household", "monitoring": "household",
+                 "wait": "household"}
 #: The household columns the identification clock's summaries are made of (see :data:`HOUSEHOLD_SUMMED`).
 CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
 #: The identification clock's measures, every one a count of cases (``clock_month``, ``clock_day``).
 CLOCK_MEASURES = ("found", "on_time", "late", "provisional")
 MOVE_TABLES = {"disbursement_category": "project", "asset_income": "asset"}
+#: Days from identification to the first assistance measure: (key, upper bound in days), the
+#: transition page's wait buckets (``wait_month``, ``wait_day``).
+WAIT_BUCKETS = (("d7", 7), ("d15", 15), ("d30", 30), ("d60", 60), ("d60plus", None))
+#: Groups made of columns that another group's triggers keep (the wait of :data:`KEPT_COLUMNS`'
+#: first measure): a rebuild fills them after those columns.
+AFTER_KEPT = ("wait",)
 SOURCES = tuple(TABLES)
 SUMMARY_TABLES = tuple(table for tables in TABLES.values() for table in tables)
 
@@ -680,6 +690,143 @@ def _clock_trigger_ddl(dialect: str) -> list[str]:
                                 update_of=", ".join(CLOCK_SUMMED))
 
 
+# -- summaries of household events by day: monitoring mix and wait for a first measure -----------
+
+@dataclass(frozen=True)
+class DayEvents:
+    """A summary of events of the households, each an amount of its ``measures`` added to a group
+    (county and ``keys``) on a day: ``<name>_month`` sums them per month (``ym``), ``<name>_day``
+    per day (``event_on``).  A figure on a day ``d`` is the months up to the last whole one plus the
+    days of ``d``'s month up to ``d``, per group.
+
+    ``events(dialect, row, sign, source)`` is the SELECT of the events of the household ``row``
+    (``source`` empty: a trigger's row) or of every row of ``source`` (``FROM <rows> AS h``):
+    columns ``county_code``, the ``keys``, ``event_on`` and the ``measures``, counting ``sign``.
+    ``summed`` are the household columns the events are made of (an update of none of them
+    leaves the summary alone)."""
+
+    name: str
+    keys: tuple[str, ...]
+    measures: tuple[str, ...]
+    summed: tuple[str, ...]
+    events: Callable[[str, str, int, str], str]
+
+    @property
+    def tables(self) -> tuple[str, str]:
+        return f"{self.name}_month", f"{self.name}_day"
+
+    def grouped(self, dialect: str, events: str) -> list[str]:
+        """The statements adding ``events`` (a SELECT of :attr:`events`' rows) to both tables,
+        grouped first; a group whose measures all add up to zero (an update that moved nothing in
+        it) is not written."""
+        sums = ", ".join(f"SUM(e.{m})" for m in self.measures)
+        moved = " OR ".join(f"SUM(e.{m}) <> 0" for m in self.measures)
+        keys = ", ".join(f"e.{k}" for k in self.keys)
+        groups = ", ".join(str(i + 1) for i in range(2 + len(self.keys)))
+        month, day = self.tables
+        out = []
+        for table, period, value in ((month, "ym", _ym(dialect, "e.event_on")), (day, "event_on", "e.event_on")):
+            columns = ("county_code", period, *self.keys)
+            out.append(f"INSERT INTO {table} ({', '.join(columns)}, {', '.join(self.measures)}) "
+                       f"SELECT e.county_code, {value}, {keys}, {sums} FROM ({events}) AS e WHERE 1 = 1 "
+                       f"GROUP BY {groups} HAVING {moved} " + _upsert(table, columns, self.measures))
+        # (the upsert's conflict target names the key's columns in any order)
+        return out
+
+    def _empty(self, table: str) -> str:
+        """SQL: a row of ``table`` sums to nothing (deleted once an update or a delete emptied it)."""
+        return " AND ".join(f"{table}.{m} = 0" for m in self.measures)
+
+    def row_statements(self, dialect: str, row: str, sign: int) -> list[str]:
+        """SQLite: the events of one household ``row`` added (``sign`` 1) or taken away (-1), and
+        the rows that emptied deleted.  An insert can empty rows too: a household's events are
+        not all of its sign (one entering a wait leaves another)."""
+        events = self.events(dialect, row, sign, "")
+        return [*self.grouped(dialect, events), *self._tidy(dialect, events)]
+
+    def _tidy(self, dialect: str, events: str) -> list[str]:
+        """The deletes of the rows of both tables that ``events`` may have emptied, found by their
+        whole keys."""
+        keys = ", ".join(self.keys)
+        values = ", ".join(f"e.{k}" for k in self.keys)
+        month, day = self.tables
+        return [f"DELETE FROM {month} WHERE (county_code, {keys}, ym) IN (SELECT DISTINCT e.county_code, {values}, "
+                f"{_ym(dialect, 'e.event_on')} FROM ({events}) AS e) AND {self._empty(month)}",
+                f"DELETE FROM {day} WHERE (county_code, event_on, {keys}) IN (SELECT DISTINCT e.county_code, "
+                f"e.event_on, {values} FROM ({events}) AS e) AND {self._empty(day)}"]
+
+    def trigger_ddl(self, dialect: str) -> list[str]:
+        """The triggers on ``household``: PostgreSQL statement triggers reading the transition
+        tables, SQLite row triggers (an update's only when a column of :attr:`summed` is set)."""
+        name = f"fw_summary_{self.name}"
+        if dialect == "postgresql":
+            def grouped(sources):
+                events = " UNION ALL ".join(self.events(dialect, "h", sign, source) for sign, source in sources)
+                return [*self.grouped(dialect, events), *self._tidy(dialect, events)]
+            return _statement_triggers(name, "household", "h", grouped, [], summed=self.summed)
+        if dialect != "sqlite":
+            raise NotImplementedError(f"summary triggers for {dialect}")
+        return _sqlite_row_triggers(name, "household", partial(self.row_statements, dialect),
+                                    update_of=", ".join(self.summed))
+
+    def rebuild_sql(self, dialect: str) -> list[str]:
+        return self.grouped(dialect, self.events(dialect, "h", 1, "FROM household AS h"))
+
+
+def _monitoring_events(dialect: str, row: str, sign: int, source: str = "") -> str:
+    """The events of :data:`MONITORING`: a household enters monitoring on the day it was found
+    and leaves it on the day its risk was eliminated, or on the day it was found if that came
+    later (such a household was never under monitoring: it enters and leaves on one day), each
+    with its members, per county, category and cause (``''`` for none).  So the households under
+    monitoring on ``d`` (found by ``d``, risk not eliminated by ``d``) are the events up to ``d``."""
+    f, e = f"{row}.found_on", f"{row}.risk_eliminated_on"
+    keys = (f"{row}.county_code AS county_code, COALESCE({row}.category, '') AS category, "
+            f"COALESCE({row}.cause, '') AS cause")
+    members = f"COALESCE({row}.members, 0)"
+    return (f"SELECT {keys}, {f} AS event_on, {sign} AS households, {sign} * {members} AS members "
+            f"{source} WHERE {f} IS NOT NULL "
+            f"UNION ALL SELECT {keys}, CASE WHEN {e} > {f} THEN {e} ELSE {f} END, {-sign}, {-sign} * {members} "
+            f"{source} WHERE {f} IS NOT NULL AND {e} IS NOT NULL")
+
+
+def _wait_bucket(row: str) -> str:
+    """SQL: the :data:`WAIT_BUCKETS` key of the days from identification to the first measure."""
+    days, whens = f"{row}.first_measure_days", []
+    for key, limit in WAIT_BUCKETS:
+        if limit is None:
+            return f"CASE {' '.join(whens)} ELSE '{key}' END"
+        whens.append(f"WHEN {days} <= {limit} THEN '{key}'")
+    raise AssertionError("the last wait bucket has no limit")
+
+
+def _wait_events(dialect: str, row: str, sign: int, source: str = "") -> str:
+    """The events of :data:`WAIT`: a household found and identified waits (``none``) from the
+    later of the two days; when its first assistance measure starts (``first_measure_on``, not
+    before that day) it moves to the bucket of its days from identification to that measure
+    (``first_measure_days``, kept on the household: migration 0021).  So the households identified
+    by ``d`` per wait are the events up to ``d``."""
+    f, i, m = (f"{row}.{c}" for c in ("found_on", "identified_on", "first_measure_on"))
+    start = f"CASE WHEN {i} > {f} THEN {i} ELSE {f} END"
+    helped = f"CASE WHEN {m} > {start} THEN {m} ELSE {start} END"
+    known = f"{f} IS NOT NULL AND {i} IS NOT NULL"
+    started = f"{known} AND {m} IS NOT NULL AND {row}.first_measure_days IS NOT NULL"
+    county = f"{row}.county_code AS county_code"
+    return (f"SELECT {county}, 'none' AS wait, {start} AS event_on, {sign} AS households {source} WHERE {known} "
+            f"UNION ALL SELECT {county}, 'none', {helped}, {-sign} {source} WHERE {started} "
+            f"UNION ALL SELECT {county}, {_wait_bucket(row)}, {helped}, {sign} {source} WHERE {started}")
+
+
+#: Households under monitoring per county, category and cause (migration 0026).
+MONITORING = DayEvents("monitoring", ("category", "cause"), ("households", "members"),
+                       ("county_code", "category", "cause", "members", "found_on", "risk_eliminated_on"),
+                       _monitoring_events)
+#: Households identified per county and wait for their first assistance measure (migration 0026).
+WAIT = DayEvents("wait", ("wait",), ("households",),
+                 ("county_code", "found_on", "identified_on", "first_measure_on", "first_measure_days"), _wait_events)
+#: The summaries of household events by day, by their trigger group's name.
+DAY_EVENTS = {summary.name: summary for summary in (MONITORING, WAIT)}
+
+
 def _days(dialect: str, later: str, earlier: str) -> str:
     """SQL: whole days from the date ``earlier`` to the date ``later`` (NULL if either is)."""
     if dialect == "postgresql":
@@ -790,6 +937,8 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True, loan_totals: 
         return _records_trigger_ddl(dialect)
     if source == "clock":
         return _clock_trigger_ddl(dialect)
+    if source in DAY_EVENTS:
+        return DAY_EVENTS[source].trigger_ddl(dialect)
     grain = {"household": {"counties": counties}, "loan": {"totals": loan_totals}}.get(source, {})
     make = partial(_STATEMENTS[source], **grain)
     name = f"fw_summary_{source}"
@@ -830,7 +979,7 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
     events = ("insert", "delete", "update", *((moving,) if moving else ()))
     if dialect != "postgresql":
         return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in events]
-    if source in ("household", "clock", *MOVE_TABLES):  # statement triggers: a function per event
+    if source in ("household", "clock", *DAY_EVENTS, *MOVE_TABLES):  # statement triggers: a function per event
         table = SOURCE_TABLES.get(source, source)
         return [statement for event in events
                 for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {moving if event == moving else table}",
@@ -859,6 +1008,7 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, 
             f"GROUP BY r.county_code" for table, listed in RECORD_LISTS.items())],
         "first_measure": [],  # _fill_first_measure
         "clock": _clock_grouped(dialect, _clock_events(dialect, "h", 1, "FROM household AS h")),
+        **{name: summary.rebuild_sql(dialect) for name, summary in DAY_EVENTS.items()},
     }
     return ([f"DELETE FROM {table}" for source in sources for table in tables_of(source, loan_totals)]
             + [statement for source in sources for statement in fill[source]])
@@ -922,10 +1072,14 @@ def rebuild(conn: Connection, sources: tuple[str, ...] = SOURCES, *, counties: b
     transaction).  ``counties`` false: the households without their counties' totals (the grains
     before migration 0013, for its downgrade); ``loan_totals`` false: the loans without their
     totals (before migration 0024, for its downgrade)."""
-    for statement in _rebuild_sql(conn.dialect.name, sources, counties, loan_totals):
+    later = tuple(source for source in sources if source in AFTER_KEPT)
+    for statement in _rebuild_sql(conn.dialect.name, tuple(s for s in sources if s not in later), counties,
+                                  loan_totals):
         conn.exec_driver_sql(statement)
     if "first_measure" in sources:
         _fill_first_measure(conn)
+    for statement in _rebuild_sql(conn.dialect.name, later):
+        conn.exec_driver_sql(statement)
 
 
 def install(conn: Connection, sources: tuple[str, ...] = SOURCES, *, counties: bool = True,

@@ -137,6 +137,13 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         # year judged after it ended
         pd.testing.assert_frame_equal(transition_reads.identification_clock_frame(engine, scope, year, as_of),
                                       transition_reads.identification_clock_raw(engine, scope, year, as_of))
+        # the monitoring mix and the waits for a first measure (migration 0026): the prefecture's
+        # and a county's from their summaries, a township's or a village's raw
+        for household_region in (region, asset_region):
+            for read, raw in ((transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame),
+                              (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame)):
+                pd.testing.assert_frame_equal(read(engine, scope, as_of, region=household_region),
+                                              raw(engine, scope, as_of, region=household_region))
         assert_measures_match_raw(engine, scope, year, as_of)
     assert_list_totals_match_raw(engine)
 
@@ -358,7 +365,8 @@ def changed_households(engine, rng: random.Random) -> None:
     with engine.begin() as conn:
         ids = [row[0] for row in conn.execute(text("SELECT id FROM household WHERE code LIKE 'SUM-H-%' ORDER BY id"))]
         for household in rng.sample(ids, len(ids) // 2):
-            change = rng.choice(("eliminated", "eliminated", "unidentified", "found", "same_day", "entered"))
+            change = rng.choice(("eliminated", "eliminated", "unidentified", "found", "same_day", "entered",
+                                 "described"))
             if change == "eliminated":
                 days = rng.randrange(0, 700)
                 conn.execute(text("UPDATE household SET risk_eliminated_on = :d WHERE id = :id"),
@@ -369,6 +377,12 @@ def changed_households(engine, rng: random.Random) -> None:
             elif change == "entered":  # entered on another day than identified: on time, late or before it
                 conn.execute(text("UPDATE household SET entered_on = :d WHERE id = :id"),
                              {"d": dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(7 * 365)), "id": household})
+            elif change == "described":  # another category, cause and size (the monitoring mix's groups)
+                conn.execute(text("UPDATE household SET category = :category, cause = :cause, members = :members "
+                                  "WHERE id = :id"),
+                             {"category": rng.choice(("unstable", "marginal", "sudden_hardship")),
+                              "cause": rng.choice(("illness", "disability", "education", "disaster")),
+                              "members": rng.randrange(1, 9), "id": household})
             elif change == "found":
                 conn.execute(text("UPDATE household SET found_on = :d WHERE id = :id"),
                              {"d": dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(6 * 365)), "id": household})
@@ -502,6 +516,65 @@ def test_the_identification_clock_reads_its_summaries_and_the_raw_cases_only_bel
         assert township["found"].sum() > 0
     finally:
         event.remove(engine, "before_cursor_execute", capture)
+
+
+def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_households_only_below_a_county(engine):
+    """The prefecture's and a county's monitoring mix and waits for a first measure read their
+    month summaries (and the day summaries inside a month), never a household; a township's count
+    its raw households.  Each equals the raw count."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    def tables_read() -> set[str]:
+        return {t for t in ("monitoring_month", "monitoring_day", "wait_month", "wait_day", "household")
+                if any(re.search(rf"\b{t}\b", s) for s in statements)}
+
+    pairs = ((transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame, "monitoring"),
+             (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame, "wait"))
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for read, raw, name in pairs:
+            for as_of, region, tables in ((dt.date(2024, 6, 30), None, {f"{name}_month"}),
+                                          (dt.date(2024, 7, 9), "360731", {f"{name}_month", f"{name}_day"}),
+                                          (dt.date(2024, 7, 9), "360731100", {"household"})):
+                statements.clear()
+                got = read(engine, Scope.all(), as_of, region=region)
+                assert tables_read() == tables, (read.__name__, as_of, region)
+                assert got["households"].sum() > 0
+                pd.testing.assert_frame_equal(got, raw(engine, Scope.all(), as_of, region=region))
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+
+
+def test_the_monitoring_and_wait_migration_goes_down_and_up(engine):
+    """Migration 0026 takes the monitoring mix's and the waits' summaries out and puts them back,
+    filled from the households and measures written meanwhile."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0025")
+    try:
+        assert not {"monitoring_month", "monitoring_day", "wait_month", "wait_day"} & set(
+            inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE household SET risk_eliminated_on = found_on WHERE id % 11 = 0"))
+            conn.execute(text("DELETE FROM assistance_measure WHERE id % 5 = 0"))
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    for as_of in (dt.date(2024, 6, 30), dt.date(2025, 2, 11)):
+        for region in (None, "360731"):
+            pd.testing.assert_frame_equal(
+                transition_reads.monitoring_mix_frame(engine, Scope.all(), as_of, region=region),
+                transition_reads.raw_monitoring_mix_frame(engine, Scope.all(), as_of, region=region))
+            pd.testing.assert_frame_equal(
+                transition_reads.measure_wait_frame(engine, Scope.all(), as_of, region=region),
+                transition_reads.raw_measure_wait_frame(engine, Scope.all(), as_of, region=region))
 
 
 def test_the_due_dates_follow_the_installed_calendar(engine):
@@ -698,7 +771,8 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       if source not in ("asset_income", "records", "first_measure", "clock"))  # 0017-18, 0021, 0025
+                       # 0017-18, 0021, 0025, 0026
+                       if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait"))
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)

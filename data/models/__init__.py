@@ -11,7 +11,7 @@ from .regions import Region, RegionFlag
 from .summaries import (
     AssetIncomeYear, AssetYear, ClockDay, ClockMonth, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot,
     HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd,
-    RecordCount, WorkdayDue,
+    MonitoringDay, MonitoringMonth, RecordCount, WaitDay, WaitMonth, WorkdayDue,
 )
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "AuditEntry", "Base", "ClockDay", "ClockMonth", "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement",
     "DisbursementCategoryMonth", "DisbursementMonth", "FindingSnapshot", "Household", "HouseholdMonthFlow",
     "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow", "LoanTotalMonthFlow", "LoanTotalYearEnd",
-    "LoanYearEnd", "Points", "Project", "RecordCount",
-    "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User", "WorkdayDue",
+    "LoanYearEnd", "MonitoringDay", "MonitoringMonth", "Points", "Project", "RecordCount",
+    "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User", "WaitDay", "WaitMonth",
+    "WorkdayDue",
 ]

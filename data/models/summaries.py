@@ -318,3 +318,65 @@ class ClockDay(_ClockCounts, Base):
     event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # first: a month's days are one range
     county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     found_ym: Mapped[int] = mapped_column(primary_key=True)
+
+
+
+class _MonitoringCounts:
+    """Households entering (+) and leaving (-) monitoring, and their members (migration 0026):
+    found, and risk eliminated."""
+
+    households: Mapped[int] = mapped_column(BigInteger)
+    members: Mapped[int] = mapped_column(BigInteger)
+
+
+class MonitoringMonth(_MonitoringCounts, Base):
+    """:class:`_MonitoringCounts` per county, category, cause (``''`` for none) and month (``ym``):
+    the households under monitoring at a month's end are the sum of its county's months up to it.
+    Keyed with the month last, so a county's figure is one range of the key in group order, which
+    SQLite reads from the table itself (no rowid)."""
+
+    __tablename__ = "monitoring_month"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    cause: Mapped[str] = mapped_column(String(24), primary_key=True)
+    ym: Mapped[int] = mapped_column(primary_key=True)
+
+
+class MonitoringDay(_MonitoringCounts, Base):
+    """:class:`_MonitoringCounts` per day (``event_on``): a date inside a month adds its month's days."""
+
+    __tablename__ = "monitoring_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    cause: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class WaitMonth(Base):
+    """Households found and identified, per county, wait for their first assistance measure
+    (``wait``: a bucket of days from identification, or ``none`` while none started) and month
+    (``ym``), entering (+) and leaving (-) each wait (migration 0026)."""
+
+    __tablename__ = "wait_month"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    wait: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ym: Mapped[int] = mapped_column(primary_key=True)
+    households: Mapped[int] = mapped_column(BigInteger)
+
+
+class WaitDay(Base):
+    """:class:`WaitMonth` per day (``event_on``)."""
+
+    __tablename__ = "wait_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    wait: Mapped[str] = mapped_column(String(16), primary_key=True)
+    households: Mapped[int] = mapped_column(BigInteger)
