@@ -69,6 +69,12 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   (:mod:`fundwatch.data.due_dates`, which rebuilds these two when the installed calendar moves a
   due date).
 
+- ``monitoring_year``, ``monitoring_month`` and ``monitoring_day``, ``wait_year``, ``wait_month``
+  and ``wait_day`` (migration 0026): the households entering and leaving monitoring per county,
+  category and cause, and entering and leaving each wait for a first assistance measure per
+  county, by year, month and day (:class:`DayEvents`).  A figure on a day is the years before its
+  year, the months of its year up to its last whole month and the days after it.
+
 How they stay right: triggers on ``disbursement``, ``loan``, ``asset`` and ``household`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
 the transition tables for the households, the payments by category, the asset income and the
@@ -78,7 +84,7 @@ transaction, whatever wrote it: the demo loader, the import pipeline, a test fix
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
 an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
 count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018 and 0025, so by ``fundwatch init`` on an
+:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018, 0025 and 0026, so by ``fundwatch init`` on an
 existing database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -138,8 +144,8 @@ TABLES = {
     "records": ("record_count",),
     "first_measure": (),  # two columns of ``household``: see :data:`KEPT_COLUMNS`
     "clock": ("clock_month", "clock_day"),
-    "monitoring": ("monitoring_month", "monitoring_day"),
-    "wait": ("wait_month", "wait_day"),
+    "monitoring": ("monitoring_year", "monitoring_month", "monitoring_day"),
+    "wait": ("wait_year", "wait_month", "wait_day"),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
 KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days"))}
@@ -695,9 +701,10 @@ def _clock_trigger_ddl(dialect: str) -> list[str]:
 @dataclass(frozen=True)
 class DayEvents:
     """A summary of events of the households, each an amount of its ``measures`` added to a group
-    (county and ``keys``) on a day: ``<name>_month`` sums them per month (``ym``), ``<name>_day``
-    per day (``event_on``).  A figure on a day ``d`` is the months up to the last whole one plus the
-    days of ``d``'s month up to ``d``, per group.
+    (county and ``keys``) on a day, kept at three grains: ``<name>_year`` per year, ``<name>_month``
+    per month (``ym``) and ``<name>_day`` per day (``event_on``).  A figure on a day ``d`` is the
+    years before ``d``'s, the months of its year up to its last whole month, and the days after
+    that up to ``d``, per group: a few rows per group whatever the years of history.
 
     ``events(dialect, row, sign, source)`` is the SELECT of the events of the household ``row``
     (``source`` empty: a trigger's row) or of every row of ``source`` (``FROM <rows> AS h``):
@@ -712,25 +719,31 @@ class DayEvents:
     events: Callable[[str, str, int, str], str]
 
     @property
-    def tables(self) -> tuple[str, str]:
-        return f"{self.name}_month", f"{self.name}_day"
+    def tables(self) -> tuple[str, str, str]:
+        return f"{self.name}_year", f"{self.name}_month", f"{self.name}_day"
+
+    def _grains(self, dialect: str) -> list[tuple[str, tuple[str, ...], dict[str, str]]]:
+        """(table, primary key, the key's value of an event ``e`` per column) of each grain.  The
+        year's and the month's keys end with the period (a county's figure is one range of the key,
+        in group order), the day's lead with it after the county (a partial month is one range)."""
+        year, month, day = self.tables
+        values = {"county_code": "e.county_code", **{k: f"e.{k}" for k in self.keys}}
+        return [(year, ("county_code", *self.keys, "year"), {**values, "year": _year(dialect, "e.event_on")}),
+                (month, ("county_code", *self.keys, "ym"), {**values, "ym": _ym(dialect, "e.event_on")}),
+                (day, ("county_code", "event_on", *self.keys), {**values, "event_on": "e.event_on"})]
 
     def grouped(self, dialect: str, events: str) -> list[str]:
-        """The statements adding ``events`` (a SELECT of :attr:`events`' rows) to both tables,
+        """The statements adding ``events`` (a SELECT of :attr:`events`' rows) to every grain,
         grouped first; a group whose measures all add up to zero (an update that moved nothing in
         it) is not written."""
         sums = ", ".join(f"SUM(e.{m})" for m in self.measures)
         moved = " OR ".join(f"SUM(e.{m}) <> 0" for m in self.measures)
-        keys = ", ".join(f"e.{k}" for k in self.keys)
-        groups = ", ".join(str(i + 1) for i in range(2 + len(self.keys)))
-        month, day = self.tables
         out = []
-        for table, period, value in ((month, "ym", _ym(dialect, "e.event_on")), (day, "event_on", "e.event_on")):
-            columns = ("county_code", period, *self.keys)
-            out.append(f"INSERT INTO {table} ({', '.join(columns)}, {', '.join(self.measures)}) "
-                       f"SELECT e.county_code, {value}, {keys}, {sums} FROM ({events}) AS e WHERE 1 = 1 "
-                       f"GROUP BY {groups} HAVING {moved} " + _upsert(table, columns, self.measures))
-        # (the upsert's conflict target names the key's columns in any order)
+        for table, key, values in self._grains(dialect):
+            groups = ", ".join(str(i + 1) for i in range(len(key)))
+            out.append(f"INSERT INTO {table} ({', '.join(key)}, {', '.join(self.measures)}) "
+                       f"SELECT {', '.join(values[c] for c in key)}, {sums} FROM ({events}) AS e WHERE 1 = 1 "
+                       f"GROUP BY {groups} HAVING {moved} " + _upsert(table, key, self.measures))
         return out
 
     def _empty(self, table: str) -> str:
@@ -745,15 +758,11 @@ class DayEvents:
         return [*self.grouped(dialect, events), *self._tidy(dialect, events)]
 
     def _tidy(self, dialect: str, events: str) -> list[str]:
-        """The deletes of the rows of both tables that ``events`` may have emptied, found by their
+        """The deletes of the rows of every grain that ``events`` may have emptied, found by their
         whole keys."""
-        keys = ", ".join(self.keys)
-        values = ", ".join(f"e.{k}" for k in self.keys)
-        month, day = self.tables
-        return [f"DELETE FROM {month} WHERE (county_code, {keys}, ym) IN (SELECT DISTINCT e.county_code, {values}, "
-                f"{_ym(dialect, 'e.event_on')} FROM ({events}) AS e) AND {self._empty(month)}",
-                f"DELETE FROM {day} WHERE (county_code, event_on, {keys}) IN (SELECT DISTINCT e.county_code, "
-                f"e.event_on, {values} FROM ({events}) AS e) AND {self._empty(day)}"]
+        return [f"DELETE FROM {table} WHERE ({', '.join(key)}) IN (SELECT DISTINCT "
+                f"{', '.join(values[c] for c in key)} FROM ({events}) AS e) AND {self._empty(table)}"
+                for table, key, values in self._grains(dialect)]
 
     def trigger_ddl(self, dialect: str) -> list[str]:
         """The triggers on ``household``: PostgreSQL statement triggers reading the transition

@@ -520,8 +520,8 @@ def test_the_identification_clock_reads_its_summaries_and_the_raw_cases_only_bel
 
 def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_households_only_below_a_county(engine):
     """The prefecture's and a county's monitoring mix and waits for a first measure read their
-    month summaries (and the day summaries inside a month), never a household; a township's count
-    its raw households.  Each equals the raw count."""
+    year summaries, the month summaries after January and the day summaries inside a month, never
+    a household; a township's count its raw households.  Each equals the raw count."""
     from sqlalchemy import event  # noqa: PLC0415
 
     statements: list[str] = []
@@ -530,7 +530,7 @@ def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_household
         statements.append(statement)
 
     def tables_read() -> set[str]:
-        return {t for t in ("monitoring_month", "monitoring_day", "wait_month", "wait_day", "household")
+        return {t for t in (*summaries.tables_of("monitoring"), *summaries.tables_of("wait"), "household")
                 if any(re.search(rf"\b{t}\b", s) for s in statements)}
 
     pairs = ((transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame, "monitoring"),
@@ -538,8 +538,11 @@ def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_household
     event.listen(engine, "before_cursor_execute", capture)
     try:
         for read, raw, name in pairs:
-            for as_of, region, tables in ((dt.date(2024, 6, 30), None, {f"{name}_month"}),
-                                          (dt.date(2024, 7, 9), "360731", {f"{name}_month", f"{name}_day"}),
+            for as_of, region, tables in ((dt.date(2024, 6, 30), None, {f"{name}_year", f"{name}_month"}),
+                                          (dt.date(2024, 7, 9), "360731", {f"{name}_year", f"{name}_month",
+                                                                           f"{name}_day"}),
+                                          (dt.date(2025, 1, 31), "360731", {f"{name}_year", f"{name}_month"}),
+                                          (dt.date(2025, 1, 30), None, {f"{name}_year", f"{name}_day"}),
                                           (dt.date(2024, 7, 9), "360731100", {"household"})):
                 statements.clear()
                 got = read(engine, Scope.all(), as_of, region=region)
@@ -559,7 +562,7 @@ def test_the_monitoring_and_wait_migration_goes_down_and_up(engine):
 
     command.downgrade(schema.alembic_config(engine), "0025")
     try:
-        assert not {"monitoring_month", "monitoring_day", "wait_month", "wait_day"} & set(
+        assert not {*summaries.tables_of("monitoring"), *summaries.tables_of("wait")} & set(
             inspect(engine).get_table_names())
         with engine.begin() as conn:
             conn.execute(text("UPDATE household SET risk_eliminated_on = found_on WHERE id % 11 = 0"))

@@ -11,7 +11,7 @@ from .regions import Region, RegionFlag
 from .summaries import (
     AssetIncomeYear, AssetYear, ClockDay, ClockMonth, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot,
     HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd,
-    MonitoringDay, MonitoringMonth, RecordCount, WaitDay, WaitMonth, WorkdayDue,
+    MonitoringDay, MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
     "AuditEntry", "Base", "ClockDay", "ClockMonth", "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement",
     "DisbursementCategoryMonth", "DisbursementMonth", "FindingSnapshot", "Household", "HouseholdMonthFlow",
     "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow", "LoanTotalMonthFlow", "LoanTotalYearEnd",
-    "LoanYearEnd", "MonitoringDay", "MonitoringMonth", "Points", "Project", "RecordCount",
+    "LoanYearEnd", "MonitoringDay", "MonitoringMonth", "MonitoringYear", "Points", "Project", "RecordCount",
     "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User", "WaitDay", "WaitMonth",
-    "WorkdayDue",
+    "WaitYear", "WorkdayDue",
 ]

@@ -329,11 +329,24 @@ class _MonitoringCounts:
     members: Mapped[int] = mapped_column(BigInteger)
 
 
+class MonitoringYear(_MonitoringCounts, Base):
+    """:class:`_MonitoringCounts` per county, category, cause (``''`` for none) and year: the
+    households under monitoring at a year's end are the sum of its county's years up to it.  Keyed
+    with the year last, so a county's figure is one range of the key in group order, which SQLite
+    reads from the table itself (no rowid)."""
+
+    __tablename__ = "monitoring_year"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    cause: Mapped[str] = mapped_column(String(24), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+
+
 class MonitoringMonth(_MonitoringCounts, Base):
-    """:class:`_MonitoringCounts` per county, category, cause (``''`` for none) and month (``ym``):
-    the households under monitoring at a month's end are the sum of its county's months up to it.
-    Keyed with the month last, so a county's figure is one range of the key in group order, which
-    SQLite reads from the table itself (no rowid)."""
+    """:class:`_MonitoringCounts` per month (``ym``): a date after the first month of its year
+    adds the months of its year before it."""
 
     __tablename__ = "monitoring_month"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -356,10 +369,22 @@ class MonitoringDay(_MonitoringCounts, Base):
     cause: Mapped[str] = mapped_column(String(24), primary_key=True)
 
 
-class WaitMonth(Base):
+class WaitYear(Base):
     """Households found and identified, per county, wait for their first assistance measure
-    (``wait``: a bucket of days from identification, or ``none`` while none started) and month
-    (``ym``), entering (+) and leaving (-) each wait (migration 0026)."""
+    (``wait``: a bucket of days from identification, or ``none`` while none started) and year,
+    entering (+) and leaving (-) each wait (migration 0026)."""
+
+    __tablename__ = "wait_year"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    wait: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    households: Mapped[int] = mapped_column(BigInteger)
+
+
+class WaitMonth(Base):
+    """:class:`WaitYear` per month (``ym``)."""
 
     __tablename__ = "wait_month"
     __table_args__ = {"sqlite_with_rowid": False}

@@ -6,7 +6,8 @@ Counting is done in SQL; the working-day arithmetic of the 15-working-day identi
 (seeds/003 二(一)) runs over few rows in :mod:`fundwatch.data.workdays` (holiday-aware, provisional
 past the calendar's data), and the identification clock of every county reads the events its
 summaries keep, judged by the same calendar's due dates in the database (migration 0025,
-:mod:`fundwatch.data.due_dates`).  Every read takes a :class:`Scope`; names and ID numbers in the
+:mod:`fundwatch.data.due_dates`).  The prefecture's and a county's monitoring mix and waits for a
+first measure are sums of their households' events (migration 0026).  Every read takes a :class:`Scope`; names and ID numbers in the
 household lists are masked here, before a frame leaves ``data``.  Under small-count suppression
 (``scope.suppress_small``, an embed viewer) every household count of 1 to 4 reads ``"<5"`` (with
 the members, measures, amounts and shares that belong to it) and the household lists are empty
@@ -20,8 +21,8 @@ import functools
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, bindparam, case, cast, false, func, literal,
-                        or_, select, true, union_all)
+from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, any_, bindparam, case, cast, false, func,
+                        literal, literal_column, or_, select, true, union_all)
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
@@ -33,7 +34,7 @@ from ..masking import mask_frame, suppress_small_counts
 from ..models import (
     Allocation, Asset, AssetIncome, AssetIncomeYear, AssetYear, AssistanceMeasure, ClockDay, ClockMonth, DibaoStandard,
     Disbursement, DisbursementCategoryMonth, Household, HouseholdMonthFlow, HouseholdYearEnd, MonitoringDay,
-    MonitoringMonth, Project, Region, RegionFlag, WaitDay, WaitMonth, WorkdayDue,
+    MonitoringMonth, MonitoringYear, Project, Region, RegionFlag, WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 from ..scope import Scope, require_scope
 from ._common import (FEN_PER_YUAN, as_date, columns_frame, fen_sum, frame, month_of, plain_rows, region_condition,
@@ -122,13 +123,13 @@ def monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, 
     ``households``, ``members``.
 
     The prefecture's and a county's come from the summaries of their entries and exits
-    (migration 0026: ``monitoring_month`` up to the last whole month, ``monitoring_day`` after
-    it): the largest county at ten times the demo adds up some 1,500 rows instead of counting
-    20,000 households.  A township's or a village's are counted from the raw households
+    (migration 0026: ``monitoring_year`` before the date's year, ``monitoring_month`` up to its
+    last whole month, ``monitoring_day`` after it): the largest county at ten times the demo adds
+    up some 200 rows instead of counting 20,000 households.  A township's or a village's are counted from the raw households
     (:func:`raw_monitoring_mix_frame`, also the reference the tests compare against)."""
     require_scope(scope)
     as_of = as_date(as_of)
-    rows = _day_event_sums(engine, scope, region, as_of, MonitoringMonth, MonitoringDay)
+    rows = _day_event_sums(engine, scope, region, as_of, (MonitoringYear, MonitoringMonth, MonitoringDay))
     if rows is None:
         return raw_monitoring_mix_frame(engine, scope, as_of, region=region)
     rows = [row for row in rows if row[2]]  # a group whose every household left
@@ -165,26 +166,30 @@ def _mix_frame(scope: Scope, categories, causes, households, members) -> pd.Data
     return out
 
 
-def _day_event_sums(engine: Engine, scope: Scope, region: str | None, as_of: dt.date, month, day
-                    ) -> list[tuple] | None:
-    """The figure on ``as_of`` of a summary of household events by day (``summaries.DayEvents``:
-    the ``month`` model's rows up to the last whole month, plus the ``day`` model's rows of the
-    partial month), summed per key of the summary over the counties of the prefecture or of one
-    county: rows of the keys, then the measures (each an int).  None below a county (the summaries
-    have no township), for the raw read to answer."""
+def _day_event_sums(engine: Engine, scope: Scope, region: str | None, as_of: dt.date, grains) -> list[tuple] | None:
+    """The figure on ``as_of`` of a summary of household events by day (``summaries.DayEvents``,
+    its models ``grains``: year, month, day): the years before ``as_of``'s, the months of its year
+    up to its last whole month and the days after that, summed per key of the summary over the
+    counties of the prefecture or of one county.  Rows of the keys, then the measures (each an
+    int).  None below a county (the summaries have no township), for the raw read to answer."""
     level, info = region_level(engine, scope, region)
     if level not in ("city", "county"):
         return None
-    params = {"months_last": full_months_ym(as_of)}
-    if level == "county":
-        params["place"] = info[1]
+    params = {"year": as_of.year}
+    full = full_months_ym(as_of)
+    if full > as_of.year * 100:  # a whole month of the year has passed
+        params |= {"months_first": as_of.year * 100 + 1, "months_last": full}
     if not is_month_end(as_of):
         params |= {"days_first": as_of.replace(day=1), "days_last": as_of}
+    if level == "county":
+        params["place"] = info[1]
+    stmt = _day_event_statement(engine.dialect.name, scope, level, grains, "months_first" in params,
+                                "days_first" in params)
     with reader(engine).connect() as conn:
-        rows = conn.execute(_day_event_statement(scope, level, month, day, "days_first" in params), params).all()
-    width = len(month.__table__.primary_key.columns) - 2  # the keys besides the county and the month
+        rows = conn.execute(stmt, params).all()
+    width = len(grains[0].__table__.primary_key.columns) - 2  # the keys besides the county and the period
     sums: dict[tuple, list[int]] = {}
-    for row in rows:  # the whole months' sums, then the partial month's days' sums
+    for row in rows:  # each grain's sums per key in turn
         got = sums.setdefault(tuple(row[:width]), [0] * (len(row) - width))
         for i, value in enumerate(row[width:]):
             got[i] += int(value)
@@ -192,30 +197,45 @@ def _day_event_sums(engine: Engine, scope: Scope, region: str | None, as_of: dt.
 
 
 @functools.lru_cache(maxsize=64)
-def _day_event_statement(scope: Scope, level: str, month, day, days: bool):
-    """The statement of :func:`_day_event_sums` for one scope, level (``city`` or ``county``),
-    summary and kind of date (``days``: inside a month); built and compiled once, the county and
-    the dates bound (``place``, ``months_last``, ``days_first``, ``days_last``)."""
-    keys = [c.key for c in month.__table__.primary_key.columns if c.key not in ("county_code", "ym")]
-    measures = [c.key for c in month.__table__.columns if not c.primary_key]
+def _day_event_statement(dialect: str, scope: Scope, level: str, grains, months: bool, days: bool):
+    """The statement of :func:`_day_event_sums` for one database, scope, level (``city`` or
+    ``county``), summary and kind of date (``months``: after its year's first month; ``days``:
+    inside a month), each grain's rows grouped by the summary's keys (in the key's order, so SQLite
+    sorts nothing) and the grains' sums one after another; built and compiled once, the county and
+    the dates bound (``place``, ``year``, ``months_first``, ``months_last``, ``days_first``,
+    ``days_last``)."""
+    year, month, day = grains
+    keys = [c.key for c in year.__table__.primary_key.columns if c.key not in ("county_code", "year")]
+    measures = [c.key for c in year.__table__.columns if not c.primary_key]
 
     def where(model):
         if level == "county":
             return scope.clause(model.county_code), model.county_code == bindparam("place", type_=String())
-        if scope.is_all:  # the prefecture's counties named: a range of the key per county, not every row
+        if not scope.is_all:
+            return (scope.clause(model.county_code),)
+        # The prefecture's counties named, for a range of the key per county instead of every row:
+        # SQLite's days and every grain (a join with the regions), PostgreSQL's days alone, from an
+        # array made once (joined, it planned a scan of every day and a sort of every grain's rows).
+        if dialect != "postgresql":
             return (model.county_code.in_(select(Region.code).where(Region.level == "county")),)
-        return (scope.clause(model.county_code),)
+        if model is day:
+            return (model.county_code == any_(literal_column(
+                "ARRAY(SELECT region.code FROM region WHERE region.level = 'county')")),)
+        return ()
 
-    def summed(model, *when):  # grouped in the key's order (SQLite: no sort of a union's rows)
+    def summed(model, *when):
         group = [getattr(model, k) for k in keys]
         return (select(*group, *(cast(func.sum(getattr(model, m)), BigInteger) for m in measures))
                 .where(*where(model), *when).group_by(*group))
 
-    parts = [summed(month, month.ym <= bindparam("months_last", type_=Integer))]
+    parts = [summed(year, year.year < bindparam("year", type_=Integer))]
+    if months:
+        parts.append(summed(month, month.ym.between(bindparam("months_first", type_=Integer),
+                                                    bindparam("months_last", type_=Integer))))
     if days:
         parts.append(summed(day, day.event_on.between(bindparam("days_first", type_=Date),
                                                       bindparam("days_last", type_=Date))))
-    return union_all(*parts) if days else parts[0]
+    return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
 def _month_counts(engine, scope, region, column, first: dt.date, as_of: dt.date, *implied) -> pd.Series:
@@ -795,11 +815,11 @@ def measure_wait_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     assistance measure (:data:`WAIT_BUCKETS`, ``none`` when none had started by ``as_of``).
 
     The prefecture's and a county's come from the summaries of the households' moves between
-    waits (migration 0026: ``wait_month``, ``wait_day``), a township's or a village's from the raw
+    waits (migration 0026: ``wait_year``, ``wait_month``, ``wait_day``), a township's or a village's from the raw
     households (:func:`raw_measure_wait_frame`, also the reference the tests compare against)."""
     require_scope(scope)
     as_of = as_date(as_of)
-    rows = _day_event_sums(engine, scope, region, as_of, WaitMonth, WaitDay)
+    rows = _day_event_sums(engine, scope, region, as_of, (WaitYear, WaitMonth, WaitDay))
     if rows is None:
         return raw_measure_wait_frame(engine, scope, as_of, region=region)
     counts = {wait: int(households) for wait, households in rows}
