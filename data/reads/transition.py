@@ -132,8 +132,7 @@ def monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, 
     rows = _day_event_sums(engine, scope, region, as_of, (MonitoringYear, MonitoringMonth, MonitoringDay))
     if rows is None:
         return raw_monitoring_mix_frame(engine, scope, as_of, region=region)
-    rows = [row for row in rows if row[2]]  # a group whose every household left
-    return _mix_frame(scope, *(zip(*rows, strict=True) if rows else ((),) * 4))
+    return _mix_frame(scope, [row for row in rows if row[2]])  # not a group whose every household left
 
 
 def raw_monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
@@ -147,20 +146,20 @@ def raw_monitoring_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str,
             .group_by(Household.category, Household.cause).order_by(Household.category, Household.cause))
     with reader(engine).connect() as conn:
         rows = conn.execute(stmt).all()
-    return _mix_frame(scope, *(zip(*rows, strict=True) if rows else ((),) * 4))
+    return _mix_frame(scope, [(category, cause, int(households), int(members))
+                              for category, cause, households, members in rows])
 
 
-def _mix_frame(scope: Scope, categories, causes, households, members) -> pd.DataFrame:
-    """The mix frame, ordered by category and cause (none first, as the database sorts NULL in
-    :func:`raw_monitoring_mix_frame`: SQLite and PostgreSQL ascending differ, so by Python here)."""
-    order = sorted(range(len(categories)), key=lambda i: (categories[i] is not None and categories[i] != "",
-                                                          categories[i] or "",
-                                                          causes[i] is not None and causes[i] != "", causes[i] or ""))
+def _mix_frame(scope: Scope, rows: list) -> pd.DataFrame:
+    """The mix frame of ``rows`` (category, cause, households, members), ordered by category and
+    cause with none (NULL, or ``''`` in the summaries) first, as SQLite sorts NULL (PostgreSQL
+    would put it last): sorted here, the same on both databases."""
+    rows = sorted(rows, key=lambda row: (row[0] or "", row[1] or ""))
     out = pd.DataFrame({  # from arrays: pandas Series per column took half the read's Python time
-        "category": np.array([categories[i] or None for i in order], dtype=object),
-        "cause": np.array([causes[i] or None for i in order], dtype=object),
-        "households": np.array([int(households[i]) for i in order], dtype="int64"),
-        "members": np.array([int(members[i]) for i in order], dtype="int64")})
+        "category": np.array([row[0] or None for row in rows], dtype=object),
+        "cause": np.array([row[1] or None for row in rows], dtype=object),
+        "households": np.array([row[2] for row in rows], dtype="int64"),
+        "members": np.array([row[3] for row in rows], dtype="int64")}, copy=False)
     if scope.suppress_small:
         out = suppress_small_counts(out, ["households"], follow=["members"])
     return out
@@ -190,9 +189,13 @@ def _day_event_sums(engine: Engine, scope: Scope, region: str | None, as_of: dt.
     width = len(grains[0].__table__.primary_key.columns) - 2  # the keys besides the county and the period
     sums: dict[tuple, list[int]] = {}
     for row in rows:  # each grain's sums per key in turn
-        got = sums.setdefault(tuple(row[:width]), [0] * (len(row) - width))
-        for i, value in enumerate(row[width:]):
-            got[i] += int(value)
+        key, values = tuple(row[:width]), row[width:]
+        got = sums.get(key)
+        if got is None:
+            sums[key] = [int(value) for value in values]
+        else:
+            for i, value in enumerate(values):
+                got[i] += int(value)
     return [(*key, *values) for key, values in sums.items()]
 
 
