@@ -165,7 +165,7 @@ CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
 CLOCK_MEASURES = ("found", "on_time", "late", "provisional")
 MOVE_TABLES = {"disbursement_category": "project", "asset_income": "asset"}
 #: Days from identification to the first assistance measure: (key, upper bound in days), the
-#: transition page's wait buckets (``wait_month``, ``wait_day``).
+#: transition page's wait buckets (``wait_year``, ``wait_month``, ``wait_day``).
 WAIT_BUCKETS = (("d7", 7), ("d15", 15), ("d30", 30), ("d60", 60), ("d60plus", None))
 #: Groups made of columns that another group's triggers keep (the wait of :data:`KEPT_COLUMNS`'
 #: first measure): a rebuild fills them after those columns.
@@ -745,7 +745,7 @@ class DayEvents:
             for when, values in self.events(row, sign))
 
     def grouped(self, dialect: str, events: str) -> list[str]:
-        """The statements adding ``events`` (a SELECT of :attr:`events`' rows) to every grain,
+        """The statements adding ``events`` (a SELECT of :meth:`select`'s rows) to every grain,
         grouped first; a group whose measures all add up to zero (an update that moved nothing in
         it) is not written."""
         sums = ", ".join(f"SUM(e.{m})" for m in self.measures)
