@@ -766,9 +766,9 @@ class DayEvents:
         """SQLite: the events of one household ``row`` added (``sign`` 1) or taken away (-1), and
         the rows that emptied deleted, each looked up by its whole key.  An insert can empty rows
         too: a household's events are not all of its sign (one entering a wait leaves another).
-        (A key matched against a list of the events' keys instead used only the county's part of
-        a day table's key: a day is a date column there and an expression in the list, and an
-        import of 50,000 households took 60 s instead of 8.)"""
+        (Matched as a row against a list of the events' keys, ``(county_code, event_on, ...) IN
+        (SELECT ...)``, SQLite's plan used only the county's part of a day table's key, and an
+        insert of 50,000 households took 60 s instead of 8.)"""
         out = self.grouped(dialect, self.select(row, sign))
         for when, event in self.events(row, sign):
             for table, key, values in self._grains(dialect, event):
