@@ -75,6 +75,12 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   county, by year, month and day (:class:`DayEvents`).  A figure on a day is the years before its
   year, the months of its year up to its last whole month and the days after it.
 
+- ``case_age_year``, ``case_age_month`` and ``case_age_day`` (migration 0027): the open monitoring
+  cases entering and leaving each age bucket (time since found) and status (pending
+  identification, monitored) per county, kept and read the same way: a case's bucket and status
+  change on days of its own (its found date plus each bucket's bound, its identification, the
+  elimination of its risk), so the open cases of a county on a date by age need no household.
+
 How they stay right: triggers on ``disbursement``, ``loan``, ``asset`` and ``household`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
 the transition tables for the households, the payments by category, the asset income and the
@@ -84,7 +90,7 @@ transaction, whatever wrote it: the demo loader, the import pipeline, a test fix
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
 an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
 count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018, 0025 and 0026, so by ``fundwatch init`` on an
+:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018 and 0025-0027, so by ``fundwatch init`` on an
 existing database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -146,6 +152,7 @@ TABLES = {
     "clock": ("clock_month", "clock_day"),
     "monitoring": ("monitoring_year", "monitoring_month", "monitoring_day"),
     "wait": ("wait_year", "wait_month", "wait_day"),
+    "case_age": ("case_age_year", "case_age_month", "case_age_day"),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
 KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days"))}
@@ -158,7 +165,7 @@ HOUSEHOLD_SUMMED = ("county_code", "township_code", "village_code", "category", 
 #: The table whose rows each group of triggers sums, where it is not the group's own name, and the
 #: table whose change moves summed rows between groups (the group's extra trigger, ``<name>_<table>``).
 SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household", "monitoring": "household",
-                 "wait": "household"}
+                 "wait": "household", "case_age": "household"}
 #: The household columns the identification clock's summaries are made of (see :data:`HOUSEHOLD_SUMMED`).
 CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
 #: The identification clock's measures, every one a count of cases (``clock_month``, ``clock_day``).
@@ -167,6 +174,9 @@ MOVE_TABLES = {"disbursement_category": "project", "asset_income": "asset"}
 #: Days from identification to the first assistance measure: (key, upper bound in days), the
 #: transition page's wait buckets (``wait_year``, ``wait_month``, ``wait_day``).
 WAIT_BUCKETS = (("d7", 7), ("d15", 15), ("d30", 30), ("d60", 60), ("d60plus", None))
+#: Open monitoring cases by time since found: (key, upper bound in days), the transition page's
+#: case ages (``case_age_year``, ``case_age_month``, ``case_age_day``).
+AGE_BUCKETS = (("m1", 30), ("m3", 91), ("m6", 182), ("m12", 365), ("m24", 730), ("m24plus", None))
 #: Groups made of columns that another group's triggers keep (the wait of :data:`KEPT_COLUMNS`'
 #: first measure): a rebuild fills them after those columns.
 AFTER_KEPT = ("wait",)
@@ -706,7 +716,7 @@ class DayEvents:
     years before ``d``'s, the months of its year up to its last whole month, and the days after
     that up to ``d``, per group: a few rows per group whatever the years of history.
 
-    ``events(row, sign)`` gives the kinds of event of a household row ``row`` counting ``sign``,
+    ``events(dialect, row, sign)`` gives the kinds of event of a household row ``row`` counting ``sign``,
     each ``(when, values)``: the SQL condition (on the row) of the household having it, and the
     SQL of its ``county_code``, ``keys``, ``event_on`` and ``measures``.  ``summed`` are the
     household columns the events are made of (an update of none of them leaves the summary
@@ -716,7 +726,7 @@ class DayEvents:
     keys: tuple[str, ...]
     measures: tuple[str, ...]
     summed: tuple[str, ...]
-    events: Callable[[str, int], list[tuple[str, dict[str, str]]]]
+    events: Callable[[str, str, int], list[tuple[str, dict[str, str]]]]
 
     @property
     def tables(self) -> tuple[str, str, str]:
@@ -736,13 +746,13 @@ class DayEvents:
                 (month, ("county_code", *self.keys, "ym"), {**values, "ym": _ym(dialect, on)}),
                 (day, ("county_code", "event_on", *self.keys), {**values, "event_on": on})]
 
-    def select(self, row: str, sign: int, source: str = "") -> str:
+    def select(self, dialect: str, row: str, sign: int, source: str = "") -> str:
         """A SELECT of the events of the household ``row`` (``source`` empty: a trigger's row) or
         of every row of ``source`` (``FROM <rows> AS h``)."""
         columns = ("county_code", *self.keys, "event_on", *self.measures)
         return " UNION ALL ".join(
             f"SELECT {', '.join(f'{values[c]} AS {c}' for c in columns)} {source} WHERE {when}"
-            for when, values in self.events(row, sign))
+            for when, values in self.events(dialect, row, sign))
 
     def grouped(self, dialect: str, events: str) -> list[str]:
         """The statements adding ``events`` (a SELECT of :meth:`select`'s rows) to every grain,
@@ -766,11 +776,18 @@ class DayEvents:
         """SQLite: the events of one household ``row`` added (``sign`` 1) or taken away (-1), and
         the rows that emptied deleted, each looked up by its whole key.  An insert can empty rows
         too: a household's events are not all of its sign (one entering a wait leaves another).
-        (Matched as a row against a list of the events' keys, ``(county_code, event_on, ...) IN
-        (SELECT ...)``, SQLite's plan used only the county's part of a day table's key, and an
-        insert of 50,000 households took 60 s instead of 8.)"""
-        out = self.grouped(dialect, self.select(row, sign))
-        for when, event in self.events(row, sign):
+        The events are added one by one, not grouped first (SQLite's upsert takes a key twice in
+        one statement; a group's sort cost the case ages' triggers a quarter of their time), and a
+        row they left at zero is deleted with the others.  (Matched as a row against a list of
+        the events' keys, ``(county_code, event_on, ...) IN (SELECT ...)``, SQLite's plan used only
+        the county's part of a day table's key, and an insert of 50,000 households took 60 s
+        instead of 8.)"""
+        events = self.select(dialect, row, sign)
+        out = [f"INSERT INTO {table} ({', '.join(key)}, {', '.join(self.measures)}) "
+               f"SELECT {', '.join(values[c] for c in key)}, {', '.join(f'e.{m}' for m in self.measures)} "
+               f"FROM ({events}) AS e WHERE 1 = 1 " + _upsert(table, key, self.measures)
+               for table, key, values in self._grains(dialect)]
+        for when, event in self.events(dialect, row, sign):
             for table, key, values in self._grains(dialect, event):
                 same = " AND ".join(f"{table}.{c} = {values[c]}" for c in key)
                 out.append(f"DELETE FROM {table} WHERE {when} AND {same} AND {self._empty(table)}")
@@ -789,7 +806,7 @@ class DayEvents:
         name = f"fw_summary_{self.name}"
         if dialect == "postgresql":
             def grouped(sources):
-                events = " UNION ALL ".join(self.select("h", sign, source) for sign, source in sources)
+                events = " UNION ALL ".join(self.select(dialect, "h", sign, source) for sign, source in sources)
                 return [*self.grouped(dialect, events), *self._tidy(dialect, events)]
             return _statement_triggers(name, "household", "h", grouped, [], summed=self.summed)
         if dialect != "sqlite":
@@ -798,10 +815,10 @@ class DayEvents:
                                     update_of=", ".join(self.summed))
 
     def rebuild_sql(self, dialect: str) -> list[str]:
-        return self.grouped(dialect, self.select("h", 1, "FROM household AS h"))
+        return self.grouped(dialect, self.select(dialect, "h", 1, "FROM household AS h"))
 
 
-def _monitoring_events(row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
+def _monitoring_events(_dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
     """The events of :data:`MONITORING`: a household enters monitoring on the day it was found
     and leaves it on the day its risk was eliminated, or on the day it was found if that came
     later (such a household was never under monitoring: it enters and leaves on one day), each
@@ -827,7 +844,7 @@ def _wait_bucket(row: str) -> str:
     raise AssertionError("the last wait bucket has no limit")
 
 
-def _wait_events(row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
+def _wait_events(_dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
     """The events of :data:`WAIT`: a household found and identified waits (``none``) from the
     later of the two days; when its first assistance measure starts (``first_measure_on``, not
     before that day) it moves to the bucket of its days from identification to that measure
@@ -844,6 +861,59 @@ def _wait_events(row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
             (started, {"county_code": county, "wait": _wait_bucket(row), "event_on": helped, "households": str(sign)})]
 
 
+def _plus_days(dialect: str, expr: str, days: int) -> str:
+    """SQL: the date ``days`` after the date ``expr``."""
+    if not days:
+        return expr
+    if dialect == "postgresql":
+        return f"({expr} + {days})"
+    return f"date({expr}, '+{days} days')"
+
+
+def _case_age_events(dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
+    """The events of :data:`CASE_AGE`.  An open case (under monitoring: found, risk not yet
+    eliminated) is on a day ``d`` in one age bucket (:data:`AGE_BUCKETS`: ``d`` within ``[found +
+    low, found + high)`` days) and one status (``pending`` before its identification, then
+    ``monitored``).  Both change only on days of the case's own, none of which depends on ``d``:
+
+    - found: +1 in the first bucket, monitored if identified by then, else pending;
+    - each later bucket's first day, before the risk's elimination: -1 in the bucket before, +1
+      in this one, monitored if identified before that day, else pending;
+    - identified after found and before the elimination: -1 pending, +1 monitored, in the bucket
+      of that day;
+    - the risk eliminated after found: -1 in the bucket and status of the day before.
+
+    (One event per change, fourteen kinds, rather than a span per bucket and status: twenty-four
+    kinds, and SQLite's row triggers spent half again as long working their dates out.)"""
+    f, i, e = (f"{row}.{c}" for c in ("found_on", "identified_on", "risk_eliminated_on"))
+    never = _date(dialect, "9999-12-31")
+    eliminated, identified = f"COALESCE({e}, {never})", f"COALESCE({i}, {never})"
+    firsts = [_plus_days(dialect, f, low) for low in (0, *(high for _, high in AGE_BUCKETS[:-1]))]
+    keys = [f"'{key}'" for key, _ in AGE_BUCKETS]
+
+    def bucket(day: str, before: str) -> str:  # the bucket of ``day``'s case (``<=``: of the day before it)
+        whens = " ".join(f"WHEN {day} {before} {first} THEN {key}" for first, key in zip(firsts[1:], keys))
+        return f"CASE {whens} ELSE {keys[-1]} END"
+
+    def status(identified_by: str) -> str:
+        return f"CASE WHEN {identified_by} THEN 'monitored' ELSE 'pending' END"
+
+    def event(when: str, age: str, state: str, on: str, households: int) -> tuple[str, dict[str, str]]:
+        return (f"{f} IS NOT NULL AND {when}", {"county_code": f"{row}.county_code", "age": age, "status": state,
+                                                "event_on": on, "households": str(households)})
+
+    out = [event(f"{f} < {eliminated}", keys[0], status(f"{identified} <= {f}"), f, sign)]
+    for k in range(1, len(AGE_BUCKETS)):
+        on = firsts[k]
+        state = status(f"{identified} < {on}")
+        out += [event(f"{on} < {eliminated}", keys[k - 1], state, on, -sign),
+                event(f"{on} < {eliminated}", keys[k], state, on, sign)]
+    moved = f"{i} IS NOT NULL AND {f} < {i} AND {i} < {eliminated}"
+    out += [event(moved, bucket(i, "<"), "'pending'", i, -sign),
+            event(moved, bucket(i, "<"), "'monitored'", i, sign),
+            event(f"{e} IS NOT NULL AND {f} < {e}", bucket(e, "<="), status(f"{identified} < {e}"), e, -sign)]
+    return out
+
 #: Households under monitoring per county, category and cause (migration 0026).
 MONITORING = DayEvents("monitoring", ("category", "cause"), ("households", "members"),
                        ("county_code", "category", "cause", "members", "found_on", "risk_eliminated_on"),
@@ -851,8 +921,11 @@ MONITORING = DayEvents("monitoring", ("category", "cause"), ("households", "memb
 #: Households identified per county and wait for their first assistance measure (migration 0026).
 WAIT = DayEvents("wait", ("wait",), ("households",),
                  ("county_code", "found_on", "identified_on", "first_measure_on", "first_measure_days"), _wait_events)
+#: Open monitoring cases per county, age bucket and status (migration 0027).
+CASE_AGE = DayEvents("case_age", ("age", "status"), ("households",),
+                     ("county_code", "found_on", "identified_on", "risk_eliminated_on"), _case_age_events)
 #: The summaries of household events by day, by their trigger group's name.
-DAY_EVENTS = {summary.name: summary for summary in (MONITORING, WAIT)}
+DAY_EVENTS = {summary.name: summary for summary in (MONITORING, WAIT, CASE_AGE)}
 
 
 def _days(dialect: str, later: str, earlier: str) -> str:

@@ -137,11 +137,12 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         # year judged after it ended
         pd.testing.assert_frame_equal(transition_reads.identification_clock_frame(engine, scope, year, as_of),
                                       transition_reads.identification_clock_raw(engine, scope, year, as_of))
-        # the monitoring mix and the waits for a first measure (migration 0026): the prefecture's
-        # and a county's from their summaries, a township's or a village's raw
+        # the monitoring mix and the waits for a first measure (migration 0026) and the case ages
+        # (0027): the prefecture's and a county's from their summaries, a township's or a village's raw
         for household_region in (region, asset_region):
             for read, raw in ((transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame),
-                              (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame)):
+                              (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame),
+                              (transition_reads.case_age_frame, transition_reads.raw_case_age_frame)):
                 pd.testing.assert_frame_equal(read(engine, scope, as_of, region=household_region),
                                               raw(engine, scope, as_of, region=household_region))
         assert_measures_match_raw(engine, scope, year, as_of)
@@ -519,8 +520,8 @@ def test_the_identification_clock_reads_its_summaries_and_the_raw_cases_only_bel
 
 
 def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_households_only_below_a_county(engine):
-    """The prefecture's and a county's monitoring mix and waits for a first measure read their
-    year summaries, the month summaries after January and the day summaries inside a month, never
+    """The prefecture's and a county's monitoring mix, waits for a first measure and case ages read
+    their year summaries, the month summaries after January and the day summaries inside a month, never
     a household; a township's count its raw households.  Each equals the raw count."""
     from sqlalchemy import event  # noqa: PLC0415
 
@@ -530,11 +531,13 @@ def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_household
         statements.append(statement)
 
     def tables_read() -> set[str]:
-        return {t for t in (*summaries.tables_of("monitoring"), *summaries.tables_of("wait"), "household")
+        return {t for t in (*summaries.tables_of("monitoring"), *summaries.tables_of("wait"),
+                            *summaries.tables_of("case_age"), "household")
                 if any(re.search(rf"\b{t}\b", s) for s in statements)}
 
     pairs = ((transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame, "monitoring"),
-             (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame, "wait"))
+             (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame, "wait"),
+             (transition_reads.case_age_frame, transition_reads.raw_case_age_frame, "case_age"))
     event.listen(engine, "before_cursor_execute", capture)
     try:
         for read, raw, name in pairs:
@@ -579,6 +582,30 @@ def test_the_monitoring_and_wait_migration_goes_down_and_up(engine):
                 transition_reads.measure_wait_frame(engine, Scope.all(), as_of, region=region),
                 transition_reads.raw_measure_wait_frame(engine, Scope.all(), as_of, region=region))
 
+
+
+def test_the_case_age_migration_goes_down_and_up(engine):
+    """Migration 0027 takes the case ages' summaries out and puts them back, filled from the
+    households written meanwhile (identified and eliminated on other days)."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0026")
+    try:
+        assert not set(summaries.tables_of("case_age")) & set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE household SET risk_eliminated_on = found_on WHERE id % 11 = 0"))
+            conn.execute(text("UPDATE household SET identified_on = NULL WHERE id % 13 = 0"))
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    for as_of in (dt.date(2024, 6, 30), dt.date(2025, 2, 11)):
+        for region in (None, "360731"):
+            got = transition_reads.case_age_frame(engine, Scope.all(), as_of, region=region)
+            assert got["households"].sum() > 0
+            pd.testing.assert_frame_equal(got, transition_reads.raw_case_age_frame(engine, Scope.all(), as_of,
+                                                                                   region=region))
 
 def test_the_due_dates_follow_the_installed_calendar(engine):
     """A ``workday_due`` that differs from the installed holiday calendar (a package update) is
@@ -774,8 +801,9 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       # 0017-18, 0021, 0025, 0026
-                       if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait"))
+                       # 0017-18, 0021, 0025, 0026, 0027
+                       if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait",
+                                         "case_age"))
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)

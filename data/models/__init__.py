@@ -9,14 +9,14 @@ from .households import AssistanceMeasure, DibaoStandard, Household
 from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 from .summaries import (
-    AssetIncomeYear, AssetYear, ClockDay, ClockMonth, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot,
+    AssetIncomeYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot,
     HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd,
     MonitoringDay, MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 
 __all__ = [
     "Allocation", "AssetIncomeYear", "AssetYear", "AppSession", "Asset", "AssetIncome", "AssistanceMeasure",
-    "AuditEntry", "Base", "ClockDay", "ClockMonth", "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement",
+    "AuditEntry", "Base", "CaseAgeDay", "CaseAgeMonth", "CaseAgeYear", "ClockDay", "ClockMonth", "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement",
     "DisbursementCategoryMonth", "DisbursementMonth", "FindingSnapshot", "Household", "HouseholdMonthFlow",
     "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow", "LoanTotalMonthFlow", "LoanTotalYearEnd",
     "LoanYearEnd", "MonitoringDay", "MonitoringMonth", "MonitoringYear", "Points", "Project", "RecordCount",

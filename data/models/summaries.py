@@ -405,3 +405,45 @@ class WaitDay(Base):
     event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     wait: Mapped[str] = mapped_column(String(16), primary_key=True)
     households: Mapped[int] = mapped_column(BigInteger)
+
+
+class CaseAgeYear(Base):
+    """Open monitoring cases per county, age bucket (``age``: time since found, a key of
+    ``summaries.AGE_BUCKETS``), status (``pending`` identification or ``monitored``) and year,
+    entering (+) and leaving (-) each bucket and status (migration 0027): the open cases at a
+    year's end are the sum of its county's years up to it."""
+
+    __tablename__ = "case_age_year"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    age: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    households: Mapped[int] = mapped_column(BigInteger)
+
+
+class CaseAgeMonth(Base):
+    """:class:`CaseAgeYear` per month (``ym``)."""
+
+    __tablename__ = "case_age_month"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    age: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ym: Mapped[int] = mapped_column(primary_key=True)
+    households: Mapped[int] = mapped_column(BigInteger)
+
+
+class CaseAgeDay(Base):
+    """:class:`CaseAgeMonth` per day (``event_on``)."""
+
+    __tablename__ = "case_age_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    age: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    households: Mapped[int] = mapped_column(BigInteger)
