@@ -4,7 +4,7 @@ The reads are the loaders' (``fundwatch.components.loaders``) with the pages' de
 the prefecture and one county, year 2024, as of 2024-06-30.  "naive" is the raw computation in
 :mod:`fundwatch.data.reads.naive`; the ratio is naive / summary of the medians.  The identification
 clock's raw side is :func:`fundwatch.data.reads.transition.identification_clock_raw`, the monitoring
-mix's, the waits' and the case ages' their ``raw_`` reads in the same module.  The page
+mix's, the waits', the case ages' and the measure mix's their ``raw_`` reads in the same module.  The page
 reads that have no summary yet (the transition page's other household reads) are timed too and
 shown as "raw" with a ratio of 1, so the table never hides a read that still grows with history.
 """
@@ -84,7 +84,7 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
     out["scoring leverage by county"] = (lambda: measure(engine, everyone, YEAR, ["leverage"], as_of=AS_OF),
                                          lambda: naive.leverage_frame(engine, everyone, AS_OF))
     # the monitoring mix and the waits for a first measure from their summaries (migration 0026),
-    # the case ages from theirs (0027)
+    # the case ages from theirs (0027), the measure mix from its (0028)
     for label, region in (("prefecture", None), ("county", COUNTY)):
         out[f"monitoring mix {label}"] = (
             lambda r=region: transition_reads.monitoring_mix_frame(engine, everyone, AS_OF, region=r),
@@ -95,6 +95,9 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
         out[f"case ages {label}"] = (
             lambda r=region: transition_reads.case_age_frame(engine, everyone, AS_OF, region=r),
             lambda r=region: transition_reads.raw_case_age_frame(engine, everyone, AS_OF, region=r))
+        out[f"measure mix {label}"] = (
+            lambda r=region: transition_reads.measure_mix_frame(engine, everyone, AS_OF, region=r),
+            lambda r=region: transition_reads.raw_measure_mix_frame(engine, everyone, AS_OF, region=r))
     out["transition households county (raw)"] = (None, lambda: _transition_households(engine, everyone, COUNTY))
     # the clock's raw side judges every case of the year against its due date (migration 0025)
     out["identification clock prefecture"] = (
@@ -105,9 +108,10 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
 
 def _transition_households(engine, scope, region) -> None:
     """The household reads of the transition page for one region (components.transition) that
-    count its raw households (the monitoring flow, mix, waits and case ages have their own lines)."""
+    count its raw households (the monitoring flow, mix, waits, case ages and measure mix have their
+    own lines)."""
     t = transition_reads
-    for read in (t.open_cases_frame, t.income_alert_frame, t.measure_mix_frame):
+    for read in (t.open_cases_frame, t.income_alert_frame):
         read(engine, scope, AS_OF, region=region)
 
 

@@ -2323,4 +2323,7 @@ def _measure_frame(world: _World, households: pd.DataFrame, dibao: np.ndarray) -
                       "amount_fen": _round_to(amount * YUAN / world.scale, YUAN), "note": note})
     f = f.sort_values(["started_on", "household_id"], kind="stable").reset_index(drop=True)
     f["id"] = np.arange(1, len(f) + 1)
+    # kept by triggers (the earliest of a household's measures of a kind): filled once the load
+    # ends (fundwatch.data.summaries.suspended rebuilds it with the summaries)
+    f["first_of_kind"] = False
     return f

@@ -81,7 +81,15 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   change on days of its own (its found date plus each bucket's bound, its identification, the
   elimination of its risk), so the open cases of a county on a date by age need no household.
 
-How they stay right: triggers on ``disbursement``, ``loan``, ``asset`` and ``household`` (SQLite:
+- ``measure_mix_year``, ``measure_mix_month`` and ``measure_mix_day`` (migration 0028): assistance
+  measures started, their households and their amount per county and kind, by year, month and
+  day of their start.  A household counts with the earliest of its measures of a kind in its
+  county, which ``assistance_measure.first_of_kind`` marks; triggers on ``assistance_measure``
+  keep that flag (a measure written, moved or deleted sets its group's flags again), and the
+  flag's own update moves the household in the summary.
+
+How they stay right: triggers on ``disbursement``, ``loan``, ``asset``, ``household`` and
+``assistance_measure`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
 the transition tables for the households, the payments by category, the asset income and the
 record counts, which also count ``project``) add each
@@ -90,7 +98,7 @@ transaction, whatever wrote it: the demo loader, the import pipeline, a test fix
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
 an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
 count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018 and 0025-0027, so by ``fundwatch init`` on an
+:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018 and 0025-0028, so by ``fundwatch init`` on an
 existing database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -153,9 +161,12 @@ TABLES = {
     "monitoring": ("monitoring_year", "monitoring_month", "monitoring_day"),
     "wait": ("wait_year", "wait_month", "wait_day"),
     "case_age": ("case_age_year", "case_age_month", "case_age_day"),
+    "first_of_kind": (),  # a column of ``assistance_measure``: see :data:`KEPT_COLUMNS`
+    "measure_mix": ("measure_mix_year", "measure_mix_month", "measure_mix_day"),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
-KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days"))}
+KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days")),
+                "first_of_kind": ("assistance_measure", ("first_of_kind",))}
 #: The household columns the household summaries and record counts are made of: an update that
 #: changes none of them (the five checks, the first measure kept above) leaves the summaries
 #: alone (SQLite: the update triggers fire on these columns only; PostgreSQL: the update's
@@ -165,7 +176,8 @@ HOUSEHOLD_SUMMED = ("county_code", "township_code", "village_code", "category", 
 #: The table whose rows each group of triggers sums, where it is not the group's own name, and the
 #: table whose change moves summed rows between groups (the group's extra trigger, ``<name>_<table>``).
 SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household", "monitoring": "household",
-                 "wait": "household", "case_age": "household"}
+                 "wait": "household", "case_age": "household", "first_of_kind": "assistance_measure",
+                 "measure_mix": "assistance_measure"}
 #: The household columns the identification clock's summaries are made of (see :data:`HOUSEHOLD_SUMMED`).
 CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
 #: The identification clock's measures, every one a count of cases (``clock_month``, ``clock_day``).
@@ -178,8 +190,8 @@ WAIT_BUCKETS = (("d7", 7), ("d15", 15), ("d30", 30), ("d60", 60), ("d60plus", No
 #: case ages (``case_age_year``, ``case_age_month``, ``case_age_day``).
 AGE_BUCKETS = (("m1", 30), ("m3", 91), ("m6", 182), ("m12", 365), ("m24", 730), ("m24plus", None))
 #: Groups made of columns that another group's triggers keep (the wait of :data:`KEPT_COLUMNS`'
-#: first measure): a rebuild fills them after those columns.
-AFTER_KEPT = ("wait",)
+#: first measure, the measure mix of its first of a kind): a rebuild fills them after those columns.
+AFTER_KEPT = ("wait", "measure_mix")
 SOURCES = tuple(TABLES)
 SUMMARY_TABLES = tuple(table for tables in TABLES.values() for table in tables)
 
@@ -710,7 +722,7 @@ def _clock_trigger_ddl(dialect: str) -> list[str]:
 
 @dataclass(frozen=True)
 class DayEvents:
-    """A summary of events of the households, each an amount of its ``measures`` added to a group
+    """A summary of events of the rows of ``table`` (the households unless said), each an amount of its ``measures`` added to a group
     (county and ``keys``) on a day, kept at three grains: ``<name>_year`` per year, ``<name>_month``
     per month (``ym``) and ``<name>_day`` per day (``event_on``).  A figure on a day ``d`` is the
     years before ``d``'s, the months of its year up to its last whole month, and the days after
@@ -727,6 +739,7 @@ class DayEvents:
     measures: tuple[str, ...]
     summed: tuple[str, ...]
     events: Callable[[str, str, int], list[tuple[str, dict[str, str]]]]
+    table: str = "household"
 
     @property
     def tables(self) -> tuple[str, str, str]:
@@ -808,14 +821,14 @@ class DayEvents:
             def grouped(sources):
                 events = " UNION ALL ".join(self.select(dialect, "h", sign, source) for sign, source in sources)
                 return [*self.grouped(dialect, events), *self._tidy(dialect, events)]
-            return _statement_triggers(name, "household", "h", grouped, [], summed=self.summed)
+            return _statement_triggers(name, self.table, "h", grouped, [], summed=self.summed)
         if dialect != "sqlite":
             raise NotImplementedError(f"summary triggers for {dialect}")
-        return _sqlite_row_triggers(name, "household", partial(self.row_statements, dialect),
+        return _sqlite_row_triggers(name, self.table, partial(self.row_statements, dialect),
                                     update_of=", ".join(self.summed))
 
     def rebuild_sql(self, dialect: str) -> list[str]:
-        return self.grouped(dialect, self.select(dialect, "h", 1, "FROM household AS h"))
+        return self.grouped(dialect, self.select(dialect, "h", 1, f"FROM {self.table} AS h"))
 
 
 def _monitoring_events(_dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
@@ -924,8 +937,25 @@ WAIT = DayEvents("wait", ("wait",), ("households",),
 #: Open monitoring cases per county, age bucket and status (migration 0027).
 CASE_AGE = DayEvents("case_age", ("age", "status"), ("households",),
                      ("county_code", "found_on", "identified_on", "risk_eliminated_on"), _case_age_events)
-#: The summaries of household events by day, by their trigger group's name.
-DAY_EVENTS = {summary.name: summary for summary in (MONITORING, WAIT, CASE_AGE)}
+
+
+def _measure_mix_events(_dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
+    """The events of :data:`MEASURE_MIX`: a measure counts from the day it starts, with its amount,
+    and with its household if it is the earliest of the household's measures of its kind in its
+    county (``first_of_kind``, kept by triggers: migration 0028).  So the measures started by
+    ``d`` per county and kind, their amount and their distinct households are the events up to ``d``."""
+    first = f"CASE WHEN {row}.first_of_kind THEN {sign} ELSE 0 END"
+    return [(f"{row}.started_on IS NOT NULL",
+             {"county_code": f"{row}.county_code", "kind": f"{row}.kind", "event_on": f"{row}.started_on",
+              "measures": str(sign), "households": first, "amount_fen": f"{sign} * {row}.amount_fen"})]
+
+
+#: Assistance measures, their households and amount per county and kind (migration 0028).
+MEASURE_MIX = DayEvents("measure_mix", ("kind",), ("measures", "households", "amount_fen"),
+                        ("county_code", "kind", "started_on", "amount_fen", "first_of_kind"), _measure_mix_events,
+                        table="assistance_measure")
+#: The summaries of events by day, by their trigger group's name.
+DAY_EVENTS = {summary.name: summary for summary in (MONITORING, WAIT, CASE_AGE, MEASURE_MIX)}
 
 
 def _days(dialect: str, later: str, earlier: str) -> str:
@@ -1027,9 +1057,81 @@ def _first_measure_ddl(dialect: str) -> list[str]:
             f"WHEN (NEW.first_measure_on IS NOT NULL) EXECUTE FUNCTION {name}_days()"]
 
 
+#: SQL: whether the measure row ``assistance_measure`` is the earliest of its household's measures
+#: of its kind in its county.
+_FIRST_OF_KIND = ("(assistance_measure.started_on = (SELECT MIN(x.started_on) FROM assistance_measure AS x "
+                  "WHERE x.household_id = assistance_measure.household_id AND x.kind = assistance_measure.kind "
+                  "AND x.county_code = assistance_measure.county_code))")
+#: The columns of a measure that place it in its group of :data:`_FIRST_OF_KIND`.
+_KIND_GROUP = ("household_id", "kind", "county_code", "started_on")
+
+
+def _first_of_kind_update(dialect: str, groups: str = "", row: str = "") -> str:
+    """The update setting ``first_of_kind`` where it is not what the measures now say, on the
+    measures of the groups (household, kind, county) that the SELECT ``groups`` gives, or of the
+    group of the trigger's ``row`` (every measure without either).  The groups are tiny (one
+    measure in almost all), each found through ``ix_measure_household``."""
+    differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    where = (f"(household_id, kind, county_code) IN ({groups}) AND " if groups else
+             "".join(f"{c} = {row}.{c} AND " for c in ("household_id", "kind", "county_code")) if row else "")
+    return (f"UPDATE assistance_measure SET first_of_kind = {_FIRST_OF_KIND} "
+            f"WHERE {where}first_of_kind {differs} {_FIRST_OF_KIND}")
+
+
+def _fill_first_of_kind(conn: Connection) -> None:
+    """Set every measure's ``first_of_kind`` where it is wrong, only if one is (an update of no
+    row would still fire PostgreSQL's statement triggers and move the data generation)."""
+    differs = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
+    if conn.exec_driver_sql(f"SELECT 1 FROM assistance_measure WHERE first_of_kind {differs} {_FIRST_OF_KIND} "
+                            f"LIMIT 1").first() is not None:
+        conn.exec_driver_sql(_first_of_kind_update(conn.dialect.name))
+
+
+def _first_of_kind_ddl(dialect: str) -> list[str]:
+    """The triggers keeping ``assistance_measure.first_of_kind``: after a measure is written,
+    deleted or moved to another household, kind, county or start, the flags of its group (the old
+    one and the new one) are set again.  The flags' own update changes none of
+    :data:`_KIND_GROUP`, so it fires none of these again (SQLite: ``UPDATE OF``; PostgreSQL: the
+    update's statement trigger returns at once), while the measure mix's triggers see it."""
+    name = "fw_first_of_kind"
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER {name}_insert AFTER INSERT ON assistance_measure FOR EACH ROW BEGIN "
+            f"{_first_of_kind_update(dialect, row='NEW')}; END",
+            f"CREATE TRIGGER {name}_delete AFTER DELETE ON assistance_measure FOR EACH ROW BEGIN "
+            f"{_first_of_kind_update(dialect, row='OLD')}; END",
+            f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(_KIND_GROUP)} ON assistance_measure "
+            f"FOR EACH ROW BEGIN {_first_of_kind_update(dialect, row='OLD')}; "
+            f"{_first_of_kind_update(dialect, row='NEW')}; END"]
+    if dialect != "postgresql":
+        raise NotImplementedError(f"summary triggers for {dialect}")
+    rows = "SELECT household_id, kind, county_code FROM {}"
+    events = {
+        "insert": ("REFERENCING NEW TABLE AS new_rows", rows.format("new_rows")),
+        "delete": ("REFERENCING OLD TABLE AS old_rows", rows.format("old_rows")),
+        "update": ("REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                   f"{rows.format('old_rows')} UNION {rows.format('new_rows')}"),
+    }
+    out = []
+    for event, (referencing, groups) in events.items():
+        body = f"{_first_of_kind_update(dialect, groups)};"
+        if event == "update":
+            same = ", ".join(f"o.{c}" for c in _KIND_GROUP), ", ".join(f"n.{c}" for c in _KIND_GROUP)
+            body = (f"IF NOT EXISTS (SELECT 1 FROM new_rows AS n WHERE NOT EXISTS (SELECT 1 FROM old_rows AS o "
+                    f"WHERE o.id = n.id AND ({same[0]}) IS NOT DISTINCT FROM ({same[1]}))) THEN RETURN NULL; "
+                    f"END IF; {body}")
+        out += [f"CREATE OR REPLACE FUNCTION {name}_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"{body} RETURN NULL; END $$",
+                f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON assistance_measure {referencing} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_{event}()"]
+    return out
+
+
 def _trigger_ddl(dialect: str, source: str, counties: bool = True, loan_totals: bool = True) -> list[str]:
     if source == "first_measure":
         return _first_measure_ddl(dialect)
+    if source == "first_of_kind":
+        return _first_of_kind_ddl(dialect)
     if source == "disbursement_category":
         return _category_trigger_ddl(dialect)
     if source == "asset_income":
@@ -1062,6 +1164,13 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True, loan_totals: 
 
 
 def _drop_ddl(dialect: str, source: str) -> list[str]:
+    if source == "first_of_kind":
+        events = ("insert", "delete", "update")
+        if dialect != "postgresql":
+            return [f"DROP TRIGGER IF EXISTS fw_first_of_kind_{event}" for event in events]
+        return [statement for event in events
+                for statement in (f"DROP TRIGGER IF EXISTS fw_first_of_kind_{event} ON assistance_measure",
+                                  f"DROP FUNCTION IF EXISTS fw_first_of_kind_{event}()")]
     if source == "first_measure":
         on = {"insert": "assistance_measure", "delete": "assistance_measure", "update": "assistance_measure",
               "days": "household", "days_insert": "household"}
@@ -1108,6 +1217,7 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, 
             f"SELECT '{table}', r.county_code, COUNT(*) FROM {table} AS r WHERE {listed.format(row='r')} "
             f"GROUP BY r.county_code" for table, listed in RECORD_LISTS.items())],
         "first_measure": [],  # _fill_first_measure
+        "first_of_kind": [],  # _fill_first_of_kind
         "clock": _clock_grouped(dialect, _clock_events(dialect, "h", 1, "FROM household AS h")),
         **{name: summary.rebuild_sql(dialect) for name, summary in DAY_EVENTS.items()},
     }
@@ -1179,6 +1289,8 @@ def rebuild(conn: Connection, sources: tuple[str, ...] = SOURCES, *, counties: b
         conn.exec_driver_sql(statement)
     if "first_measure" in sources:
         _fill_first_measure(conn)
+    if "first_of_kind" in sources:
+        _fill_first_of_kind(conn)
     for statement in _rebuild_sql(conn.dialect.name, later):
         conn.exec_driver_sql(statement)
 

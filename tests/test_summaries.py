@@ -72,7 +72,8 @@ def assert_summaries_match_raw(engine) -> None:
         summaries.rebuild(conn)  # a fresh aggregate of the raw rows, rolled back below
         fresh = summary_rows(conn)
         conn.rollback()
-    assert set(kept) == {*summaries.SUMMARY_TABLES, "household(first_measure_on, first_measure_days)"}
+    assert set(kept) == {*summaries.SUMMARY_TABLES, "household(first_measure_on, first_measure_days)",
+                         "assistance_measure(first_of_kind)"}
     for table in kept:
         assert kept[table] == fresh[table], table
 
@@ -137,12 +138,14 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         # year judged after it ended
         pd.testing.assert_frame_equal(transition_reads.identification_clock_frame(engine, scope, year, as_of),
                                       transition_reads.identification_clock_raw(engine, scope, year, as_of))
-        # the monitoring mix and the waits for a first measure (migration 0026) and the case ages
-        # (0027): the prefecture's and a county's from their summaries, a township's or a village's raw
+        # the monitoring mix and the waits for a first measure (migration 0026), the case ages
+        # (0027) and the measure mix (0028): the prefecture's and a county's from their summaries,
+        # a township's or a village's raw
         for household_region in (region, asset_region):
             for read, raw in ((transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame),
                               (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame),
-                              (transition_reads.case_age_frame, transition_reads.raw_case_age_frame)):
+                              (transition_reads.case_age_frame, transition_reads.raw_case_age_frame),
+                              (transition_reads.measure_mix_frame, transition_reads.raw_measure_mix_frame)):
                 pd.testing.assert_frame_equal(read(engine, scope, as_of, region=household_region),
                                               raw(engine, scope, as_of, region=household_region))
         assert_measures_match_raw(engine, scope, year, as_of)
@@ -340,8 +343,9 @@ def measure_rows(rng: random.Random, codes: list[str], count: int) -> list[list[
 
 
 def changed_measures(engine, rng: random.Random) -> None:
-    """Measures moved in time and to another household, and deleted, by plain statements (an
-    import adds measures and changes their amounts only: its key holds the household and the day)."""
+    """Measures moved in time, to another household and to another kind, and deleted, by plain
+    statements (an import adds measures and changes their amounts only: its key holds the household
+    and the day)."""
     with engine.begin() as conn:
         ids = [row[0] for row in conn.execute(text(
             "SELECT m.id FROM assistance_measure AS m JOIN household AS h ON h.id = m.household_id "
@@ -354,6 +358,11 @@ def changed_measures(engine, rng: random.Random) -> None:
             conn.execute(text("UPDATE assistance_measure SET household_id = :h, started_on = :d WHERE id = :id"),
                          {"h": rng.choice(households), "id": measure,
                           "d": dt.date(2018, 1, 1) + dt.timedelta(days=rng.randrange(9 * 365))})
+        for measure in rng.sample(ids, 8):  # another kind (the measure mix's groups), where that is free
+            conn.execute(text("UPDATE assistance_measure SET kind = :kind WHERE id = :id AND NOT EXISTS ("
+                              "SELECT 1 FROM assistance_measure AS x WHERE x.household_id = assistance_measure.household_id "
+                              "AND x.kind = :kind AND x.started_on = assistance_measure.started_on)"),
+                         {"kind": rng.choice(("dibao", "medical", "education", "employment")), "id": measure})
         # every measure of a household, and one of others
         conn.execute(text("DELETE FROM assistance_measure WHERE household_id = :h"), {"h": households[0]})
         conn.execute(text("DELETE FROM assistance_measure WHERE id IN :ids").bindparams(
@@ -520,8 +529,8 @@ def test_the_identification_clock_reads_its_summaries_and_the_raw_cases_only_bel
 
 
 def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_households_only_below_a_county(engine):
-    """The prefecture's and a county's monitoring mix, waits for a first measure and case ages read
-    their year summaries, the month summaries after January and the day summaries inside a month, never
+    """The prefecture's and a county's monitoring mix, waits for a first measure, case ages and
+    measure mix read their year summaries, the month summaries after January and the day summaries inside a month, never
     a household; a township's count its raw households.  Each equals the raw count."""
     from sqlalchemy import event  # noqa: PLC0415
 
@@ -532,21 +541,26 @@ def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_household
 
     def tables_read() -> set[str]:
         return {t for t in (*summaries.tables_of("monitoring"), *summaries.tables_of("wait"),
-                            *summaries.tables_of("case_age"), "household")
+                            *summaries.tables_of("case_age"), *summaries.tables_of("measure_mix"), "household",
+                            "assistance_measure")
                 if any(re.search(rf"\b{t}\b", s) for s in statements)}
 
-    pairs = ((transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame, "monitoring"),
-             (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame, "wait"),
-             (transition_reads.case_age_frame, transition_reads.raw_case_age_frame, "case_age"))
+    # each read, its raw read, its summaries' name and the raw tables a township's reads
+    households, measures = {"household"}, {"household", "assistance_measure"}
+    pairs = ((transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame, "monitoring",
+              households),
+             (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame, "wait", households),
+             (transition_reads.case_age_frame, transition_reads.raw_case_age_frame, "case_age", households),
+             (transition_reads.measure_mix_frame, transition_reads.raw_measure_mix_frame, "measure_mix", measures))
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        for read, raw, name in pairs:
+        for read, raw, name, raw_tables in pairs:
             for as_of, region, tables in ((dt.date(2024, 6, 30), None, {f"{name}_year", f"{name}_month"}),
                                           (dt.date(2024, 7, 9), "360731", {f"{name}_year", f"{name}_month",
                                                                            f"{name}_day"}),
                                           (dt.date(2025, 1, 31), "360731", {f"{name}_year", f"{name}_month"}),
                                           (dt.date(2025, 1, 30), None, {f"{name}_year", f"{name}_day"}),
-                                          (dt.date(2024, 7, 9), "360731100", {"household"})):
+                                          (dt.date(2024, 7, 9), "360731100", raw_tables)):
                 statements.clear()
                 got = read(engine, Scope.all(), as_of, region=region)
                 assert tables_read() == tables, (read.__name__, as_of, region)
@@ -606,6 +620,33 @@ def test_the_case_age_migration_goes_down_and_up(engine):
             assert got["households"].sum() > 0
             pd.testing.assert_frame_equal(got, transition_reads.raw_case_age_frame(engine, Scope.all(), as_of,
                                                                                    region=region))
+
+
+def test_the_measure_mix_migration_goes_down_and_up(engine):
+    """Migration 0028 takes the measure mix's summaries and the measures' first of a kind out and
+    puts them back, filled from the measures written meanwhile (a household's first of a kind
+    deleted, another of its kind moved earlier)."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0027")
+    try:
+        assert not set(summaries.tables_of("measure_mix")) & set(inspect(engine).get_table_names())
+        assert "first_of_kind" not in {c["name"] for c in inspect(engine).get_columns("assistance_measure")}
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM assistance_measure WHERE id % 7 = 0"))
+            conn.execute(text("UPDATE assistance_measure SET started_on = :d WHERE id % 13 = 0"),
+                         {"d": dt.date(2019, 3, 4)})
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    for as_of in (dt.date(2024, 6, 30), dt.date(2025, 2, 11)):
+        for region in (None, "360731"):
+            got = transition_reads.measure_mix_frame(engine, Scope.all(), as_of, region=region)
+            assert got["households"].sum() > 0
+            pd.testing.assert_frame_equal(got, transition_reads.raw_measure_mix_frame(engine, Scope.all(), as_of,
+                                                                                      region=region))
 
 def test_the_due_dates_follow_the_installed_calendar(engine):
     """A ``workday_due`` that differs from the installed holiday calendar (a package update) is
@@ -801,9 +842,9 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       # 0017-18, 0021, 0025, 0026, 0027
+                       # 0017-18, 0021, 0025, 0026, 0027, 0028
                        if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait",
-                                         "case_age"))
+                                         "case_age", "first_of_kind", "measure_mix"))
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)

@@ -9,17 +9,18 @@ from .households import AssistanceMeasure, DibaoStandard, Household
 from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 from .summaries import (
-    AssetIncomeYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth, DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot,
-    HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd,
-    MonitoringDay, MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth, WaitYear, WorkdayDue,
+    AssetIncomeYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth, DataGeneration,
+    DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow,
+    LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd, MeasureMixDay, MeasureMixMonth, MeasureMixYear, MonitoringDay,
+    MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 
 __all__ = [
     "Allocation", "AssetIncomeYear", "AssetYear", "AppSession", "Asset", "AssetIncome", "AssistanceMeasure",
-    "AuditEntry", "Base", "CaseAgeDay", "CaseAgeMonth", "CaseAgeYear", "ClockDay", "ClockMonth", "CountyFinance", "DataGeneration", "DibaoStandard", "Disbursement",
-    "DisbursementCategoryMonth", "DisbursementMonth", "FindingSnapshot", "Household", "HouseholdMonthFlow",
-    "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow", "LoanTotalMonthFlow", "LoanTotalYearEnd",
-    "LoanYearEnd", "MonitoringDay", "MonitoringMonth", "MonitoringYear", "Points", "Project", "RecordCount",
-    "Region", "RegionFlag", "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User", "WaitDay", "WaitMonth",
-    "WaitYear", "WorkdayDue",
+    "AuditEntry", "Base", "CaseAgeDay", "CaseAgeMonth", "CaseAgeYear", "ClockDay", "ClockMonth", "CountyFinance",
+    "DataGeneration", "DibaoStandard", "Disbursement", "DisbursementCategoryMonth", "DisbursementMonth",
+    "FindingSnapshot", "Household", "HouseholdMonthFlow", "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow",
+    "LoanTotalMonthFlow", "LoanTotalYearEnd", "LoanYearEnd", "MeasureMixDay", "MeasureMixMonth", "MeasureMixYear",
+    "MonitoringDay", "MonitoringMonth", "MonitoringYear", "Points", "Project", "RecordCount", "Region", "RegionFlag",
+    "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User", "WaitDay", "WaitMonth", "WaitYear", "WorkdayDue",
 ]

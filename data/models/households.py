@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import vocab
@@ -95,7 +95,11 @@ class Household(Base):
 
 
 class AssistanceMeasure(Base):
-    """An assistance measure given to a monitored household, by case (seeds/003 二)."""
+    """An assistance measure given to a monitored household, by case (seeds/003 二).
+
+    ``first_of_kind`` says whether it is the earliest of its household's measures of its kind in
+    its county (the measure mix counts a kind's households by it); triggers keep it
+    (:mod:`fundwatch.data.summaries`, migration 0028), nothing else writes it."""
 
     __tablename__ = "assistance_measure"
     __table_args__ = (
@@ -114,6 +118,8 @@ class AssistanceMeasure(Base):
     started_on: Mapped[dt.date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(Fen, default=0)
     note: Mapped[str | None] = mapped_column(String(200))
+    first_of_kind: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                doc="kept by triggers (0028)")
 
 
 class DibaoStandard(Base):

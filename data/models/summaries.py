@@ -447,3 +447,47 @@ class CaseAgeDay(Base):
     age: Mapped[str] = mapped_column(String(16), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     households: Mapped[int] = mapped_column(BigInteger)
+
+
+class _MeasureMixSums:
+    """Assistance measures started (+) per county and kind, their households (each counted by the
+    earliest of its measures of the kind: ``assistance_measure.first_of_kind``) and their amount
+    (migration 0028)."""
+
+    measures: Mapped[int] = mapped_column(BigInteger)
+    households: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class MeasureMixYear(_MeasureMixSums, Base):
+    """:class:`_MeasureMixSums` per county, kind and year: the measures started by a year's end are
+    the sum of its county's years up to it."""
+
+    __tablename__ = "measure_mix_year"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+
+
+class MeasureMixMonth(_MeasureMixSums, Base):
+    """:class:`_MeasureMixSums` per month (``ym``)."""
+
+    __tablename__ = "measure_mix_month"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    ym: Mapped[int] = mapped_column(primary_key=True)
+
+
+class MeasureMixDay(_MeasureMixSums, Base):
+    """:class:`_MeasureMixSums` per day (``event_on``)."""
+
+    __tablename__ = "measure_mix_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)

@@ -33,8 +33,8 @@ from ..summaries import AGE_BUCKETS, CALENDAR_YEARS, INCOME_AMOUNTS, PV_SUBTYPE,
 from ..masking import mask_frame, suppress_small_counts
 from ..models import (
     Allocation, Asset, AssetIncome, AssetIncomeYear, AssetYear, AssistanceMeasure, CaseAgeDay, CaseAgeMonth,
-    CaseAgeYear, ClockDay, ClockMonth, DibaoStandard,
-    Disbursement, DisbursementCategoryMonth, Household, HouseholdMonthFlow, HouseholdYearEnd, MonitoringDay,
+    CaseAgeYear, ClockDay, ClockMonth, DibaoStandard, Disbursement, DisbursementCategoryMonth, Household,
+    HouseholdMonthFlow, HouseholdYearEnd, MeasureMixDay, MeasureMixMonth, MeasureMixYear, MonitoringDay,
     MonitoringMonth, MonitoringYear, Project, Region, RegionFlag, WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 from ..scope import Scope, require_scope
@@ -816,14 +816,33 @@ def alert_lines_frame(engine: Engine, scope: Scope, year: int, *, region: str | 
 def measure_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
                       ) -> pd.DataFrame:
     """Assistance measures started by ``as_of`` for households of the region, by kind:
-    ``measures``, ``households`` helped, ``amount`` (yuan)."""
+    ``measures``, ``households`` helped, ``amount`` (yuan).
+
+    The prefecture's and a county's come from the summaries of the measures' starts (migration
+    0028: ``measure_mix_year`` before the date's year, ``measure_mix_month`` up to its last whole
+    month, ``measure_mix_day`` after it), a household counted by the earliest of its measures of a
+    kind (``first_of_kind``): the largest county at ten times the demo adds up some fifty rows
+    instead of 34,000 measures and a distinct count of their households.  A township's or a
+    village's are summed from the raw measures (:func:`raw_measure_mix_frame`, also the reference
+    the tests compare against)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    rows = _day_event_sums(engine, scope, region, as_of, (MeasureMixYear, MeasureMixMonth, MeasureMixDay))
+    if rows is None:
+        return raw_measure_mix_frame(engine, scope, as_of, region=region)
+    return _measure_mix(scope, [row for row in rows if row[1]])  # not a kind whose every measure went
+
+
+def raw_measure_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                          ) -> pd.DataFrame:
+    """:func:`measure_mix_frame` summed from the raw measures."""
     require_scope(scope)
     as_of = as_date(as_of)
     m = AssistanceMeasure
     stmt = (select(m.kind, func.count(m.id).label("measures"),
                    func.count(func.distinct(m.household_id)).label("households"), fen_sum(m.amount_fen, "amount_fen"))
             .where(scope.clause(m.county_code), m.started_on <= as_of)
-            .group_by(m.kind).order_by(m.kind))
+            .group_by(m.kind))
     if _below_county(engine, scope, region):
         # A township's or village's measures are found through their households.
         stmt = stmt.join(Household, Household.id == m.household_id).where(_household_region(engine, scope, region))
@@ -834,7 +853,21 @@ def measure_mix_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, reg
         # lookup of each one's household (a county at scale 10: 40 -> 22 ms on SQLite, 59 -> 16 ms
         # on PostgreSQL).
         stmt = stmt.where(region_condition(engine, scope, region, county=m.county_code))
-    out = to_yuan(frame(engine, stmt), "amount_fen")
+    with reader(engine).connect() as conn:
+        rows = [(kind, int(measures), int(households), int(amount)) for kind, measures, households, amount
+                in conn.execute(stmt).all()]
+    return _measure_mix(scope, rows)
+
+
+def _measure_mix(scope: Scope, rows: list) -> pd.DataFrame:
+    """The measure mix frame of ``rows`` (kind, measures, households, amount in fen), by kind; made
+    from arrays, the amount in yuan at once (a frame of Series turned to yuan after took 0.5 ms,
+    three times a county's summary read)."""
+    rows = sorted(rows, key=lambda row: row[0])
+    out = pd.DataFrame({"kind": pd.array([row[0] for row in rows], dtype="str"),
+                        "measures": np.array([row[1] for row in rows], dtype="int64"),
+                        "households": np.array([row[2] for row in rows], dtype="int64"),
+                        "amount": np.array([row[3] for row in rows], dtype="int64") / FEN_PER_YUAN}, copy=False)
     if scope.suppress_small:
         out = suppress_small_counts(out, ["households"], follow=["measures"], blank=["amount"])
     return out
@@ -1362,6 +1395,6 @@ __all__ = [
     "WAIT_BUCKETS", "alert_lines_frame", "asset_custody_frame", "asset_income_years_frame", "assets_formed_frame",
     "case_age_frame", "continuity_funds_frame", "identification_clock_frame", "income_alert_frame", "may_be_late",
     "measure_mix_frame", "measure_wait_frame", "monitoring_flow_frame", "monitoring_mix_frame", "open_cases_frame",
-    "poverty_counties", "raw_case_age_frame", "raw_measure_wait_frame", "raw_monitoring_flow_frame", "raw_monitoring_mix_frame",
+    "poverty_counties", "raw_case_age_frame", "raw_measure_mix_frame", "raw_measure_wait_frame", "raw_monitoring_flow_frame", "raw_monitoring_mix_frame",
     "transition_households_frame", "village_types_frame",
 ]
