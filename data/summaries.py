@@ -722,17 +722,17 @@ def _clock_trigger_ddl(dialect: str) -> list[str]:
 
 @dataclass(frozen=True)
 class DayEvents:
-    """A summary of events of the rows of ``table`` (the households unless said), each an amount of its ``measures`` added to a group
-    (county and ``keys``) on a day, kept at three grains: ``<name>_year`` per year, ``<name>_month``
-    per month (``ym``) and ``<name>_day`` per day (``event_on``).  A figure on a day ``d`` is the
-    years before ``d``'s, the months of its year up to its last whole month, and the days after
-    that up to ``d``, per group: a few rows per group whatever the years of history.
+    """A summary of events of the rows of ``table`` (the households unless said), each an amount of
+    its ``measures`` added to a group (county and ``keys``) on a day, kept at three grains:
+    ``<name>_year`` per year, ``<name>_month`` per month (``ym``) and ``<name>_day`` per day
+    (``event_on``).  A figure on a day ``d`` is the years before ``d``'s, the months of its year up
+    to its last whole month, and the days after that up to ``d``, per group: a few rows per group
+    whatever the years of history.
 
-    ``events(dialect, row, sign)`` gives the kinds of event of a household row ``row`` counting ``sign``,
-    each ``(when, values)``: the SQL condition (on the row) of the household having it, and the
-    SQL of its ``county_code``, ``keys``, ``event_on`` and ``measures``.  ``summed`` are the
-    household columns the events are made of (an update of none of them leaves the summary
-    alone)."""
+    ``events(dialect, row, sign)`` gives the kinds of event of a row ``row`` counting ``sign``, each
+    ``(when, values)``: the SQL condition (on the row) of the row having it, and the SQL of its
+    ``county_code``, ``keys``, ``event_on`` and ``measures``.  ``summed`` are the columns the
+    events are made of (an update of none of them leaves the summary alone)."""
 
     name: str
     keys: tuple[str, ...]
@@ -760,7 +760,7 @@ class DayEvents:
                 (day, ("county_code", "event_on", *self.keys), {**values, "event_on": on})]
 
     def select(self, dialect: str, row: str, sign: int, source: str = "") -> str:
-        """A SELECT of the events of the household ``row`` (``source`` empty: a trigger's row) or
+        """A SELECT of the events of the row ``row`` (``source`` empty: a trigger's row) or
         of every row of ``source`` (``FROM <rows> AS h``)."""
         columns = ("county_code", *self.keys, "event_on", *self.measures)
         return " UNION ALL ".join(
@@ -786,9 +786,9 @@ class DayEvents:
         return " AND ".join(f"{table}.{m} = 0" for m in self.measures)
 
     def row_statements(self, dialect: str, row: str, sign: int) -> list[str]:
-        """SQLite: the events of one household ``row`` added (``sign`` 1) or taken away (-1), and
+        """SQLite: the events of one row ``row`` added (``sign`` 1) or taken away (-1), and
         the rows that emptied deleted, each looked up by its whole key.  An insert can empty rows
-        too: a household's events are not all of its sign (one entering a wait leaves another).
+        too: a row's events are not all of its sign (a household entering a wait leaves another).
         The events are added one by one, not grouped first (SQLite's upsert takes a key twice in
         one statement; a group's sort cost the case ages' triggers a quarter of their time), and a
         row they left at zero is deleted with the others.  (Matched as a row against a list of
@@ -814,7 +814,7 @@ class DayEvents:
                 for table, key, values in self._grains(dialect)]
 
     def trigger_ddl(self, dialect: str) -> list[str]:
-        """The triggers on ``household``: PostgreSQL statement triggers reading the transition
+        """The triggers on :attr:`table`: PostgreSQL statement triggers reading the transition
         tables, SQLite row triggers (an update's only when a column of :attr:`summed` is set)."""
         name = f"fw_summary_{self.name}"
         if dialect == "postgresql":
@@ -904,7 +904,7 @@ def _case_age_events(dialect: str, row: str, sign: int) -> list[tuple[str, dict[
     firsts = [_plus_days(dialect, f, low) for low in (0, *(high for _, high in AGE_BUCKETS[:-1]))]
     keys = [f"'{key}'" for key, _ in AGE_BUCKETS]
 
-    def bucket(day: str, before: str) -> str:  # the bucket of ``day``'s case (``<=``: of the day before it)
+    def bucket(day: str, before: str) -> str:  # the case's bucket on ``day`` (``<=``: on the day before)
         whens = " ".join(f"WHEN {day} {before} {first} THEN {key}" for first, key in zip(firsts[1:], keys))
         return f"CASE {whens} ELSE {keys[-1]} END"
 
@@ -926,6 +926,7 @@ def _case_age_events(dialect: str, row: str, sign: int) -> list[tuple[str, dict[
             event(moved, bucket(i, "<"), "'monitored'", i, sign),
             event(f"{e} IS NOT NULL AND {f} < {e}", bucket(e, "<="), status(f"{identified} < {e}"), e, -sign)]
     return out
+
 
 #: Households under monitoring per county, category and cause (migration 0026).
 MONITORING = DayEvents("monitoring", ("category", "cause"), ("households", "members"),
