@@ -471,19 +471,22 @@ def _moving_summary_ddl(dialect: str, name: str, table: str, alias: str, grouped
             f"WHEN {changed[dialect]} BEGIN {body} END"]
 
 
-def _sqlite_row_triggers(name: str, table: str, row_statements, update_of: str = "") -> list[str]:
+def _sqlite_row_triggers(name: str, table: str, row_statements, update_of: str = "", needs: str = ""
+                         ) -> list[str]:
     """SQLite: the row triggers ``<name>_insert``, ``<name>_delete`` and ``<name>_update`` on
     ``table``, each running ``row_statements(row, sign)`` for the row added (``NEW``, 1) or taken
     away (``OLD``, -1); the update's only when one of the columns ``update_of`` names changes
-    (every update without it)."""
-    def trigger(event: str, on: str, parts: list[str]) -> str:
-        return (f"CREATE TRIGGER {name}_{event} AFTER {on} ON {table} FOR EACH ROW BEGIN "
+    (every update without it); with ``needs`` (a column without which a row counts nowhere), only
+    for rows where it is not NULL."""
+    def trigger(event: str, on: str, parts: list[str], *rows: str) -> str:
+        when = f"WHEN {' OR '.join(f'{row}.{needs} IS NOT NULL' for row in rows)} " if needs else ""
+        return (f"CREATE TRIGGER {name}_{event} AFTER {on} ON {table} FOR EACH ROW {when}BEGIN "
                 + " ".join(p + ";" for p in parts) + " END")
     return [
-        trigger("insert", "INSERT", row_statements("NEW", 1)),
-        trigger("delete", "DELETE", row_statements("OLD", -1)),
+        trigger("insert", "INSERT", row_statements("NEW", 1), "NEW"),
+        trigger("delete", "DELETE", row_statements("OLD", -1), "OLD"),
         trigger("update", f"UPDATE OF {update_of}" if update_of else "UPDATE",
-                row_statements("OLD", -1) + row_statements("NEW", 1)),
+                row_statements("OLD", -1) + row_statements("NEW", 1), "OLD", "NEW"),
     ]
 
 
@@ -740,6 +743,10 @@ class DayEvents:
     summed: tuple[str, ...]
     events: Callable[[str, str, int], list[tuple[str, dict[str, str]]]]
     table: str = "household"
+    #: A column every event needs (not NULL): SQLite's triggers skip a row without it at once (a
+    #: household never found has no event of the monitoring summaries, yet each of their
+    #: statements ran for every such household an import wrote).
+    needs: str = ""
 
     @property
     def tables(self) -> tuple[str, str, str]:
@@ -825,7 +832,7 @@ class DayEvents:
         if dialect != "sqlite":
             raise NotImplementedError(f"summary triggers for {dialect}")
         return _sqlite_row_triggers(name, self.table, partial(self.row_statements, dialect),
-                                    update_of=", ".join(self.summed))
+                                    update_of=", ".join(self.summed), needs=self.needs)
 
     def rebuild_sql(self, dialect: str) -> list[str]:
         return self.grouped(dialect, self.select(dialect, "h", 1, f"FROM {self.table} AS h"))
@@ -931,13 +938,15 @@ def _case_age_events(dialect: str, row: str, sign: int) -> list[tuple[str, dict[
 #: Households under monitoring per county, category and cause (migration 0026).
 MONITORING = DayEvents("monitoring", ("category", "cause"), ("households", "members"),
                        ("county_code", "category", "cause", "members", "found_on", "risk_eliminated_on"),
-                       _monitoring_events)
+                       _monitoring_events, needs="found_on")
 #: Households identified per county and wait for their first assistance measure (migration 0026).
 WAIT = DayEvents("wait", ("wait",), ("households",),
-                 ("county_code", "found_on", "identified_on", "first_measure_on", "first_measure_days"), _wait_events)
+                 ("county_code", "found_on", "identified_on", "first_measure_on", "first_measure_days"), _wait_events,
+                 needs="found_on")
 #: Open monitoring cases per county, age bucket and status (migration 0027).
 CASE_AGE = DayEvents("case_age", ("age", "status"), ("households",),
-                     ("county_code", "found_on", "identified_on", "risk_eliminated_on"), _case_age_events)
+                     ("county_code", "found_on", "identified_on", "risk_eliminated_on"), _case_age_events,
+                     needs="found_on")
 
 
 def _measure_mix_events(_dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
