@@ -85,19 +85,15 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
                                          lambda: naive.leverage_frame(engine, everyone, AS_OF))
     # the monitoring mix and the waits for a first measure from their summaries (migration 0026),
     # the case ages from theirs (0027), the measure mix from its (0028)
+    t = transition_reads
+    day_events = (("monitoring mix", t.monitoring_mix_frame, t.raw_monitoring_mix_frame),
+                  ("wait for a first measure", t.measure_wait_frame, t.raw_measure_wait_frame),
+                  ("case ages", t.case_age_frame, t.raw_case_age_frame),
+                  ("measure mix", t.measure_mix_frame, t.raw_measure_mix_frame))
     for label, region in (("prefecture", None), ("county", COUNTY)):
-        out[f"monitoring mix {label}"] = (
-            lambda r=region: transition_reads.monitoring_mix_frame(engine, everyone, AS_OF, region=r),
-            lambda r=region: transition_reads.raw_monitoring_mix_frame(engine, everyone, AS_OF, region=r))
-        out[f"wait for a first measure {label}"] = (
-            lambda r=region: transition_reads.measure_wait_frame(engine, everyone, AS_OF, region=r),
-            lambda r=region: transition_reads.raw_measure_wait_frame(engine, everyone, AS_OF, region=r))
-        out[f"case ages {label}"] = (
-            lambda r=region: transition_reads.case_age_frame(engine, everyone, AS_OF, region=r),
-            lambda r=region: transition_reads.raw_case_age_frame(engine, everyone, AS_OF, region=r))
-        out[f"measure mix {label}"] = (
-            lambda r=region: transition_reads.measure_mix_frame(engine, everyone, AS_OF, region=r),
-            lambda r=region: transition_reads.raw_measure_mix_frame(engine, everyone, AS_OF, region=r))
+        for name, read, raw in day_events:
+            out[f"{name} {label}"] = (lambda f=read, r=region: f(engine, everyone, AS_OF, region=r),
+                                      lambda f=raw, r=region: f(engine, everyone, AS_OF, region=r))
     out["transition households county (raw)"] = (None, lambda: _transition_households(engine, everyone, COUNTY))
     # the clock's raw side judges every case of the year against its due date (migration 0025)
     out["identification clock prefecture"] = (

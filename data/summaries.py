@@ -596,6 +596,14 @@ def _records_trigger_ddl(dialect: str) -> list[str]:
     return out
 
 
+def _unless_changed(columns: tuple[str, ...]) -> str:
+    """PL/pgSQL for an update's statement trigger: return at once unless some updated row changed
+    its id or one of ``columns`` (an update of no row returns too)."""
+    old, new = ", ".join(f"o.{c}" for c in columns), ", ".join(f"n.{c}" for c in columns)
+    return (f"IF NOT EXISTS (SELECT 1 FROM new_rows AS n WHERE NOT EXISTS (SELECT 1 FROM old_rows AS o "
+            f"WHERE o.id = n.id AND ({old}) IS NOT DISTINCT FROM ({new}))) THEN RETURN NULL; END IF;")
+
+
 def _statement_triggers(name: str, table: str, alias: str, grouped, tidy: list[str],
                         summed: tuple[str, ...] = ()) -> list[str]:
     """PostgreSQL: one statement trigger per event on ``table``, named ``<name>_<event>``, reading
@@ -614,10 +622,7 @@ def _statement_triggers(name: str, table: str, alias: str, grouped, tidy: list[s
     for event, (referencing, sources, after) in events.items():
         body = " ".join(f"{statement};" for statement in [*grouped(sources), *after])
         if event == "update" and summed:
-            same = ", ".join(f"o.{c}" for c in summed), ", ".join(f"n.{c}" for c in summed)
-            body = (f"IF NOT EXISTS (SELECT 1 FROM new_rows AS n WHERE NOT EXISTS (SELECT 1 FROM old_rows AS o "
-                    f"WHERE o.id = n.id AND ({same[0]}) IS NOT DISTINCT FROM ({same[1]}))) THEN RETURN NULL; "
-                    f"END IF; {body}")
+            body = f"{_unless_changed(summed)} {body}"
         out.append(f"CREATE OR REPLACE FUNCTION {name}_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                    f"{body} RETURN NULL; END $$")
         out.append(f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON {table} {referencing} "
@@ -1126,10 +1131,7 @@ def _first_of_kind_ddl(dialect: str) -> list[str]:
     for event, (referencing, groups) in events.items():
         body = f"{_first_of_kind_update(dialect, groups)};"
         if event == "update":
-            same = ", ".join(f"o.{c}" for c in _KIND_GROUP), ", ".join(f"n.{c}" for c in _KIND_GROUP)
-            body = (f"IF NOT EXISTS (SELECT 1 FROM new_rows AS n WHERE NOT EXISTS (SELECT 1 FROM old_rows AS o "
-                    f"WHERE o.id = n.id AND ({same[0]}) IS NOT DISTINCT FROM ({same[1]}))) THEN RETURN NULL; "
-                    f"END IF; {body}")
+            body = f"{_unless_changed(_KIND_GROUP)} {body}"
         out += [f"CREATE OR REPLACE FUNCTION {name}_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 f"{body} RETURN NULL; END $$",
                 f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON assistance_measure {referencing} "

@@ -587,15 +587,19 @@ def test_the_monitoring_and_wait_migration_goes_down_and_up(engine):
     finally:
         schema.upgrade(engine)
     assert_summaries_match_raw(engine)
-    for as_of in (dt.date(2024, 6, 30), dt.date(2025, 2, 11)):
-        for region in (None, "360731"):
-            pd.testing.assert_frame_equal(
-                transition_reads.monitoring_mix_frame(engine, Scope.all(), as_of, region=region),
-                transition_reads.raw_monitoring_mix_frame(engine, Scope.all(), as_of, region=region))
-            pd.testing.assert_frame_equal(
-                transition_reads.measure_wait_frame(engine, Scope.all(), as_of, region=region),
-                transition_reads.raw_measure_wait_frame(engine, Scope.all(), as_of, region=region))
+    assert_reads_equal_raw(engine, (transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame),
+                           (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame))
 
+
+def assert_reads_equal_raw(engine, *pairs) -> None:
+    """Each (read, raw read) of ``pairs`` gives the same frame, with households, for the
+    prefecture and a county on a month's end and a day inside a month."""
+    for read, raw in pairs:
+        for as_of in (dt.date(2024, 6, 30), dt.date(2025, 2, 11)):
+            for region in (None, "360731"):
+                got = read(engine, Scope.all(), as_of, region=region)
+                assert got["households"].sum() > 0, (read.__name__, as_of, region)
+                pd.testing.assert_frame_equal(got, raw(engine, Scope.all(), as_of, region=region))
 
 
 def test_the_case_age_migration_goes_down_and_up(engine):
@@ -614,12 +618,7 @@ def test_the_case_age_migration_goes_down_and_up(engine):
     finally:
         schema.upgrade(engine)
     assert_summaries_match_raw(engine)
-    for as_of in (dt.date(2024, 6, 30), dt.date(2025, 2, 11)):
-        for region in (None, "360731"):
-            got = transition_reads.case_age_frame(engine, Scope.all(), as_of, region=region)
-            assert got["households"].sum() > 0
-            pd.testing.assert_frame_equal(got, transition_reads.raw_case_age_frame(engine, Scope.all(), as_of,
-                                                                                   region=region))
+    assert_reads_equal_raw(engine, (transition_reads.case_age_frame, transition_reads.raw_case_age_frame))
 
 
 def test_the_measure_mix_migration_goes_down_and_up(engine):
@@ -641,12 +640,8 @@ def test_the_measure_mix_migration_goes_down_and_up(engine):
     finally:
         schema.upgrade(engine)
     assert_summaries_match_raw(engine)
-    for as_of in (dt.date(2024, 6, 30), dt.date(2025, 2, 11)):
-        for region in (None, "360731"):
-            got = transition_reads.measure_mix_frame(engine, Scope.all(), as_of, region=region)
-            assert got["households"].sum() > 0
-            pd.testing.assert_frame_equal(got, transition_reads.raw_measure_mix_frame(engine, Scope.all(), as_of,
-                                                                                      region=region))
+    assert_reads_equal_raw(engine, (transition_reads.measure_mix_frame, transition_reads.raw_measure_mix_frame))
+
 
 def test_the_due_dates_follow_the_installed_calendar(engine):
     """A ``workday_due`` that differs from the installed holiday calendar (a package update) is
