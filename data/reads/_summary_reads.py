@@ -26,9 +26,10 @@ import functools
 from collections.abc import Callable, Sequence
 
 import pandas as pd
-from sqlalchemy import (Connection, Date, Integer, Select, String, and_, bindparam, case, false, func, literal_column,
+from sqlalchemy import (Connection, Date, Engine, Integer, Select, String, and_, bindparam, case, false, func, literal_column,
                         or_, select, union_all)
 
+from ..db import read_rows
 from ..models import (Disbursement, DisbursementMonth, Loan, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd,
                       LoanYearEnd)
 from ..scope import Scope
@@ -150,19 +151,21 @@ def loan_positions(conn: Connection, where: Where, as_of: dt.date, programme: st
     return out.astype({"loans": "int64", "amount_fen": "int64"})
 
 
-def loan_totals(conn: Connection, scope: Scope, county: str | None, as_of: dt.date, by: Sequence[str],
+def loan_totals(conn: Connection | Engine, scope: Scope, county: str | None, as_of: dt.date, by: Sequence[str],
                 programme: str | None = None, *, nothing: bool = False) -> list[tuple]:
     """Loans outstanding on ``as_of`` within ``scope`` (and ``county`` when given; ``nothing``: a
     region not found or outside the scope, no loan) grouped by ``by`` (any of :data:`LOAN_KEYS`
     but status), summed in SQL in one statement: rows ``(*by, loans, outstanding_fen,
     overdue_fen, default_fen, late_loans)`` ordered by ``by``, only groups with a loan
-    outstanding; with no ``by`` one row.  The statement is built once per shape
+    outstanding; with no ``by`` one row.  Given an engine (the pages' read), the statement runs
+    on a connection of its own (:func:`fundwatch.data.db.read_rows`); given a connection, on it.  The statement is built once per shape
     (:func:`_totals_statement`) and run with the county, dates and programme as parameters: a
     county's read spent more time making the statement than PostgreSQL spent answering it."""
     level = "nothing" if nothing else "all" if county is None else "county"
     shape, params = _position_shape(as_of)
     stmt = _totals_statement(scope, level, tuple(by), shape, programme is not None)
-    return _rows(conn, stmt, {**params, "place": county, "programme": programme})
+    params = {**params, "place": county, "programme": programme}
+    return read_rows(conn, stmt, params) if isinstance(conn, Engine) else _rows(conn, stmt, params)
 
 
 @functools.lru_cache(maxsize=256)

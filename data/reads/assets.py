@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine, Integer, Select, String, bindparam, case, false, func, select, true
 
-from ..db import reader
+from ..db import read_rows
 from ..models import Asset, AssetIncome, AssetYear
 from ..scope import Scope, require_scope
 from . import naive
@@ -43,8 +43,7 @@ def asset_mix_frame(
     if level == "township":  # the summary has no township: a township reads its county's rows
         level = "county"
     stmt = _mix_statement(scope, tuple(by), level, formed_by_year is not None)
-    with reader(engine).connect() as conn:
-        rows = conn.execute(stmt, {"county": info[1] if level == "county" else None, "formed": formed_by_year}).all()
+    rows = read_rows(engine, stmt, {"county": info[1] if level == "county" else None, "formed": formed_by_year})
     return columns_frame(rows, [*by, "assets", "no_custodian", "no_owner", "idle_or_damaged", "value_fen"],
                          ints=("assets", "no_custodian", "no_owner", "idle_or_damaged"), yuan=("value_fen",))
 

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 
 from .. import vocab
-from ..db import reader
+from ..db import read_rows, reader
 from ..models import Allocation, Disbursement, DisbursementMonth
 from ..scope import Scope, require_scope
 from . import naive
@@ -108,10 +108,9 @@ def disbursement_pace_frame(
         return naive.disbursement_pace_frame(engine, scope, year, as_of=as_of, region=region,
                                              source_level=source_level, programmes=programmes)
     stmt = _pace_statement(scope, level, tuple(programmes), source_level is not None, not is_month_end(as_of))
-    with reader(engine).connect() as conn:
-        rows = conn.execute(stmt, {"county": info[1] if level == "county" else None, "year": year,
-                                   "as_of": as_of, "full": full_months_ym(as_of),
-                                   "ym": as_of.year * 100 + as_of.month, "level": source_level}).all()
+    rows = read_rows(engine, stmt, {"county": info[1] if level == "county" else None, "year": year,
+                                    "as_of": as_of, "full": full_months_ym(as_of),
+                                    "ym": as_of.year * 100 + as_of.month, "level": source_level})
     monthly = {int(ym): int(fen) for ym, fen in rows}
     allocated = monthly.pop(0, 0)  # the allocations' row (ym 0)
     last_month = 12 if as_of >= dt.date(year, 12, 31) else (as_of.month if as_of.year == year else 0)

@@ -12,7 +12,7 @@ from sqlalchemy import (
     select, true, union_all,
 )
 
-from ..db import reader
+from ..db import read_rows
 from ..masking import suppress_small_counts
 from ..models import Household, HouseholdMonthFlow, HouseholdYearEnd
 from ..scope import Scope, require_scope
@@ -107,8 +107,7 @@ def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequen
     place = info[1] if level == "county" else region
     params = {"place": place, "base": base, "base_ym": None if base is None else _ym(base), "full": full,
               "first": eve + dt.timedelta(days=1), "eve": eve, "as_of": as_of}
-    with reader(engine).connect() as conn:
-        rows = conn.execute(stmt, params).all()
+    rows = read_rows(engine, stmt, params)
     return columns_frame(rows, [*by, "households", "members"], ints=("households", "members"))
 
 

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from ..db import reader
 from ..models import Loan, RiskFundDeposit
 from ..scope import Scope, require_scope
 from . import naive
@@ -46,14 +45,12 @@ def loan_position_frame(
     unknown = set(by) - set(LOAN_GROUPS)
     if unknown:
         raise ValueError(f"cannot group loans by {sorted(unknown)}")
-    with reader(engine).connect() as conn:
-        level, info = region_level(conn, scope, region)
-        if level != "village" and set(by) <= set(SUMMARY_GROUPS):
-            county = info[1] if level in ("county", "township") else None
-            rows = loan_totals(conn, scope, county, as_of, list(by), programme, nothing=level == "unknown")
+    level, info = region_level(engine, scope, region)
     if level == "village" or not set(by) <= set(SUMMARY_GROUPS):
         return naive.loan_position_frame(engine, scope, as_of, by=by, region=region, programme=programme)
-    return position_frame(rows, by)
+    county = info[1] if level in ("county", "township") else None
+    return position_frame(loan_totals(engine, scope, county, as_of, list(by), programme, nothing=level == "unknown"),
+                          by)
 
 
 def position_frame(rows: list[tuple], by: Sequence[str]) -> pd.DataFrame:

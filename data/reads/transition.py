@@ -28,7 +28,7 @@ from sqlalchemy.sql.expression import UnaryExpression
 
 from .. import workdays
 from ..due_dates import ID_LIMIT_WORKDAYS
-from ..db import reader
+from ..db import read_rows, reader
 from ..summaries import AGE_BUCKETS, CALENDAR_YEARS, INCOME_AMOUNTS, PV_SUBTYPE, WAIT_BUCKETS
 from ..masking import mask_frame, suppress_small_counts
 from ..models import (
@@ -183,8 +183,7 @@ def _day_event_sums(engine: Engine, scope: Scope, region: str | None, as_of: dt.
         params["place"] = info[1]
     stmt = _day_event_statement(engine.dialect.name, scope, level, grains, "months_first" in params,
                                 "days_first" in params)
-    with reader(engine).connect() as conn:
-        rows = conn.execute(stmt, params).all()
+    rows = read_rows(engine, stmt, params)
     width = len(grains[0].__table__.primary_key.columns) - 2  # the keys besides the county and the period
     sums: dict[tuple, list[int]] = {}
     for row in rows:  # each grain's sums per key in turn
@@ -382,8 +381,7 @@ def _summary_flow(engine: Engine, scope: Scope, region: str | None, start: dt.da
     params = {"place": place, "base": start - dt.timedelta(days=1), "first_ym": _ym(start),
               "full": full_months_ym(as_of), "first": as_of.replace(day=1), "as_of": as_of,
               "partial_ym": _ym(as_of)}
-    with reader(engine).connect() as conn:
-        rows = conn.execute(_summary_flow_statement(scope, level, partial), params).all()
+    rows = read_rows(engine, _summary_flow_statement(scope, level, partial), params)
     base, entered, left = 0, {}, {}
     for ym, came, went in rows:
         if ym == 0:
@@ -565,8 +563,7 @@ def identification_clock_frame(engine: Engine, scope: Scope, year: int, as_of: d
               "months_last": full_months_ym(as_of)}
     if not is_month_end(as_of):
         params |= {"days_first": as_of.replace(day=1), "days_last": as_of}
-    with reader(engine).connect() as conn:
-        rows = conn.execute(_clock_statement(scope, "days_first" in params), params).all()
+    rows = read_rows(engine, _clock_statement(scope, "days_first" in params), params)
     rows = [row for row in rows if row[2]]  # every group with an event by as_of has its cases found by then
     codes, yms, found, on_time, late, provisional = (np.array(c) for c in zip(*rows, strict=True)) if rows else (
         np.array([], dtype=object), *(np.array([], dtype="int64"),) * 5)
@@ -1325,7 +1322,7 @@ def asset_income_years_frame(engine: Engine, scope: Scope, as_of: dt.date | str,
     if level in ("township", "village"):
         return raw_asset_income_years(engine, scope, as_of, region=region)
     place = info[1] if level == "county" else None
-    return _income_years(engine, _income_summary_statement(scope, level), {"place": place, "year": as_of.year})
+    return _income_years(read_rows(engine, _income_summary_statement(scope, level), {"place": place, "year": as_of.year}))
 
 
 @functools.lru_cache(maxsize=64)
@@ -1345,12 +1342,11 @@ def _income_summary_statement(scope: Scope, level: str):
     return union_all(per_year("all"), per_year("pv", y.pv == 1))
 
 
-def _income_years(engine: Engine, stmt, params: dict | None = None) -> pd.DataFrame:
+def _income_years(rows: list) -> pd.DataFrame:
     """The rows of an income statement (group, year, records, amounts in fen) as the read's frame,
     by group and year, amounts in yuan: made column by column from the rows (pandas' casts,
     renames and sort took two thirds of a county's summary read)."""
-    with reader(engine).connect() as conn:
-        rows = sorted(conn.execute(stmt, params or {}).all(), key=lambda row: (row[0], row[1]))
+    rows = sorted(rows, key=lambda row: (row[0], row[1]))
     out = columns_frame(rows, ["group", "year", "records", *INCOME_AMOUNTS], ints=("year", "records"),
                         yuan=INCOME_AMOUNTS)
     if rows:  # text as pandas makes it of a query's rows (an empty frame's stays object, as there)
@@ -1387,7 +1383,8 @@ def raw_asset_income_years(engine: Engine, scope: Scope, as_of: dt.date | str, *
                        *(fen_sum(getattr(i, name), name) for name in INCOME_AMOUNTS))
                 .select_from(source).where(*where, i.year <= as_of.year, *only).group_by(i.year))
 
-    return _income_years(engine, union_all(per_year("all"), per_year("pv", pv)))
+    with reader(engine).connect() as conn:
+        return _income_years(conn.execute(union_all(per_year("all"), per_year("pv", pv))).all())
 
 
 __all__ = [
