@@ -12,7 +12,7 @@ from sqlalchemy import exists, false, func, or_, select
 
 from .. import vocab
 from ._common import (
-    ASSET, DIBAO, DISBURSEMENT, HOUSEHOLD, LOAN, PROJECT, RISK_FUND, Context, Finding, count_finding, fen_sum,
+    ASSET, DIBAO, DISBURSEMENT, HOUSEHOLD, PROJECT, RISK_FUND, Context, Finding, count_finding, fen_sum,
     id_list, to_int, wan, wan_en,
 )
 from ..reads._summary_reads import loan_positions, outstanding_ids
