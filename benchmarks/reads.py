@@ -4,9 +4,10 @@ The reads are the loaders' (``fundwatch.components.loaders``) with the pages' de
 the prefecture and one county, year 2024, as of 2024-06-30.  "naive" is the raw computation in
 :mod:`fundwatch.data.reads.naive`; the ratio is naive / summary of the medians.  The identification
 clock's raw side is :func:`fundwatch.data.reads.transition.identification_clock_raw`, the monitoring
-mix's, the waits', the case ages' and the measure mix's their ``raw_`` reads in the same module.  The page
-reads that have no summary yet (the transition page's other household reads) are timed too and
-shown as "raw" with a ratio of 1, so the table never hides a read that still grows with history.
+mix's, the waits', the case ages', the measure mix's and the income bands' their ``raw_`` reads in the
+same module.  The page reads that have no summary (the transition page's list of open cases) are
+timed too and shown as "raw" with a ratio of 1, so the table never hides a read that still grows
+with history.
 """
 
 from __future__ import annotations
@@ -84,31 +85,27 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
     out["scoring leverage by county"] = (lambda: measure(engine, everyone, YEAR, ["leverage"], as_of=AS_OF),
                                          lambda: naive.leverage_frame(engine, everyone, AS_OF))
     # the monitoring mix and the waits for a first measure from their summaries (migration 0026),
-    # the case ages from theirs (0027), the measure mix from its (0028)
+    # the case ages from theirs (0027), the measure mix from its (0028), the income bands from
+    # theirs (0029)
     t = transition_reads
     day_events = (("monitoring mix", t.monitoring_mix_frame, t.raw_monitoring_mix_frame),
                   ("wait for a first measure", t.measure_wait_frame, t.raw_measure_wait_frame),
                   ("case ages", t.case_age_frame, t.raw_case_age_frame),
-                  ("measure mix", t.measure_mix_frame, t.raw_measure_mix_frame))
+                  ("measure mix", t.measure_mix_frame, t.raw_measure_mix_frame),
+                  ("income bands", t.income_alert_frame, t.raw_income_alert_frame))
     for label, region in (("prefecture", None), ("county", COUNTY)):
         for name, read, raw in day_events:
             out[f"{name} {label}"] = (lambda f=read, r=region: f(engine, everyone, AS_OF, region=r),
                                       lambda f=raw, r=region: f(engine, everyone, AS_OF, region=r))
-    out["transition households county (raw)"] = (None, lambda: _transition_households(engine, everyone, COUNTY))
+    # the transition page's list of the cases not yet entered, read from the raw households
+    for label, region in (("prefecture", None), ("county", COUNTY)):
+        out[f"open cases {label} (raw)"] = (
+            None, lambda r=region: transition_reads.open_cases_frame(engine, everyone, AS_OF, region=r))
     # the clock's raw side judges every case of the year against its due date (migration 0025)
     out["identification clock prefecture"] = (
         lambda: transition_reads.identification_clock_frame(engine, everyone, YEAR, AS_OF),
         lambda: transition_reads.identification_clock_raw(engine, everyone, YEAR, AS_OF))
     return out
-
-
-def _transition_households(engine, scope, region) -> None:
-    """The household reads of the transition page for one region (components.transition) that
-    count its raw households (the monitoring flow, mix, waits, case ages and measure mix have their
-    own lines)."""
-    t = transition_reads
-    for read in (t.open_cases_frame, t.income_alert_frame):
-        read(engine, scope, AS_OF, region=region)
 
 
 def _times(run: Callable[[], object], repeat: int) -> list[float]:

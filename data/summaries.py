@@ -88,8 +88,16 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   keep that flag (a measure written, moved or deleted sets its group's flags again), and the
   flag's own update moves the household in the summary.
 
-How they stay right: triggers on ``disbursement``, ``loan``, ``asset``, ``household`` and
-``assistance_measure`` (SQLite:
+- ``income_band_year``, ``income_band_month`` and ``income_band_day`` (migration 0029): the
+  households on record per county and income band (tenths of the alert line, 1.2 x the dibao
+  standard of the county and the household's income year), and those of them under monitoring,
+  kept the same way: a household counts in its band from :data:`ON_RECORD` and under monitoring
+  from its found date to the elimination of its risk.  Its band depends on its income and one
+  dibao standard, so triggers on ``dibao_standard`` move the households of a standard's county and
+  year between bands when the standard is written, added or deleted.
+
+How they stay right: triggers on ``disbursement``, ``loan``, ``asset``, ``household``,
+``assistance_measure`` and ``dibao_standard`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
 the transition tables for the households, the payments by category, the asset income and the
 record counts, which also count ``project``) add each
@@ -98,7 +106,7 @@ transaction, whatever wrote it: the demo loader, the import pipeline, a test fix
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
 an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
 count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018 and 0025-0028, so by ``fundwatch init`` on an
+:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018 and 0025-0029, so by ``fundwatch init`` on an
 existing database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -163,6 +171,7 @@ TABLES = {
     "case_age": ("case_age_year", "case_age_month", "case_age_day"),
     "first_of_kind": (),  # a column of ``assistance_measure``: see :data:`KEPT_COLUMNS`
     "measure_mix": ("measure_mix_year", "measure_mix_month", "measure_mix_day"),
+    "income_band": ("income_band_year", "income_band_month", "income_band_day"),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
 KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days")),
@@ -177,7 +186,7 @@ HOUSEHOLD_SUMMED = ("county_code", "township_code", "village_code", "category", 
 #: table whose change moves summed rows between groups (the group's extra trigger, ``<name>_<table>``).
 SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household", "monitoring": "household",
                  "wait": "household", "case_age": "household", "first_of_kind": "assistance_measure",
-                 "measure_mix": "assistance_measure"}
+                 "measure_mix": "assistance_measure", "income_band": "household"}
 #: The household columns the identification clock's summaries are made of (see :data:`HOUSEHOLD_SUMMED`).
 CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
 #: The identification clock's measures, every one a count of cases (``clock_month``, ``clock_day``).
@@ -189,6 +198,12 @@ WAIT_BUCKETS = (("d7", 7), ("d15", 15), ("d30", 30), ("d60", 60), ("d60plus", No
 #: Open monitoring cases by time since found: (key, upper bound in days), the transition page's
 #: case ages (``case_age_year``, ``case_age_month``, ``case_age_day``).
 AGE_BUCKETS = (("m1", 30), ("m3", 91), ("m6", 182), ("m12", 365), ("m24", 730), ("m24plus", None))
+#: The income alert line in tenths of the dibao standard (1.2 x, seeds/003 二(一)), and the last
+#: income band (:data:`INCOME_BAND`): bands are tenths of the line, three times it and above share the last.
+ALERT_MULTIPLE_TENTHS = 12
+INCOME_BIN_CAP = 30
+#: The day every household on record counts from in :data:`INCOME_BAND` (before any date a page asks for).
+ON_RECORD = "1900-01-01"
 #: Groups made of columns that another group's triggers keep (the wait of :data:`KEPT_COLUMNS`'
 #: first measure, the measure mix of its first of a kind): a rebuild fills them after those columns.
 AFTER_KEPT = ("wait", "measure_mix")
@@ -746,12 +761,23 @@ class DayEvents:
     keys: tuple[str, ...]
     measures: tuple[str, ...]
     summed: tuple[str, ...]
-    events: Callable[[str, str, int], list[tuple[str, dict[str, str]]]]
+    events: Callable[..., list[tuple[str, dict[str, str]]]]
     table: str = "household"
     #: A column every event needs (not NULL): SQLite's triggers skip a row without it at once (a
     #: household never found has no event of the monitoring summaries, yet each of their
     #: statements ran for every such household an import wrote).
     needs: str = ""
+    #: Triggers on another table whose rows the events read (the dibao standards of
+    #: :data:`INCOME_BAND`): ``also(dialect)`` their DDL, ``also_dropped(dialect)`` the statements
+    #: dropping them.
+    also: Callable[[str], list[str]] | None = None
+    also_dropped: Callable[[str], list[str]] | None = None
+    #: For the statements that read many rows at once (PostgreSQL's triggers, a rebuild): a join
+    #: added to their rows, and the options it gives :attr:`events` (each household's dibao
+    #: standard for :data:`INCOME_BAND`, joined once rather than looked up for each of its events:
+    #: an insert of 50,000 households took twice as long with the lookups).
+    join: str = ""
+    join_options: tuple[tuple[str, str], ...] = ()
 
     @property
     def tables(self) -> tuple[str, str, str]:
@@ -771,13 +797,17 @@ class DayEvents:
                 (month, ("county_code", *self.keys, "ym"), {**values, "ym": _ym(dialect, on)}),
                 (day, ("county_code", "event_on", *self.keys), {**values, "event_on": on})]
 
-    def select(self, dialect: str, row: str, sign: int, source: str = "") -> str:
+    def select(self, dialect: str, row: str, sign: int, source: str = "", **options: str) -> str:
         """A SELECT of the events of the row ``row`` (``source`` empty: a trigger's row) or
-        of every row of ``source`` (``FROM <rows> AS h``)."""
+        of every row of ``source`` (``FROM <rows> AS h``); ``options`` go to :attr:`events`."""
         columns = ("county_code", *self.keys, "event_on", *self.measures)
         return " UNION ALL ".join(
             f"SELECT {', '.join(f'{values[c]} AS {c}' for c in columns)} {source} WHERE {when}"
-            for when, values in self.events(dialect, row, sign))
+            for when, values in self.events(dialect, row, sign, **options))
+
+    def _many(self, dialect: str, sign: int, source: str) -> str:
+        """:meth:`select` of every row of ``source`` with :attr:`join`."""
+        return self.select(dialect, "h", sign, f"{source} {self.join}".rstrip(), **dict(self.join_options))
 
     def grouped(self, dialect: str, events: str) -> list[str]:
         """The statements adding ``events`` (a SELECT of :meth:`select`'s rows) to every grain,
@@ -831,16 +861,23 @@ class DayEvents:
         name = f"fw_summary_{self.name}"
         if dialect == "postgresql":
             def grouped(sources):
-                events = " UNION ALL ".join(self.select(dialect, "h", sign, source) for sign, source in sources)
+                events = " UNION ALL ".join(self._many(dialect, sign, source) for sign, source in sources)
                 return [*self.grouped(dialect, events), *self._tidy(dialect, events)]
-            return _statement_triggers(name, self.table, "h", grouped, [], summed=self.summed)
+            return [*_statement_triggers(name, self.table, "h", grouped, [], summed=self.summed),
+                    *(self.also(dialect) if self.also else ())]
         if dialect != "sqlite":
             raise NotImplementedError(f"summary triggers for {dialect}")
-        return _sqlite_row_triggers(name, self.table, partial(self.row_statements, dialect),
-                                    update_of=", ".join(self.summed), needs=self.needs)
+        return [*_sqlite_row_triggers(name, self.table, partial(self.row_statements, dialect),
+                                      update_of=", ".join(self.summed), needs=self.needs),
+                *(self.also(dialect) if self.also else ())]
+
+    def tidy_counties(self, counties: str) -> list[str]:
+        """The deletes of every grain's emptied rows of the counties ``counties`` (SQL values)."""
+        return [f"DELETE FROM {table} WHERE county_code IN ({counties}) AND {self._empty(table)}"
+                for table in self.tables]
 
     def rebuild_sql(self, dialect: str) -> list[str]:
-        return self.grouped(dialect, self.select(dialect, "h", 1, f"FROM {self.table} AS h"))
+        return self.grouped(dialect, self._many(dialect, 1, f"FROM {self.table} AS h"))
 
 
 def _monitoring_events(_dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
@@ -969,8 +1006,87 @@ def _measure_mix_events(_dialect: str, row: str, sign: int) -> list[tuple[str, d
 MEASURE_MIX = DayEvents("measure_mix", ("kind",), ("measures", "households", "amount_fen"),
                         ("county_code", "kind", "started_on", "amount_fen", "first_of_kind"), _measure_mix_events,
                         table="assistance_measure")
+def _income_bin(annual: str, income: str) -> str:
+    """SQL: the :data:`INCOME_BAND` band of the per-capita income ``income`` against the dibao
+    standard ``annual`` (fen a year): the tenths of the alert line the income reaches, at most
+    :data:`INCOME_BIN_CAP`; every income reaches every band of a line of zero.  (Nested cases: on
+    PostgreSQL the order in which the terms of an ``OR`` are worked out is not fixed, and a
+    division by zero is an error there.)"""
+    ratio = f"({income} * 100 / ({annual} * {ALERT_MULTIPLE_TENTHS}))"
+    return (f"CASE WHEN {annual} = 0 THEN {INCOME_BIN_CAP} WHEN {ratio} >= {INCOME_BIN_CAP} "
+            f"THEN {INCOME_BIN_CAP} ELSE {ratio} END")
+
+
+def _income_band_events(dialect: str, row: str, sign: int, standard: str = "") -> list[tuple[str, dict[str, str]]]:
+    """The events of :data:`INCOME_BAND`: a household whose county has a dibao standard for its
+    income year counts in its band (:func:`_income_bin`) from :data:`ON_RECORD` on, and in the
+    band's ``monitored`` from the day it was found to the day its risk was eliminated (the later
+    of the two, as :func:`_monitoring_events`).  The standard is looked up per household, or, with
+    ``standard`` (a row of ``dibao_standard``: its triggers' ``OLD`` or ``NEW``), it is that row,
+    and the households are those of its county and year."""
+    income = f"{row}.income_per_capita_fen"
+    if standard:
+        placed = f"{row}.county_code = {standard}.county_code AND {row}.income_year = {standard}.year"
+        band = _income_bin(f"{standard}.annual_fen", income)
+    else:
+        band = (f"(SELECT {_income_bin('x.annual_fen', income)} FROM dibao_standard AS x "
+                f"WHERE x.county_code = {row}.county_code AND x.year = {row}.income_year)")
+        placed = f"{band} IS NOT NULL"
+    f, e = f"{row}.found_on", f"{row}.risk_eliminated_on"
+    county = f"{row}.county_code"
+    return [(placed, {"county_code": county, "bin": band, "event_on": _date(dialect, ON_RECORD),
+                      "households": str(sign), "monitored": "0"}),
+            (f"{placed} AND {f} IS NOT NULL",
+             {"county_code": county, "bin": band, "event_on": f, "households": "0", "monitored": str(sign)}),
+            (f"{placed} AND {f} IS NOT NULL AND {e} IS NOT NULL",
+             {"county_code": county, "bin": band, "event_on": f"CASE WHEN {e} > {f} THEN {e} ELSE {f} END",
+              "households": "0", "monitored": str(-sign)})]
+
+
+_STANDARD_TRIGGER = "fw_summary_income_band_standard"
+
+
+def _income_band_standard_ddl(dialect: str) -> list[str]:
+    """The triggers on ``dibao_standard`` that move the households of a standard's county and
+    year between bands when it is written: the events of those households under the old row
+    taken away, under the new one added (a row trigger; a statement writes a county's few years)."""
+    summary = INCOME_BAND
+
+    def moved(*signed: tuple[str, int]) -> list[str]:
+        events = " UNION ALL ".join(summary.select(dialect, "h", sign, "FROM household AS h", standard=standard)
+                                    for standard, sign in signed)
+        counties = ", ".join(f"{standard}.county_code" for standard, _ in signed)
+        return [*summary.grouped(dialect, events), *summary.tidy_counties(counties)]
+
+    insert, delete, update = moved(("NEW", 1)), moved(("OLD", -1)), moved(("OLD", -1), ("NEW", 1))
+    if dialect == "postgresql":
+        def body(statements: list[str]) -> str:
+            return " ".join(f"{statement};" for statement in statements)
+        return [f"CREATE OR REPLACE FUNCTION {_STANDARD_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF TG_OP = 'INSERT' THEN {body(insert)} ELSIF TG_OP = 'DELETE' THEN {body(delete)} "
+                f"ELSE {body(update)} END IF; RETURN NULL; END $$",
+                f"CREATE TRIGGER {_STANDARD_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON dibao_standard "
+                f"FOR EACH ROW EXECUTE FUNCTION {_STANDARD_TRIGGER}()"]
+    return [f"CREATE TRIGGER {_STANDARD_TRIGGER}_{event} AFTER {event.upper()} ON dibao_standard FOR EACH ROW "
+            f"BEGIN {' '.join(f'{statement};' for statement in statements)} END"
+            for event, statements in (("insert", insert), ("delete", delete), ("update", update))]
+
+
+def _income_band_standard_drop(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {_STANDARD_TRIGGER} ON dibao_standard",
+                f"DROP FUNCTION IF EXISTS {_STANDARD_TRIGGER}()"]
+    return [f"DROP TRIGGER IF EXISTS {_STANDARD_TRIGGER}_{event}" for event in ("insert", "delete", "update")]
+
+
+#: Households on record per county and income band, and those under monitoring (migration 0029).
+INCOME_BAND = DayEvents("income_band", ("bin",), ("households", "monitored"),
+                        ("county_code", "income_year", "income_per_capita_fen", "found_on", "risk_eliminated_on"),
+                        _income_band_events, also=_income_band_standard_ddl, also_dropped=_income_band_standard_drop,
+                        join="JOIN dibao_standard AS x ON x.county_code = h.county_code AND x.year = h.income_year",
+                        join_options=(("standard", "x"),))
 #: The summaries of events by day, by their trigger group's name.
-DAY_EVENTS = {summary.name: summary for summary in (MONITORING, WAIT, CASE_AGE, MEASURE_MIX)}
+DAY_EVENTS = {summary.name: summary for summary in (MONITORING, WAIT, CASE_AGE, MEASURE_MIX, INCOME_BAND)}
 
 
 def _days(dialect: str, later: str, earlier: str) -> str:
@@ -1199,13 +1315,15 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
                                   if dialect == "postgresql" else (f"DROP TRIGGER IF EXISTS {name}_{table}_{event}",))]
     moving = MOVE_TABLES.get(source)
     events = ("insert", "delete", "update", *((moving,) if moving else ()))
+    summary = DAY_EVENTS.get(source)
+    also = summary.also_dropped(dialect) if summary is not None and summary.also_dropped else []
     if dialect != "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in events]
+        return [*(f"DROP TRIGGER IF EXISTS {name}_{event}" for event in events), *also]
     if source in ("household", "clock", *DAY_EVENTS, *MOVE_TABLES):  # statement triggers: a function per event
         table = SOURCE_TABLES.get(source, source)
-        return [statement for event in events
-                for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {moving if event == moving else table}",
-                                  f"DROP FUNCTION IF EXISTS {name}_{event}()")]
+        return [*(statement for event in events
+                  for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {moving if event == moving else table}",
+                                    f"DROP FUNCTION IF EXISTS {name}_{event}()")), *also]
     return [f"DROP TRIGGER IF EXISTS {name} ON {source}", f"DROP FUNCTION IF EXISTS {name}()"]
 
 

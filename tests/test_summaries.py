@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 from conftest import BACKENDS, new_demo_database
 from sqlalchemy import bindparam, inspect, text
-from test_imports import ALLOC_H, ASSET_H, DISB_H, HH_H, INCOME_H, LOAN_H, MEAS_H, PROJ_H, csv_bytes, id_number
+from test_imports import (ALLOC_H, ASSET_H, DIBAO_H, DISB_H, HH_H, INCOME_H, LOAN_H, MEAS_H, PROJ_H, csv_bytes,
+                          id_number)
 
 from fundwatch.data import reads, summaries
 from fundwatch.data.imports import run_import
@@ -139,13 +140,14 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         pd.testing.assert_frame_equal(transition_reads.identification_clock_frame(engine, scope, year, as_of),
                                       transition_reads.identification_clock_raw(engine, scope, year, as_of))
         # the monitoring mix and the waits for a first measure (migration 0026), the case ages
-        # (0027) and the measure mix (0028): the prefecture's and a county's from their summaries,
-        # a township's or a village's raw
+        # (0027), the measure mix (0028) and the income bands (0029): the prefecture's and a
+        # county's from their summaries, a township's or a village's raw
         for household_region in (region, asset_region):
             for read, raw in ((transition_reads.monitoring_mix_frame, transition_reads.raw_monitoring_mix_frame),
                               (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame),
                               (transition_reads.case_age_frame, transition_reads.raw_case_age_frame),
-                              (transition_reads.measure_mix_frame, transition_reads.raw_measure_mix_frame)):
+                              (transition_reads.measure_mix_frame, transition_reads.raw_measure_mix_frame),
+                              (transition_reads.income_alert_frame, transition_reads.raw_income_alert_frame)):
                 pd.testing.assert_frame_equal(read(engine, scope, as_of, region=household_region),
                                               raw(engine, scope, as_of, region=household_region))
         assert_measures_match_raw(engine, scope, year, as_of)
@@ -369,6 +371,26 @@ def changed_measures(engine, rng: random.Random) -> None:
             bindparam("ids", expanding=True)), {"ids": rng.sample(ids, 10)})
 
 
+def changed_standards(engine, households: list[list[str]], rng: random.Random) -> None:
+    """The dibao standards the income bands are drawn against, and the households' incomes:
+    households given an income year without a standard and other incomes by an import, then the
+    standards of that year imported, a standard changed, set to zero, moved to another year and
+    deleted by plain statements (each moves its county's households of its year between bands)."""
+    imported(engine, "households", [households[0]] + [
+        row[:7] + [rng.choice(("2027", "2025")), str(rng.randrange(3_000, 40_000))] + row[9:]
+        for row in rng.sample(households[1:], 40)])
+    assert_summaries_match_raw(engine)
+    imported(engine, "dibao_standards", [DIBAO_H] + [[name, "2027", str(rng.randrange(6_000, 9_000))]
+                                                     for name in COUNTIES.values()])
+    assert_summaries_match_raw(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE dibao_standard SET annual_fen = annual_fen + 123456 "
+                          "WHERE county_code = '360731' AND year IN (2025, 2027)"))
+        conn.execute(text("UPDATE dibao_standard SET annual_fen = 0 WHERE county_code = '360781' AND year = 2027"))
+        conn.execute(text("DELETE FROM dibao_standard WHERE county_code = '360732' AND year = 2027"))
+        conn.execute(text("UPDATE dibao_standard SET year = 2028 WHERE county_code = '360731' AND year = 2027"))
+
+
 def changed_households(engine, rng: random.Random) -> None:
     """Dates changed the ways the import template cannot: risks eliminated (also before
     identification or on the day found), identifications withdrawn, households deleted."""
@@ -446,6 +468,8 @@ def test_summaries_and_reads_equal_the_raw_rows_after_random_imports(engine):
                                + row[11:] for row in hrng.sample(households[1:], 30)]
     imported(engine, "households", moved + household_rows(hrng, places, range(121, 161))[1:])
     changed_households(engine, hrng)
+    assert_summaries_match_raw(engine)
+    changed_standards(engine, households, hrng)
     assert_summaries_match_raw(engine)
     changed_measures(engine, mrng)
     assert_summaries_match_raw(engine)
@@ -529,8 +553,8 @@ def test_the_identification_clock_reads_its_summaries_and_the_raw_cases_only_bel
 
 
 def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_households_only_below_a_county(engine):
-    """The prefecture's and a county's monitoring mix, waits for a first measure, case ages and
-    measure mix read their year summaries, the month summaries after January and the day summaries inside a month, never
+    """The prefecture's and a county's monitoring mix, waits for a first measure, case ages,
+    measure mix and income bands read their year summaries, the month summaries after January and the day summaries inside a month, never
     a household; a township's count its raw households.  Each equals the raw count."""
     from sqlalchemy import event  # noqa: PLC0415
 
@@ -541,8 +565,8 @@ def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_household
 
     def tables_read() -> set[str]:
         return {t for t in (*summaries.tables_of("monitoring"), *summaries.tables_of("wait"),
-                            *summaries.tables_of("case_age"), *summaries.tables_of("measure_mix"), "household",
-                            "assistance_measure")
+                            *summaries.tables_of("case_age"), *summaries.tables_of("measure_mix"),
+                            *summaries.tables_of("income_band"), "household", "assistance_measure")
                 if any(re.search(rf"\b{t}\b", s) for s in statements)}
 
     # each read, its raw read, its summaries' name and the raw tables a township's reads
@@ -551,7 +575,9 @@ def test_the_monitoring_mix_and_waits_read_their_summaries_and_the_raw_household
               households),
              (transition_reads.measure_wait_frame, transition_reads.raw_measure_wait_frame, "wait", households),
              (transition_reads.case_age_frame, transition_reads.raw_case_age_frame, "case_age", households),
-             (transition_reads.measure_mix_frame, transition_reads.raw_measure_mix_frame, "measure_mix", measures))
+             (transition_reads.measure_mix_frame, transition_reads.raw_measure_mix_frame, "measure_mix", measures),
+             (transition_reads.income_alert_frame, transition_reads.raw_income_alert_frame, "income_band",
+              households))
     event.listen(engine, "before_cursor_execute", capture)
     try:
         for read, raw, name, raw_tables in pairs:
@@ -641,6 +667,26 @@ def test_the_measure_mix_migration_goes_down_and_up(engine):
         schema.upgrade(engine)
     assert_summaries_match_raw(engine)
     assert_reads_equal_raw(engine, (transition_reads.measure_mix_frame, transition_reads.raw_measure_mix_frame))
+
+
+def test_the_income_band_migration_goes_down_and_up(engine):
+    """Migration 0029 takes the income bands' summaries and the dibao standards' triggers out and
+    puts them back, filled from the households and standards written meanwhile."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0028")
+    try:
+        assert not set(summaries.tables_of("income_band")) & set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE household SET income_per_capita_fen = income_per_capita_fen + 77700 "
+                              "WHERE id % 7 = 0"))
+            conn.execute(text("UPDATE dibao_standard SET annual_fen = annual_fen - 1000 WHERE county_code = '360731'"))
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    assert_reads_equal_raw(engine, (transition_reads.income_alert_frame, transition_reads.raw_income_alert_frame))
 
 
 def test_the_due_dates_follow_the_installed_calendar(engine):
@@ -837,9 +883,9 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       # 0017-18, 0021, 0025, 0026, 0027, 0028
+                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029
                        if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait",
-                                         "case_age", "first_of_kind", "measure_mix"))
+                                         "case_age", "first_of_kind", "measure_mix", "income_band"))
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)

@@ -10,8 +10,8 @@ from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 from .summaries import (
     AssetIncomeYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth, DataGeneration,
-    DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdYearEnd, LoanMonthFlow,
-    LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd, MeasureMixDay, MeasureMixMonth, MeasureMixYear, MonitoringDay,
+    DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdYearEnd, IncomeBandDay,
+    IncomeBandMonth, IncomeBandYear, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd, MeasureMixDay, MeasureMixMonth, MeasureMixYear, MonitoringDay,
     MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 
@@ -19,7 +19,8 @@ __all__ = [
     "Allocation", "AssetIncomeYear", "AssetYear", "AppSession", "Asset", "AssetIncome", "AssistanceMeasure",
     "AuditEntry", "Base", "CaseAgeDay", "CaseAgeMonth", "CaseAgeYear", "ClockDay", "ClockMonth", "CountyFinance",
     "DataGeneration", "DibaoStandard", "Disbursement", "DisbursementCategoryMonth", "DisbursementMonth",
-    "FindingSnapshot", "Household", "HouseholdMonthFlow", "HouseholdYearEnd", "ImportBatch", "Loan", "LoanMonthFlow",
+    "FindingSnapshot", "Household", "HouseholdMonthFlow", "HouseholdYearEnd", "ImportBatch", "IncomeBandDay",
+    "IncomeBandMonth", "IncomeBandYear", "Loan", "LoanMonthFlow",
     "LoanTotalMonthFlow", "LoanTotalYearEnd", "LoanYearEnd", "MeasureMixDay", "MeasureMixMonth", "MeasureMixYear",
     "MonitoringDay", "MonitoringMonth", "MonitoringYear", "Points", "Project", "RecordCount", "Region", "RegionFlag",
     "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User", "WaitDay", "WaitMonth", "WaitYear", "WorkdayDue",

@@ -491,3 +491,50 @@ class MeasureMixDay(_MeasureMixSums, Base):
     county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class _IncomeBandCounts:
+    """Households on record in an income band and those of them under monitoring (migration 0029).
+
+    A band (``bin``) is a tenth of the income alert line of the household's county and income year
+    (1.2 x that year's dibao standard, seeds/003 二(一)): ``bin`` 7 holds incomes of 0.7-0.8 x the
+    line, the last bin every income from three times the line.  A household counts in
+    ``households`` from the first day of :data:`~fundwatch.data.summaries.ON_RECORD` and in
+    ``monitored`` from the day it was found to the day its risk was eliminated; one whose county has
+    no standard for its income year counts in neither."""
+
+    households: Mapped[int] = mapped_column(BigInteger)
+    monitored: Mapped[int] = mapped_column(BigInteger)
+
+
+class IncomeBandYear(_IncomeBandCounts, Base):
+    """:class:`_IncomeBandCounts` per county, band and year."""
+
+    __tablename__ = "income_band_year"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bin: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+
+
+class IncomeBandMonth(_IncomeBandCounts, Base):
+    """:class:`_IncomeBandCounts` per month (``ym``)."""
+
+    __tablename__ = "income_band_month"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bin: Mapped[int] = mapped_column(primary_key=True)
+    ym: Mapped[int] = mapped_column(primary_key=True)
+
+
+class IncomeBandDay(_IncomeBandCounts, Base):
+    """:class:`_IncomeBandCounts` per day (``event_on``)."""
+
+    __tablename__ = "income_band_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    bin: Mapped[int] = mapped_column(primary_key=True)

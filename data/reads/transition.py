@@ -29,12 +29,13 @@ from sqlalchemy.sql.expression import UnaryExpression
 from .. import workdays
 from ..due_dates import ID_LIMIT_WORKDAYS
 from ..db import read_rows, reader
-from ..summaries import AGE_BUCKETS, CALENDAR_YEARS, INCOME_AMOUNTS, PV_SUBTYPE, WAIT_BUCKETS
+from ..summaries import (AGE_BUCKETS, ALERT_MULTIPLE_TENTHS, CALENDAR_YEARS, INCOME_AMOUNTS, INCOME_BIN_CAP, PV_SUBTYPE,
+                         WAIT_BUCKETS)
 from ..masking import mask_frame, suppress_small_counts
 from ..models import (
     Allocation, Asset, AssetIncome, AssetIncomeYear, AssetYear, AssistanceMeasure, CaseAgeDay, CaseAgeMonth,
     CaseAgeYear, ClockDay, ClockMonth, DibaoStandard, Disbursement, DisbursementCategoryMonth, Household,
-    HouseholdMonthFlow, HouseholdYearEnd, MeasureMixDay, MeasureMixMonth, MeasureMixYear, MonitoringDay,
+    HouseholdMonthFlow, HouseholdYearEnd, IncomeBandDay, IncomeBandMonth, IncomeBandYear, MeasureMixDay, MeasureMixMonth, MeasureMixYear, MonitoringDay,
     MonitoringMonth, MonitoringYear, Project, Region, RegionFlag, WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 from ..scope import Scope, require_scope
@@ -48,8 +49,6 @@ PERIOD_END = dt.date(2025, 12, 31)
 INTEGRATION_YEARS = (2021, 2023)  # seeds/003 十九: integration continues in the first 3 years
 CONTINUITY_YEARS = (2019, 2026)
 DUE_SOON_WORKDAYS = 3  # an open case this close to its due date is flagged "due soon"
-ALERT_MULTIPLE_TENTHS = 12  # the income alert line is 1.2 x the dibao standard (seeds/003 二(一))
-INCOME_BIN_CAP = 30  # income bins in tenths of the alert line; 3x and above share the last bin
 POVERTY_PROGRAMMES = ("special", "integrated", "linkage")
 CASE_STATES = ("overdue", "due_soon", "on_track")
 
@@ -688,7 +687,30 @@ def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     year (1.2 x the dibao standard, seeds/003 二(一)), in bins of a tenth of the line (``bin`` 7 =
     0.7-0.8 x the line; :data:`INCOME_BIN_CAP` and above share the last bin), split by whether the
     household was under monitoring on ``as_of``.  Households whose county has no dibao standard for
-    their income year cannot be placed and are left out (rule Q6 reports them)."""
+    their income year cannot be placed and are left out (rule Q6 reports them).
+
+    The prefecture's and a county's come from the summary of the bands (migration 0029:
+    ``income_band_year``, ``_month`` and ``_day``): a few hundred rows, where the prefecture's
+    households at ten times the demo are 800,000.  A township's or a village's are counted from
+    the raw households (:func:`raw_income_alert_frame`, also the reference the tests compare
+    against)."""
+    require_scope(scope)
+    as_of = as_date(as_of)
+    rows = _day_event_sums(engine, scope, region, as_of, (IncomeBandYear, IncomeBandMonth, IncomeBandDay))
+    if rows is None:
+        return raw_income_alert_frame(engine, scope, as_of, region=region)
+    totals = [[0, 0] for _ in range(INCOME_BIN_CAP + 1)]
+    for bin_, households, monitored in rows:
+        totals[bin_][0] += households - monitored
+        totals[bin_][1] += monitored
+    cells = [(bin_, flag, count) for bin_, pair in enumerate(totals) for flag, count in enumerate(pair) if count]
+    return _income_frame(scope, *(np.array(column, dtype="int64") for column in zip(*cells))) if cells else (
+        _income_frame(scope, *(np.array([], dtype="int64"),) * 3))
+
+
+def raw_income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                           ) -> pd.DataFrame:
+    """:func:`income_alert_frame` counted from the raw households."""
     require_scope(scope)
     as_of = as_date(as_of)
     info = region_info(engine, scope, region) if region is not None else None
@@ -696,11 +718,13 @@ def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
         out = _county_income_bins(engine, scope, region, as_of)
     else:
         out = _income_bins(engine, scope, region, as_of)
-    out["bin"] = out["bin"].astype("int64")
-    out["monitored"] = out["monitored"].astype("int64").astype(bool)
-    out["households"] = out["households"].astype("int64")
-    out["low"] = out["bin"] / 10
-    out = out[["bin", "low", "monitored", "households"]]
+    return _income_frame(scope, *(out[c].to_numpy(dtype="int64") for c in ("bin", "monitored", "households")))
+
+
+def _income_frame(scope: Scope, bins: np.ndarray, monitored: np.ndarray, households: np.ndarray) -> pd.DataFrame:
+    """The frame of :func:`income_alert_frame` from its columns (int64 arrays; ``monitored`` 0/1)."""
+    out = pd.DataFrame({"bin": bins, "low": bins / 10, "monitored": monitored.astype(bool), "households": households},
+                       copy=False)
     if scope.suppress_small:
         out = suppress_small_counts(out, ["households"])
     return out
