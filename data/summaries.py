@@ -1049,7 +1049,8 @@ _STANDARD_TRIGGER = "fw_summary_income_band_standard"
 def _income_band_standard_ddl(dialect: str) -> list[str]:
     """The triggers on ``dibao_standard`` that move the households of a standard's county and
     year between bands when it is written: the events of those households under the old row
-    taken away, under the new one added (a row trigger; a statement writes a county's few years)."""
+    taken away, under the new one added (row triggers, an update's only when the row changed: a
+    statement writes a county's few years)."""
     summary = INCOME_BAND
 
     def moved(*signed: tuple[str, int]) -> list[str]:
@@ -1062,19 +1063,26 @@ def _income_band_standard_ddl(dialect: str) -> list[str]:
     if dialect == "postgresql":
         def body(statements: list[str]) -> str:
             return " ".join(f"{statement};" for statement in statements)
+        # an update that changes nothing moves nothing (a console's UPDATE of the same values)
         return [f"CREATE OR REPLACE FUNCTION {_STANDARD_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 f"IF TG_OP = 'INSERT' THEN {body(insert)} ELSIF TG_OP = 'DELETE' THEN {body(delete)} "
                 f"ELSE {body(update)} END IF; RETURN NULL; END $$",
-                f"CREATE TRIGGER {_STANDARD_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON dibao_standard "
-                f"FOR EACH ROW EXECUTE FUNCTION {_STANDARD_TRIGGER}()"]
-    return [f"CREATE TRIGGER {_STANDARD_TRIGGER}_{event} AFTER {event.upper()} ON dibao_standard FOR EACH ROW "
+                f"CREATE TRIGGER {_STANDARD_TRIGGER} AFTER INSERT OR DELETE ON dibao_standard "
+                f"FOR EACH ROW EXECUTE FUNCTION {_STANDARD_TRIGGER}()",
+                f"CREATE TRIGGER {_STANDARD_TRIGGER}_update AFTER UPDATE ON dibao_standard FOR EACH ROW "
+                f"WHEN ((OLD.county_code, OLD.year, OLD.annual_fen) IS DISTINCT FROM "
+                f"(NEW.county_code, NEW.year, NEW.annual_fen)) EXECUTE FUNCTION {_STANDARD_TRIGGER}()"]
+    changed = "OLD.county_code IS NOT NEW.county_code OR OLD.year IS NOT NEW.year OR OLD.annual_fen IS NOT NEW.annual_fen"
+    return [f"CREATE TRIGGER {_STANDARD_TRIGGER}_{event} AFTER {on} ON dibao_standard FOR EACH ROW {when}"
             f"BEGIN {' '.join(f'{statement};' for statement in statements)} END"
-            for event, statements in (("insert", insert), ("delete", delete), ("update", update))]
+            for event, on, when, statements in (("insert", "INSERT", "", insert), ("delete", "DELETE", "", delete),
+                                                ("update", "UPDATE", f"WHEN {changed} ", update))]
 
 
 def _income_band_standard_drop(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {_STANDARD_TRIGGER} ON dibao_standard",
+                f"DROP TRIGGER IF EXISTS {_STANDARD_TRIGGER}_update ON dibao_standard",
                 f"DROP FUNCTION IF EXISTS {_STANDARD_TRIGGER}()"]
     return [f"DROP TRIGGER IF EXISTS {_STANDARD_TRIGGER}_{event}" for event in ("insert", "delete", "update")]
 

@@ -24,6 +24,14 @@ MEASURE_COVERING = ("household_id", "started_on", "kind", "amount_fen", "county_
 #: The columns of ``ix_household_income``: a county's households of an income year in order of
 #: income, with what says whether they were under monitoring on a date (the income bins, 0016).
 INCOME_COVERING = ("county_code", "income_year", "income_per_capita_fen", "found_on", "risk_eliminated_on")
+#: Days from found to entered from which a case counts as having waited long (``ix_household_waiting``).
+LONG_WAIT_DAYS = 30
+#: The condition of ``ix_household_waiting`` per database: a case found and not entered, or entered
+#: :data:`LONG_WAIT_DAYS` or more after it was found.  A case open on a day (found by it, not
+#: entered by it) was found in the :data:`LONG_WAIT_DAYS` before it, or is one of these (0030).
+WAITING = {"sqlite": "found_on IS NOT NULL AND (entered_on IS NULL OR "
+                     f"julianday(entered_on) - julianday(found_on) >= {LONG_WAIT_DAYS})",
+           "postgresql": f"found_on IS NOT NULL AND (entered_on IS NULL OR entered_on - found_on >= {LONG_WAIT_DAYS})"}
 #: The columns of ``ix_measure_kind``: a county's measures by kind and household (the measure mix
 #: counts each kind's households without sorting them, 0016).
 MEASURE_KIND_COVERING = ("county_code", "kind", "household_id", "started_on", "amount_fen", "id")
@@ -64,6 +72,10 @@ class Household(Base):
         Index("ix_household_returned", "returned_to_poverty_on", "county_code",
               sqlite_where=text("returned_to_poverty_on IS NOT NULL"),
               postgresql_where=text("returned_to_poverty_on IS NOT NULL")),
+        # the cases still not entered or entered long after they were found, for the transition
+        # page's open cases (0030)
+        Index("ix_household_waiting", "county_code", "found_on",
+              sqlite_where=text(WAITING["sqlite"]), postgresql_where=text(WAITING["postgresql"])),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
