@@ -1006,6 +1006,8 @@ def _measure_mix_events(_dialect: str, row: str, sign: int) -> list[tuple[str, d
 MEASURE_MIX = DayEvents("measure_mix", ("kind",), ("measures", "households", "amount_fen"),
                         ("county_code", "kind", "started_on", "amount_fen", "first_of_kind"), _measure_mix_events,
                         table="assistance_measure")
+
+
 def _income_bin(annual: str, income: str) -> str:
     """SQL: the :data:`INCOME_BAND` band of the per-capita income ``income`` against the dibao
     standard ``annual`` (fen a year): the tenths of the alert line the income reaches, at most
@@ -1072,7 +1074,7 @@ def _income_band_standard_ddl(dialect: str) -> list[str]:
                 f"CREATE TRIGGER {_STANDARD_TRIGGER}_update AFTER UPDATE ON dibao_standard FOR EACH ROW "
                 f"WHEN ((OLD.county_code, OLD.year, OLD.annual_fen) IS DISTINCT FROM "
                 f"(NEW.county_code, NEW.year, NEW.annual_fen)) EXECUTE FUNCTION {_STANDARD_TRIGGER}()"]
-    changed = "OLD.county_code IS NOT NEW.county_code OR OLD.year IS NOT NEW.year OR OLD.annual_fen IS NOT NEW.annual_fen"
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in ("county_code", "year", "annual_fen"))
     return [f"CREATE TRIGGER {_STANDARD_TRIGGER}_{event} AFTER {on} ON dibao_standard FOR EACH ROW {when}"
             f"BEGIN {' '.join(f'{statement};' for statement in statements)} END"
             for event, on, when, statements in (("insert", "INSERT", "", insert), ("delete", "DELETE", "", delete),

@@ -878,8 +878,9 @@ def test_list_queries_use_an_index(engine):
 def test_the_open_cases_read_the_recent_and_the_waiting_cases_from_indexes(engine):
     """A county's and the prefecture's open cases on a date are the cases the raw read finds,
     long waits included, and the statement's second part (PostgreSQL: the prefecture's only), the
-    cases that waited 30 days or more, can be read from ``ix_household_waiting``: with the found dates' indexes out of the way (in a
-    transaction rolled back) its plan reads the partial index, not the table.  (Which index the
+    cases that waited 30 days or more, can be read from ``ix_household_waiting``: with the found
+    dates' indexes out of the way (in a transaction rolled back) its plan reads the partial index,
+    not the table.  (Which index the
     planner takes over a test database this small says nothing about one at scale, where the
     partial index holds a hundredth of the cases found: the benchmark shows that.)"""
     from sqlalchemy import event  # noqa: PLC0415

@@ -11,8 +11,9 @@ from .regions import Region, RegionFlag
 from .summaries import (
     AssetIncomeYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth, DataGeneration,
     DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdYearEnd, IncomeBandDay,
-    IncomeBandMonth, IncomeBandYear, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd, MeasureMixDay, MeasureMixMonth, MeasureMixYear, MonitoringDay,
-    MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth, WaitYear, WorkdayDue,
+    IncomeBandMonth, IncomeBandYear, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd, MeasureMixDay,
+    MeasureMixMonth, MeasureMixYear, MonitoringDay, MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth,
+    WaitYear, WorkdayDue,
 )
 
 __all__ = [

@@ -21,8 +21,8 @@ import functools
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, any_, bindparam, case, cast, false, func,
-                        literal, literal_column, or_, select, text, true, union_all)
+from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, any_, bindparam, case, cast, false,
+                        func, literal, literal_column, or_, select, text, true, union_all)
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
@@ -36,8 +36,9 @@ from ..models.households import LONG_WAIT_DAYS, WAITING
 from ..models import (
     Allocation, Asset, AssetIncome, AssetIncomeYear, AssetYear, AssistanceMeasure, CaseAgeDay, CaseAgeMonth,
     CaseAgeYear, ClockDay, ClockMonth, DibaoStandard, Disbursement, DisbursementCategoryMonth, Household,
-    HouseholdMonthFlow, HouseholdYearEnd, IncomeBandDay, IncomeBandMonth, IncomeBandYear, MeasureMixDay, MeasureMixMonth, MeasureMixYear, MonitoringDay,
-    MonitoringMonth, MonitoringYear, Project, Region, RegionFlag, WaitDay, WaitMonth, WaitYear, WorkdayDue,
+    HouseholdMonthFlow, HouseholdYearEnd, IncomeBandDay, IncomeBandMonth, IncomeBandYear, MeasureMixDay,
+    MeasureMixMonth, MeasureMixYear, MonitoringDay, MonitoringMonth, MonitoringYear, Project, Region, RegionFlag,
+    WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 from ..scope import Scope, require_scope
 from ._common import (FEN_PER_YUAN, as_date, columns_frame, fen_sum, frame, month_of, plain_rows, region_condition,
@@ -1397,7 +1398,8 @@ def asset_income_years_frame(engine: Engine, scope: Scope, as_of: dt.date | str,
     if level in ("township", "village"):
         return raw_asset_income_years(engine, scope, as_of, region=region)
     place = info[1] if level == "county" else None
-    return _income_years(read_rows(engine, _income_summary_statement(scope, level), {"place": place, "year": as_of.year}))
+    rows = read_rows(engine, _income_summary_statement(scope, level), {"place": place, "year": as_of.year})
+    return _income_years(rows)
 
 
 @functools.lru_cache(maxsize=64)
@@ -1463,10 +1465,12 @@ def raw_asset_income_years(engine: Engine, scope: Scope, as_of: dt.date | str, *
 
 
 __all__ = [
-    "AGE_BUCKETS", "CASE_STATES", "INTEGRATION_YEARS", "PERIOD_END", "PERIOD_START", "TRANSITION_SORTS",
-    "WAIT_BUCKETS", "alert_lines_frame", "asset_custody_frame", "asset_income_years_frame", "assets_formed_frame",
+    "AGE_BUCKETS", "ALERT_MULTIPLE_TENTHS", "CASE_STATES", "INCOME_BIN_CAP", "INTEGRATION_YEARS", "PERIOD_END",
+    "PERIOD_START", "TRANSITION_SORTS", "WAIT_BUCKETS", "alert_lines_frame", "asset_custody_frame",
+    "asset_income_years_frame", "assets_formed_frame",
     "case_age_frame", "continuity_funds_frame", "identification_clock_frame", "income_alert_frame", "may_be_late",
     "measure_mix_frame", "measure_wait_frame", "monitoring_flow_frame", "monitoring_mix_frame", "open_cases_frame",
-    "poverty_counties", "raw_case_age_frame", "raw_measure_mix_frame", "raw_measure_wait_frame", "raw_monitoring_flow_frame", "raw_monitoring_mix_frame",
+    "poverty_counties", "raw_case_age_frame", "raw_income_alert_frame", "raw_measure_mix_frame",
+    "raw_measure_wait_frame", "raw_monitoring_flow_frame", "raw_monitoring_mix_frame", "raw_open_cases_frame",
     "transition_households_frame", "village_types_frame",
 ]
