@@ -196,8 +196,8 @@ PLAN_ITEMS = 2048
 
 class _Plan:
     """How :func:`read_rows` runs one statement on one dialect: compiled once, with its bind
-    processors, and whether its rows come from the driver as SQLAlchemy would return them
-    (``direct``: no column SQLAlchemy converts, no escaped parameter name)."""
+    processors, and whether it runs straight on the driver (``direct``: SQLite or PostgreSQL, no
+    column SQLAlchemy converts, no escaped parameter name)."""
 
     __slots__ = ("compiled", "direct", "processors")
 
@@ -231,15 +231,15 @@ def read_rows(engine: Engine, stmt, params: dict | None = None) -> list[tuple]:
     watched = bool(engine.dispatch.before_cursor_execute) or bool(engine.dispatch.after_cursor_execute)
     plans = _PLANS.get(engine.engine)
     plan = None if plans is None else plans.get(stmt)
-    if plan is None or not plan.direct or watched or dialect.name not in ("sqlite", "postgresql"):
+    if plan is None or not plan.direct or watched:
         with reader(engine).connect() as conn:
             result = conn.execute(stmt, params)
             processors = getattr(result._metadata, "_processors", None)  # None: not known
             rows = [tuple(row) for row in result.all()]
         if plan is None and not watched:
             compiled = stmt.compile(dialect=dialect)
-            direct = (processors is not None and not any(processors) and not compiled.escaped_bind_names
-                      and not compiled.schema_translate_map)
+            direct = (dialect.name in ("sqlite", "postgresql") and processors is not None and not any(processors)
+                      and not compiled.escaped_bind_names and not compiled.schema_translate_map)
             plans = _PLANS.setdefault(engine.engine, {})
             if len(plans) >= PLAN_ITEMS:
                 plans.clear()

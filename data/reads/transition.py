@@ -87,10 +87,6 @@ def _unindexed(engine: Engine, column):
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
-def _dates(values) -> np.ndarray:
-    return pd.to_datetime(pd.Series(list(values), dtype=object)).to_numpy().astype("datetime64[D]")
-
-
 def _plain_dates(values: np.ndarray) -> list[dt.date | None]:
     return values.astype("datetime64[D]").astype(object).tolist()  # NaT -> None
 
@@ -751,13 +747,13 @@ def income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, re
     rows = _day_event_sums(engine, scope, region, as_of, (IncomeBandYear, IncomeBandMonth, IncomeBandDay))
     if rows is None:
         return raw_income_alert_frame(engine, scope, as_of, region=region)
-    totals = [[0, 0] for _ in range(INCOME_BIN_CAP + 1)]
+    totals = [[0, 0] for _ in range(INCOME_BIN_CAP + 1)]  # per band: not monitored, monitored
     for bin_, households, monitored in rows:
         totals[bin_][0] += households - monitored
         totals[bin_][1] += monitored
-    cells = [(bin_, flag, count) for bin_, pair in enumerate(totals) for flag, count in enumerate(pair) if count]
-    return _income_frame(scope, *(np.array(column, dtype="int64") for column in zip(*cells))) if cells else (
-        _income_frame(scope, *(np.array([], dtype="int64"),) * 3))
+    counts = np.array(totals, dtype="int64")
+    bins, flags = np.nonzero(counts)
+    return _income_frame(scope, bins, flags, counts[bins, flags])
 
 
 def raw_income_alert_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
