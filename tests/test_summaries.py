@@ -24,6 +24,7 @@ from test_imports import (ALLOC_H, ASSET_H, DIBAO_H, DISB_H, HH_H, INCOME_H, LOA
 
 from fundwatch.data import generation, reads, summaries
 from fundwatch.data.imports import run_import
+from fundwatch.data.models import Base
 from fundwatch.data.reads import households, naive
 from fundwatch.data.reads import transition as transition_reads
 from fundwatch.data.rubric.measures import measure
@@ -1006,19 +1007,12 @@ def test_rule_h4_reads_the_returned_households_from_their_index(engine):
     assert "ix_household_returned" in plan, plan
 
 
-
-
-DAY_EVENT_SOURCES = ("monitoring", "wait", "case_age", "measure_mix", "income_band")
-
-
 def test_a_built_database_holds_each_day_events_grain_in_its_keys_order(demo_engine):
     """The demo's load rebuilds the summaries at its end, and a rebuild writes the grouped rows of
     every ``DayEvents`` grain in their primary key's order, so that a county's range lies on a few
     pages of PostgreSQL's heap: there the rows' physical order (``ctid``) is the key's order.
     SQLite keeps these tables without a rowid, in the key's order by construction."""
-    from fundwatch.data.models import Base  # noqa: PLC0415
-
-    tables = [t for source in DAY_EVENT_SOURCES for t in summaries.tables_of(source)]
+    tables = [table for events in summaries.DAY_EVENTS.values() for table in events.tables]
     assert len(tables) == 15
     if demo_engine.dialect.name == "sqlite":
         assert all(Base.metadata.tables[t].dialect_options["sqlite"]["with_rowid"] is False for t in tables)
