@@ -161,7 +161,7 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
 
 def assert_measures_match_raw(engine, scope: Scope, year: int, as_of: dt.date) -> None:
     """The scoring measures read from the summaries (F1's pace, L1's leverage) have the numbers
-    the raw payments and loans give: paid of the year by the day over allocated, and the loans
+    the raw rows give: paid of the year by the day over allocated by it, and the loans
     outstanding on the day over the risk fund."""
     found = measure(engine, scope, year, ["disbursement_pace", "leverage"], as_of=as_of)
     day = min(dt.date(year, 12, 31), as_of)
@@ -173,11 +173,18 @@ def assert_measures_match_raw(engine, scope: Scope, year: int, as_of: dt.date) -
             "AND paid_on <= :day AND source_level IN :levels AND programme IN :programmes GROUP BY county_code"
         ).bindparams(bindparam("levels", expanding=True), bindparam("programmes", expanding=True)),
             {"year": year, "day": day, "levels": list(f1["levels"]), "programmes": list(f1["programmes"])}).all())
+        allocated = dict(conn.execute(text(
+            f"SELECT county_code, SUM(amount_fen) FROM allocation WHERE {within} AND year = :year "
+            "AND issued_on <= :day AND source_level IN :levels AND programme IN :programmes GROUP BY county_code"
+        ).bindparams(bindparam("levels", expanding=True), bindparam("programmes", expanding=True)),
+            {"year": year, "day": day, "levels": list(f1["levels"]), "programmes": list(f1["programmes"])}).all())
         lent = dict(conn.execute(text(
             f"SELECT county_code, SUM(amount_fen) FROM loan WHERE {within} AND issued_on <= :day "
             "AND (repaid_on IS NULL OR repaid_on > :day) GROUP BY county_code"), {"day": day}).all())
     assert {c: m.numerator for c, m in found["disbursement_pace"].items() if m.numerator} == \
         {c: int(v) for c, v in paid.items() if v}
+    assert {c: m.denominator for c, m in found["disbursement_pace"].items() if m.denominator} == \
+        {c: int(v) for c, v in allocated.items() if v}
     assert {c: m.numerator for c, m in found["leverage"].items() if m.numerator} == \
         {c: int(v) for c, v in lent.items() if v}
 
