@@ -54,6 +54,22 @@ def test_the_monitoring_months_index_by_month_is_postgresqls_alone(blank_engine)
     assert ("ix_monitoring_month_ym" in indexes()) is postgres
 
 
+def test_the_household_list_indexes_go_down_and_up(blank_engine):
+    """Migration 0032's indexes for the transition list's default order (a county's households by
+    id, the cases entered late or not yet) are made on both databases, and go and come back."""
+    def indexes() -> set[str]:
+        return {index["name"] for index in inspect(blank_engine).get_indexes("household")}
+
+    made = {"ix_household_county_id", "ix_household_slow"}
+    assert made <= indexes()
+    command.downgrade(schema.alembic_config(blank_engine), "0031")
+    try:
+        assert not made & indexes()
+    finally:
+        schema.upgrade(blank_engine)
+    assert made <= indexes()
+
+
 def test_audit_log_is_append_only(blank_engine):
     row = {"at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "actor": "admin", "action": "export",
            "result": "ok", "detail": {}}

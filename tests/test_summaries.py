@@ -935,6 +935,55 @@ def test_the_open_cases_read_the_recent_and_the_waiting_cases_from_indexes(engin
         event.remove(engine, "before_cursor_execute", capture)
 
 
+def test_the_household_lists_default_page_reads_the_slow_cases_and_the_first_by_id_from_indexes(engine):
+    """A county's transition list in its default order (most working days overdue first, then by
+    id) reads the cases that may be overdue through ``ix_household_slow`` (the index's condition
+    is in the statement) and the first households by id from ``ix_household_county_id``, in its
+    order: with the other household indexes out of the way (in a transaction rolled back) the
+    plans read those two, and SQLite sorts nothing for the page.  The page itself is the one a
+    sort of every household gives."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    statements: list[tuple] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    as_of, county = dt.date(2024, 6, 30), "360731"
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        page, total = transition_reads.transition_households_frame(engine, Scope.all(), as_of, region=county, limit=1000)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    every, _ = transition_reads.transition_households_frame(engine, Scope.all(), as_of, region=county,
+                                                            sort="-found_on", limit=5000)
+    order = every.sort_values(["workdays_overdue", "id"], ascending=[False, True], kind="stable")
+    overdue = int((order["workdays_overdue"] > 0).sum())
+    assert total == len(every) > overdue + 20  # the page takes households not overdue too
+    assert list(page["id"]) == list(order["id"][:1000])
+    assert list(page["workdays_overdue"]) == list(order["workdays_overdue"][:1000])
+    slow = next((s, p) for s, p in statements if "workday_due" in s)
+    first = next((s, p) for s, p in statements if "ORDER BY household.id" in s and "LIMIT" in s)
+    postgres = engine.dialect.name == "postgresql"
+    for (read, parameters), index, others in (
+            (slow, "ix_household_slow", ("ix_household_county", "ix_household_found", "ix_household_waiting",
+                                         "ix_household_county_id", "ix_household_income")),
+            (first, "ix_household_county_id", ("ix_household_county", "ix_household_found", "ix_household_slow",
+                                               "ix_household_income", "ix_household_waiting"))):
+        with engine.connect() as conn:
+            for other in others:
+                conn.exec_driver_sql(f"DROP INDEX {other}")
+            if postgres:
+                conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                plan = " ".join(str(row[0]) for row in conn.exec_driver_sql("EXPLAIN " + read, parameters))
+            else:
+                plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + read, parameters))
+            conn.rollback()
+        assert index in plan, plan
+        if not postgres:  # (PostgreSQL sorts a small county's hundred rows rather than read them in order)
+            assert "TEMP B-TREE" not in plan, plan
+
+
 def test_the_county_totals_migration_goes_down_and_up(engine):
     """Migration 0013 takes the counties' household totals out and puts them back, the summaries
     equal to the raw rows at each step (a read at the prefecture sums the counties' rows)."""

@@ -285,7 +285,10 @@ def test_the_default_order_pages_through_the_overdue_then_the_others_by_id(b):
     """The default order reads only the households that took more days than 15 working days ever
     span (the only ones that can be overdue), then the others by id as far as a page needs: every
     page, also one across the last overdue household or past the end, is the slice of every
-    household sorted by working days overdue and id (taken from a sort that reads them all)."""
+    household sorted by working days overdue and id (taken from a sort that reads them all).  So
+    for the prefecture and a county (their first by id read in order of id, migration 0032), a
+    township (sorted from its range), inside a month and on a month end (where the number found
+    comes from the household summary)."""
     rng = random.Random(15)
     b.dibao(YUDU, 2024)
     as_of = D(2024, 10, 30)
@@ -296,20 +299,27 @@ def test_the_default_order_pages_through_the_overdue_then_the_others_by_id(b):
         b.person(found=found, identified=entered, entered=entered)
     # found before the due dates kept in the database (2010-2040): judged by the calendar all the same
     b.person(found=D(2009, 11, 2), identified=D(2010, 1, 20), entered=D(2010, 1, 20))
+    b.person(county=XINGGUO, found=D(2024, 3, 1))  # another county's, never entered: overdue
     every, total = tr.transition_households_frame(b.engine, ALL, as_of, sort="-found_on", limit=5000)
     order = every.sort_values(["workdays_overdue", "id"], ascending=[False, True], kind="stable")
     overdue = int((order["workdays_overdue"] > 0).sum())
-    assert total == 61 and 5 < overdue < 55
+    assert total == 62 and 5 < overdue < 55
     assert order.loc[order["found_on"] == D(2009, 11, 2), "workdays_overdue"].iloc[0] > 0
     # a span of more than 15 days that is not overdue, and one of 15 days or fewer: both on time
     spans = (pd.to_datetime(order["entered_on"]).fillna(pd.Timestamp(as_of)) - pd.to_datetime(order["found_on"])).dt.days
     assert ((spans > 15) & (order["workdays_overdue"] == 0)).any() and (spans <= 15).any()
-    for offset, limit in ((0, 100), (0, 1), (0, overdue), (overdue - 2, 5), (overdue, 3), (overdue + 4, 10),
-                          (55, 10), (61, 5), (3, 58)):
-        page, n = tr.transition_households_frame(b.engine, ALL, as_of, limit=limit, offset=offset)
-        expected = order.iloc[offset:offset + limit].reset_index(drop=True)
-        assert n == 61
-        pd.testing.assert_frame_equal(page, expected, check_dtype=False)
+    for region, day, households in ((None, as_of, 62), (YUDU, as_of, 61), (YUDU + "100", as_of, 61),
+                                    (None, D(2024, 10, 31), 62), (YUDU, D(2024, 10, 31), 61)):
+        every, total = tr.transition_households_frame(b.engine, ALL, day, region=region, sort="-found_on", limit=5000)
+        order = every.sort_values(["workdays_overdue", "id"], ascending=[False, True], kind="stable")
+        overdue = int((order["workdays_overdue"] > 0).sum())
+        assert total == households == len(every) and overdue > 5, (region, day)
+        for offset, limit in ((0, 100), (0, 1), (0, overdue), (overdue - 2, 5), (overdue, 3), (overdue + 4, 10),
+                              (55, 10), (households, 5), (3, 58)):
+            page, n = tr.transition_households_frame(b.engine, ALL, day, region=region, limit=limit, offset=offset)
+            expected = order.iloc[offset:offset + limit].reset_index(drop=True)
+            assert n == households, (region, day)
+            pd.testing.assert_frame_equal(page, expected, check_dtype=False)
 
 
 def test_the_household_list_page_has_dates_and_nothing_after_as_of(b):

@@ -32,6 +32,15 @@ LONG_WAIT_DAYS = 30
 WAITING = {"sqlite": "found_on IS NOT NULL AND (entered_on IS NULL OR "
                      f"julianday(entered_on) - julianday(found_on) >= {LONG_WAIT_DAYS})",
            "postgresql": f"found_on IS NOT NULL AND (entered_on IS NULL OR entered_on - found_on >= {LONG_WAIT_DAYS})"}
+#: Days from found to entered beyond which a case may have missed its 15 working days: the fewest
+#: calendar days 15 working days span (:func:`fundwatch.data.workdays.fewest_days`), 17.
+SLOW_ENTRY_DAYS = 17
+#: The condition of ``ix_household_slow`` per database: a case found and not entered, or entered
+#: more than :data:`SLOW_ENTRY_DAYS` after it was found.  Any other case was entered on time
+#: whatever the day, so the transition page's list of the most overdue reads only these (0032).
+SLOW_ENTRY = {"sqlite": "found_on IS NOT NULL AND (entered_on IS NULL OR "
+                        f"julianday(entered_on) - julianday(found_on) > {SLOW_ENTRY_DAYS})",
+              "postgresql": f"found_on IS NOT NULL AND (entered_on IS NULL OR entered_on - found_on > {SLOW_ENTRY_DAYS})"}
 #: The columns of ``ix_measure_kind``: a county's measures by kind and household (the measure mix
 #: counts each kind's households without sorting them, 0016).
 MEASURE_KIND_COVERING = ("county_code", "kind", "household_id", "started_on", "amount_fen", "id")
@@ -76,6 +85,11 @@ class Household(Base):
         # page's open cases (0030)
         Index("ix_household_waiting", "county_code", "found_on",
               sqlite_where=text(WAITING["sqlite"]), postgresql_where=text(WAITING["postgresql"])),
+        # the transition page's household list in its default order (0032): a county's households
+        # by id, and the cases that may have been entered late
+        Index("ix_household_county_id", "county_code", "id", "found_on", "entered_on"),
+        Index("ix_household_slow", "county_code", "found_on", "entered_on", "id",
+              sqlite_where=text(SLOW_ENTRY["sqlite"]), postgresql_where=text(SLOW_ENTRY["postgresql"])),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,7 +32,7 @@ from ..db import read_rows, reader
 from ..summaries import (AGE_BUCKETS, ALERT_MULTIPLE_TENTHS, CALENDAR_YEARS, INCOME_AMOUNTS, INCOME_BIN_CAP, PV_SUBTYPE,
                          WAIT_BUCKETS)
 from ..masking import mask_frame, mask_id, mask_name, suppress_small_counts
-from ..models.households import LONG_WAIT_DAYS, WAITING
+from ..models.households import LONG_WAIT_DAYS, SLOW_ENTRY, SLOW_ENTRY_DAYS, WAITING
 from ..models import (
     Allocation, Asset, AssetIncome, AssetIncomeYear, AssetYear, AssistanceMeasure, CaseAgeDay, CaseAgeMonth,
     CaseAgeYear, ClockDay, ClockMonth, DibaoStandard, Disbursement, DisbursementCategoryMonth, Household,
@@ -44,7 +44,7 @@ from ..scope import Scope, require_scope
 from ._common import (FEN_PER_YUAN, as_date, columns_frame, fen_sum, frame, month_of, plain_rows, region_condition,
                       region_info, region_level, to_yuan, year_of)
 from ._summary_reads import _ym, full_months_ym, is_month_end
-from .households import household_status
+from .households import household_status, households_found
 
 PERIOD_START = dt.date(2021, 1, 1)  # seeds/003 一: the five-year transition period 2021-2025
 PERIOD_END = dt.date(2025, 12, 31)
@@ -1040,7 +1040,9 @@ def transition_households_frame(engine: Engine, scope: Scope, as_of: dt.date | s
     where = (_household_region(engine, scope, region), scope.record_clause(h.county_code), h.found_on <= as_of)
     narrow = select(h.id, *(_day_number(engine, c).label(c.key) for c in sorted_dates), *(income if wide else ()))
     if sort == "-workdays_overdue":  # the default order
-        page, total = _most_overdue(engine, narrow, where, as_of, offset, limit)
+        by_id = region_level(engine, scope, region)[0] in ("city", "county")
+        found = None if scope.suppress_small else households_found(engine, scope, as_of, region)
+        page, total = _most_overdue(engine, narrow, where, as_of, offset, limit, by_id=by_id, total=found)
     else:
         if wide:
             narrow = narrow.select_from(h).outerjoin(DibaoStandard, with_alert)
@@ -1110,8 +1112,8 @@ def _overdue(keys: pd.DataFrame, as_of: dt.date) -> None:
     keys["provisional"] = provisional | prov
 
 
-def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, limit: int
-                  ) -> tuple[pd.DataFrame, int]:
+def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, limit: int, *, by_id: bool,
+                  total: int | None = None) -> tuple[pd.DataFrame, int]:
     """The page of the households of ``where`` (found by ``as_of``) in the default order, most
     working days overdue first, then by id, and their number.
 
@@ -1123,12 +1125,23 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     it can take).  Every household found used to come with its dates to be judged and sorted (the
     largest county at scale 10: 20,000 households, of whom 3,600 took more than 17 days and 3
     were overdue); of those 3,600 only the ones past their due date in ``workday_due``
-    (:func:`_past_due`) come now."""
+    (:func:`_past_due`) come now, read from ``ix_household_slow`` (migration 0032), which holds
+    only the cases entered late or not yet.
+
+    ``by_id``: the region is the prefecture or a county, whose households an index gives in order
+    of id (the table's key; ``ix_household_county_id``), so the first by id are read as far as the
+    page needs; a township's or a village's are sorted from their range of the found dates.
+    ``total``: their number when known (the household summary's,
+    :func:`~fundwatch.data.reads.households.households_found`), else counted."""
     h = Household
-    with reader(engine).connect() as conn:
-        total = int(conn.execute(select(func.count()).select_from(h).where(*where)).scalar_one())
-    late = _keys(engine, _past_due(narrow.where(*where, may_be_late(engine, h.found_on, h.entered_on, as_of)), as_of),
-                 as_of)
+    dialect = engine.dialect.name
+    if total is None:
+        with reader(engine).connect() as conn:
+            total = int(conn.execute(select(func.count()).select_from(h).where(*where)).scalar_one())
+    slow = may_be_late(engine, h.found_on, h.entered_on, as_of)
+    if workdays.fewest_days(ID_LIMIT_WORKDAYS) >= SLOW_ENTRY_DAYS:  # every case that may be late is in the index
+        slow = and_(slow, text(SLOW_ENTRY[dialect]))
+    late = _keys(engine, _past_due(narrow.where(*where, slow), as_of), as_of)
     if not total:
         return late, 0
     _overdue(late, as_of)
@@ -1136,10 +1149,11 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
                                                           kind="stable")
     if offset + limit <= len(over):
         return over.iloc[offset:offset + limit].copy(), total
-    # by id + 0: the households of the region sorted (a top-N of one index range), not the whole
-    # table walked in id order until enough of the region's turn up (PostgreSQL chose that: 41 ms
-    # for the largest county at scale 10, whose ids come late)
-    rest = _keys(engine, narrow.where(*where).order_by(h.id + 0).limit(offset + limit), as_of)
+    # a township's or a village's by id + 0: its households sorted (a top-N of one index range),
+    # not the whole table walked in id order until enough of the region's turn up (PostgreSQL
+    # chose that: 41 ms for the largest county at scale 10, whose ids come late)
+    order = h.id if by_id else h.id + 0
+    rest = _keys(engine, narrow.where(*where).order_by(order).limit(offset + limit), as_of)
     rest = rest[~rest["id"].isin(over["id"])]
     _overdue(rest, as_of)
     page = pd.concat([over, rest], ignore_index=True) if len(over) and len(rest) else (over if len(over) else rest)
