@@ -162,33 +162,47 @@ def pace_by_county_frame(
 ) -> pd.DataFrame:
     """Per county (and source level when ``by_level``): allocated and disbursed by ``as_of``, rate.
     One statement: the year's allocations beside its disbursements from the ``disbursement_month``
-    summary (and the raw payments of a partial last month), summed per group in SQL."""
+    summary (and the raw payments of a partial last month), summed per group in SQL; built once
+    per scope and shape (:func:`_pace_by_county_statement`) and run with the year, the dates and
+    the programmes as parameters."""
     require_scope(scope)
     as_of = as_date(as_of) or dt.date(year, 12, 31)
-    on = ["county_code"] + (["source_level"] if by_level else [])
-    a, s, d = Allocation, DisbursementMonth, Disbursement
-    parts = [select(*(getattr(a, k) for k in on), a.amount_fen.label("allocated"), literal_column("0").label("paid"))
-             .where(scope.clause(a.county_code), a.year == year, a.issued_on <= as_of, a.programme.in_(programmes)),
-             select(*(getattr(s, k) for k in on), literal_column("0").label("allocated"), s.amount_fen.label("paid"))
-             .where(scope.clause(s.county_code), s.year == year, s.ym <= full_months_ym(as_of),
-                    s.programme.in_(programmes))]
-    if not is_month_end(as_of):
-        parts.append(select(*(getattr(d, k) for k in on), literal_column("0").label("allocated"),
-                            d.amount_fen.label("paid"))
-                     .where(d.ym == as_of.year * 100 + as_of.month, d.paid_on <= as_of, scope.clause(d.county_code),
-                            d.year == year, d.programme.in_(programmes)))
-    both = union_all(*parts).subquery()
-    keys = [both.c[k] for k in on]
-    stmt = select(*keys, fen_sum(both.c.allocated, "allocated_fen"), fen_sum(both.c.paid, "disbursed_fen")
-                  ).group_by(*keys).order_by(*keys)
-    with reader(engine).connect() as conn:
-        rows = conn.execute(stmt).all()
+    rows = read_rows(engine, _pace_by_county_statement(scope, by_level, is_month_end(as_of)), {
+        "year": year, "as_of": as_of, "full": full_months_ym(as_of), "month": as_of.year * 100 + as_of.month,
+        "programmes": list(programmes)})
     if by_level:
         rows = [row for row in rows if row[1] in vocab.SOURCE_LEVELS]
     allocated = np.array([row[-2] for row in rows], dtype="int64")
     paid = np.array([row[-1] for row in rows], dtype="int64")
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(allocated > 0, paid / np.where(allocated > 0, allocated, 1), np.nan)
+    on = ["county_code"] + (["source_level"] if by_level else [])
     out = {k: pd.Series([row[i] for row in rows], dtype=object) for i, k in enumerate(on)}
     return pd.DataFrame({**out, "rate": rate, "allocated": allocated / FEN_PER_YUAN,
                          "disbursed": paid / FEN_PER_YUAN})
+
+
+@functools.lru_cache(maxsize=64)
+def _pace_by_county_statement(scope: Scope, by_level: bool, month_end: bool) -> Select:
+    """The statement of :func:`pace_by_county_frame` for ``scope``, with or without the source
+    level and the partial last month, taking ``year``, ``as_of``, ``full`` (the last whole
+    month), ``month`` (that of ``as_of``) and ``programmes`` as parameters.  Made afresh on every
+    read it cost about half of PostgreSQL's 4.9 ms for the prefecture at ten times the demo."""
+    on = ["county_code"] + (["source_level"] if by_level else [])
+    a, s, d = Allocation, DisbursementMonth, Disbursement
+    year, as_of = bindparam("year", type_=Integer()), bindparam("as_of", type_=Date())
+    programmes = bindparam("programmes", expanding=True, type_=String())
+    zero = literal_column("0")
+    parts = [select(*(getattr(a, k) for k in on), a.amount_fen.label("allocated"), zero.label("paid"))
+             .where(scope.clause(a.county_code), a.year == year, a.issued_on <= as_of, a.programme.in_(programmes)),
+             select(*(getattr(s, k) for k in on), zero.label("allocated"), s.amount_fen.label("paid"))
+             .where(scope.clause(s.county_code), s.year == year, s.ym <= bindparam("full", type_=Integer()),
+                    s.programme.in_(programmes))]
+    if not month_end:
+        parts.append(select(*(getattr(d, k) for k in on), zero.label("allocated"), d.amount_fen.label("paid"))
+                     .where(d.ym == bindparam("month", type_=Integer()), d.paid_on <= as_of,
+                            scope.clause(d.county_code), d.year == year, d.programme.in_(programmes)))
+    both = union_all(*parts).subquery()
+    keys = [both.c[k] for k in on]
+    return (select(*keys, fen_sum(both.c.allocated, "allocated_fen"), fen_sum(both.c.paid, "disbursed_fen"))
+            .group_by(*keys).order_by(*keys))
