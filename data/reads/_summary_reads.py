@@ -30,7 +30,7 @@ from sqlalchemy import (Connection, Date, Engine, Integer, Select, String, and_,
                         or_, select, union_all)
 
 from ..db import read_rows
-from ..models import (Disbursement, DisbursementMonth, Loan, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd,
+from ..models import (Allocation, Disbursement, DisbursementMonth, Loan, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd,
                       LoanYearEnd)
 from ..scope import Scope
 from ..summaries import CALENDAR_YEARS, LOAN_KEYS, LOAN_TOTAL_KEYS
@@ -82,6 +82,47 @@ def disbursed(conn: Connection, where: Where, year: int | tuple[int, int], as_of
     if keys:
         stmt = stmt.group_by(*keys).order_by(*keys)
     return _rows(conn, stmt)
+
+
+def pace_totals(conn: Connection | Engine, scope: Scope, year: int, as_of: dt.date, programmes: Sequence[str], *,
+                by_level: bool = False, levels: Sequence[str] | None = None) -> list[tuple]:
+    """Budget ``year``'s allocations issued by ``as_of`` beside its payments made by then (as
+    :func:`disbursed` adds them up) of ``programmes`` (and of ``levels`` when given) within
+    ``scope``: rows ``(county_code, [source_level,] allocated_fen, disbursed_fen)`` per county (and
+    source level when ``by_level``), ordered so.  One statement, built once per shape
+    (:func:`_pace_statement`) and run with the year, dates, programmes and levels as parameters:
+    made afresh on every read it cost about half of PostgreSQL's 5 ms at ten times the demo.
+    Given an engine (the pages' read), it runs straight on the driver (:func:`fundwatch.data.db.read_rows`);
+    given a connection (the scoring's measures), on it."""
+    stmt = _pace_statement(scope, by_level, levels is not None, is_month_end(as_of))
+    params = {"year": year, "as_of": as_of, "full": full_months_ym(as_of), "month": _ym(as_of),
+              "programmes": list(programmes), **({} if levels is None else {"levels": list(levels)})}
+    return read_rows(conn, stmt, params) if isinstance(conn, Engine) else _rows(conn, stmt, params)
+
+
+@functools.lru_cache(maxsize=64)
+def _pace_statement(scope: Scope, by_level: bool, of_levels: bool, month_end: bool) -> Select:
+    """The statement of :func:`pace_totals` for ``scope``, with or without the source level as a
+    key, the levels as a condition and the partial last month's raw payments."""
+    on = ["county_code"] + (["source_level"] if by_level else [])
+    a, s, d = Allocation, DisbursementMonth, Disbursement
+    year, as_of = bindparam("year", type_=Integer()), bindparam("as_of", type_=Date())
+    programmes = bindparam("programmes", expanding=True, type_=String())
+    zero = literal_column("0")
+
+    def part(table, allocated, paid, *conditions):
+        levels = (table.source_level.in_(bindparam("levels", expanding=True, type_=String())),) if of_levels else ()
+        return select(*(getattr(table, k) for k in on), allocated.label("allocated"), paid.label("paid")).where(
+            scope.clause(table.county_code), table.year == year, table.programme.in_(programmes), *levels, *conditions)
+
+    parts = [part(a, a.amount_fen, zero, a.issued_on <= as_of),
+             part(s, zero, s.amount_fen, s.ym <= bindparam("full", type_=Integer()))]
+    if not month_end:
+        parts.append(part(d, zero, d.amount_fen, d.ym == bindparam("month", type_=Integer()), d.paid_on <= as_of))
+    both = union_all(*parts).subquery()
+    keys = [both.c[k] for k in on]
+    return (select(*keys, fen_sum(both.c.allocated, "allocated_fen"), fen_sum(both.c.paid, "disbursed_fen"))
+            .group_by(*keys).order_by(*keys))
 
 
 def _snapshot_day(as_of: dt.date) -> dt.date | None:
@@ -204,4 +245,4 @@ def outstanding_ids(conn: Connection, where: Where, as_of: dt.date, **equal: obj
     return tuple(sorted(int(row[0]) for row in conn.execute(stmt.order_by(loan.id))))
 
 
-__all__ = ["disbursed", "loan_positions", "loan_totals", "outstanding_ids"]
+__all__ = ["disbursed", "loan_positions", "loan_totals", "outstanding_ids", "pace_totals"]

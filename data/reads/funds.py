@@ -20,7 +20,7 @@ from ..models import Allocation, Disbursement, DisbursementMonth
 from ..scope import Scope, require_scope
 from . import naive
 from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, region_info, region_level, to_yuan
-from ._summary_reads import full_months_ym, is_month_end
+from ._summary_reads import full_months_ym, is_month_end, pace_totals
 
 ALLOCATION_GROUPS = ("year", "county_code", "source_level", "programme")
 POVERTY_PROGRAMMES = ("special", "integrated", "linkage")
@@ -162,14 +162,11 @@ def pace_by_county_frame(
 ) -> pd.DataFrame:
     """Per county (and source level when ``by_level``): allocated and disbursed by ``as_of``, rate.
     One statement: the year's allocations beside its disbursements from the ``disbursement_month``
-    summary (and the raw payments of a partial last month), summed per group in SQL; built once
-    per scope and shape (:func:`_pace_by_county_statement`) and run with the year, the dates and
-    the programmes as parameters."""
+    summary (and the raw payments of a partial last month), summed per group in SQL
+    (:func:`~fundwatch.data.reads._summary_reads.pace_totals`)."""
     require_scope(scope)
     as_of = as_date(as_of) or dt.date(year, 12, 31)
-    rows = read_rows(engine, _pace_by_county_statement(scope, by_level, is_month_end(as_of)), {
-        "year": year, "as_of": as_of, "full": full_months_ym(as_of), "month": as_of.year * 100 + as_of.month,
-        "programmes": list(programmes)})
+    rows = pace_totals(engine, scope, year, as_of, programmes, by_level=by_level)
     if by_level:
         rows = [row for row in rows if row[1] in vocab.SOURCE_LEVELS]
     allocated = np.array([row[-2] for row in rows], dtype="int64")
@@ -181,28 +178,3 @@ def pace_by_county_frame(
     return pd.DataFrame({**out, "rate": rate, "allocated": allocated / FEN_PER_YUAN,
                          "disbursed": paid / FEN_PER_YUAN})
 
-
-@functools.lru_cache(maxsize=64)
-def _pace_by_county_statement(scope: Scope, by_level: bool, month_end: bool) -> Select:
-    """The statement of :func:`pace_by_county_frame` for ``scope``, with or without the source
-    level and the partial last month, taking ``year``, ``as_of``, ``full`` (the last whole
-    month), ``month`` (that of ``as_of``) and ``programmes`` as parameters.  Made afresh on every
-    read it cost about half of PostgreSQL's 4.9 ms for the prefecture at ten times the demo."""
-    on = ["county_code"] + (["source_level"] if by_level else [])
-    a, s, d = Allocation, DisbursementMonth, Disbursement
-    year, as_of = bindparam("year", type_=Integer()), bindparam("as_of", type_=Date())
-    programmes = bindparam("programmes", expanding=True, type_=String())
-    zero = literal_column("0")
-    parts = [select(*(getattr(a, k) for k in on), a.amount_fen.label("allocated"), zero.label("paid"))
-             .where(scope.clause(a.county_code), a.year == year, a.issued_on <= as_of, a.programme.in_(programmes)),
-             select(*(getattr(s, k) for k in on), zero.label("allocated"), s.amount_fen.label("paid"))
-             .where(scope.clause(s.county_code), s.year == year, s.ym <= bindparam("full", type_=Integer()),
-                    s.programme.in_(programmes))]
-    if not month_end:
-        parts.append(select(*(getattr(d, k) for k in on), zero.label("allocated"), d.amount_fen.label("paid"))
-                     .where(d.ym == bindparam("month", type_=Integer()), d.paid_on <= as_of,
-                            scope.clause(d.county_code), d.year == year, d.programme.in_(programmes)))
-    both = union_all(*parts).subquery()
-    keys = [both.c[k] for k in on]
-    return (select(*keys, fen_sum(both.c.allocated, "allocated_fen"), fen_sum(both.c.paid, "disbursed_fen"))
-            .group_by(*keys).order_by(*keys))
