@@ -90,18 +90,18 @@ def pace_totals(conn: Connection | Engine, scope: Scope, year: int, as_of: dt.da
     :func:`disbursed` adds them up) of ``programmes`` (and of ``levels`` when given) within
     ``scope``: rows ``(county_code, [source_level,] allocated_fen, disbursed_fen)`` per county (and
     source level when ``by_level``), ordered so.  One statement, built once per shape
-    (:func:`_pace_statement`) and run with the year, dates, programmes and levels as parameters:
+    (:func:`_pace_totals_statement`) and run with the year, dates, programmes and levels as parameters:
     made afresh on every read it cost about half of PostgreSQL's 5 ms at ten times the demo.
     Given an engine (the pages' read), it runs straight on the driver (:func:`fundwatch.data.db.read_rows`);
     given a connection (the scoring's measures), on it."""
-    stmt = _pace_statement(scope, by_level, levels is not None, is_month_end(as_of))
+    stmt = _pace_totals_statement(scope, by_level, levels is not None, is_month_end(as_of))
     params = {"year": year, "as_of": as_of, "full": full_months_ym(as_of), "month": _ym(as_of),
               "programmes": list(programmes), **({} if levels is None else {"levels": list(levels)})}
     return read_rows(conn, stmt, params) if isinstance(conn, Engine) else _rows(conn, stmt, params)
 
 
 @functools.lru_cache(maxsize=64)
-def _pace_statement(scope: Scope, by_level: bool, of_levels: bool, month_end: bool) -> Select:
+def _pace_totals_statement(scope: Scope, by_level: bool, of_levels: bool, month_end: bool) -> Select:
     """The statement of :func:`pace_totals` for ``scope``, with or without the source level as a
     key, the levels as a condition and the partial last month's raw payments."""
     on = ["county_code"] + (["source_level"] if by_level else [])

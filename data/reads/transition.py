@@ -1134,13 +1134,12 @@ def _most_overdue(engine: Engine, narrow, where, as_of: dt.date, offset: int, li
     ``total``: their number when known (the household summary's,
     :func:`~fundwatch.data.reads.households.households_found`), else counted."""
     h = Household
-    dialect = engine.dialect.name
     if total is None:
         with reader(engine).connect() as conn:
             total = int(conn.execute(select(func.count()).select_from(h).where(*where)).scalar_one())
     slow = may_be_late(engine, h.found_on, h.entered_on, as_of)
     if workdays.fewest_days(ID_LIMIT_WORKDAYS) >= SLOW_ENTRY_DAYS:  # every case that may be late is in the index
-        slow = and_(slow, text(SLOW_ENTRY[dialect]))
+        slow = and_(slow, text(SLOW_ENTRY[engine.dialect.name]))
     late = _keys(engine, _past_due(narrow.where(*where, slow), as_of), as_of)
     if not total:
         return late, 0
