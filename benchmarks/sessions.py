@@ -18,7 +18,8 @@ session: the server discards it at its next check for unused sessions, every sec
 - :func:`served_changes`: a county change on a rendered page, from the message sent to the last
   of the server's answer, for a county seen for the first time and for one seen before.
 - :func:`outage`: open sessions during a 60 s outage of the database (a SQLite file moved away
-  and back): when ``/ready`` turns 503 and 200, and whether the server logged a traceback.
+  and back, PostgreSQL cut off behind a loopback forwarder): when ``/ready`` turns 503 and 200,
+  whether the sessions still answer, and whether the server logged a traceback.
 
 Every function returns a dict of figures and prints a line per figure to ``out``; none asserts
 anything about time.
@@ -37,10 +38,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.engine import make_url
 from tornado.websocket import websocket_connect
 
 from benchmarks import stats
 from benchmarks.served import MB, Served, status
+from benchmarks.tcp_proxy import TcpProxy
+from fundwatch.data import db
 
 COUNTIES = ("360731", "360732", "360733", "360734", "360735", "360781", "360702", "360703")
 PAGE = "/county"
@@ -365,55 +369,104 @@ def soak(url: str, sessions: int = 30, minutes: float = 10, interval: float = 30
     return figures
 
 
-def outage(path: Path | str, seconds: float = 60, sessions: int = 5, out: TextIO | None = sys.stdout) -> dict:
-    """Open ``sessions`` county pages on the SQLite file ``path``, move the file (and its WAL)
-    away for ``seconds`` and back; report when ``/ready`` said 503 and 200 again, whether the
-    sessions' websockets stayed open, and the server's error lines (a traceback is one)."""
-    path = Path(path)
-    parts = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
-    with Served(str(path)).wait() as served:
-        async def run() -> dict:
-            opened = [await PageVisit(served.base, PAGE, _query(i)).open() for i in range(sessions)]
-            for part in parts:
-                if part.exists():
-                    part.rename(f"{part}.away")
-            began = time.monotonic()
-            down_after = None
-            try:
-                while time.monotonic() - began < seconds:
-                    if down_after is None and await asyncio.to_thread(status, served.base + "/ready", 10) == 503:
-                        down_after = time.monotonic() - began
-                    for i, session in enumerate(opened):  # viewers keep clicking
-                        await session.move(COUNTIES[(i + int(time.monotonic())) % len(COUNTIES)])
-                        await session.drain()
-                    await asyncio.sleep(1)
-            finally:
-                for part in parts:
-                    away = Path(f"{part}.away")
-                    if away.exists():
-                        away.rename(part)
-            back = time.monotonic()
-            up_after = None
-            while up_after is None and time.monotonic() - back < 60:
-                if await asyncio.to_thread(status, served.base + "/ready", 10) == 200:
-                    up_after = time.monotonic() - back
-                await asyncio.sleep(0.2)
-            alive = 0
-            for i, session in enumerate(opened):
-                try:
-                    await session.move(COUNTIES[i % len(COUNTIES)])
-                    await session.drain()
-                    alive += 1
-                except Exception:  # noqa: BLE001 - a session the outage broke
-                    pass
-                await session.close()
-            log = served.log()
-            return {"seconds": seconds, "sessions": sessions, "ready_503_after_s": down_after,
-                    "ready_200_after_s": up_after, "sessions_alive": alive,
-                    "tracebacks": log.count("Traceback")}
+class FileAway:
+    """A SQLite database's outage: its file (with its WAL and shared-memory files) moved away and
+    back, as an unmounted disk or a file restored from a backup would do to a server."""
 
-        figures = asyncio.run(run())
-    _say(out, f"database outage of {seconds:g} s ({sessions} open sessions): /ready 503 after "
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.url = str(self.path)
+        self.kind = "the SQLite file moved away"
+
+    def _move(self, there: str, back: str) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{self.path}{suffix}{there}")
+            if part.exists():
+                part.rename(f"{self.path}{suffix}{back}")
+
+    def begin(self) -> None:
+        self._move("", ".away")
+
+    def end(self) -> None:
+        self._move(".away", "")
+
+    close = end
+
+
+class ServerCut:
+    """A PostgreSQL database's outage: the server reaches it through a loopback forwarder
+    (:class:`~benchmarks.tcp_proxy.TcpProxy`) that is cut and mended.  Cut, the server's open
+    connections end and new ones are refused, as when the database is stopped; the database
+    itself, which other runs may share, keeps running."""
+
+    def __init__(self, url: str):
+        target = make_url(db.normalise_url(url))
+        if not target.host or target.host.startswith("/") or "host" in target.query:
+            raise ValueError("the outage reaches PostgreSQL over TCP: name its host in the URL "
+                             "(postgresql://user:password@host:port/database)")
+        self.proxy = TcpProxy(target.port or 5432, target.host)
+        self.url = target.set(host="127.0.0.1", port=self.proxy.port).render_as_string(hide_password=False)
+        self.kind = "PostgreSQL cut off"
+
+    def begin(self) -> None:
+        self.proxy.cut()
+
+    def end(self) -> None:
+        if self.proxy.cut_off:
+            self.proxy.mend()
+
+    def close(self) -> None:
+        self.proxy.close()
+
+
+def outage(url: str, seconds: float = 60, sessions: int = 5, out: TextIO | None = sys.stdout) -> dict:
+    """Open ``sessions`` county pages on the database ``url`` and take the database away for
+    ``seconds``: a SQLite file is moved away and back (:class:`FileAway`), PostgreSQL is cut off
+    behind a loopback forwarder (:class:`ServerCut`).  Viewers keep moving to other counties
+    meanwhile.  Reports when ``/ready`` said 503 and 200 again, how many sessions still answer a
+    move once the database is back, and the server's tracebacks."""
+    away = FileAway(url) if db.sqlite_path(db.normalise_url(url)) is not None else ServerCut(url)
+    try:
+        with Served(away.url).wait() as served:
+            async def run() -> dict:
+                opened = [await PageVisit(served.base, PAGE, _query(i)).open() for i in range(sessions)]
+                away.begin()
+                began = time.monotonic()
+                down_after = None
+                try:
+                    while time.monotonic() - began < seconds:
+                        if down_after is None and await asyncio.to_thread(status, served.base + "/ready", 10) == 503:
+                            down_after = time.monotonic() - began
+                        for i, session in enumerate(opened):  # viewers keep clicking
+                            await session.move(COUNTIES[(i + int(time.monotonic())) % len(COUNTIES)])
+                            await session.drain()
+                        await asyncio.sleep(1)
+                finally:
+                    away.end()
+                back = time.monotonic()
+                up_after = None
+                while up_after is None and time.monotonic() - back < 60:
+                    if await asyncio.to_thread(status, served.base + "/ready", 10) == 200:
+                        up_after = time.monotonic() - back
+                    await asyncio.sleep(0.2)
+                alive = 0
+                for i, session in enumerate(opened):
+                    try:
+                        await session.move(COUNTIES[i % len(COUNTIES)])
+                        await session.drain()
+                        alive += 1
+                    except Exception:  # noqa: BLE001 - a session the outage broke
+                        pass
+                    await session.close()
+                log = served.log()
+                return {"seconds": seconds, "sessions": sessions, "how": away.kind,
+                        "ready_503_after_s": down_after, "ready_200_after_s": up_after, "sessions_alive": alive,
+                        "tracebacks": log.count("Traceback")}
+
+            figures = asyncio.run(run())
+    finally:
+        away.close()
+    _say(out, f"database outage of {seconds:g} s ({figures['how']}, {sessions} open sessions): /ready 503 after "
               f"{figures['ready_503_after_s']} s, 200 again {figures['ready_200_after_s']} s after the return, "
               f"{figures['sessions_alive']}/{sessions} sessions alive, {figures['tracebacks']} tracebacks in the log")
     return figures
@@ -425,7 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.sessions")
-    parser.add_argument("url", help="the database (a SQLite path for outage: it is moved away and back)")
+    parser.add_argument("url", help="the database (for outage: a SQLite file is moved away and back, "
+                                    "PostgreSQL is cut off behind a loopback forwarder)")
     parser.add_argument("what", choices=("per_session", "churn", "soak", "outage", "served_changes"))
     parser.add_argument("--cycles", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=30)

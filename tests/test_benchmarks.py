@@ -1,5 +1,5 @@
 """The benchmark suite's own machinery: the targets verdicts, the throw-away copy for writes and
-the findings kept before a server is timed.
+the findings kept before a server is timed, the outage on PostgreSQL.
 (Its figures are printed by ``python -m benchmarks``; no test asserts a time.)"""
 
 from __future__ import annotations
@@ -8,8 +8,11 @@ import io
 import os
 import re
 
+import pytest
+from conftest import PG_URL, new_demo_database
 from dashboard_fixtures import demo_copy, demo_db  # noqa: F401 - fixture
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from benchmarks import load, machine, served, sessions, targets
 from fundwatch.dashboards import app
@@ -140,3 +143,27 @@ def test_a_bursts_pages_have_their_findings_kept_before_it(demo_copy):  # noqa: 
     assert served.keep_findings(str(demo_copy), views)["evaluated"] == 2
     assert all(stored.lookup(engine, *view)[0] is not None for view in views)
     assert served.keep_findings(str(demo_copy), views)["evaluated"] == 0
+
+
+@pytest.mark.pg
+def test_the_outage_benchmark_cuts_postgresql_off_and_every_session_answers_after(tmp_path_factory):
+    """``python -m benchmarks --db postgresql://...`` runs its outage on PostgreSQL too: the server
+    reaches the database through the forwarder, which is cut for the outage and mended after.
+    A short outage here (the benchmark's is 60 s); its times are figures, not asserted."""
+    if not PG_URL:
+        pytest.skip("FUNDWATCH_TEST_PG_URL not set: PostgreSQL not available on this machine")
+    new_demo_database("pg", "outage_bench", tmp_path_factory).dispose()
+    url = make_url(PG_URL).render_as_string(hide_password=False) + "?options=-csearch_path%3Doutage_bench"
+    out = io.StringIO()
+    figures = sessions.outage(url, seconds=4, sessions=2, out=out)
+    assert figures["how"] == "PostgreSQL cut off"
+    assert figures["ready_503_after_s"] is not None  # /ready said 503 while cut off ...
+    assert figures["ready_200_after_s"] is not None  # ... and 200 once mended
+    assert figures["sessions_alive"] == 2 and figures["tracebacks"] == 0
+    assert "database outage of 4 s (PostgreSQL cut off, 2 open sessions)" in out.getvalue()
+    assert db.ping(url)  # the forwarder is gone; the database itself never stopped
+
+
+def test_the_outage_benchmark_needs_postgresqls_host():
+    with pytest.raises(ValueError, match="over TCP"):
+        sessions.ServerCut("postgresql://fundwatch@/fundwatch?host=/var/run/postgresql")

@@ -20,9 +20,9 @@ import pytest
 from conftest import PG_URL, new_demo_database
 from dashboard_fixtures import Server, copy_database, demo_db  # noqa: F401
 from sqlalchemy.engine import make_url
-from tcp_proxy import TcpProxy
 from test_ui import READY, browser, kpis, open_page, until_changed, watched  # noqa: F401
 
+from benchmarks.sessions import FileAway, ServerCut
 from fundwatch.components.health import DatabaseBanner
 from fundwatch.components.stores import CountyStore
 from fundwatch.data import db, health
@@ -36,57 +36,26 @@ BANNER_WITHIN, RECOVERY_WITHIN = 10.0, 30.0
 OUTAGE = 12.0
 
 
-class SqliteOutage:
-    """The database file moved away (with its WAL and shared-memory files) and back."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.url = str(path)
-
-    def begin(self) -> None:
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(f"{self.path}{suffix}")
-            if source.exists():
-                source.rename(f"{self.path}{suffix}.away")
-
-    def end(self) -> None:
-        for suffix in ("", "-wal", "-shm"):
-            away = Path(f"{self.path}{suffix}.away")
-            if away.exists():
-                away.rename(f"{self.path}{suffix}")
-
-    def close(self) -> None:
-        self.end()
+def pg_schema_url(schema: str) -> str:
+    """The test database's URL with ``schema`` as its connections' search path."""
+    return make_url(PG_URL).render_as_string(hide_password=False) + f"?options={quote(f'-csearch_path={schema}')}"
 
 
-class PgOutage:
-    """PostgreSQL reached through a loopback proxy that is cut and mended."""
-
-    def __init__(self, schema: str):
-        target = make_url(PG_URL)
-        self.proxy = TcpProxy(target.port or 5432, target.host or "127.0.0.1")
-        url = target.set(host="127.0.0.1", port=self.proxy.port)
-        self.url = url.render_as_string(hide_password=False) + f"?options={quote(f'-csearch_path={schema}')}"
-
-    def begin(self) -> None:
-        self.proxy.cut()
-
-    def end(self) -> None:
-        self.proxy.mend()
-
-    def close(self) -> None:
-        self.proxy.close()
+def pg_outage(schema: str) -> ServerCut:
+    """PostgreSQL's test schema ``schema`` reached through a loopback forwarder that is cut and
+    mended: the benchmark's own outage (:class:`benchmarks.sessions.ServerCut`)."""
+    return ServerCut(pg_schema_url(schema))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def outage(request, demo_db, tmp_path, tmp_path_factory):  # noqa: F811
     if request.param == "sqlite":
-        broken = SqliteOutage(copy_database(demo_db, tmp_path / "outage.db"))
+        broken = FileAway(copy_database(demo_db, tmp_path / "outage.db"))
     else:
         if not PG_URL:
             pytest.skip("FUNDWATCH_TEST_PG_URL not set: PostgreSQL not available on this machine")
         new_demo_database("pg", "outage", tmp_path_factory).dispose()
-        broken = PgOutage("outage")
+        broken = pg_outage("outage")
     yield broken
     broken.close()
     db.dispose_all()
@@ -139,7 +108,7 @@ def test_a_store_keeps_its_frames_during_an_outage_and_reloads_after(outage, mon
         store.county = XINGGUO  # the viewer asks for another county meanwhile
         assert store.stale and not store.busy
         assert store.pace is before  # the last frames stay on the page
-        if isinstance(outage, SqliteOutage):
+        if isinstance(outage, FileAway):
             assert not outage.path.exists()  # a connection never created an empty file in its place
     finally:
         outage.end()
@@ -155,7 +124,7 @@ def test_a_store_keeps_its_frames_during_an_outage_and_reloads_after(outage, mon
 @pytest.mark.slow
 def test_open_pages_show_the_outage_and_recover(outage, watched):  # noqa: F811
     env = {"FUNDWATCH_HEALTH_SECONDS": ""}  # the default period: the targets hold as shipped
-    server = Server(Path(outage.url) if isinstance(outage, SqliteOutage) else outage.url, env=env).wait()
+    server = Server(Path(outage.url) if isinstance(outage, FileAway) else outage.url, env=env).wait()
     try:
         zh, en = watched.page, watched.new_page()
         open_page(zh, server.url + f"/county?{STATE}&county={YUDU}")
@@ -197,3 +166,4 @@ def test_open_pages_show_the_outage_and_recover(outage, watched):  # noqa: F811
         assert "Traceback" not in log, log[-3000:]
     finally:
         server.stop()
+

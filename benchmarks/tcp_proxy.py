@@ -1,4 +1,8 @@
-"""A loopback TCP forwarder that a test can cut: the database "goes away" for the server behind it.
+"""A loopback TCP forwarder that can be cut: the database "goes away" for the server behind it.
+
+The outage benchmark (:func:`benchmarks.sessions.outage`) and ``tests/test_outage.py`` put it
+between a server and PostgreSQL.  Cut, it does to the server what a stopped database does: every
+open connection ends and every new one is refused, until it is mended.
 
 ``TcpProxy(target_port)`` listens on a free loopback port and forwards every connection to the
 target.  :meth:`TcpProxy.cut` closes the listening socket (new connections are refused) and every
