@@ -27,16 +27,23 @@ import getpass
 import os
 
 
+#: The panels, the map's colourings and the tallest height ``export-panel`` offers, named here so
+#: that every ``fundwatch`` command starts without importing the pages (Panel and the views: 1.3 s
+#: of each command's start); ``tests/test_embed.py`` checks them against
+#: ``fundwatch.dashboards.embed.PANELS`` and ``MAX_HEIGHT`` and ``fundwatch.components.stores.METRICS``.
+PANELS = ("kpis", "map", "pace", "warnings", "scorecard")
+METRICS = ("rate", "allocated", "leverage", "monitored", "warnings")
+MAX_HEIGHT = 4000
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``export-panel`` command to the ``fundwatch`` sub-parsers."""
-    from fundwatch.components.stores import METRICS
     from fundwatch.dashboards.cli import _add_db
-    from fundwatch.dashboards.embed import MAX_HEIGHT, PANELS
 
     p = subparsers.add_parser("export-panel", help="write an embeddable panel as a self-contained HTML file "
                                                    "(opens without network; audited)")
     _add_db(p)
-    p.add_argument("name", metavar="NAME", choices=tuple(PANELS), help=f"the panel: {', '.join(PANELS)}")
+    p.add_argument("name", metavar="NAME", choices=PANELS, help=f"the panel: {', '.join(PANELS)}")
     p.add_argument("--county", metavar="CODE", help="the county-level unit (default: the prefecture)")
     p.add_argument("--year", type=int, help="the budget year (default: the current one)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="figures as of this date (default: the year's end, or today)")

@@ -28,8 +28,9 @@ from dashboard_fixtures import ARTIFACTS, ROOT, Server, _fresh_caches, demo_db, 
 from test_ui import READY, browser, watched  # noqa: F401
 
 from fundwatch.components.scoring import ScoringStore
+from fundwatch.components import stores
 from fundwatch.components.stores import CountyStore, OverviewStore
-from fundwatch.dashboards import app, embed
+from fundwatch.dashboards import app, cli_embed, embed
 from fundwatch.data import db
 from fundwatch.data.access import audit_frame
 from fundwatch.data.scope import Scope
@@ -54,6 +55,13 @@ def test_the_documented_panels_are_routes_and_embeddable():
     assert app.role_may_open("embed_viewer", "/embed/kpis") and not app.role_may_open("embed_viewer", "/county")
     for path in paths:  # a full page never serves its autoload.js
         assert path.startswith("/embed/")
+
+
+def test_export_panel_offers_the_panels_metrics_and_height_the_pages_have():
+    """The command line names them itself, so that it starts without importing the pages."""
+    assert cli_embed.PANELS == tuple(embed.PANELS)
+    assert cli_embed.METRICS == stores.METRICS == tuple(stores.DashboardStore.param.metric.objects)
+    assert cli_embed.MAX_HEIGHT == embed.MAX_HEIGHT
 
 
 def test_a_panel_shows_the_county_and_year_its_arguments_ask(engine):
