@@ -34,7 +34,7 @@ import traceback
 from pathlib import Path
 
 from benchmarks import machine, scratch
-from fundwatch.data import copies, db
+from fundwatch.data import copies, db, health
 
 SUITES = ("demo", "reads", "pages", "changes", "imports", "sessions", "load", "churn", "soak", "outage")
 #: The suites that time a running server: the findings of its opening views are kept before the
@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         out.write(f"\nfigures written to {path}\n")
         if args.compare:
             targets.compare(json.loads(args.compare.read_text(encoding="utf-8")), results, out)
-    db.dispose_all()
+        health.stop_all()  # before the temporary database goes: no ping of it logs an outage
+        db.dispose_all()
     if results.get("failed"):
         out.write(f"suites that failed: {', '.join(results['failed'])}\n")
         return 1

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from . import db
+from . import db, health
 
 
 @contextlib.contextmanager
@@ -22,7 +22,11 @@ def temporary_copy(url: str, folder: Path) -> Iterator[str]:
     """Yield the URL of a copy of the database at ``url`` (a SQLite copy goes into ``folder``);
     the copy is removed on exit, whatever happened."""
     url = db.normalise_url(url)
-    db.dispose_all()  # a template must have no open connections; a SQLite file no pooled writer
+    # A template must have no open connections, a SQLite file no pooled writer; and no monitor of
+    # this process may ping the database meanwhile (PostgreSQL refuses a copy while anyone is
+    # connected, and while it copies, the monitor's ping fails and logs an outage that is none).
+    health.stop_all(wait=2 * db.PING_TIMEOUT + 1)
+    db.dispose_all()
     path = db.sqlite_path(url)
     if path is not None:
         target = folder / f"copy-{uuid.uuid4().hex[:8]}.db"

@@ -71,9 +71,17 @@ class Health:
         self.checks += 1
         return ok
 
-    def stop(self) -> None:
+    @property
+    def watching(self) -> bool:
+        """Whether its thread still checks the database."""
+        return self._thread.is_alive()
+
+    def stop(self, wait: float = 0) -> None:
+        """Stop the thread, waiting up to ``wait`` seconds for a check under way to end."""
         self._stop.set()
         self._wake.set()
+        if wait > 0:
+            self._thread.join(wait)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -105,12 +113,15 @@ def monitor(url: str | None = None) -> Health:
         return health
 
 
-def stop_all() -> None:
-    """Stop every monitor of this process (tests)."""
+def stop_all(wait: float = 0) -> None:
+    """Stop every monitor of this process (tests; before a database is copied or removed),
+    waiting up to ``wait`` seconds for each check under way to end.  The next :func:`monitor` of
+    a database starts a new one."""
     with _lock:
-        for health in _monitors.values():
-            health.stop()
+        monitors = list(_monitors.values())
         _monitors.clear()
+    for health in monitors:
+        health.stop(wait)
 
 
 __all__ = ["Health", "monitor", "period", "stop_all"]

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import load, machine, served, sessions, targets
 from fundwatch.dashboards import app
-from fundwatch.data import copies, db, generation
+from fundwatch.data import copies, db, generation, health
 from fundwatch.data.models import AssistanceMeasure, Household
 from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
@@ -84,7 +84,11 @@ def test_writes_go_into_a_copy_that_is_removed_afterwards(demo_db, tmp_path):  #
     count = select(func.count()).select_from(Household)
     with original.connect() as conn:
         before = conn.execute(count).scalar_one()
+    watcher = health.monitor(str(demo_db))
     with copies.temporary_copy(str(demo_db), tmp_path) as url:
+        # nothing of this process is connected to the original while it is copied: no pooled
+        # connection (PostgreSQL refuses to copy) and no health check (its ping would fail)
+        assert not watcher.watching
         copied = db.get_engine(url)
         with copied.begin() as conn:
             assert conn.execute(count).scalar_one() == before
