@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fundwatch.data import reads
+from fundwatch.data.reads import _common
 from fundwatch.data.models import Allocation, Disbursement, Household, Loan
 from fundwatch.data.scope import Scope
 
@@ -172,3 +173,20 @@ def test_a_region_once_found_is_still_checked_against_each_scope(demo_engine):
         assert region_info(conn, Scope.county(XINGGUO), township)[0] == "township"
     frame = reads.household_status_frame(demo_engine, Scope.county(YUDU), dt.date(2024, 6, 30), region=township)
     assert len(frame) == 0  # a read for that township in another county's scope gets nothing
+
+
+def test_a_summary_reads_frame_keeps_text_as_objects_and_numbers_as_numbers():
+    """``columns_frame`` (the summary reads' frames): text and dates stay Python objects in object
+    columns (never pandas' inferred ``str``), counts are int64 and fen become float yuan, in the
+    rows' order on a plain range index; no rows give the same columns, empty."""
+    rows = [("360731", None, dt.date(2024, 6, 30), 3, 150), ("360732", "poor", None, 4, 25)]
+    out = _common.columns_frame(rows, ["county_code", "category", "day", "households", "amount_fen"],
+                                ints=("households",), yuan=("amount_fen",))
+    assert list(out.columns) == ["county_code", "category", "day", "households", "amount"]
+    assert [str(dtype) for dtype in out.dtypes] == ["object", "object", "object", "int64", "float64"]
+    assert out.to_dict("list") == {"county_code": ["360731", "360732"], "category": [None, "poor"],
+                                   "day": [dt.date(2024, 6, 30), None], "households": [3, 4], "amount": [1.5, 0.25]}
+    assert out.index.equals(pd.RangeIndex(2))
+    empty = _common.columns_frame([], ["county_code", "households"], ints=("households",))
+    assert list(empty.columns) == ["county_code", "households"] and len(empty) == 0
+    assert [str(dtype) for dtype in empty.dtypes] == ["object", "int64"]

@@ -59,17 +59,23 @@ def columns_frame(rows: list, columns: Sequence[str], ints: Sequence[str] = (), 
     """A DataFrame of ``rows`` (tuples) built column by column: the ``ints`` columns as int64 arrays,
     the ``yuan`` columns (``<name>_fen``, integer fen) as float yuan columns named ``<name>``, the
     others as object columns.  A few dozen summary rows become a frame several times faster than
-    from the tuples with casts and renames after (a county read's 1.5 of 5 ms)."""
+    from the tuples with casts and renames after (a county read's 1.5 of 5 ms).  Every column
+    shares one index, so the frame is put together without aligning them: a county's nine rows
+    of households by category took 0.21 ms, now 0.13 (timed in one process, beside a test run),
+    of a read of about 0.55 ms on PostgreSQL."""
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    index = pd.RangeIndex(len(rows))
     out = {}
     for name, column in zip(columns, values, strict=True):
         if name in yuan:
             out[name.removesuffix("_fen")] = np.array(column, dtype="int64") / FEN_PER_YUAN
         elif name in ints:
             out[name] = np.array(column, dtype="int64")
-        else:
-            out[name] = pd.Series(column, dtype=object)
-    return pd.DataFrame(out)
+        else:  # object, as pandas would not infer it (a text column would become pandas' str)
+            cells = np.empty(len(rows), dtype=object)
+            cells[:] = column
+            out[name] = pd.Series(cells, index=index, dtype=object, copy=False)
+    return pd.DataFrame(out, index=index, copy=False)
 
 
 def fen_sum(column, label: str):
