@@ -218,6 +218,9 @@ def test_a_pooled_postgresql_connection_the_server_ended_is_replaced():
             assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
             gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
             for _ in range(100):  # the backend's goodbye is written before it is gone from the list
+                # pg_stat_activity is read once per transaction and kept: look afresh each time
+                # (without this, a first look before the backend had gone was repeated to the end)
+                conn.execute(text("SELECT pg_stat_clear_snapshot()"))
                 if conn.execute(gone, {"pid": pid}).scalar():
                     break
                 time.sleep(0.05)
