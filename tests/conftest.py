@@ -29,6 +29,13 @@ def _pg_url() -> str:
     return PG_URL
 
 
+def pg_schema_url(name: str) -> str:
+    """The test database's URL whose connections use the schema ``name`` as their search path, as
+    a subprocess or a served process takes it (``?options=-csearch_path=NAME``)."""
+    url = _pg_url()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{name}"
+
+
 def _reset_pg(engine: Engine) -> None:
     """Drop everything in the test database's public schema and migrate to head."""
     with engine.begin() as conn:

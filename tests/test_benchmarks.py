@@ -9,10 +9,9 @@ import os
 import re
 
 import pytest
-from conftest import PG_URL, new_demo_database
+from conftest import new_demo_database, pg_schema_url
 from dashboard_fixtures import demo_copy, demo_db  # noqa: F401 - fixture
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from benchmarks import load, machine, served, sessions, targets
 from fundwatch.dashboards import app
@@ -154,10 +153,8 @@ def test_the_outage_benchmark_cuts_postgresql_off_and_every_session_answers_afte
     """``python -m benchmarks --db postgresql://...`` runs its outage on PostgreSQL too: the server
     reaches the database through the forwarder, which is cut for the outage and mended after.
     A short outage here (the benchmark's is 60 s); its times are figures, not asserted."""
-    if not PG_URL:
-        pytest.skip("FUNDWATCH_TEST_PG_URL not set: PostgreSQL not available on this machine")
     new_demo_database("pg", "outage_bench", tmp_path_factory).dispose()
-    url = make_url(PG_URL).render_as_string(hide_password=False) + "?options=-csearch_path%3Doutage_bench"
+    url = pg_schema_url("outage_bench")
     out = io.StringIO()
     figures = sessions.outage(url, seconds=4, sessions=2, out=out)
     assert figures["how"] == "PostgreSQL cut off"

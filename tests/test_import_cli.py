@@ -14,7 +14,7 @@ import sys
 import openpyxl
 import pytest
 from cli_run import fundwatch, one_line_error
-from conftest import BACKENDS, PG_URL, new_demo_database
+from conftest import BACKENDS, new_demo_database, pg_schema_url
 from benchmarks.files import households_csv
 
 from fundwatch.data.imports import KINDS
@@ -33,7 +33,7 @@ def demo(request, tmp_path_factory):
     if request.param == "sqlite":
         url = engine.url.render_as_string(hide_password=False)
     else:
-        url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3Dimportcli"
+        url = pg_schema_url("importcli")
     yield engine, url
     engine.dispose()
 

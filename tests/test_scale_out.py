@@ -131,11 +131,10 @@ class Nginx:
 @pytest.fixture(scope="module")
 def province_db(tmp_path_factory) -> str:
     """A small demo database in a PostgreSQL schema of its own; the URL ``fundwatch serve`` takes."""
-    from conftest import _pg_url, new_demo_database
+    from conftest import new_demo_database, pg_schema_url
 
     new_demo_database("pg", SCHEMA, tmp_path_factory).dispose()
-    url = _pg_url()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}"
+    return pg_schema_url(SCHEMA)
 
 
 @pytest.fixture(scope="module")
