@@ -16,9 +16,9 @@ open/close cycles), soak (30 sessions for 10 minutes), outage (the database away
 open sessions: a copy of a SQLite file moved away, PostgreSQL cut off behind a loopback
 forwarder).  Before the first suite that times a server, the policy findings of the pages'
 opening views are kept (timed and printed on their own: a server keeps them once a day and after
-every write, beside its pages; :func:`benchmarks.served.keep_findings`).  Imports go into a throw-away copy of the
-database (:mod:`fundwatch.data.copies`), never into ``--db`` itself; ``--db`` gets only what a
-server on it writes too, the findings kept for its views.
+every write, beside its pages; :func:`benchmarks.served.keep_findings`).  Imports go into a
+throw-away copy of the database (:mod:`fundwatch.data.copies`), never into ``--db`` itself;
+``--db`` gets only what a server on it writes too, the findings kept for its views.
 """
 
 from __future__ import annotations
