@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         speeds["end"] = machine.measure("end", out)
         from benchmarks import targets
 
-        results["targets"] = targets.check(figures, out)
+        results["targets"] = targets.check(figures, out, scale=args.scale)
         path = args.json or RESULTS / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{results['run']['backend']}-scale{args.scale:g}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

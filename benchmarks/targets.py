@@ -1,7 +1,11 @@
 """The targets of the performance issue, checked against the figures of one run.
 
 Each target names the figure it reads, the limit and whether the run met it; a figure that the
-run did not measure (its suite skipped) is reported as such, never as met.
+run did not measure (its suite skipped) is reported as such, never as met.  The issue sets the
+reads' 20x at ten times the demo (:data:`READS_SCALE`): at a smaller scale each read's ratio is
+printed with "at scale 10" in place of a verdict and counted with neither the met nor the missed
+(a county's raw aggregate at scale 1 takes about a millisecond, which no read through a
+database connection beats twenty times); every other target holds at every scale.
 """
 
 from __future__ import annotations
@@ -12,10 +16,16 @@ from typing import TextIO
 from benchmarks.pages import CACHES
 
 MS = 1000
+#: The smallest scale at which a read must be 20 times faster than its naive raw aggregate.
+READS_SCALE = 10
+#: The verdict of a target that does not hold at the run's scale.
+OTHER_SCALE = "other scale"
 
 
-def _targets(figures: dict) -> Iterator[tuple[str, float | None, str, bool | None]]:
-    """(target, measured value or None, shown value, met or None) for every target."""
+def _targets(figures: dict, scale: float | None = None) -> Iterator[tuple[str, float | None, str, bool | str | None]]:
+    """(target, measured value or None, shown value, met or None) for every target; met is
+    :data:`OTHER_SCALE` for a read at a ``scale`` below :data:`READS_SCALE` (None: the scale is
+    not known, every target holds)."""
     pages = figures.get("pages") or {}
     for page in ("county", "transition"):
         for state in CACHES:
@@ -38,9 +48,11 @@ def _targets(figures: dict) -> Iterator[tuple[str, float | None, str, bool | Non
             value = figure["p95"] if figure else None
             yield f"{page} page build ({state}) p95 <= 1 s", value, _ms(value), None if value is None else value <= 1.0
     reads = figures.get("reads") or {}
+    applies = scale is None or scale >= READS_SCALE
     for name, figure in reads.items():
         ratio = figure["ratio"]
-        yield f"read {name}: >= 20x faster than naive", ratio, f"{ratio:,.0f}x", ratio >= 20
+        yield (f"read {name}: >= 20x faster than naive", ratio, f"{ratio:,.0f}x",
+               ratio >= 20 if applies else OTHER_SCALE)
     if not reads:
         yield "every page read >= 20x faster than naive", None, "-", None
     sessions = figures.get("sessions") or {}
@@ -82,18 +94,22 @@ def _mb(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f} MB"
 
 
-def check(figures: dict, out: TextIO) -> list[dict]:
-    """Print every target with its figure and verdict; return them as records."""
+def check(figures: dict, out: TextIO, scale: float | None = None) -> list[dict]:
+    """Print every target with its figure and verdict at the run's ``scale`` (None: every target
+    holds); return them as records."""
     rows = [{"target": target, "value": value, "shown": shown, "met": met}
-            for target, value, shown, met in _targets(figures)]
+            for target, value, shown, met in _targets(figures, scale)]
     out.write("\ntargets\n")
     width = max(len(row["target"]) for row in rows) + 2
+    verdicts = {True: "met", False: "NOT MET", None: "not measured", OTHER_SCALE: f"at scale {READS_SCALE}"}
     for row in rows:
-        verdict = {True: "met", False: "NOT MET", None: "not measured"}[row["met"]]
-        out.write(f"{row['target']:<{width}}{row['shown']:>22}  {verdict}\n")
+        out.write(f"{row['target']:<{width}}{row['shown']:>22}  {verdicts[row['met']]}\n")
     met = sum(row["met"] is True for row in rows)
     missed = sum(row["met"] is False for row in rows)
-    out.write(f"{met} met, {missed} not met, {len(rows) - met - missed} not measured\n")
+    other = sum(row["met"] == OTHER_SCALE for row in rows)
+    unmeasured = len(rows) - met - missed - other
+    out.write(f"{met} met, {missed} not met, {unmeasured} not measured"
+              + (f", {other} set at scale {READS_SCALE} (printed, not counted)" if other else "") + "\n")
     return rows
 
 
