@@ -891,7 +891,8 @@ def test_the_open_cases_read_the_recent_and_the_waiting_cases_from_indexes(engin
     itself for the risk's condition when its statistics favour it) out of the way, in a
     transaction rolled back, its plan reads the partial index, not the table.  (Which index the
     planner takes over a test database this small says nothing about one at scale, where the
-    partial index holds a hundredth of the cases found: the benchmark shows that.)"""
+    partial index holds a hundredth of the cases found: the benchmark shows that.)  SQLite reads
+    the prefecture's recent cases county by county from ``ix_household_county``."""
     from sqlalchemy import event  # noqa: PLC0415
 
     statements: list[tuple] = []
@@ -931,6 +932,11 @@ def test_the_open_cases_read_the_recent_and_the_waiting_cases_from_indexes(engin
                                                                                  parameters))
                 conn.rollback()
             assert "ix_household_waiting" in plan, plan
+            if engine.dialect.name == "sqlite" and region is None:  # the recent cases county by county
+                with engine.connect() as conn:
+                    plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + read,
+                                                                                 parameters))
+                assert "ix_household_county (county_code=? AND found_on>?" in plan, plan
     finally:
         event.remove(engine, "before_cursor_execute", capture)
 

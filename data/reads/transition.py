@@ -649,13 +649,20 @@ def open_cases_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, regi
     what a region below the prefecture reads on PostgreSQL."""
     require_scope(scope)
     as_of = as_date(as_of)
-    if engine.dialect.name == "postgresql" and region_level(engine, scope, region)[0] != "city":
+    level = region_level(engine, scope, region)[0]
+    if engine.dialect.name == "postgresql" and level != "city":
         # PostgreSQL reads a county's cases found by the date from ``ix_household_county``
         # alone, testing their entry in the index (1.4 ms for the largest county at scale 10),
         # and, unable to tell how few cases waited long, plans the second part no better
         return raw_open_cases_frame(engine, scope, as_of, region=region)
     since = as_of - dt.timedelta(days=LONG_WAIT_DAYS)
     recent = _open_cases_statement(engine, scope, region, as_of).where(Household.found_on > since)
+    if engine.dialect.name == "sqlite" and level == "city":
+        # the prefecture's recent cases county by county from ``ix_household_county``, which
+        # tells an entered or closed case from an open one without a look into the table
+        # (``ix_household_found`` needs one per case): at scale 10 the 30 days' 2,883 cases for
+        # 1,232 open, 8.3 -> 5.6 ms
+        recent = recent.where(Household.county_code.in_(select(Region.code).where(Region.level == "county")))
     waited = _open_cases_statement(engine, scope, region, as_of).where(
         Household.found_on <= since, text(WAITING[engine.dialect.name]))
     return _open_cases(engine, scope, as_of, union_all(recent, waited))
