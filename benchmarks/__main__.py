@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         out.write(f"\nfigures written to {path}\n")
         if args.compare:
             targets.compare(json.loads(args.compare.read_text(encoding="utf-8")), results, out)
-        health.stop_all()  # before the temporary database goes: no ping of it logs an outage
+        health.stop_all(wait=health.CHECK_SECONDS)  # before the temporary database goes: no ping of it logs an outage
         db.dispose_all()
     if results.get("failed"):
         out.write(f"suites that failed: {', '.join(results['failed'])}\n")

@@ -25,7 +25,7 @@ def temporary_copy(url: str, folder: Path) -> Iterator[str]:
     # A template must have no open connections, a SQLite file no pooled writer; and no monitor of
     # this process may ping the database meanwhile (PostgreSQL refuses a copy while anyone is
     # connected, and while it copies, the monitor's ping fails and logs an outage that is none).
-    health.stop_all(wait=2 * db.PING_TIMEOUT + 1)
+    health.stop_all(wait=health.CHECK_SECONDS)
     db.dispose_all()
     path = db.sqlite_path(url)
     if path is not None:

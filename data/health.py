@@ -93,6 +93,10 @@ class Health:
             self._wake.clear()
 
 
+#: The longest one check takes (connecting and its statement, each within ``db.PING_TIMEOUT``):
+#: what :func:`stop_all` waits for before a database is copied or removed.
+CHECK_SECONDS = 2 * db.PING_TIMEOUT + 1
+
 _monitors: dict[str, Health] = {}
 _lock = threading.Lock()
 _pid = os.getpid()
@@ -124,4 +128,4 @@ def stop_all(wait: float = 0) -> None:
         health.stop(wait)
 
 
-__all__ = ["Health", "monitor", "period", "stop_all"]
+__all__ = ["CHECK_SECONDS", "Health", "monitor", "period", "stop_all"]
