@@ -7,15 +7,17 @@ from __future__ import annotations
 import io
 import os
 import re
+import tracemalloc
 
 import pytest
 from conftest import new_demo_database, pg_schema_url
 from dashboard_fixtures import demo_copy, demo_db  # noqa: F401 - fixture
 from sqlalchemy import func, select
 
-from benchmarks import load, machine, served, sessions, targets
+from benchmarks import imports, load, machine, served, sessions, targets
 from fundwatch.dashboards import app
 from fundwatch.data import copies, db, generation, health
+from fundwatch.data.imports import run_import
 from fundwatch.data.models import AssistanceMeasure, Household
 from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
@@ -116,6 +118,28 @@ def test_writes_go_into_a_copy_that_is_removed_afterwards(demo_db, tmp_path):  #
     assert not path.exists()
     with db.get_engine(str(demo_db)).connect() as conn:
         assert conn.execute(count).scalar_one() == before > 0
+
+
+def test_imports_are_timed_untraced_and_their_peaks_traced_in_a_run_of_their_own(demo_copy, monkeypatch):  # noqa: F811
+    """tracemalloc made an import three to four times slower: the timed imports run without it,
+    and each figure's peak comes from one more import of a new file under it."""
+    calls = []
+
+    def watched(*args, **kwargs):
+        calls.append((kwargs["dry_run"], tracemalloc.is_tracing()))
+        return run_import(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "run_import", watched)
+    out = io.StringIO()
+    figures = imports.run(str(demo_copy), 2, out, rows=30)
+    names = {f"30 rows {fmt} {name}" for fmt in ("csv", "xlsx") for name in ("dry run", "load", "again")}
+    assert set(figures) == names
+    assert all(figure["runs"] == 2 and figure["min"] > 0 and figure["peak_mb"] > 0 for figure in figures.values())
+    # per format: two files imported three ways untraced, then a third file three ways traced
+    per_format = [(True, False), (False, False), (False, False)] * 2 + [(True, True), (False, True), (False, True)]
+    assert calls == per_format * 2
+    assert not tracemalloc.is_tracing()
+    assert "xlsx again" in out.getvalue()
 
 
 def test_a_served_county_change_is_timed_from_the_county_selector(demo_db):  # noqa: F811
