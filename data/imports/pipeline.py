@@ -529,9 +529,10 @@ def _plan(conn: Connection, ctx: Context, spec: Kind, rows: list[dict[str, Any]]
     for old in ctx.fetch(table, spec.lookup, (row.get(spec.lookup) for row in rows), [c.name for c in table.columns]):
         existing[tuple(getattr(old, k) for k in spec.key)] = old
     defaults = spec.insert_defaults()
+    columns = {c.name: c for c in table.columns}  # looked up by name once a cell, not in the table's collection
     inserts, updates, unchanged = [], [], 0
     for row in rows:
-        values = {c: _comparable(v, table.c[c]) for c, v in row.items() if not c.startswith("_")}
+        values = {c: _comparable(v, columns[c]) for c, v in row.items() if not c.startswith("_")}
         row.update(values)
         old = existing.get(_key_values(spec, row))
         if old is None:

@@ -232,14 +232,18 @@ def _decode(content: bytes) -> tuple[str, str]:
     raise _reject("encoding")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: The control characters no line of a text file holds: below 32 but a tab and those
+#: ``str.splitlines`` ends a line at (``\n``, ``\r``, ``\x0b``, ``\x0c``, ``\x1c``-``\x1e``).
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1b\x1f]")
 
 
 def _read_csv(content: bytes) -> Sheet:
     text, encoding = _decode(content)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if any(ord(c) < 32 and c not in "\t\r\n" for c in line):
-            raise FileRejected(Problem("binary_text", row=number, params={"row": number}))
+    if _BINARY.search(text):  # one search of the text; its lines are looked through only to name the row
+        # (character by character, every file's lines took 0.3 s of a 50,000-row file's 2.7 s dry run)
+        for number, line in enumerate(text.splitlines(), start=1):
+            if _BINARY.search(line):
+                raise FileRejected(Problem("binary_text", row=number, params={"row": number}))
     head = [line for line in text.splitlines()[:10] if line.strip()]
     delimiter = "\t" if sum(line.count("\t") for line in head) > sum(line.count(",") for line in head) else ","
     rows: list[tuple[int, list[Any]]] = []
