@@ -48,7 +48,7 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
                 lambda r=region, b=by: reads.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR),
                 lambda r=region, b=by: naive.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR))
     # the household groupings the pages read (components/frames.py): the prefecture by county, a
-    # county by category and by township, a township by village (this one reads the raw rows)
+    # county by category and by township, a township by village
     for label, region, by in (("prefecture by county", None, "county_code"), ("county by category", COUNTY, "category"),
                               ("county by township", COUNTY, "township_code"),
                               ("township by village", TOWNSHIP, "village_code")):

@@ -29,7 +29,8 @@ def test_it_returns_sqlalchemys_rows_and_runs_direct_from_the_second_time(demo_e
     as_of = dt.date(2024, 6, 30)
     cases = [
         (assets._mix_statement(Scope.all(), ("asset_class",), "county", True), {"county": "360731", "formed": 2020}),
-        (households._summary_statement(Scope.all(), ("category", "status"), "county", True, True, False),
+        (households._summary_statement(demo_engine.dialect.name, Scope.all(), ("category", "status"), "county", True,
+                                      True, False),
          {"place": "360731", "base": dt.date(2023, 12, 31), "base_ym": 202312, "full": 202406,
           "first": as_of.replace(day=1), "eve": as_of.replace(day=1) - dt.timedelta(days=1), "as_of": as_of}),
     ]

@@ -537,6 +537,45 @@ def test_a_read_touches_the_summary_not_the_raw_history(engine):
         and any("loan_year_end" in s for s in statements) and any("household_month_flow" in s for s in statements)
 
 
+def test_a_township_and_a_village_read_the_household_summary_by_township(engine):
+    """A township's and a village's households, on a month end, come from the household summary,
+    not the raw households, and equal the raw count.  The grains' ``''`` is written into the
+    statement (PostgreSQL plans a prepared statement once for any parameters, and with ``''`` as
+    one it read a township's totals through the index by village), and SQLite reads a township's
+    totals through the index by township, not the one by village it would choose."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    with engine.connect() as conn:
+        township, village = conn.execute(text(  # the village with the most households found by then
+            "SELECT township_code, village_code FROM household WHERE county_code = '360731' "
+            "AND found_on <= '2024-06-30' GROUP BY township_code, village_code "
+            "ORDER BY count(*) DESC, village_code LIMIT 1")).one()
+    statements: list[tuple] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    as_of = dt.date(2024, 6, 30)
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for region, by in ((township, ("village_code", "status")), (township, ("category", "status")),
+                           (village, ("category", "status"))):
+            statements.clear()
+            got = reads.household_status_frame(engine, Scope.all(), as_of, by=by, region=region)
+            read, parameters = next((s, p) for s, p in statements if "household_year_end" in s)
+            assert not [s for s, _ in statements if " FROM household " in f"{s} "], statements
+            assert re.search(r"village_code\)? !?= ''", read), read  # not a parameter
+            expected = naive.household_status_frame(engine, Scope.all(), as_of, by=by, region=region)
+            assert len(got) and got.astype(object).values.tolist() == expected.astype(object).values.tolist()
+            if engine.dialect.name == "sqlite" and by[0] == "category" and region == township:
+                with engine.connect() as conn:
+                    plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + read,
+                                                                                 parameters))
+                assert "ix_household_year_end_counties" in plan and "_grain" not in plan, plan
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+
+
 def test_the_identification_clock_reads_its_summaries_and_the_raw_cases_only_below_a_county(engine):
     """The prefecture's clock reads ``clock_month`` (and ``clock_day`` inside a month), never the
     households; a township's is judged from its raw cases, and both equal the raw judgement."""

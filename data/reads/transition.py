@@ -23,8 +23,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, any_, bindparam, case, cast, false,
                         func, literal, literal_column, or_, select, text, true, union_all)
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.expression import UnaryExpression
 
 from .. import workdays
 from ..due_dates import ID_LIMIT_WORKDAYS
@@ -42,7 +40,7 @@ from ..models import (
 )
 from ..scope import Scope, require_scope
 from ._common import (FEN_PER_YUAN, as_date, columns_frame, fen_sum, frame, month_of, plain_rows, region_condition,
-                      region_info, region_level, to_yuan, year_of)
+                      region_info, region_level, to_yuan, unindexed, year_of)
 from ._summary_reads import _ym, full_months_ym, is_month_end
 from .households import household_status, households_found
 
@@ -78,20 +76,6 @@ def _under_monitoring(as_of: dt.date):
     not eliminated by then.  The same households as ``household_status(as_of)`` in (pending,
     monitored), without working out which of the two for every household of the region."""
     return and_(_found_by(as_of), or_(Household.risk_eliminated_on.is_(None), Household.risk_eliminated_on > as_of))
-
-
-def _unindexed(engine: Engine, column):
-    """SQL: ``column``, as a term SQLite looks up in no index of its own (``+column``, which leaves
-    the value as it is).
-
-    SQLite chooses an index by its rows per value, not by the range a date bound covers: for the
-    households of a county identified by a date it took ``ix_household_identified`` (every
-    household of the prefecture identified by then, each looked up in the table for its county)
-    over ``ix_household_county``'s range of the county (which covers the read): 271 against 47 ms
-    for a county at scale 10.  PostgreSQL plans from the dates' histograms and gets the column."""
-    if engine.dialect.name != "sqlite":
-        return column
-    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
 def _plain_dates(values: np.ndarray) -> list[dt.date | None]:
@@ -984,7 +968,7 @@ def raw_measure_wait_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *
     # copies them into each bucket's sum (SQLite 7 against 10 ms of the statement).
     started = case((h.first_measure_on <= as_of, h.first_measure_days))
     waits = (select(started.label("days"))
-             .where(_household_region(engine, scope, region), _unindexed(engine, h.identified_on) <= as_of,
+             .where(_household_region(engine, scope, region), unindexed(engine.dialect.name, h.identified_on) <= as_of,
                     _found_by(as_of))  # implied (found before identified): the region's range of its index
              .offset(0).subquery())
     days = waits.c.days
