@@ -2,7 +2,7 @@
 
 A county change whose reads are cached costs the server about 100 ms; one that has to read a
 county nobody opened since the server started, or since the last import, costs 250-350 ms at
-scale 10 (docs/performance.md).  A served process therefore keeps a :class:`PageWarmer`: a
+scale 10 (docs/performance-log.md).  A served process therefore keeps a :class:`PageWarmer`: a
 daemon thread that, whenever no viewer's load has started or ended for
 :data:`~.loaders.QUIET_SECONDS`, builds the stores of the views the pages open on (each county of
 the county and transition pages, for the whole prefecture and for each county's officials) with

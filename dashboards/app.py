@@ -270,7 +270,7 @@ def release_when_closed() -> None:
     The pages never reconnect a closed websocket (``pn.config.reconnect`` is off; a reload opens
     a new session), so a session whose websocket closed can never be used again; kept for the
     lifetime, a client opening and closing pages every half second held some 30 dead documents
-    at once (see docs/performance.md).  A session whose websocket has not arrived yet (its page
+    at once (see docs/performance-log.md).  A session whose websocket has not arrived yet (its page
     is still loading in a busy burst) keeps the whole lifetime.
     """
     doc = pn.state.curdoc
@@ -344,7 +344,7 @@ def collect_when_destroyed() -> None:
     whenever another one goes, and :func:`settle_heap` made the collector's own full passes
     rare, so while pages kept opening and closing the dead documents piled up until a full pass
     came: scale 1, 100 open/close cycles one after another, RSS about 20 MB higher at every
-    point (docs/performance.md)."""
+    point (docs/performance-log.md)."""
     if pn.state.curdoc is None or pn.state.curdoc.session_context is None:
         return
     pn.state.on_session_destroyed(lambda _context: COLLECTOR.soon())

@@ -302,7 +302,7 @@ def _analysed(engine: Engine) -> dict[str, int]:
 
 def test_load_demo_leaves_planner_statistics(sqlite_engine, sqlite_counts):
     """SQLite gathers none by itself; without them it read the identification clock's cases
-    through the wrong index (docs/performance.md)."""
+    through the wrong index (docs/performance-log.md)."""
     analysed = _analysed(sqlite_engine)
     for table, rows in sqlite_counts.items():
         if rows:

@@ -10,7 +10,7 @@ sessions, the objects left alive are counted with :mod:`gc`:
 no document, store or page view of a closed session stays alive.  (What a closed session
 does leave is bounded: pandas keeps on every long-lived frame a weak reference to each frame
 derived from it and prunes the dead ones only once hundreds have piled up; see
-docs/performance.md.)
+docs/performance-log.md.)
 """
 
 from __future__ import annotations
