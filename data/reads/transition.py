@@ -39,8 +39,8 @@ from ..models import (
     WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 from ..scope import Scope, require_scope
-from ._common import (FEN_PER_YUAN, as_date, columns_frame, fen_sum, frame, month_of, plain_rows, region_condition,
-                      region_info, region_level, to_yuan, unindexed, year_of)
+from ._common import (FEN_PER_YUAN, as_date, columns_frame, constant, fen_sum, frame, month_of, plain_rows,
+                      region_condition, region_info, region_level, to_yuan, unindexed, year_of)
 from ._summary_reads import _ym, full_months_ym, is_month_end
 from .households import household_status, households_found
 
@@ -392,7 +392,7 @@ def _summary_flow_statement(scope: Scope, level: str, partial: bool):
     day = functools.partial(bindparam, type_=Date())
 
     def counties(table):  # the counties' totals (township_code '') of the scope, or of the one county
-        return (scope.clause(table.county_code), table.township_code == "",
+        return (scope.clause(table.county_code), table.township_code == constant(""),
                 *((table.county_code == place,) if level == "county" else ()))
 
     watched = f.status != "eliminated"
