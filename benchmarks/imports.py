@@ -13,6 +13,7 @@ measured the tracing more than the import.
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 import tracemalloc
@@ -47,11 +48,7 @@ def run(db_url: str, repeat: int, out: TextIO, rows: int = ROWS) -> dict[str, di
             if fmt == "xlsx":
                 content = csv_to_xlsx(content)
             for name, dry, expected in FIGURES:
-                def once(dry: bool = dry, expected: str = expected, name: str = name) -> None:
-                    report = run_import(engine, "households", content, f"bench.{fmt}", actor="benchmark",
-                                        scope=Scope.all(), dry_run=dry)
-                    if report.result != expected:
-                        raise RuntimeError(f"{fmt} {name}: {report.summary('en')}")
+                once = functools.partial(_import, engine, content, fmt, name, dry, expected)
                 if traced:
                     peaks[name] = _peak_mb(once)
                 else:
@@ -63,6 +60,14 @@ def run(db_url: str, repeat: int, out: TextIO, rows: int = ROWS) -> dict[str, di
             out.write(f"{fmt + ' ' + name:<34}{statistics.median(values):>10.2f}{max(values):>10.2f}"
                       f"{peaks[name]:>10.0f}\n")
     return figures
+
+
+def _import(engine, content: bytes, fmt: str, name: str, dry: bool, expected: str) -> None:
+    """Import ``content`` as households; an import whose result is not ``expected`` stops the suite."""
+    report = run_import(engine, "households", content, f"bench.{fmt}", actor="benchmark", scope=Scope.all(),
+                        dry_run=dry)
+    if report.result != expected:
+        raise RuntimeError(f"{fmt} {name}: {report.summary('en')}")
 
 
 def _peak_mb(run: Callable[[], None]) -> float:
