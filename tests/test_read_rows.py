@@ -92,6 +92,34 @@ def test_postgresql_connections_go_back_to_the_pool_in_transaction_mode(pg_engin
 
 
 @pytest.mark.pg
+def test_a_direct_postgresql_read_is_prepared_on_its_first_run(pg_engine):
+    """The first direct run of a statement on a connection prepares it there (psycopg alone would
+    parse and plan it afresh for five runs), and later runs use that one statement."""
+    engine = db.postgres_engine(pg_engine.url.render_as_string(hide_password=False), pool_size=1)
+    stmt = select(func.count()).select_from(Household).where(Household.county_code == bindparam("c", type_=sa.String()))
+
+    def prepared() -> list[str]:
+        fairy = engine.raw_connection()
+        try:
+            cursor = fairy.driver_connection.cursor()
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%FROM household%'")
+            return [row[0] for row in cursor.fetchall()]
+        finally:
+            fairy.close()
+
+    try:
+        db.read_rows(engine, stmt, {"c": "360731"})  # through SQLAlchemy: not prepared
+        assert prepared() == []
+        db.read_rows(engine, stmt, {"c": "360731"})
+        assert len(prepared()) == 1
+        for code in ("360732", "360703"):
+            db.read_rows(engine, stmt, {"c": code})
+        assert len(prepared()) == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.pg
 def test_a_lost_postgresql_connection_raises_sqlalchemys_error_and_is_replaced(pg_engine):
     """A connection the server ends during a read raises SQLAlchemy's OperationalError (what the
     pages take for "the database is unavailable"), is not returned to the pool, and the next read
