@@ -925,9 +925,9 @@ def test_list_queries_use_an_index(engine):
 
 
 def test_the_open_cases_read_the_recent_and_the_waiting_cases_from_indexes(engine):
-    """A county's and the prefecture's open cases on a date are the cases the raw read finds,
-    long waits included, and the statement's second part, the cases that waited 30 days or more,
-    can be read from a partial index of the cases entered late or not at all
+    """A county's, the prefecture's and a township's open cases on a date are the cases the raw
+    read finds, long waits included, and the statement's second part, the cases that waited 30
+    days or more, can be read from a partial index of the cases entered late or not at all
     (``ix_household_waiting``, or ``ix_household_slow``, whose cases took 17 days or more): with the
     found dates' indexes and the risk's end (``ix_household_eliminated``, which PostgreSQL ORs with
     itself for the risk's condition when its statistics favour it) out of the way, in a
@@ -949,13 +949,14 @@ def test_the_open_cases_read_the_recent_and_the_waiting_cases_from_indexes(engin
         conn.execute(text(f"UPDATE household SET entered_on = {'DATE ' if engine.dialect.name == 'postgresql' else ''}"
                           "'2024-01-20' WHERE id = :id"), {"id": ids[0]})
         conn.execute(text("UPDATE household SET entered_on = NULL WHERE id = :id"), {"id": ids[1]})
+        township = conn.execute(text("SELECT township_code FROM household WHERE id = :id"), {"id": ids[0]}).scalar_one()
     as_of = dt.date(2024, 1, 10)
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        for region in ("360731", None):
+        for region, expected in (("360731", ids), (None, ids), (township, ids[:1])):
             statements.clear()
             got = transition_reads.open_cases_frame(engine, Scope.all(), as_of, region=region)
-            assert set(ids) <= set(got["id"])
+            assert set(expected) <= set(got["id"])
             pd.testing.assert_frame_equal(got, transition_reads.raw_open_cases_frame(engine, Scope.all(), as_of,
                                                                                      region=region))
             read, parameters = next((s, p) for s, p in statements if "FROM household" in s)  # not the raw read's
