@@ -219,9 +219,9 @@ def read_rows(engine: Engine, stmt, params: dict | None = None) -> list[tuple]:
     processors as SQLAlchemy does, then executes on a connection checked out of the engine's
     pool (its checkout listeners run as usual).  On PostgreSQL it runs in autocommit, as
     :func:`reader`'s connections do, and is prepared on its first run on each connection (psycopg
-    prepares a statement on its sixth; parsed and planned afresh until then, a county's summary read took
-    about 0.05 ms more of its 0.4-0.5 in a page's first reads).  On SQLite it runs as one
-    statement, which reads one snapshot.  A driver error is raised as SQLAlchemy's error of the
+    prepares a statement on its sixth; parsed and planned afresh until then, a county's summary
+    read took about 0.05 ms more of its 0.4-0.5 in a page's first reads).  On SQLite it runs as
+    one statement, which reads one snapshot.  A driver error is raised as SQLAlchemy's error of the
     same kind (:data:`UNAVAILABLE` holds for it), and a lost connection is invalidated rather than
     returned to the pool.
 

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Engine, Integer, Select, String, cast, func, literal_column, select
+from sqlalchemy import (BigInteger, Connection, Engine, Integer, Select, String, bindparam, cast, false, func,
+                        literal_column, select, true)
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
@@ -181,6 +182,18 @@ def region_level(engine: Engine | Connection, scope: Scope, region: str | None) 
         return "city", None
     info = region_info(engine, scope, region)
     return ("unknown", None) if info is None else (info[0], info)
+
+
+def place_condition(level: str, *, county, township=None, village=None):
+    """SQL: the rows of the region bound as the parameter ``place``, for a statement built once per
+    level of region (:func:`region_level`): every row for ``city``, none for ``unknown``, else the
+    rows whose ``county``, ``township`` or ``village`` column holds it."""
+    if level in ("city", "unknown"):
+        return true() if level == "city" else false()
+    column = {"county": county, "township": township, "village": village}[level]
+    if column is None:
+        raise ValueError(f"no {level} column to restrict to a {level}")
+    return column == bindparam("place", type_=String())
 
 
 def region_condition(engine: Engine, scope: Scope, region: str | None, *, county, township=None, village=None):

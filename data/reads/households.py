@@ -8,15 +8,16 @@ from collections.abc import Sequence
 
 import pandas as pd
 from sqlalchemy import (
-    BigInteger, Date, Engine, Integer, Select, String, bindparam, case, cast, false, func, literal, literal_column, or_,
-    select, true, union_all,
+    BigInteger, Date, Engine, Integer, Select, bindparam, case, cast, func, literal, literal_column, or_, select,
+    union_all,
 )
 
 from ..db import read_rows
 from ..masking import suppress_small_counts
 from ..models import Household, HouseholdMonthFlow, HouseholdYearEnd
 from ..scope import Scope, require_scope
-from ._common import as_date, columns_frame, constant, frame, region_condition, region_info, unindexed
+from ._common import (as_date, columns_frame, constant, frame, place_condition, region_condition, region_info,
+                      unindexed)
 from ._summary_reads import _snapshot_day, _ym, full_months_ym, is_month_end
 
 HOUSEHOLD_GROUPS = ("county_code", "township_code", "village_code", "category", "cause", "channel", "status")
@@ -137,15 +138,14 @@ def _summary_statement(dialect: str, scope: Scope, by: tuple[str, ...], level: s
     villages = "village_code" in by or level == "village"
     townships = not villages and ("township_code" in by or level == "township")
     snap, flow, h = HouseholdYearEnd, HouseholdMonthFlow, Household
-    place = bindparam("place", type_=String())
     day = functools.partial(bindparam, type_=Date())
 
     def part(table, households, members, *conditions, status=None):
         keys = [status if k == "status" and status is not None else
                 func.coalesce(table.category, "") if k == "category" and table is h else getattr(table, k)
                 for k in by]
-        where = {"city": true(), "unknown": false(), "county": table.county_code == place,
-                 "township": table.township_code == place, "village": table.village_code == place}[level]
+        where = place_condition(level, county=table.county_code, township=table.township_code,
+                                village=table.village_code)
         blank = constant("")  # written into the statement, for PostgreSQL's plan made once (constant)
         # a township's totals by the index by township, not SQLite's choice by village (unindexed)
         village = unindexed(dialect, table.village_code) if level == "township" else table.village_code

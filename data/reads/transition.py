@@ -21,8 +21,8 @@ import functools
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, any_, bindparam, case, cast, false,
-                        func, literal, literal_column, or_, select, text, true, union_all)
+from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, any_, bindparam, case, cast, func,
+                        literal, literal_column, or_, select, text, true, union_all)
 
 from .. import workdays
 from ..due_dates import ID_LIMIT_WORKDAYS
@@ -39,8 +39,8 @@ from ..models import (
     WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 from ..scope import Scope, require_scope
-from ._common import (FEN_PER_YUAN, as_date, columns_frame, constant, fen_sum, frame, month_of, plain_rows,
-                      region_condition, region_info, region_level, to_yuan, unindexed, year_of)
+from ._common import (FEN_PER_YUAN, as_date, columns_frame, constant, fen_sum, frame, month_of, place_condition,
+                      plain_rows, region_condition, region_info, region_level, to_yuan, unindexed, year_of)
 from ._summary_reads import _ym, full_months_ym, is_month_end
 from .households import household_status, households_found
 
@@ -82,10 +82,10 @@ def _plain_dates(values: np.ndarray) -> list[dt.date | None]:
     return values.astype("datetime64[D]").astype(object).tolist()  # NaT -> None
 
 
-def _day_number(engine: Engine | str, column):
-    """SQL: the days from 1970-01-01 to the date ``column`` (NULL stays NULL), on either backend
-    (``engine``, or its dialect's name)."""
-    if (engine if isinstance(engine, str) else engine.dialect.name) == "sqlite":
+def _day_number(dialect: str, column):
+    """SQL: the days from 1970-01-01 to the date ``column`` (NULL stays NULL), on the database
+    ``dialect`` names."""
+    if dialect == "sqlite":
         return cast(func.julianday(column) - 2440587.5, Integer)
     return column - literal(dt.date(1970, 1, 1))
 
@@ -500,7 +500,7 @@ def _clock_rows(engine, scope, region, where) -> tuple[np.ndarray, np.ndarray, n
     cases made 15,500 groups, and sorting them into those cost SQLite three times the read of the
     rows (22 against 6 ms)."""
     dates = (Household.found_on, Household.identified_on, Household.entered_on)
-    stmt = (select(Household.county_code, *(_day_number(engine, c).label(c.key) for c in dates))
+    stmt = (select(Household.county_code, *(_day_number(engine.dialect.name, c).label(c.key) for c in dates))
             .where(_household_region(engine, scope, region), *where))
     _, rows = plain_rows(engine, stmt)
     codes = sorted({row[0] for row in rows})
@@ -680,10 +680,8 @@ def _open_cases_statement(dialect: str, scope: Scope, level: str, parts: str):
     that for a county PostgreSQL hashes that county's regions rather than the prefecture's 3,800
     (0.6 of a county's 1.1 ms in the database at scale 10)."""
     h = Household
-    place, as_of, since = (bindparam("place", type_=String()), bindparam("as_of", type_=Date()),
-                           bindparam("since", type_=Date()))
-    region = {"city": true(), "unknown": false(), "county": h.county_code == place,
-              "township": h.township_code == place, "village": h.village_code == place}[level]
+    as_of, since = bindparam("as_of", type_=Date()), bindparam("since", type_=Date())
+    region = place_condition(level, county=h.county_code, township=h.township_code, village=h.village_code)
     villages = Region.__table__
     joined = h.__table__.outerjoin(
         villages, and_(villages.c.code == h.village_code, villages.c.county_code == h.county_code,
@@ -1060,7 +1058,8 @@ def transition_households_frame(engine: Engine, scope: Scope, as_of: dt.date | s
     sorted_dates = [c for c in KEY_DATES if c.key in ("found_on", "entered_on", name)]
     page_dates = [c for c in KEY_DATES if c not in sorted_dates]
     where = (_household_region(engine, scope, region), scope.record_clause(h.county_code), h.found_on <= as_of)
-    narrow = select(h.id, *(_day_number(engine, c).label(c.key) for c in sorted_dates), *(income if wide else ()))
+    narrow = select(h.id, *(_day_number(engine.dialect.name, c).label(c.key) for c in sorted_dates),
+                    *(income if wide else ()))
     if sort == "-workdays_overdue":  # the default order
         by_id = region_level(engine, scope, region)[0] in ("city", "county")
         found = None if scope.suppress_small else households_found(engine, scope, as_of, region)
@@ -1439,7 +1438,7 @@ def _income_summary_statement(scope: Scope, level: str):
     (``city``, ``county`` or ``unknown``), built and compiled once: ``place`` (the county) and
     ``year`` (the last year) come as parameters."""
     y = AssetIncomeYear
-    where = {"city": true(), "unknown": false(), "county": y.county_code == bindparam("place", type_=String())}[level]
+    where = place_condition(level, county=y.county_code)
 
     def per_year(group: str, *only):
         return (select(literal(group).label("group"), y.year, fen_sum(y.records, "records"),
