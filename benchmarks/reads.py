@@ -47,6 +47,15 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
             out[f"asset mix by {by} {label}"] = (
                 lambda r=region, b=by: reads.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR),
                 lambda r=region, b=by: naive.asset_mix_frame(engine, everyone, by=(b,), region=r, formed_by_year=YEAR))
+    # the rankings' assets (components/frames.py): a county's townships, a township's villages, and
+    # a township's by class (migration 0033), against its assets placed by their villages
+    for label, township, by in (("county by township", None, "place"), ("township by village", TOWNSHIP, "place"),
+                                ("township by class", TOWNSHIP, "asset_class")):
+        out[f"asset places {label}"] = (
+            lambda t=township, b=by: reads.asset_places_frame(engine, everyone, COUNTY, township=t, by=b,
+                                                              formed_by_year=YEAR),
+            lambda t=township, b=by: naive.asset_places_frame(engine, everyone, COUNTY, township=t, by=b,
+                                                              formed_by_year=YEAR))
     # the household groupings the pages read (components/frames.py): the prefecture by county, a
     # county by category and by township, a township by village
     for label, region, by in (("prefecture by county", None, "county_code"), ("county by category", COUNTY, "category"),

@@ -128,24 +128,16 @@ def subregion_metrics(url: str, scope_key: str, county: str, township: str | Non
     out = L.children(url, scope_key, parent)[["code", "name"]].reset_index(drop=True)
     _put(out, household_counts(L.household_status(url, scope_key, as_of, (level_column, "status"), parent),
                                level_column), list(HOUSEHOLD_STATUSES))
-    assets = _assets_by_village(url, scope_key, county, year)
-    if township:
-        area = assets["village_code"]
-    else:  # villages add up to their township (a village of no known township is left out)
-        villages = L.villages_of_county(url, scope_key, county)
-        area = assets["village_code"].map(villages.set_index("code")["parent_code"])
+    # a village's assets count under its township (one of no known township is left out)
+    assets = L.asset_places(url, scope_key, county, township, "place", year)
     columns = ["assets", "value", "no_custodian", "idle_or_damaged"]
-    _put(out, assets[columns].groupby(area.to_numpy()).sum(), columns)
+    _put(out, assets.set_index("code")[columns], columns)
     counts = ["assets", "no_custodian", "idle_or_damaged"]
     out[counts] = out[counts].fillna(0).astype("int64")
     for status in HOUSEHOLD_STATUSES:
         out[status] = count_column(out[status])
     out["value"] = out["value"].astype("float64").fillna(0.0)
     return out.rename(columns={"value": "asset_value"})
-
-
-def _assets_by_village(url: str, scope_key: str, county: str, year: int) -> pd.DataFrame:
-    return L.asset_mix(url, scope_key, ("village_code", "asset_class"), county, year)
 
 
 # -- funds ------------------------------------------------------------------------------------------
@@ -209,14 +201,11 @@ def leverage(url: str, scope_key: str, as_of: dt.date, county: str | None) -> pd
 # -- assets and households ------------------------------------------------------------------------
 
 @cached
-def assets(url: str, scope_key: str, region: str | None, level: str, county: str | None, villages: tuple[str, ...],
-           year: int) -> pd.DataFrame:
+def assets(url: str, scope_key: str, region: str | None, level: str, county: str | None, year: int) -> pd.DataFrame:
     """Assets by class with the custody picture.  A township has no asset column of its own:
-    its figures add up its ``villages``."""
+    its figures add up its villages' (its total in the asset summary by place)."""
     if level == "township":
-        by_village = _assets_by_village(url, scope_key, county, year)
-        out = by_village[by_village["village_code"].isin(villages)].groupby("asset_class", as_index=False)[
-            ["assets", "value", "no_custodian", "no_owner", "idle_or_damaged"]].sum()
+        out = L.asset_places(url, scope_key, county, region, "asset_class", year)
     else:
         out = L.asset_mix(url, scope_key, ("asset_class",), region, year)
     return out[["asset_class", "assets", "value", "no_custodian", "no_owner", "idle_or_damaged"]].reset_index(drop=True)

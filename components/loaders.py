@@ -297,13 +297,6 @@ def children(url: str, scope_key: str, parent: str) -> pd.DataFrame:
     return reads.regions_frame(engine, scope, parent=parent)[["code", "name", "level", "parent_code"]]
 
 
-@cached
-def villages_of_county(url: str, scope_key: str, county: str) -> pd.DataFrame:
-    """Every village of ``county`` with its township (to sum village figures per township)."""
-    engine, scope = _args(url, scope_key)
-    return reads.regions_frame(engine, within(scope, county), level="village")[["code", "name", "parent_code"]]
-
-
 # -- funds ------------------------------------------------------------------------------------------
 
 @cached
@@ -362,6 +355,14 @@ def asset_mix(url: str, scope_key: str, by: tuple[str, ...], region: str | None,
 
 
 @cached
+def asset_places(url: str, scope_key: str, county: str, township: str | None, by: str, year: int) -> pd.DataFrame:
+    """A county's townships' or a township's villages' assets (``by="place"``), or a township's by
+    class (:func:`~fundwatch.data.reads.asset_places_frame`), formed by ``year``."""
+    engine, scope = _args(url, scope_key)
+    return reads.asset_places_frame(engine, scope, county, township=township, by=by, formed_by_year=year)
+
+
+@cached
 def household_status(url: str, scope_key: str, as_of: dt.date, by: tuple[str, ...], region: str | None) -> pd.DataFrame:
     engine, scope = _args(url, scope_key)
     return reads.household_status_frame(engine, scope, as_of, by=by, region=region)
@@ -393,5 +394,5 @@ def records(url: str, scope_key: str, kind: str, region: str | None, sort: str |
     return RECORD_LISTS[kind](engine, scope, region=region, sort=sort, limit=limit, offset=offset)
 
 
-CACHED = (counties, children, villages_of_county, funds, pace, pace_by_county, loan_position, risk_fund,
-          asset_mix, household_status, findings, records)
+CACHED = (counties, children, funds, pace, pace_by_county, loan_position, risk_fund,
+          asset_mix, asset_places, household_status, findings, records)

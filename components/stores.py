@@ -381,7 +381,6 @@ class DashboardStore(pn.viewable.Viewer):
         programme, source_level = self.programme, self.source_level
         selected, township = self.county, self.township or None
         loan_region = self.village or county  # loans record villages, not townships
-        villages = tuple(self.villages["code"]) if level == "township" else ()
         frames = L.gather(
             county_metrics=lambda: F.county_metrics(url, key, year, as_of),
             subregions=lambda: (F.subregion_metrics(url, key, selected, township, year, as_of)
@@ -391,7 +390,7 @@ class DashboardStore(pn.viewable.Viewer):
             loans_by_type=lambda: F.loans_by(url, key, as_of, loan_region, "borrower_type"),
             loans_by_bank=lambda: F.loans_by(url, key, as_of, loan_region, "bank"),
             leverage=lambda: F.leverage(url, key, as_of, county),
-            assets=lambda: F.assets(url, key, region, level, county, villages, year),
+            assets=lambda: F.assets(url, key, region, level, county, year),
             households=lambda: F.households(url, key, as_of, region),
             warnings=lambda: F.warnings(url, key, year, as_of, county),
         )

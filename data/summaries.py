@@ -54,6 +54,14 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   ``assistance_measure`` set the first measure of the households whose measures a statement
   wrote; one on ``household`` (an update of either date) sets the days.
 
+- ``asset_place_year`` (migration 0033): assets not disposed per county, township, village, year
+  formed and class, with their value and how many lack a custodian or an owner or stand idle or
+  damaged.  Each asset of a village counts under its village and under ``village_code = ''`` (its
+  township's total, the township being the village's parent in the region table).  The county
+  page's ranking of townships and a township's of villages, and a township's assets by class, sum
+  a few rows per place and year instead of every asset of the county (kept by row triggers on
+  ``asset``).
+
 - ``asset_income_year`` (migration 0017): operating-asset income records per county, year and
   whether the asset is a photovoltaic station (``pv``): records, income and its distribution.  A
   record's ``pv`` is its asset's, so besides the triggers on ``asset_income`` one on ``asset``
@@ -139,6 +147,9 @@ LOAN_GRAINS = (("loan_month_flow", "loan_year_end", LOAN_KEYS),
 LOAN_FLOW_MEASURES = ("issued_loans", "issued_fen", "ended_loans", "ended_fen")
 DISBURSEMENT_KEYS = ("county_code", "year", "ym", "source_level", "programme")
 ASSET_KEYS = ("county_code", "formed_year", "asset_class", "subtype", "status", "no_owner", "no_custodian")
+#: The keys of ``asset_place_year`` (migration 0033) and its measures, each a sum over the assets of a group.
+ASSET_PLACE_KEYS = ("county_code", "village_code", "township_code", "formed_year", "asset_class")
+ASSET_PLACE_MEASURES = ("assets", "value_fen", "no_custodian", "no_owner", "idle_or_damaged")
 HOUSEHOLD_KEYS = ("county_code", "township_code", "village_code", "category", "status")
 CATEGORY_KEYS = ("programme", "category", "county_code", "year", "ym")
 INCOME_KEYS = ("county_code", "year", "pv")
@@ -155,7 +166,7 @@ RECORD_LISTS = {"project": "1 = 1", "loan": "1 = 1", "asset": "1 = 1", "househol
 #: households; 0012: the payments by the category of their project, kept by triggers on
 #: ``disbursement`` and ``project``; 0017: the asset income, kept by triggers on ``asset_income``
 #: and ``asset``; 0018: the record lists' rows per county, kept by triggers on each table of
-#: :data:`RECORD_LISTS`).
+#: :data:`RECORD_LISTS`; 0033: the assets by place, kept by triggers on ``asset``).
 TABLES = {
     "disbursement": ("disbursement_month",),
     "loan": tuple(table for flow, snapshot, _ in LOAN_GRAINS for table in (flow, snapshot)),
@@ -172,6 +183,7 @@ TABLES = {
     "first_of_kind": (),  # a column of ``assistance_measure``: see :data:`KEPT_COLUMNS`
     "measure_mix": ("measure_mix_year", "measure_mix_month", "measure_mix_day"),
     "income_band": ("income_band_year", "income_band_month", "income_band_day"),
+    "asset_place": ("asset_place_year",),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
 KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days")),
@@ -186,7 +198,7 @@ HOUSEHOLD_SUMMED = ("county_code", "township_code", "village_code", "category", 
 #: table whose change moves summed rows between groups (the group's extra trigger, ``<name>_<table>``).
 SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household", "monitoring": "household",
                  "wait": "household", "case_age": "household", "first_of_kind": "assistance_measure",
-                 "measure_mix": "assistance_measure", "income_band": "household"}
+                 "measure_mix": "assistance_measure", "income_band": "household", "asset_place": "asset"}
 #: The household columns the identification clock's summaries are made of (see :data:`HOUSEHOLD_SUMMED`).
 CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
 #: The identification clock's measures, every one a count of cases (``clock_month``, ``clock_day``).
@@ -316,6 +328,63 @@ def _asset_statements(dialect: str, row: str, sign: int) -> list[str]:
         out.append(f"DELETE FROM asset_year WHERE ({', '.join(keys)}) = ({_asset_values(dialect, row)}) "
                    f"AND assets = 0")
     return out
+
+
+#: The columns of an asset that place it in ``asset_place_year``: an update of none of them leaves it alone.
+ASSET_PLACED = ("county_code", "village_code", "formed_on", "asset_class", "value_fen", "custodian", "owner", "status")
+
+
+def _asset_place_rows(dialect: str, row: str, sign: int, source: str = "") -> str:
+    """The SELECT of the ``asset_place_year`` rows (:data:`ASSET_PLACE_KEYS`, then
+    :data:`ASSET_PLACE_MEASURES`) that the asset ``row`` adds (``sign`` 1) or takes away (-1); with
+    ``source`` (``asset AS a``, ``row`` ``a``) those of every asset, one row per asset and grain,
+    to be grouped.  An asset counts only if it has a village and is not disposed, as
+    :func:`fundwatch.data.reads.naive.asset_mix_frame` counts it, twice: under its village
+    (``g.whole`` 0) and under ``village_code = ''`` (1).  Its township is its village's parent
+    when the region table holds the village in the asset's county (``''`` otherwise)."""
+    places = "(SELECT 0 AS whole UNION ALL SELECT 1) AS g"
+    return (f"SELECT {row}.county_code AS county_code, "
+            f"CASE WHEN g.whole = 1 THEN '' ELSE {row}.village_code END AS village_code, "
+            f"COALESCE(r.parent_code, '') AS township_code, {_year(dialect, f'{row}.formed_on')} AS formed_year, "
+            f"{row}.asset_class AS asset_class, {sign} AS assets, {sign} * {row}.value_fen AS value_fen, "
+            f"CASE WHEN {row}.asset_class = 'public_welfare' AND {row}.custodian IS NULL THEN {sign} ELSE 0 END "
+            f"AS no_custodian, CASE WHEN {row}.owner IS NULL THEN {sign} ELSE 0 END AS no_owner, "
+            f"CASE WHEN {row}.status IN ('idle', 'damaged') THEN {sign} ELSE 0 END AS idle_or_damaged "
+            f"FROM {f'{source} CROSS JOIN ' if source else ''}{places} "
+            f"LEFT JOIN region AS r ON r.code = {row}.village_code AND r.level = 'village' "
+            f"AND r.county_code = {row}.county_code "
+            f"WHERE {row}.village_code IS NOT NULL AND {row}.status <> 'disposed'")
+
+
+def _asset_place_statements(dialect: str, row: str, sign: int) -> list[str]:
+    keys, measures = ASSET_PLACE_KEYS, ASSET_PLACE_MEASURES
+    out = [f"INSERT INTO asset_place_year ({', '.join(keys)}, {', '.join(measures)}) "
+           f"{_asset_place_rows(dialect, row, sign)} " + _upsert("asset_place_year", keys, measures)]
+    if sign < 0:
+        out.append(f"DELETE FROM asset_place_year WHERE county_code = {row}.county_code "
+                   f"AND village_code IN ({row}.village_code, '') AND formed_year = {_year(dialect, f'{row}.formed_on')} "
+                   f"AND asset_class = {row}.asset_class AND assets = 0")
+    return out
+
+
+def _asset_place_trigger_ddl(dialect: str) -> list[str]:
+    """Row triggers on ``asset`` keeping ``asset_place_year``: an asset's rows taken away as it was
+    and added as it is, on an update only when a column of :data:`ASSET_PLACED` is set."""
+    name = "fw_summary_asset_place"
+    if dialect == "sqlite":
+        return _sqlite_row_triggers(name, "asset", partial(_asset_place_statements, dialect),
+                                    update_of=", ".join(ASSET_PLACED))
+    if dialect != "postgresql":
+        raise NotImplementedError(f"summary triggers for {dialect}")
+
+    def body(row: str, sign: int) -> str:
+        return " ".join(statement + ";" for statement in _asset_place_statements(dialect, row, sign))
+
+    return [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP IN ('DELETE', 'UPDATE') THEN {body('OLD', -1)} END IF; "
+            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {body('NEW', 1)} END IF; RETURN NULL; END $$",
+            f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(ASSET_PLACED)} ON asset "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()"]
 
 
 def _household_spans(row: str, source: str = "") -> str:
@@ -1280,6 +1349,8 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True, loan_totals: 
         return _income_trigger_ddl(dialect)
     if source == "records":
         return _records_trigger_ddl(dialect)
+    if source == "asset_place":
+        return _asset_place_trigger_ddl(dialect)
     if source == "clock":
         return _clock_trigger_ddl(dialect)
     if source in DAY_EVENTS:
@@ -1338,7 +1409,7 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
         return [*(statement for event in events
                   for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {moving if event == moving else table}",
                                     f"DROP FUNCTION IF EXISTS {name}_{event}()")), *also]
-    return [f"DROP TRIGGER IF EXISTS {name} ON {source}", f"DROP FUNCTION IF EXISTS {name}()"]
+    return [f"DROP TRIGGER IF EXISTS {name} ON {SOURCE_TABLES.get(source, source)}", f"DROP FUNCTION IF EXISTS {name}()"]
 
 
 def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, loan_totals: bool = True
@@ -1357,6 +1428,10 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, 
         "household": _household_grouped(dialect, [(1, "FROM household AS h")], counties),
         "disbursement_category": [_category_grouped([(1, "FROM disbursement AS d")])],
         "asset_income": [_income_grouped([(1, "FROM asset_income AS i")])],
+        "asset_place": [
+            f"INSERT INTO asset_place_year ({', '.join(ASSET_PLACE_KEYS)}, {', '.join(ASSET_PLACE_MEASURES)}) "
+            f"SELECT {', '.join(ASSET_PLACE_KEYS)}, {', '.join(f'SUM({m})' for m in ASSET_PLACE_MEASURES)} FROM ("
+            + _asset_place_rows(dialect, "a", 1, "asset AS a") + f") AS placed GROUP BY {', '.join(ASSET_PLACE_KEYS)} ORDER BY {', '.join(ASSET_PLACE_KEYS)}"],
         "records": ["INSERT INTO record_count (source, county_code, records) " + " UNION ALL ".join(
             f"SELECT '{table}', r.county_code, COUNT(*) FROM {table} AS r WHERE {listed.format(row='r')} "
             f"GROUP BY r.county_code" for table, listed in RECORD_LISTS.items())],

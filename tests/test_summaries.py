@@ -125,6 +125,13 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         for by in ASSET_GROUPINGS:
             same(reads.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by),
                  naive.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by), by)
+        # the rankings' assets by township and by village, a township's by class (migration 0033)
+        place_county = region or "360731"
+        for township, by in ((None, "place"), ("360731100", "place"), ("360731100", "asset_class")):
+            same(reads.asset_places_frame(engine, scope, place_county, township=township, by=by,
+                                          formed_by_year=formed_by),
+                 naive.asset_places_frame(engine, scope, place_county, township=township, by=by,
+                                          formed_by_year=formed_by), ["code" if by == "place" else by])
         for by in HOUSEHOLD_GROUPINGS:
             raw = naive.household_status_frame(engine, scope, as_of, by=by, region=asset_region)
             same(reads.household_status_frame(engine, scope, as_of, by=by, region=asset_region), raw, by)
@@ -765,6 +772,46 @@ def test_the_income_band_migration_goes_down_and_up(engine):
     assert_reads_equal_raw(engine, (transition_reads.income_alert_frame, transition_reads.raw_income_alert_frame))
 
 
+def test_the_asset_place_migration_goes_down_and_up(engine):
+    """Migration 0033 takes the assets by place and their triggers out and puts them back, filled
+    from the assets written meanwhile; the rankings then read the summary, not the raw assets."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0032")
+    try:
+        assert "asset_place_year" not in set(inspect(engine).get_table_names())
+        with engine.begin() as conn:  # no trigger of 0033 left to fire
+            conn.execute(text("UPDATE asset SET status = 'idle' WHERE id IN (SELECT MIN(id) FROM asset "
+                              "WHERE county_code = '360731' GROUP BY village_code)"))
+            conn.execute(text("UPDATE asset SET custodian = NULL WHERE id % 7 = 0"))
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    from sqlalchemy import event  # noqa: PLC0415
+
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    scope = Scope.all()
+    for township, by in ((None, "place"), ("360731100", "place"), ("360731100", "asset_class")):
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", capture)  # the read runs through SQLAlchemy
+        try:
+            got = reads.asset_places_frame(engine, scope, "360731", township=township, by=by, formed_by_year=2024)
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert selects and all(re.search(r"\basset_place_year\b", s) and not re.search(r"\basset\b", s)
+                               for s in selects), selects
+        assert len(got) and got["idle_or_damaged"].sum() > 0
+        same(got, naive.asset_places_frame(engine, scope, "360731", township=township, by=by, formed_by_year=2024),
+             ["code" if by == "place" else by])
+
+
 def test_the_due_dates_follow_the_installed_calendar(engine):
     """A ``workday_due`` that differs from the installed holiday calendar (a package update) is
     rewritten on start, the clock's summaries rebuilt and the data generation moved; a right one
@@ -1066,9 +1113,9 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029
+                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029, 0033
                        if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait",
-                                         "case_age", "first_of_kind", "measure_mix", "income_band"))
+                                         "case_age", "first_of_kind", "measure_mix", "income_band", "asset_place"))
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)

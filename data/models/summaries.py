@@ -141,6 +141,32 @@ class AssetYear(Base):
     value_fen: Mapped[int] = mapped_column(Fen)
 
 
+class AssetPlaceYear(Base):
+    """Assets not disposed per county, township, village, year formed and class (migration 0033):
+    count, value, and how many lack a custodian (public-welfare assets), an owner, or stand idle
+    or damaged.  Each asset of a known village counts twice: under its village and under
+    ``village_code = ''`` (its township's total; ``township_code`` is the village's township,
+    ``''`` for a village the region table does not place in the asset's county).  The ranking of
+    a county's townships sums a few rows per township and year instead of every asset of the
+    county (31,000 at ten times the demo), a township's its villages' rows."""
+
+    __tablename__ = "asset_place_year"
+    # a township's villages (and its total) as one range; the primary key gives a county's townships
+    __table_args__ = (Index("ix_asset_place_year_township", "county_code", "township_code", "village_code",
+                            "formed_year", "asset_class"),)
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    formed_year: Mapped[int] = mapped_column(primary_key=True)
+    asset_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    assets: Mapped[int] = mapped_column(BigInteger)
+    value_fen: Mapped[int] = mapped_column(Fen)
+    no_custodian: Mapped[int] = mapped_column(BigInteger)
+    no_owner: Mapped[int] = mapped_column(BigInteger)
+    idle_or_damaged: Mapped[int] = mapped_column(BigInteger)
+
+
 class AssetIncomeYear(Base):
     """Operating-asset income records per county, year and whether the asset is a photovoltaic
     station (``pv``, 1 or 0: its subtype ``pv_station``): records, income and its distribution.

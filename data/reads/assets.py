@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, Integer, Select, String, bindparam, case, false, func, select, true
 
 from ..db import read_rows
-from ..models import Asset, AssetIncome, AssetYear
+from ..models import Asset, AssetIncome, AssetPlaceYear, AssetYear
 from ..scope import Scope, require_scope
 from . import naive
 from ._common import columns_frame, fen_sum, frame, region_condition, region_level, to_yuan
@@ -69,6 +69,60 @@ def _mix_statement(scope: Scope, by: tuple[str, ...], level: str, formed: bool) 
     if keys:
         stmt = stmt.group_by(*keys).order_by(*keys)
     return stmt
+
+
+#: What :func:`asset_places_frame` groups a county's or a township's assets by.
+PLACE_GROUPS = ("place", "asset_class")
+#: The measures of :func:`asset_places_frame`, after its key (``value`` in yuan, last).
+PLACE_MEASURES = ("assets", "no_custodian", "no_owner", "idle_or_damaged", "value_fen")
+
+
+def asset_places_frame(engine: Engine, scope: Scope, county: str, *, township: str | None = None,
+                       by: str = "place", formed_by_year: int | None = None) -> pd.DataFrame:
+    """Assets (not disposed) of ``county``'s townships, or of ``township``'s villages, one row per
+    place (``code``), or with ``by="asset_class"`` a township's by class (``asset_class``): count,
+    ``no_custodian`` (public-welfare assets without one), ``no_owner``, ``idle_or_damaged`` and
+    ``value`` (yuan); with ``formed_by_year`` only the assets formed by that year.  An asset counts
+    under the township its village belongs to in the region table; one of no village, or of a
+    village the table does not place in the county, counts nowhere.  Only places holding assets
+    have a row; a county outside the scope has none.
+
+    Read from ``asset_place_year`` (migration 0033): a few rows per place and year, where summing
+    the county's assets by village read all of them (31,000 in the largest county at ten times the
+    demo: 10-11 ms on SQLite).  :func:`fundwatch.data.reads.naive.asset_places_frame` is the raw
+    reference."""
+    require_scope(scope)
+    if by not in PLACE_GROUPS:
+        raise ValueError(f"cannot group a place's assets by {by!r}")
+    if by == "asset_class" and township is None:
+        raise ValueError("a county's assets by class come from asset_mix_frame")
+    stmt = _places_statement(scope, township is not None, by, formed_by_year is not None)
+    rows = read_rows(engine, stmt, {"county": county, "township": township, "formed": formed_by_year})
+    return columns_frame(rows, ["code" if by == "place" else by, *PLACE_MEASURES],
+                         ints=PLACE_MEASURES[:-1], yuan=("value_fen",))
+
+
+@functools.lru_cache(maxsize=64)
+def _places_statement(scope: Scope, township: bool, by: str, formed: bool) -> Select:
+    """The ``asset_place_year`` statement of :func:`asset_places_frame` for one shape, built once:
+    the county (``county``), the township (``township``) and the year (``formed``) bound.  A
+    county's townships are their totals (``village_code = ''``, the primary key's range of the
+    county); a township's villages and its total by class are the range of
+    ``ix_asset_place_year_township``."""
+    p = AssetPlaceYear
+    where = [scope.clause(p.county_code), p.county_code == bindparam("county", type_=String())]
+    if township:
+        where.append(p.township_code == bindparam("township", type_=String()))
+        where.append(p.village_code != "" if by == "place" else p.village_code == "")
+        key = p.village_code if by == "place" else p.asset_class
+    else:
+        where += [p.village_code == "", p.township_code != ""]
+        key = p.township_code
+    if formed:
+        where.append(p.formed_year <= bindparam("formed", type_=Integer()))
+    name = "code" if by == "place" else by
+    return (select(key.label(name), *(fen_sum(getattr(p, m), m) for m in PLACE_MEASURES))
+            .where(*where).group_by(key).order_by(key))
 
 
 def asset_income_frame(

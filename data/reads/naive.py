@@ -18,7 +18,7 @@ from sqlalchemy import Engine, and_, case, func, or_, select
 from .. import vocab
 from ..db import reader
 from ..masking import suppress_small_counts
-from ..models import Allocation, Asset, Disbursement, Loan, Project
+from ..models import Allocation, Asset, Disbursement, Loan, Project, Region
 from ..scope import Scope, require_scope
 from . import transition
 from ._common import as_date, fen_sum, frame, region_condition, region_info, to_yuan
@@ -220,6 +220,31 @@ def asset_mix_frame(
         stmt = stmt.where(Asset.formed_on < dt.date(formed_by_year + 1, 1, 1))
     if keys:
         stmt = stmt.group_by(*keys).order_by(*keys)
+    return to_yuan(frame(engine, stmt), "value_fen")
+
+
+def asset_places_frame(engine: Engine, scope: Scope, county: str, *, township: str | None = None,
+                       by: str = "place", formed_by_year: int | None = None) -> pd.DataFrame:
+    """:func:`fundwatch.data.reads.assets.asset_places_frame` over the raw assets, each placed by
+    its village's row in the region table."""
+    require_scope(scope)
+    a, r = Asset, Region
+    key = (r.parent_code if township is None else a.village_code) if by == "place" else a.asset_class
+    name = "code" if by == "place" else by
+    stmt = (select(
+        key.label(name), func.count(a.id).label("assets"),
+        func.count(case(((a.asset_class == "public_welfare") & a.custodian.is_(None), a.id))).label("no_custodian"),
+        func.count(case((a.owner.is_(None), a.id))).label("no_owner"),
+        func.count(case((a.status.in_(("idle", "damaged")), a.id))).label("idle_or_damaged"),
+        fen_sum(a.value_fen, "value_fen"),
+    ).join(r, and_(r.code == a.village_code, r.level == "village", r.county_code == a.county_code))
+        .where(scope.clause(a.county_code), a.county_code == county, a.status != "disposed",
+               r.parent_code.is_not(None), r.parent_code != "")
+        .group_by(key).order_by(key))
+    if township is not None:
+        stmt = stmt.where(r.parent_code == township)
+    if formed_by_year is not None:
+        stmt = stmt.where(a.formed_on < dt.date(formed_by_year + 1, 1, 1))
     return to_yuan(frame(engine, stmt), "value_fen")
 
 
