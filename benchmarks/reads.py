@@ -56,6 +56,19 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
                                                               formed_by_year=YEAR),
             lambda t=township, b=by: naive.asset_places_frame(engine, everyone, COUNTY, township=t, by=b,
                                                               formed_by_year=YEAR))
+    # the transition page's assets formed by the date and their custody (whole years from
+    # asset_year, the date's year so far from the raw assets), and the county page's allocations by
+    # year, which have no summary (raw: ratio 1)
+    for label, region in (("prefecture", None), ("county", COUNTY)):
+        out[f"assets formed {label}"] = (
+            lambda r=region: transition_reads.assets_formed_frame(engine, everyone, AS_OF, region=r),
+            lambda r=region: transition_reads.raw_assets_formed_frame(engine, everyone, AS_OF, region=r))
+        out[f"asset custody {label}"] = (
+            lambda r=region: transition_reads.asset_custody_frame(engine, everyone, AS_OF, region=r),
+            lambda r=region: transition_reads.raw_asset_custody_frame(engine, everyone, AS_OF, region=r))
+        out[f"allocations by year {label} (raw)"] = (
+            None, lambda r=region: reads.funds_frame(engine, everyone, by=("year", "source_level", "programme"),
+                                                     years=(2016, 2026), region=r))
     # the household groupings the pages read (components/frames.py): the prefecture by county, a
     # county by category and by township, a township by village
     for label, region, by in (("prefecture by county", None, "county_code"), ("county by category", COUNTY, "category"),

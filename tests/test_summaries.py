@@ -125,6 +125,12 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         for by in ASSET_GROUPINGS:
             same(reads.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by),
                  naive.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by), by)
+        # the transition page's assets formed and custody: whole years from asset_year, the date's
+        # year so far from the raw assets
+        for read, raw in ((transition_reads.assets_formed_frame, transition_reads.raw_assets_formed_frame),
+                          (transition_reads.asset_custody_frame, transition_reads.raw_asset_custody_frame)):
+            pd.testing.assert_frame_equal(read(engine, scope, as_of, region=asset_region),
+                                          raw(engine, scope, as_of, region=asset_region))
         # the rankings' assets by township and by village, a township's by class (migration 0033)
         place_county = region or "360731"
         for township, by in ((None, "place"), ("360731100", "place"), ("360731100", "asset_class")):

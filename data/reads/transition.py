@@ -1335,10 +1335,22 @@ def assets_formed_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, r
     sorted into groups (the largest county at scale 10: SQLite 13 -> 5 ms, PostgreSQL 11 -> 5)."""
     require_scope(scope)
     as_of = as_date(as_of)
+    return _assets_formed(engine, scope, as_of, region, raw=region_level(engine, scope, region)[0] == "village")
+
+
+def raw_assets_formed_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                            ) -> pd.DataFrame:
+    """:func:`assets_formed_frame` from every raw asset of the region (the tests' and the
+    benchmark's reference)."""
+    require_scope(scope)
+    return _assets_formed(engine, scope, as_date(as_of), region, raw=True)
+
+
+def _assets_formed(engine: Engine, scope: Scope, as_of: dt.date, region: str | None, *, raw: bool) -> pd.DataFrame:
     year = year_of(engine, Asset.formed_on)
     assets = func.count(Asset.id).label("assets")
     where = region_condition(engine, scope, region, county=Asset.county_code, village=Asset.village_code)
-    if region_level(engine, scope, region)[0] == "village":
+    if raw:
         stmt = (select(year.label("year"), Asset.asset_class, assets, fen_sum(Asset.value_fen, "value_fen"))
                 .where(where, Asset.formed_on <= as_of).group_by(year, Asset.asset_class)
                 .order_by(year, Asset.asset_class))
@@ -1378,6 +1390,18 @@ def asset_custody_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, r
     PostgreSQL 11 -> 7)."""
     require_scope(scope)
     as_of = as_date(as_of)
+    return _asset_custody(engine, scope, as_of, region, raw=region_level(engine, scope, region)[0] == "village")
+
+
+def raw_asset_custody_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, region: str | None = None
+                            ) -> pd.DataFrame:
+    """:func:`asset_custody_frame` from every raw asset of the region (the tests' and the
+    benchmark's reference)."""
+    require_scope(scope)
+    return _asset_custody(engine, scope, as_date(as_of), region, raw=True)
+
+
+def _asset_custody(engine: Engine, scope: Scope, as_of: dt.date, region: str | None, *, raw: bool) -> pd.DataFrame:
     a = Asset
     where = region_condition(engine, scope, region, county=a.county_code, village=a.village_code)
 
@@ -1391,7 +1415,7 @@ def asset_custody_frame(engine: Engine, scope: Scope, as_of: dt.date | str, *, r
 
     no_custodian = case((a.custodian.is_(None), 1), else_=0)
     no_owner = case((a.owner.is_(None), 1), else_=0)
-    if region_level(engine, scope, region)[0] == "village":
+    if raw:
         stmt = counted(a, literal(1, Integer), no_custodian, no_owner, a.status, where, a.formed_on <= as_of)
     else:
         y = AssetYear
@@ -1500,7 +1524,8 @@ __all__ = [
     "asset_income_years_frame", "assets_formed_frame",
     "case_age_frame", "continuity_funds_frame", "identification_clock_frame", "income_alert_frame", "may_be_late",
     "measure_mix_frame", "measure_wait_frame", "monitoring_flow_frame", "monitoring_mix_frame", "open_cases_frame",
-    "poverty_counties", "raw_case_age_frame", "raw_income_alert_frame", "raw_measure_mix_frame",
+    "poverty_counties", "raw_asset_custody_frame", "raw_assets_formed_frame", "raw_case_age_frame",
+    "raw_income_alert_frame", "raw_measure_mix_frame",
     "raw_measure_wait_frame", "raw_monitoring_flow_frame", "raw_monitoring_mix_frame", "raw_open_cases_frame",
     "transition_households_frame", "village_types_frame",
 ]
