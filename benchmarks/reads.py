@@ -5,8 +5,9 @@ the prefecture and one county, year 2024, as of 2024-06-30.  "naive" is the raw 
 :mod:`fundwatch.data.reads.naive`; the ratio is naive / summary of the medians.  The identification
 clock's raw side is :func:`fundwatch.data.reads.transition.identification_clock_raw`, the monitoring
 mix's, the waits', the case ages', the measure mix's, the income bands' and the open cases' their
-``raw_`` reads in the same module.  A page read with no faster way would be timed too and shown as
-"raw" with a ratio of 1, so that the table never hides a read that still grows with history.
+``raw_`` reads in the same module, as are the assets formed's and the asset custody's.  A page read
+with no faster way is timed too and shown as "raw" with a ratio of 1 (the allocations by year), so
+that the table never hides a read that still grows with history.
 """
 
 from __future__ import annotations
