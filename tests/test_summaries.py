@@ -818,6 +818,25 @@ def test_the_asset_place_migration_goes_down_and_up(engine):
              ["code" if by == "place" else by])
 
 
+def test_an_asset_written_again_unchanged_leaves_its_places_alone(engine):
+    """The asset place triggers run on an update only when a column the summary is made of changes:
+    an import writing its assets again as they were moves no row (a row taken away and added back
+    would leave an empty one where the summary had none)."""
+    with engine.connect() as conn:
+        village = conn.execute(text("SELECT village_code FROM asset WHERE village_code IS NOT NULL "
+                                    "AND status <> 'disposed' ORDER BY id LIMIT 1")).scalar_one()
+        conn.execute(text("DELETE FROM asset_place_year WHERE village_code = :v"), {"v": village})
+        conn.execute(text("UPDATE asset SET value_fen = value_fen, status = status, owner = owner "
+                          "WHERE village_code = :v"), {"v": village})
+        unchanged = conn.execute(text("SELECT COUNT(*) FROM asset_place_year WHERE village_code = :v"),
+                                 {"v": village}).scalar_one()
+        conn.execute(text("UPDATE asset SET value_fen = value_fen + 1 WHERE village_code = :v"), {"v": village})
+        changed = conn.execute(text("SELECT COUNT(*) FROM asset_place_year WHERE village_code = :v"),
+                               {"v": village}).scalar_one()
+        conn.rollback()
+    assert unchanged == 0 and changed > 0
+
+
 def test_the_due_dates_follow_the_installed_calendar(engine):
     """A ``workday_due`` that differs from the installed holiday calendar (a package update) is
     rewritten on start, the clock's summaries rebuilt and the data generation moved; a right one

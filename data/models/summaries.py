@@ -157,9 +157,10 @@ class AssetPlaceYear(Base):
 
     county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     village_code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    township_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     formed_year: Mapped[int] = mapped_column(primary_key=True)
     asset_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # last: a trigger finds an asset's two rows by the other keys (the township is looked up)
+    township_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     assets: Mapped[int] = mapped_column(BigInteger)
     value_fen: Mapped[int] = mapped_column(Fen)
     no_custodian: Mapped[int] = mapped_column(BigInteger)

@@ -30,15 +30,17 @@ def upgrade() -> None:
         "asset_place_year",
         sa.Column("county_code", sa.String(length=16), nullable=False),
         sa.Column("village_code", sa.String(length=16), nullable=False),
-        sa.Column("township_code", sa.String(length=16), nullable=False),
         sa.Column("formed_year", sa.Integer(), nullable=False),
         sa.Column("asset_class", sa.String(length=16), nullable=False),
+        sa.Column("township_code", sa.String(length=16), nullable=False),
         sa.Column("assets", sa.BigInteger(), nullable=False),
         sa.Column("value_fen", sa.BigInteger(), nullable=False),
         sa.Column("no_custodian", sa.BigInteger(), nullable=False),
         sa.Column("no_owner", sa.BigInteger(), nullable=False),
         sa.Column("idle_or_damaged", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("county_code", "village_code", "township_code", "formed_year", "asset_class",
+        # the township last: an asset's two rows (its village's, its township's total) are found
+        # by the other keys, as the triggers delete an emptied row
+        sa.PrimaryKeyConstraint("county_code", "village_code", "formed_year", "asset_class", "township_code",
                                 name=op.f("pk_asset_place_year")),
     )
     op.create_index("ix_asset_place_year_township", "asset_place_year",
