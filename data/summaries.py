@@ -362,7 +362,8 @@ def _asset_place_statements(dialect: str, row: str, sign: int) -> list[str]:
            f"{_asset_place_rows(dialect, row, sign)} " + _upsert("asset_place_year", keys, measures)]
     if sign < 0:
         out.append(f"DELETE FROM asset_place_year WHERE county_code = {row}.county_code "
-                   f"AND village_code IN ({row}.village_code, '') AND formed_year = {_year(dialect, f'{row}.formed_on')} "
+                   f"AND village_code IN ({row}.village_code, '') "
+                   f"AND formed_year = {_year(dialect, f'{row}.formed_on')} "
                    f"AND asset_class = {row}.asset_class AND assets = 0")
     return out
 
@@ -374,17 +375,9 @@ def _asset_place_trigger_ddl(dialect: str) -> list[str]:
     unchanged moves nothing: on PostgreSQL 20,000 assets updated took 2.1-2.8 s without these
     triggers and 6.1-6.4 s with them)."""
     name = "fw_summary_asset_place"
-    changed = " OR ".join(f"OLD.{c} IS {'DISTINCT FROM' if dialect == 'postgresql' else 'NOT'} NEW.{c}"
-                          for c in ASSET_PLACED)
     if dialect == "sqlite":
-        def trigger(event: str, on: str, statements: list[str], when: str = "") -> str:
-            return (f"CREATE TRIGGER {name}_{event} AFTER {on} ON asset FOR EACH ROW {when}BEGIN "
-                    + " ".join(statement + ";" for statement in statements) + " END")
-        return [trigger("insert", "INSERT", _asset_place_statements(dialect, "NEW", 1)),
-                trigger("delete", "DELETE", _asset_place_statements(dialect, "OLD", -1)),
-                trigger("update", f"UPDATE OF {', '.join(ASSET_PLACED)}",
-                        _asset_place_statements(dialect, "OLD", -1) + _asset_place_statements(dialect, "NEW", 1),
-                        f"WHEN {changed} ")]
+        return _sqlite_row_triggers(name, "asset", partial(_asset_place_statements, dialect),
+                                    update_of=", ".join(ASSET_PLACED), changed_only=True)
     if dialect != "postgresql":
         raise NotImplementedError(f"summary triggers for {dialect}")
 
@@ -396,7 +389,8 @@ def _asset_place_trigger_ddl(dialect: str) -> list[str]:
             f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {body('NEW', 1)} END IF; RETURN NULL; END $$",
             f"CREATE TRIGGER {name} AFTER INSERT OR DELETE ON asset FOR EACH ROW EXECUTE FUNCTION {name}()",
             f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(ASSET_PLACED)} ON asset FOR EACH ROW "
-            f"WHEN ({changed}) EXECUTE FUNCTION {name}()"]
+            f"WHEN ({' OR '.join(f'OLD.{c} IS DISTINCT FROM NEW.{c}' for c in ASSET_PLACED)}) "
+            f"EXECUTE FUNCTION {name}()"]
 
 
 def _household_spans(row: str, source: str = "") -> str:
@@ -568,15 +562,18 @@ def _moving_summary_ddl(dialect: str, name: str, table: str, alias: str, grouped
             f"WHEN {changed[dialect]} BEGIN {body} END"]
 
 
-def _sqlite_row_triggers(name: str, table: str, row_statements, update_of: str = "", needs: str = ""
-                         ) -> list[str]:
+def _sqlite_row_triggers(name: str, table: str, row_statements, update_of: str = "", needs: str = "",
+                         changed_only: bool = False) -> list[str]:
     """SQLite: the row triggers ``<name>_insert``, ``<name>_delete`` and ``<name>_update`` on
     ``table``, each running ``row_statements(row, sign)`` for the row added (``NEW``, 1) or taken
-    away (``OLD``, -1); the update's only when one of the columns ``update_of`` names changes
-    (every update without it); with ``needs`` (a column without which a row counts nowhere), only
-    for rows where it is not NULL."""
+    away (``OLD``, -1); the update's only when one of the columns ``update_of`` names is set
+    (every update without it), and with ``changed_only`` only when one of them changes value;
+    with ``needs`` (a column without which a row counts nowhere), only for rows where it is not
+    NULL."""
     def trigger(event: str, on: str, parts: list[str], *rows: str) -> str:
         when = f"WHEN {' OR '.join(f'{row}.{needs} IS NOT NULL' for row in rows)} " if needs else ""
+        if changed_only and event == "update":
+            when = f"WHEN {' OR '.join(f'OLD.{c} IS NOT NEW.{c}' for c in update_of.split(', '))} "
         return (f"CREATE TRIGGER {name}_{event} AFTER {on} ON {table} FOR EACH ROW {when}BEGIN "
                 + " ".join(p + ";" for p in parts) + " END")
     return [
@@ -1426,7 +1423,7 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
         return [*(statement for event in events
                   for statement in (f"DROP TRIGGER IF EXISTS {name}_{event} ON {moving if event == moving else table}",
                                     f"DROP FUNCTION IF EXISTS {name}_{event}()")), *also]
-    return [f"DROP TRIGGER IF EXISTS {name} ON {SOURCE_TABLES.get(source, source)}", f"DROP FUNCTION IF EXISTS {name}()"]
+    return [f"DROP TRIGGER IF EXISTS {name} ON {source}", f"DROP FUNCTION IF EXISTS {name}()"]
 
 
 def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, loan_totals: bool = True
@@ -1448,7 +1445,8 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, 
         "asset_place": [
             f"INSERT INTO asset_place_year ({', '.join(ASSET_PLACE_KEYS)}, {', '.join(ASSET_PLACE_MEASURES)}) "
             f"SELECT {', '.join(ASSET_PLACE_KEYS)}, {', '.join(f'SUM({m})' for m in ASSET_PLACE_MEASURES)} FROM ("
-            + _asset_place_rows(dialect, "a", 1, "asset AS a") + f") AS placed GROUP BY {', '.join(ASSET_PLACE_KEYS)} ORDER BY {', '.join(ASSET_PLACE_KEYS)}"],
+            + _asset_place_rows(dialect, "a", 1, "asset AS a")
+            + f") AS placed GROUP BY {', '.join(ASSET_PLACE_KEYS)} ORDER BY {', '.join(ASSET_PLACE_KEYS)}"],
         "records": ["INSERT INTO record_count (source, county_code, records) " + " UNION ALL ".join(
             f"SELECT '{table}', r.county_code, COUNT(*) FROM {table} AS r WHERE {listed.format(row='r')} "
             f"GROUP BY r.county_code" for table, listed in RECORD_LISTS.items())],
