@@ -57,9 +57,9 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
                                                               formed_by_year=YEAR),
             lambda t=township, b=by: naive.asset_places_frame(engine, everyone, COUNTY, township=t, by=b,
                                                               formed_by_year=YEAR))
-    # the transition page's assets formed by the date and their custody (whole years from
-    # asset_year, the date's year so far from the raw assets), and the county page's allocations by
-    # year, which have no summary (raw: ratio 1)
+    # the transition page's assets formed by the date and their custody (from the assets formed by
+    # day, migration 0034), and the county page's allocations by year, which have no summary (raw:
+    # ratio 1)
     for label, region in (("prefecture", None), ("county", COUNTY)):
         out[f"assets formed {label}"] = (
             lambda r=region: transition_reads.assets_formed_frame(engine, everyone, AS_OF, region=r),

@@ -62,6 +62,14 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   a few rows per place and year instead of every asset of the county (kept by row triggers on
   ``asset``).
 
+- ``asset_formed_year``, ``asset_formed_month`` and ``asset_formed_day`` (migration 0034): assets
+  per county, class, status and whether each lacks a custodian or an owner, by the year, month and
+  day they were formed (:class:`DayEvents`, an asset's one event its forming): count and value.
+  The transition page's assets formed by a date (per year and class) and their custody (per class,
+  not disposed) are the years before the date's, its year's whole months and the days after them,
+  where ``asset_year`` gave the whole years and every asset formed in the date's year so far was
+  read raw.
+
 - ``asset_income_year`` (migration 0017): operating-asset income records per county, year and
   whether the asset is a photovoltaic station (``pv``): records, income and its distribution.  A
   record's ``pv`` is its asset's, so besides the triggers on ``asset_income`` one on ``asset``
@@ -107,14 +115,14 @@ What (models in :mod:`fundwatch.data.models.summaries`):
 How they stay right: triggers on ``disbursement``, ``loan``, ``asset``, ``household``,
 ``assistance_measure`` and ``dibao_standard`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
-the transition tables for the households, the payments by category, the asset income and the
-record counts, which also count ``project``) add each
+the transition tables for the households, the payments by category, the asset income, the
+assets formed by day and the record counts, which also count ``project``) add each
 inserted row, subtract each deleted row and do both for an update, in the statement's own
 transaction, whatever wrote it: the demo loader, the import pipeline, a test fixture or a database
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
 an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
 count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018 and 0025-0029, so by ``fundwatch init`` on an
+:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018, 0025-0029, 0033 and 0034, so by ``fundwatch init`` on an
 existing database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -166,7 +174,8 @@ RECORD_LISTS = {"project": "1 = 1", "loan": "1 = 1", "asset": "1 = 1", "househol
 #: households; 0012: the payments by the category of their project, kept by triggers on
 #: ``disbursement`` and ``project``; 0017: the asset income, kept by triggers on ``asset_income``
 #: and ``asset``; 0018: the record lists' rows per county, kept by triggers on each table of
-#: :data:`RECORD_LISTS`; 0033: the assets by place, kept by triggers on ``asset``).
+#: :data:`RECORD_LISTS`; 0033: the assets by place and 0034 the assets formed by day, both kept
+#: by triggers on ``asset``).
 TABLES = {
     "disbursement": ("disbursement_month",),
     "loan": tuple(table for flow, snapshot, _ in LOAN_GRAINS for table in (flow, snapshot)),
@@ -184,6 +193,7 @@ TABLES = {
     "measure_mix": ("measure_mix_year", "measure_mix_month", "measure_mix_day"),
     "income_band": ("income_band_year", "income_band_month", "income_band_day"),
     "asset_place": ("asset_place_year",),
+    "asset_formed": ("asset_formed_year", "asset_formed_month", "asset_formed_day"),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
 KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days")),
@@ -198,7 +208,8 @@ HOUSEHOLD_SUMMED = ("county_code", "township_code", "village_code", "category", 
 #: table whose change moves summed rows between groups (the group's extra trigger, ``<name>_<table>``).
 SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household", "monitoring": "household",
                  "wait": "household", "case_age": "household", "first_of_kind": "assistance_measure",
-                 "measure_mix": "assistance_measure", "income_band": "household", "asset_place": "asset"}
+                 "measure_mix": "assistance_measure", "income_band": "household", "asset_place": "asset",
+                 "asset_formed": "asset"}
 #: The household columns the identification clock's summaries are made of (see :data:`HOUSEHOLD_SUMMED`).
 CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
 #: The identification clock's measures, every one a count of cases (``clock_month``, ``clock_day``).
@@ -857,6 +868,9 @@ class DayEvents:
     #: an insert of 50,000 households took twice as long with the lookups).
     join: str = ""
     join_options: tuple[tuple[str, str], ...] = ()
+    #: SQLite: the update's trigger fires only when a column of :attr:`summed` changes value, not
+    #: whenever one is set (an import writing its assets again as they were moves nothing).
+    changed_only: bool = False
 
     @property
     def tables(self) -> tuple[str, str, str]:
@@ -950,7 +964,8 @@ class DayEvents:
         if dialect != "sqlite":
             raise NotImplementedError(f"summary triggers for {dialect}")
         return [*_sqlite_row_triggers(name, self.table, partial(self.row_statements, dialect),
-                                      update_of=", ".join(self.summed), needs=self.needs),
+                                      update_of=", ".join(self.summed), needs=self.needs,
+                                      changed_only=self.changed_only),
                 *(self.also(dialect) if self.also else ())]
 
     def tidy_counties(self, counties: str) -> list[str]:
@@ -1177,8 +1192,26 @@ INCOME_BAND = DayEvents("income_band", ("bin",), ("households", "monitored"),
                         _income_band_events, also=_income_band_standard_ddl, also_dropped=_income_band_standard_drop,
                         join="JOIN dibao_standard AS x ON x.county_code = h.county_code AND x.year = h.income_year",
                         join_options=(("standard", "x"),))
+
+
+def _asset_formed_events(_dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
+    """The one event of :data:`ASSET_FORMED`: an asset counts, with its value, from the day it was
+    formed, under its class, status and whether it lacks a custodian or an owner (1/0, as
+    ``asset_year`` counts them: an import records a blank cell as none)."""
+    return [("1 = 1", {"county_code": f"{row}.county_code", "asset_class": f"{row}.asset_class",
+                       "status": f"{row}.status",
+                       "no_custodian": f"CASE WHEN {row}.custodian IS NULL THEN 1 ELSE 0 END",
+                       "no_owner": f"CASE WHEN {row}.owner IS NULL THEN 1 ELSE 0 END",
+                       "event_on": f"{row}.formed_on", "assets": str(sign), "value_fen": f"{sign} * {row}.value_fen"})]
+
+
+#: Assets formed per county, class, status, custody and ownership (migration 0034).
+ASSET_FORMED = DayEvents("asset_formed", ("asset_class", "status", "no_custodian", "no_owner"), ("assets", "value_fen"),
+                         ("county_code", "formed_on", "asset_class", "status", "custodian", "owner", "value_fen"),
+                         _asset_formed_events, table="asset", changed_only=True)
 #: The summaries of events by day, by their trigger group's name.
-DAY_EVENTS = {summary.name: summary for summary in (MONITORING, WAIT, CASE_AGE, MEASURE_MIX, INCOME_BAND)}
+DAY_EVENTS = {summary.name: summary
+              for summary in (MONITORING, WAIT, CASE_AGE, MEASURE_MIX, INCOME_BAND, ASSET_FORMED)}
 
 
 def _days(dialect: str, later: str, earlier: str) -> str:

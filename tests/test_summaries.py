@@ -125,8 +125,8 @@ def assert_reads_match_raw(engine, rng: random.Random) -> None:
         for by in ASSET_GROUPINGS:
             same(reads.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by),
                  naive.asset_mix_frame(engine, scope, by=by, region=asset_region, formed_by_year=formed_by), by)
-        # the transition page's assets formed and custody: whole years from asset_year, the date's
-        # year so far from the raw assets
+        # the transition page's assets formed and custody: from the assets formed by day (migration
+        # 0034), a village's raw (a township reads its county's)
         for read, raw in ((transition_reads.assets_formed_frame, transition_reads.raw_assets_formed_frame),
                           (transition_reads.asset_custody_frame, transition_reads.raw_asset_custody_frame)):
             pd.testing.assert_frame_equal(read(engine, scope, as_of, region=asset_region),
@@ -818,21 +818,65 @@ def test_the_asset_place_migration_goes_down_and_up(engine):
              ["code" if by == "place" else by])
 
 
-def test_an_asset_written_again_unchanged_leaves_its_places_alone(engine):
-    """The asset place triggers run on an update only when a column the summary is made of changes:
-    an import writing its assets again as they were moves no row (a row taken away and added back
-    would leave an empty one where the summary had none)."""
+def test_the_asset_formed_migration_goes_down_and_up(engine):
+    """Migration 0034 takes the assets formed by day and their triggers out and puts them back,
+    filled from the assets written meanwhile; the transition page's assets formed and their
+    custody then read the summary alone, also inside a month, where the raw assets of the date's
+    year were read before."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0033")
+    try:
+        assert not set(summaries.tables_of("asset_formed")) & set(inspect(engine).get_table_names())
+        with engine.begin() as conn:  # no trigger of 0034 left to fire
+            conn.execute(text("UPDATE asset SET status = 'idle', owner = NULL WHERE id % 5 = 0"))
+            conn.execute(text("UPDATE asset SET custodian = NULL, formed_on = '2024-05-17' WHERE id % 7 = 0"))
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    from sqlalchemy import event  # noqa: PLC0415
+
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    scope = Scope.all()
+    for as_of, region in ((dt.date(2024, 5, 20), None), (dt.date(2024, 6, 30), "360731"),
+                          (dt.date(2024, 1, 9), "360731100"), (dt.date(2024, 12, 31), "360732")):
+        for read, raw in ((transition_reads.assets_formed_frame, transition_reads.raw_assets_formed_frame),
+                          (transition_reads.asset_custody_frame, transition_reads.raw_asset_custody_frame)):
+            statements.clear()
+            event.listen(engine, "before_cursor_execute", capture)
+            try:
+                got = read(engine, scope, as_of, region=region)
+            finally:
+                event.remove(engine, "before_cursor_execute", capture)
+            selects = [s for s in statements if "asset" in s]
+            assert selects and all(re.search(r"\basset_formed_(year|month|day)\b", s)
+                                   and not re.search(r"\basset\b", s) for s in selects), selects
+            assert len(got) and got["assets"].sum() > 0
+            pd.testing.assert_frame_equal(got, raw(engine, scope, as_of, region=region))
+
+
+@pytest.mark.parametrize("table, column", [("asset_place_year", "village_code"), ("asset_formed_day", "county_code")])
+def test_an_asset_written_again_unchanged_leaves_its_summaries_alone(engine, table, column):
+    """The asset place and the asset formed triggers run on an update only when a column their
+    summary is made of changes: an import writing its assets again as they were moves no row (a
+    row taken away and added back would leave an empty one where the summary had none)."""
     with engine.connect() as conn:
-        village = conn.execute(text("SELECT village_code FROM asset WHERE village_code IS NOT NULL "
-                                    "AND status <> 'disposed' ORDER BY id LIMIT 1")).scalar_one()
-        conn.execute(text("DELETE FROM asset_place_year WHERE village_code = :v"), {"v": village})
-        conn.execute(text("UPDATE asset SET value_fen = value_fen, status = status, owner = owner "
-                          "WHERE village_code = :v"), {"v": village})
-        unchanged = conn.execute(text("SELECT COUNT(*) FROM asset_place_year WHERE village_code = :v"),
-                                 {"v": village}).scalar_one()
-        conn.execute(text("UPDATE asset SET value_fen = value_fen + 1 WHERE village_code = :v"), {"v": village})
-        changed = conn.execute(text("SELECT COUNT(*) FROM asset_place_year WHERE village_code = :v"),
-                               {"v": village}).scalar_one()
+        place = conn.execute(text(f"SELECT {column} FROM asset WHERE village_code IS NOT NULL "
+                                  "AND status <> 'disposed' ORDER BY id LIMIT 1")).scalar_one()
+        conn.execute(text(f"DELETE FROM {table} WHERE {column} = :v"), {"v": place})
+        conn.execute(text("UPDATE asset SET value_fen = value_fen, status = status, owner = owner, "
+                          f"formed_on = formed_on WHERE {column} = :v"), {"v": place})
+        unchanged = conn.execute(text(f"SELECT COUNT(*) FROM {table} WHERE {column} = :v"),
+                                 {"v": place}).scalar_one()
+        conn.execute(text(f"UPDATE asset SET value_fen = value_fen + 1 WHERE {column} = :v"), {"v": place})
+        changed = conn.execute(text(f"SELECT COUNT(*) FROM {table} WHERE {column} = :v"),
+                               {"v": place}).scalar_one()
         conn.rollback()
     assert unchanged == 0 and changed > 0
 
@@ -1138,9 +1182,10 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029, 0033
+                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029, 0033, 0034
                        if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait",
-                                         "case_age", "first_of_kind", "measure_mix", "income_band", "asset_place"))
+                                         "case_age", "first_of_kind", "measure_mix", "income_band", "asset_place",
+                                         "asset_formed"))
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)
@@ -1189,7 +1234,7 @@ def test_a_built_database_holds_each_day_events_grain_in_its_keys_order(demo_eng
     pages of PostgreSQL's heap: there the rows' physical order (``ctid``) is the key's order.
     SQLite keeps these tables without a rowid, in the key's order by construction."""
     tables = [table for events in summaries.DAY_EVENTS.values() for table in events.tables]
-    assert len(tables) == 15
+    assert len(tables) == 18
     if demo_engine.dialect.name == "sqlite":
         assert all(Base.metadata.tables[t].dialect_options["sqlite"]["with_rowid"] is False for t in tables)
         return

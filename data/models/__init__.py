@@ -9,7 +9,7 @@ from .households import AssistanceMeasure, DibaoStandard, Household
 from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 from .summaries import (
-    AssetIncomeYear, AssetPlaceYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth,
+    AssetFormedDay, AssetFormedMonth, AssetFormedYear, AssetIncomeYear, AssetPlaceYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth,
     DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdYearEnd, IncomeBandDay,
     IncomeBandMonth, IncomeBandYear, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd, MeasureMixDay,
     MeasureMixMonth, MeasureMixYear, MonitoringDay, MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth,
@@ -17,7 +17,7 @@ from .summaries import (
 )
 
 __all__ = [
-    "Allocation", "AssetIncomeYear", "AssetPlaceYear", "AssetYear", "AppSession", "Asset", "AssetIncome",
+    "Allocation", "AssetFormedDay", "AssetFormedMonth", "AssetFormedYear", "AssetIncomeYear", "AssetPlaceYear", "AssetYear", "AppSession", "Asset", "AssetIncome",
     "AssistanceMeasure",
     "AuditEntry", "Base", "CaseAgeDay", "CaseAgeMonth", "CaseAgeYear", "ClockDay", "ClockMonth", "CountyFinance",
     "DataGeneration", "DibaoStandard", "Disbursement", "DisbursementCategoryMonth", "DisbursementMonth",

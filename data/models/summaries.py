@@ -572,3 +572,55 @@ class IncomeBandDay(_IncomeBandCounts, Base):
     county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     bin: Mapped[int] = mapped_column(primary_key=True)
+
+
+class _AssetFormedSums:
+    """Assets formed (+) per county, class, status and whether each lacks a custodian
+    (``no_custodian``) or an owner (``no_owner``), 1 or 0: count and value (migration 0034).  An
+    asset counts on the day it was formed, with the class, status, custodian and owner it has now:
+    the transition page's assets formed by a date and their custody are the sums up to that day."""
+
+    assets: Mapped[int] = mapped_column(BigInteger)
+    value_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class AssetFormedYear(_AssetFormedSums, Base):
+    """:class:`_AssetFormedSums` per county, key and year formed."""
+
+    __tablename__ = "asset_formed_year"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    asset_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    no_custodian: Mapped[int] = mapped_column(primary_key=True)
+    no_owner: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+
+
+class AssetFormedMonth(_AssetFormedSums, Base):
+    """:class:`_AssetFormedSums` per month formed (``ym``)."""
+
+    __tablename__ = "asset_formed_month"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    asset_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    no_custodian: Mapped[int] = mapped_column(primary_key=True)
+    no_owner: Mapped[int] = mapped_column(primary_key=True)
+    ym: Mapped[int] = mapped_column(primary_key=True)
+
+
+class AssetFormedDay(_AssetFormedSums, Base):
+    """:class:`_AssetFormedSums` per day formed (``event_on``)."""
+
+    __tablename__ = "asset_formed_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    asset_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    no_custodian: Mapped[int] = mapped_column(primary_key=True)
+    no_owner: Mapped[int] = mapped_column(primary_key=True)
