@@ -27,7 +27,7 @@ from fundwatch.components.geo import county_outlines
 from fundwatch.components.kpis import KpiCards
 from fundwatch.components.maps import CountyMap
 from fundwatch.components.stores import CountyStore, OverviewStore
-from fundwatch.components.tables import RankingTable, RecordTable, RecordTabs, WarningTable
+from fundwatch.components.tables import RankingTable, RecordTable, RecordTabs, Tabulator, WarningTable
 from fundwatch.data.scope import Scope
 from panel.models.tabulator import CellClickEvent
 
@@ -150,6 +150,29 @@ def test_ranking_sends_only_the_columns_shown_and_a_click_drills_down(overview, 
     table._process_event(CellClickEvent(model=None, column="name", row=1))
     assert county.township == second and county.level == "township"
     assert "各行政村情况" in html_of(view)
+
+
+def test_a_change_of_titles_alone_keeps_the_tables_column_models():
+    """A money column's unit moving with the county changes a table's titles alone: the column
+    models stay (new ones made Bokeh walk the page's every model again), their titles change, and
+    the titles travel in the table's configuration, which the browser takes over the models'."""
+    frame = pd.DataFrame({"name": ["于都县"], "value": [1.5]})
+    table = Tabulator(value=frame, titles={"name": "县", "value": "资产（万元）"}, show_index=False)
+    doc = Document()
+    model = table.get_root(doc)
+    doc.add_root(model)
+    columns = list(model.columns)
+    assert [c["title"] for c in model.configuration["columns"]] == ["县", "资产（万元）"]
+    changes = []
+    doc.on_change(changes.append)
+    table.param.update(value=frame.assign(value=[2.5]), titles={"name": "县", "value": "资产（亿元）"})
+    assert all(new is old for new, old in zip(model.columns, columns, strict=True))
+    assert [c.title for c in model.columns] == ["县", "资产（亿元）"]
+    assert [c["title"] for c in model.configuration["columns"]] == ["县", "资产（亿元）"]
+    assert not any(getattr(change, "attr", None) == "columns" for change in changes)
+    table.value = pd.DataFrame({"name": ["于都县"], "rate": [0.5]})  # other columns: new models, as Panel makes them
+    assert [c.field for c in model.columns] == ["name", "rate"]
+    assert [c["title"] for c in model.configuration["columns"]] == ["县", "rate"]
 
 
 def test_the_map_colours_counties_by_the_metric_and_a_click_selects(county):

@@ -188,6 +188,11 @@ def test_the_overview_downloads_what_it_shows_and_switches_language(server, watc
     assert "Overview" in page.locator(".fw-nav").inner_text()
     wait_for_text(page, ".fw-card-title", "County ranking")
     assert re.search(r"¥[\d,.]+(bn|M)", kpis(page))
+    # the ranking's column titles too: a change of titles alone travels in the table's
+    # configuration, not as new column models (components/tables.Tabulator)
+    wait_for_text(page, ".tabulator-col-title", "Rank")
+    titles = [title.strip() for title in ranking.locator(".tabulator-col-title").all_inner_texts() if title.strip()]
+    assert titles[:2] == ["County", "Rank"] and not any(re.search("[\u4e00-\u9fff]", t) for t in titles), titles
     screenshot(page, "overview-en")
 
 
