@@ -10,12 +10,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
-    Connection, Date, Engine, Integer, Select, String, bindparam, false, func, literal, literal_column, select, true,
+    Connection, Date, Engine, Integer, Select, String, bindparam, false, func, literal, select, true,
     union_all,
 )
 
 from .. import vocab
-from ..db import read_rows, reader
+from ..db import read_rows
 from ..models import Allocation, Disbursement, DisbursementMonth
 from ..scope import Scope, require_scope
 from . import naive
