@@ -1,8 +1,10 @@
 """Each page read from the summary tables beside the same figure summed over the raw rows.
 
 The reads are the loaders' (``fundwatch.components.loaders``) with the pages' default arguments:
-the prefecture and one county, year 2024, as of 2024-06-30.  "naive" is the raw computation in
-:mod:`fundwatch.data.reads.naive`; the ratio is naive / summary of the medians.  The identification
+the prefecture and one county, year 2024, as of 2024-06-30, a month end, and again as of
+2024-06-17 for every read that depends on the day (the pages open on today, most days inside a
+month, where a summary kept by month takes the partial month from elsewhere).  "naive" is the raw
+computation in :mod:`fundwatch.data.reads.naive`; the ratio is naive / summary of the medians.  The identification
 clock's raw side is :func:`fundwatch.data.reads.transition.identification_clock_raw`, the monitoring
 mix's, the waits', the case ages', the measure mix's, the income bands' and the open cases' their
 ``raw_`` reads in the same module, as are the assets formed's and the asset custody's.  A page read
@@ -28,21 +30,34 @@ from fundwatch.data.rules import stored
 from fundwatch.data.scope import Scope
 
 YEAR, AS_OF, COUNTY, TOWNSHIP = 2024, dt.date(2024, 6, 30), "360731", "360731100"
+#: A day inside a month, as the pages open on (today): the reads whose summaries end at a month
+#: and take the partial month from elsewhere are timed on it too, as "<read> inside a month".
+INSIDE = dt.date(2024, 6, 17)
+#: The reads that do not depend on the day (the year's assets, the allocations): timed once.
+UNDATED = ("asset places", "allocations by year")
 
 
-def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
+def all_cases(engine) -> dict[str, tuple[Callable[[], object] | None, Callable[[], object]]]:
+    """Every read on :data:`AS_OF` (a month end), then the dated ones on :data:`INSIDE`."""
+    out = dict(_cases(engine))
+    out |= {f"{name} inside a month": functions for name, functions in _cases(engine, INSIDE).items()
+            if not name.startswith(UNDATED)}
+    return out
+
+
+def _cases(engine, as_of: dt.date = AS_OF) -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
     everyone = Scope.all()
     out = {}
     for label, region in (("prefecture", None), ("county", COUNTY)):
         out[f"pace {label}"] = (
-            lambda r=region: reads.disbursement_pace_frame(engine, everyone, YEAR, as_of=AS_OF, region=r),
-            lambda r=region: naive.disbursement_pace_frame(engine, everyone, YEAR, as_of=AS_OF, region=r))
+            lambda r=region: reads.disbursement_pace_frame(engine, everyone, YEAR, as_of=as_of, region=r),
+            lambda r=region: naive.disbursement_pace_frame(engine, everyone, YEAR, as_of=as_of, region=r))
         for by in ("county_code", "bank", "borrower_type"):
             out[f"loan position by {by} {label}"] = (
-                lambda r=region, b=by: reads.loan_position_frame(engine, everyone, AS_OF, by=(b,), region=r),
-                lambda r=region, b=by: naive.loan_position_frame(engine, everyone, AS_OF, by=(b,), region=r))
-    out["pace by county"] = (lambda: reads.pace_by_county_frame(engine, everyone, YEAR, as_of=AS_OF),
-                             lambda: naive.pace_by_county_frame(engine, everyone, YEAR, as_of=AS_OF))
+                lambda r=region, b=by: reads.loan_position_frame(engine, everyone, as_of, by=(b,), region=r),
+                lambda r=region, b=by: naive.loan_position_frame(engine, everyone, as_of, by=(b,), region=r))
+    out["pace by county"] = (lambda: reads.pace_by_county_frame(engine, everyone, YEAR, as_of=as_of),
+                             lambda: naive.pace_by_county_frame(engine, everyone, YEAR, as_of=as_of))
     for label, region in (("prefecture", None), ("county", COUNTY)):
         for by in ("county_code", "asset_class"):
             out[f"asset mix by {by} {label}"] = (
@@ -62,11 +77,11 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
     # ratio 1)
     for label, region in (("prefecture", None), ("county", COUNTY)):
         out[f"assets formed {label}"] = (
-            lambda r=region: transition_reads.assets_formed_frame(engine, everyone, AS_OF, region=r),
-            lambda r=region: transition_reads.raw_assets_formed_frame(engine, everyone, AS_OF, region=r))
+            lambda r=region: transition_reads.assets_formed_frame(engine, everyone, as_of, region=r),
+            lambda r=region: transition_reads.raw_assets_formed_frame(engine, everyone, as_of, region=r))
         out[f"asset custody {label}"] = (
-            lambda r=region: transition_reads.asset_custody_frame(engine, everyone, AS_OF, region=r),
-            lambda r=region: transition_reads.raw_asset_custody_frame(engine, everyone, AS_OF, region=r))
+            lambda r=region: transition_reads.asset_custody_frame(engine, everyone, as_of, region=r),
+            lambda r=region: transition_reads.raw_asset_custody_frame(engine, everyone, as_of, region=r))
         out[f"allocations by year {label} (raw)"] = (
             None, lambda r=region: reads.funds_frame(engine, everyone, by=("year", "source_level", "programme"),
                                                      years=(2016, 2026), region=r))
@@ -76,36 +91,36 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
                               ("county by township", COUNTY, "township_code"),
                               ("township by village", TOWNSHIP, "village_code")):
         out[f"household status {label}"] = (
-            lambda r=region, b=by: reads.household_status_frame(engine, everyone, AS_OF, by=(b, "status"), region=r),
-            lambda r=region, b=by: naive.household_status_frame(engine, everyone, AS_OF, by=(b, "status"), region=r))
+            lambda r=region, b=by: reads.household_status_frame(engine, everyone, as_of, by=(b, "status"), region=r),
+            lambda r=region, b=by: naive.household_status_frame(engine, everyone, as_of, by=(b, "status"), region=r))
     for by_programme in (False, True):
         out[f"leverage{' by programme' if by_programme else ''}"] = (
-            lambda p=by_programme: reads.leverage_frame(engine, everyone, AS_OF, by_programme=p),
-            lambda p=by_programme: naive.leverage_frame(engine, everyone, AS_OF, by_programme=p))
+            lambda p=by_programme: reads.leverage_frame(engine, everyone, as_of, by_programme=p),
+            lambda p=by_programme: naive.leverage_frame(engine, everyone, as_of, by_programme=p))
     # The pages read the findings kept at the data's generation (fundwatch.data.rules.stored); the
     # naive side evaluates every rule afresh, which is what the first read after a write costs.
     out["policy rules prefecture (kept findings)"] = (
-        lambda: stored.findings(engine, everyone, YEAR, AS_OF), lambda: rules.evaluate(engine, everyone, YEAR, AS_OF))
+        lambda: stored.findings(engine, everyone, YEAR, as_of), lambda: rules.evaluate(engine, everyone, YEAR, as_of))
     out["policy rules county (kept findings)"] = (
-        lambda: stored.findings(engine, Scope.county(COUNTY), YEAR, AS_OF),
-        lambda: rules.evaluate(engine, Scope.county(COUNTY), YEAR, AS_OF))
+        lambda: stored.findings(engine, Scope.county(COUNTY), YEAR, as_of),
+        lambda: rules.evaluate(engine, Scope.county(COUNTY), YEAR, as_of))
     out["continuity funds prefecture"] = (
-        lambda: transition_reads.continuity_funds_frame(engine, everyone, AS_OF),
-        lambda: naive.continuity_funds_frame(engine, everyone, AS_OF))
+        lambda: transition_reads.continuity_funds_frame(engine, everyone, as_of),
+        lambda: naive.continuity_funds_frame(engine, everyone, as_of))
     out["asset income county"] = (
-        lambda: transition_reads.asset_income_years_frame(engine, everyone, AS_OF, region=COUNTY),
-        lambda: naive.asset_income_years_frame(engine, everyone, AS_OF, region=COUNTY))
+        lambda: transition_reads.asset_income_years_frame(engine, everyone, as_of, region=COUNTY),
+        lambda: naive.asset_income_years_frame(engine, everyone, as_of, region=COUNTY))
     for label, region in (("prefecture", None), ("county", COUNTY)):
         out[f"monitoring flow {label}"] = (
-            lambda r=region: transition_reads.monitoring_flow_frame(engine, everyone, AS_OF, region=r),
-            lambda r=region: naive.monitoring_flow_frame(engine, everyone, AS_OF, region=r))
+            lambda r=region: transition_reads.monitoring_flow_frame(engine, everyone, as_of, region=r),
+            lambda r=region: naive.monitoring_flow_frame(engine, everyone, as_of, region=r))
     # the scoring page's measures (fundwatch.data.rubric.measures) beside the raw payments and
     # allocations per county and level, and the raw loans and risk fund per county
     out["scoring pace by county"] = (
-        lambda: measure(engine, everyone, YEAR, ["disbursement_pace"], as_of=AS_OF),
-        lambda: naive.pace_by_county_frame(engine, everyone, YEAR, as_of=AS_OF, by_level=True))
-    out["scoring leverage by county"] = (lambda: measure(engine, everyone, YEAR, ["leverage"], as_of=AS_OF),
-                                         lambda: naive.leverage_frame(engine, everyone, AS_OF))
+        lambda: measure(engine, everyone, YEAR, ["disbursement_pace"], as_of=as_of),
+        lambda: naive.pace_by_county_frame(engine, everyone, YEAR, as_of=as_of, by_level=True))
+    out["scoring leverage by county"] = (lambda: measure(engine, everyone, YEAR, ["leverage"], as_of=as_of),
+                                         lambda: naive.leverage_frame(engine, everyone, as_of))
     # the monitoring mix and the waits for a first measure from their summaries (migration 0026),
     # the case ages from theirs (0027), the measure mix from its (0028), the income bands from
     # theirs (0029)
@@ -117,17 +132,17 @@ def _cases(engine) -> dict[str, tuple[Callable[[], object], Callable[[], object]
                   ("income bands", t.income_alert_frame, t.raw_income_alert_frame))
     for label, region in (("prefecture", None), ("county", COUNTY)):
         for name, read, raw in day_events:
-            out[f"{name} {label}"] = (lambda f=read, r=region: f(engine, everyone, AS_OF, region=r),
-                                      lambda f=raw, r=region: f(engine, everyone, AS_OF, region=r))
+            out[f"{name} {label}"] = (lambda f=read, r=region: f(engine, everyone, as_of, region=r),
+                                      lambda f=raw, r=region: f(engine, everyone, as_of, region=r))
     # the transition page's list of the cases open on the date: those found in the 30 days before
     # it and those that waited longer (migration 0030), against every case found by the date
     for label, region in (("prefecture", None), ("county", COUNTY)):
-        out[f"open cases {label}"] = (lambda r=region: t.open_cases_frame(engine, everyone, AS_OF, region=r),
-                                      lambda r=region: t.raw_open_cases_frame(engine, everyone, AS_OF, region=r))
+        out[f"open cases {label}"] = (lambda r=region: t.open_cases_frame(engine, everyone, as_of, region=r),
+                                      lambda r=region: t.raw_open_cases_frame(engine, everyone, as_of, region=r))
     # the clock's raw side judges every case of the year against its due date (migration 0025)
     out["identification clock prefecture"] = (
-        lambda: transition_reads.identification_clock_frame(engine, everyone, YEAR, AS_OF),
-        lambda: transition_reads.identification_clock_raw(engine, everyone, YEAR, AS_OF))
+        lambda: transition_reads.identification_clock_frame(engine, everyone, YEAR, as_of),
+        lambda: transition_reads.identification_clock_raw(engine, everyone, YEAR, as_of))
     return out
 
 
@@ -149,14 +164,14 @@ def run(db_url: str, repeat: int, out: TextIO) -> dict:
     """Print and return ``{read: {"summary": {median, p95}, "naive": {...}, "ratio": x}}`` (seconds)."""
     engine = db.get_engine(db_url)
     figures: dict[str, dict] = {}
-    out.write(f"{'read':42s} {'summary ms (p95)':>18s} {'naive ms (p95)':>18s} {'ratio':>7s}\n")
-    for name, (summary, raw) in _cases(engine).items():
+    out.write(f"{'read':56s} {'summary ms (p95)':>18s} {'naive ms (p95)':>18s} {'ratio':>7s}\n")
+    for name, (summary, raw) in all_cases(engine).items():
         row = {kind: _stats(_times(function, repeat))
                for kind, function in (("summary", summary), ("naive", raw)) if function is not None}
         row.setdefault("summary", row["naive"])  # no summary yet: the page reads the raw rows
         row["ratio"] = row["naive"]["median"] / row["summary"]["median"]
         figures[name] = row
-        out.write(f"{name:42s} {row['summary']['median'] * 1e3:8.1f} ({row['summary']['p95'] * 1e3:7.1f}) "
+        out.write(f"{name:56s} {row['summary']['median'] * 1e3:8.1f} ({row['summary']['p95'] * 1e3:7.1f}) "
                   f"{row['naive']['median'] * 1e3:8.1f} ({row['naive']['p95'] * 1e3:7.1f}) {row['ratio']:7.1f}\n")
         out.flush()
     return figures
