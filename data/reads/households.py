@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 from sqlalchemy import (
-    BigInteger, Date, Engine, Integer, Select, bindparam, case, cast, func, literal, literal_column, or_, select,
-    union_all,
+    BigInteger, Date, Engine, Integer, Select, String, bindparam, case, cast, func, literal, literal_column, or_, select,
+    union, union_all,
 )
+from sqlalchemy.orm import aliased
 
 from ..db import read_rows
 from ..masking import suppress_small_counts
@@ -23,13 +24,14 @@ from ._summary_reads import _snapshot_day, _ym, full_months_ym, is_month_end
 HOUSEHOLD_GROUPS = ("county_code", "township_code", "village_code", "category", "cause", "channel", "status")
 
 
-def household_status(as_of: dt.date):
+def household_status(as_of: dt.date, h=Household):
     """SQL expression: a household's monitoring status on ``as_of``
-    (unmonitored, pending, monitored, eliminated; vocab.HOUSEHOLD_STATUSES)."""
+    (unmonitored, pending, monitored, eliminated; vocab.HOUSEHOLD_STATUSES); ``h``: the
+    households' table or an alias of rows of it."""
     return case(
-        (or_(Household.found_on.is_(None), Household.found_on > as_of), literal("unmonitored")),
-        (Household.risk_eliminated_on <= as_of, literal("eliminated")),
-        (or_(Household.identified_on.is_(None), Household.identified_on > as_of), literal("pending")),
+        (or_(h.found_on.is_(None), h.found_on > as_of), literal("unmonitored")),
+        (h.risk_eliminated_on <= as_of, literal("eliminated")),
+        (or_(h.identified_on.is_(None), h.identified_on > as_of), literal("pending")),
         else_=literal("monitored"),
     )
 
@@ -70,10 +72,11 @@ def _summary_pays(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str
     """Whether the summary beats the raw rows for this read (measured at ten times the demo on
     SQLite and PostgreSQL, docs/summaries.md), and the region's :func:`region_info` if it was
     looked up: the prefecture always (the raw read counts every household: 220-420 ms against
-    20-70 ms); a county only on a month end (inside a month the partial month's raw households
-    cost about as much as counting the county's households directly); a township or a village
-    always (on a month end, inside a month and on a year end: a township's households by village
-    0.4-2.0 against 1.8-3.5 ms, a village's 0.2-0.8 against 1.0-1.4)."""
+    20-70 ms); a county always (inside a month its month's changes come from the county's own
+    date indexes, migration 0035: the largest county's households by category on 17 June 1.4-1.7
+    against 8-14 ms, before them about as much as counting the county's households directly); a
+    township or a village always (on a month end, inside a month and on a year end: a township's
+    households by village 0.4-2.0 against 1.8-3.5 ms, a village's 0.2-0.8 against 1.0-1.4)."""
     if not monitored_only or set(by) - SUMMARY_GROUPS:
         return False, None
     if region is None:
@@ -81,7 +84,7 @@ def _summary_pays(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str
     info = region_info(engine, scope, region)
     if info is None:
         return False, info
-    return info[0] in ("township", "village") or (info[0] == "county" and is_month_end(as_of)), info
+    return info[0] in ("county", "township", "village"), info
 
 
 def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str], region: str | None,
@@ -114,7 +117,7 @@ def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequen
 
 def households_found(engine: Engine, scope: Scope, as_of: dt.date, region: str | None) -> int | None:
     """How many households of ``region`` were found by ``as_of`` (every status), from the summary
-    where it beats counting them (:func:`_summary_pays`: the prefecture, a county on a month end);
+    where it beats counting them (:func:`_summary_pays`);
     None where it does not.  At ten times the demo on PostgreSQL the count of the prefecture's
     240,000 households took 43 ms and of the largest county's 20,000 7.6 ms."""
     require_scope(scope)
@@ -141,15 +144,16 @@ def _summary_statement(dialect: str, scope: Scope, by: tuple[str, ...], level: s
     day = functools.partial(bindparam, type_=Date())
 
     def part(table, households, members, *conditions, status=None):
+        raw = table not in (snap, flow)
         keys = [status if k == "status" and status is not None else
-                func.coalesce(table.category, "") if k == "category" and table is h else getattr(table, k)
+                func.coalesce(table.category, "") if k == "category" and raw else getattr(table, k)
                 for k in by]
         where = place_condition(level, county=table.county_code, township=table.township_code,
                                 village=table.village_code)
         blank = constant("")  # written into the statement, for PostgreSQL's plan made once (constant)
         # a township's totals by the index by township, not SQLite's choice by village (unindexed)
         village = unindexed(dialect, table.village_code) if level == "township" else table.village_code
-        grain = (() if table is h else (table.village_code != blank,) if villages
+        grain = (() if raw else (table.village_code != blank,) if villages
                  else (village == blank, table.township_code != blank) if townships
                  else (table.township_code == blank,))
         return select(*(key.label(k) for key, k in zip(keys, by, strict=True)), households.label("households"),
@@ -164,12 +168,23 @@ def _summary_statement(dialect: str, scope: Scope, by: tuple[str, ...], level: s
                           flow.ym <= bindparam("full", type_=Integer()), *after))
     if partial:
         as_of, eve = day("as_of"), day("eve")
-        moved = or_(*(column.between(day("first"), as_of)
-                      for column in (h.found_on, h.identified_on, h.risk_eliminated_on)))
-        parts.append(part(h, literal_column("1"), h.members, moved, h.found_on <= as_of,
-                          status=household_status(as_of)))
-        parts.append(part(h, literal_column("-1"), -h.members, moved, h.found_on <= eve,
-                          status=household_status(eve)))
+        changes = [column.between(day("first"), as_of) for column in (h.found_on, h.identified_on, h.risk_eliminated_on)]
+        moved, rows = (or_(*changes),), h
+        if level == "county":
+            # Each change the range of its county's index (ix_household_county, 0035), the rows
+            # read there once for both days (a UNION: a household changed twice counts once).
+            # Matched by id against the county's households instead, PostgreSQL's plan made once
+            # for any county hashed all 20,000 of the largest one's (8 ms, not 4).
+            place = bindparam("place", type_=String())
+            columns = [h.id, h.county_code, h.township_code, h.village_code, h.category, h.members, h.found_on,
+                       h.identified_on, h.risk_eliminated_on]
+            rows = aliased(Household, union(*(select(*columns).where(h.county_code == place, change)
+                                              for change in changes)).cte("changed"))
+            moved = ()
+        parts.append(part(rows, literal_column("1"), rows.members, *moved, rows.found_on <= as_of,
+                          status=household_status(as_of, rows)))
+        parts.append(part(rows, literal_column("-1"), -rows.members, *moved, rows.found_on <= eve,
+                          status=household_status(eve, rows)))
     both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = [both.c[k] for k in by]
     households = func.sum(both.c.households)
