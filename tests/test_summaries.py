@@ -861,6 +861,46 @@ def test_the_asset_formed_migration_goes_down_and_up(engine):
             pd.testing.assert_frame_equal(got, raw(engine, scope, as_of, region=region))
 
 
+def test_the_disbursement_day_migration_goes_down_and_up(engine):
+    """Migration 0036 takes the payments by day and their triggers out and puts them back, filled
+    from the payments written meanwhile; the pace of a day inside a month then reads the summaries
+    alone, where it read the raw payments of the month so far."""
+    from alembic import command  # noqa: PLC0415
+    from sqlalchemy import event  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0035")
+    try:
+        assert "disbursement_day" not in set(inspect(engine).get_table_names())
+        with engine.begin() as conn:  # no trigger of 0036 left to fire
+            conn.execute(text("UPDATE disbursement SET amount_fen = amount_fen + 100 WHERE id % 3 = 0"))
+            conn.execute(text("DELETE FROM disbursement WHERE id % 11 = 0"))
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    scope = Scope.all()
+    for as_of, region in ((dt.date(2024, 6, 17), None), (dt.date(2024, 3, 9), "360731"), (dt.date(2024, 6, 17), "360732")):
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            got = reads.disbursement_pace_frame(engine, scope, 2024, as_of=as_of, region=region)
+            by_county = reads.pace_by_county_frame(engine, scope, 2024, as_of=as_of)
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        selects = [s for s in statements if "disbursement" in s]
+        assert selects and all(re.search(r"\bdisbursement_day\b", s) and not re.search(r"\bdisbursement\b", s)
+                               for s in selects), selects
+        assert got["disbursed"].sum() > 0 and by_county["disbursed"].sum() > 0
+        same(got, naive.disbursement_pace_frame(engine, scope, 2024, as_of=as_of, region=region), [])
+        same(by_county, naive.pace_by_county_frame(engine, scope, 2024, as_of=as_of), ["county_code"])
+
+
 @pytest.mark.parametrize("table, column", [("asset_place_year", "village_code"), ("asset_formed_day", "county_code")])
 def test_an_asset_written_again_unchanged_leaves_its_summaries_alone(engine, table, column):
     """The asset place and the asset formed triggers run on an update only when a column their
@@ -1182,10 +1222,10 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029, 0033, 0034
+                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029, 0033, 0034, 0036
                        if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait",
                                          "case_age", "first_of_kind", "measure_mix", "income_band", "asset_place",
-                                         "asset_formed"))
+                                         "asset_formed", "disbursement_day"))
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)

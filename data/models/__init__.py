@@ -10,7 +10,7 @@ from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 from .summaries import (
     AssetFormedDay, AssetFormedMonth, AssetFormedYear, AssetIncomeYear, AssetPlaceYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth,
-    DataGeneration, DisbursementCategoryMonth, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdYearEnd, IncomeBandDay,
+    DataGeneration, DisbursementCategoryMonth, DisbursementDay, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdYearEnd, IncomeBandDay,
     IncomeBandMonth, IncomeBandYear, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd, MeasureMixDay,
     MeasureMixMonth, MeasureMixYear, MonitoringDay, MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth,
     WaitYear, WorkdayDue,
@@ -20,7 +20,7 @@ __all__ = [
     "Allocation", "AssetFormedDay", "AssetFormedMonth", "AssetFormedYear", "AssetIncomeYear", "AssetPlaceYear", "AssetYear", "AppSession", "Asset", "AssetIncome",
     "AssistanceMeasure",
     "AuditEntry", "Base", "CaseAgeDay", "CaseAgeMonth", "CaseAgeYear", "ClockDay", "ClockMonth", "CountyFinance",
-    "DataGeneration", "DibaoStandard", "Disbursement", "DisbursementCategoryMonth", "DisbursementMonth",
+    "DataGeneration", "DibaoStandard", "Disbursement", "DisbursementCategoryMonth", "DisbursementDay", "DisbursementMonth",
     "FindingSnapshot", "Household", "HouseholdMonthFlow", "HouseholdYearEnd", "ImportBatch", "IncomeBandDay",
     "IncomeBandMonth", "IncomeBandYear", "Loan", "LoanMonthFlow",
     "LoanTotalMonthFlow", "LoanTotalYearEnd", "LoanYearEnd", "MeasureMixDay", "MeasureMixMonth", "MeasureMixYear",

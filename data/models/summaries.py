@@ -31,6 +31,24 @@ class DisbursementMonth(Base):
     amount_fen: Mapped[int] = mapped_column(Fen)
 
 
+class DisbursementDay(Base):
+    """Disbursements per budget year, month (``ym``), county, day paid, source level and programme
+    (migration 0036): a partial month's payments, the month's days up to a date, where a page's date
+    falls inside a month (``disbursement_month`` holds the whole months)."""
+
+    __tablename__ = "disbursement_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    year: Mapped[int] = mapped_column(primary_key=True)
+    ym: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    paid_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    source_level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(24), primary_key=True)
+    payments: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+
+
 class DisbursementCategoryMonth(Base):
     """Disbursements per programme, category of the project paid (``project.category``), county,
     year and month (``ym``): the linkage funds spent on industry projects, a share the transition

@@ -7,8 +7,8 @@ the scope and a county instead, so its statement is built once per shape and run
 county and dates as parameters.
 
 - :func:`disbursed`: payments of a year paid by ``as_of``: whole months from
-  ``disbursement_month``, the partial month of ``as_of`` (when it is not a month end) from the raw
-  payments of that month only (index ``ix_disbursement_day``).
+  ``disbursement_month``, the partial month of ``as_of`` (when it is not a month end) from the
+  days of that month up to ``as_of`` in ``disbursement_day`` (migration 0036).
 - :func:`loan_positions`: loans outstanding on ``as_of`` per county, programme, bank, borrower
   type and status: the last ``loan_year_end`` snapshot on or before ``as_of``, plus the month flows
   after it from ``loan_month_flow``, plus the raw loans issued or ended in the partial month
@@ -30,7 +30,7 @@ from sqlalchemy import (Connection, Date, Engine, Integer, Select, String, and_,
                         or_, select, union_all)
 
 from ..db import read_rows
-from ..models import (Allocation, Disbursement, DisbursementMonth, Loan, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd,
+from ..models import (Allocation, DisbursementDay, DisbursementMonth, Loan, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd,
                       LoanYearEnd)
 from ..scope import Scope
 from ..summaries import CALENDAR_YEARS, LOAN_KEYS, LOAN_TOTAL_KEYS
@@ -63,9 +63,9 @@ def disbursed(conn: Connection, where: Where, year: int | tuple[int, int], as_of
     """The payments of budget ``year`` (or of the years ``(first, last)``) paid by ``as_of``,
     grouped by ``by`` (any of county_code, year, source_level, ym): rows ``(*by, disbursed_fen)``,
     one per group that has payments, ordered by ``by``; with no ``by`` one row holding the total.
-    One statement: the whole months of the summary and the raw payments of a partial last month,
+    One statement: the whole months of the summary and the days of a partial last month,
     summed together in SQL."""
-    s, d = DisbursementMonth, Disbursement
+    s, d = DisbursementMonth, DisbursementDay
 
     def part(table, *conditions):
         years = table.year.between(*year) if isinstance(year, tuple) else table.year == year
@@ -103,9 +103,9 @@ def pace_totals(conn: Connection | Engine, scope: Scope, year: int, as_of: dt.da
 @functools.lru_cache(maxsize=64)
 def _pace_totals_statement(scope: Scope, by_level: bool, of_levels: bool, month_end: bool) -> Select:
     """The statement of :func:`pace_totals` for ``scope``, with or without the source level as a
-    key, the levels as a condition and the partial last month's raw payments."""
+    key, the levels as a condition and the partial last month's days."""
     on = ["county_code"] + (["source_level"] if by_level else [])
-    a, s, d = Allocation, DisbursementMonth, Disbursement
+    a, s, d = Allocation, DisbursementMonth, DisbursementDay
     year, as_of = bindparam("year", type_=Integer()), bindparam("as_of", type_=Date())
     programmes = bindparam("programmes", expanding=True, type_=String())
     zero = literal_column("0")

@@ -16,7 +16,7 @@ from sqlalchemy import (
 
 from .. import vocab
 from ..db import read_rows
-from ..models import Allocation, Disbursement, DisbursementMonth
+from ..models import Allocation, DisbursementDay, DisbursementMonth
 from ..scope import Scope, require_scope
 from . import naive
 from ._common import FEN_PER_YUAN, as_date, fen_sum, frame, region_condition, region_info, region_level, to_yuan
@@ -96,7 +96,7 @@ def disbursement_pace_frame(
     ``as_of`` are left out, so a past date shows the pace as it stood then.
     For a township or village the allocation base is the budget of its projects that year.
 
-    The prefecture and a county read the ``disbursement_month`` summary (plus the raw payments of
+    The prefecture and a county read the ``disbursement_month`` summary (plus the days of
     a partial last month) and the year's allocations in one statement (:func:`_pace_statement`),
     and build the frame from at most thirteen rows; a township or village sums its own projects'
     payments (:func:`fundwatch.data.reads.naive.disbursement_pace_frame`, the raw reference).
@@ -128,11 +128,11 @@ def disbursement_pace_frame(
 def _pace_statement(scope: Scope, level: str, programmes: tuple[str, ...], by_source: bool, partial: bool) -> Select:
     """The statement of :func:`disbursement_pace_frame` for one shape, built once: rows ``(ym,
     fen)``, the payments of each month of the year (whole months from ``disbursement_month``, a
-    partial last month's from the raw payments) and ``(0, fen)``, the allocations issued by
+    partial last month's from ``disbursement_day``) and ``(0, fen)``, the allocations issued by
     ``as_of``.  ``level``: ``city`` (the scope), ``county`` (parameter ``county``) or anything else
     (nothing); parameters ``year``, ``as_of``, ``full`` (the last whole month), ``ym`` (the month
     of ``as_of``) and, with ``by_source``, ``level`` (one source level)."""
-    s, d, a = DisbursementMonth, Disbursement, Allocation
+    s, d, a = DisbursementMonth, DisbursementDay, Allocation
     county = bindparam("county", type_=String())
     year, as_of = bindparam("year", type_=Integer()), bindparam("as_of", type_=Date())
 
@@ -162,7 +162,7 @@ def pace_by_county_frame(
 ) -> pd.DataFrame:
     """Per county (and source level when ``by_level``): allocated and disbursed by ``as_of``, rate.
     One statement: the year's allocations beside its disbursements from the ``disbursement_month``
-    summary (and the raw payments of a partial last month), summed per group in SQL
+    summary (and the days of a partial last month), summed per group in SQL
     (:func:`~fundwatch.data.reads._summary_reads.pace_totals`)."""
     require_scope(scope)
     as_of = as_date(as_of) or dt.date(year, 12, 31)
