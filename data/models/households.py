@@ -78,11 +78,13 @@ class Household(Base):
         Index("ix_household_identified", "identified_on"),  # a partial month's status changes (0009)
         Index("ix_household_eliminated", "risk_eliminated_on"),
         # a county's partial month's status changes (0035; its found dates: ix_household_county),
-        # partial: no plan for a county's households at large takes them for the county's index
+        # partial on PostgreSQL, whose plans for a county's households at large took the narrow
+        # full index for the county's; whole on SQLite, whose plan for a county's open households
+        # (date NULL or later) took a partial one for half the condition and the prefecture's
+        # index for the NULLs
         Index("ix_household_county_identified", "county_code", "identified_on",
-              sqlite_where=text("identified_on IS NOT NULL"), postgresql_where=text("identified_on IS NOT NULL")),
+              postgresql_where=text("identified_on IS NOT NULL")),
         Index("ix_household_county_eliminated", "county_code", "risk_eliminated_on",
-              sqlite_where=text("risk_eliminated_on IS NOT NULL"),
               postgresql_where=text("risk_eliminated_on IS NOT NULL")),
         # the few households that returned to poverty, for rule H4 (0023)
         Index("ix_household_returned", "returned_to_poverty_on", "county_code",
