@@ -296,16 +296,26 @@ def _same(row: str, keys: tuple[str, ...]) -> str:
     return " AND ".join(f"{k} = {row}.{k}" for k in keys)
 
 
-def _disbursement_statements(dialect: str, row: str, sign: int) -> list[str]:
-    keys = DISBURSEMENT_KEYS
-    out = [
-        f"INSERT INTO disbursement_month ({', '.join(keys)}, payments, amount_fen) "
-        f"SELECT {', '.join(f'{row}.{k}' for k in keys)}, {sign}, {sign} * {row}.amount_fen WHERE 1 = 1 "
-        + _upsert("disbursement_month", keys, ("payments", "amount_fen"))
-    ]
+def _payment_statements(table: str, keys: tuple[str, ...], row: str, sign: int) -> list[str]:
+    """A payment ``row`` added to (``sign`` 1) or taken away from (-1) its group of ``keys`` (its
+    own columns) in the payment summary ``table``; a group emptied by it deleted."""
+    out = [f"INSERT INTO {table} ({', '.join(keys)}, payments, amount_fen) "
+           f"SELECT {', '.join(f'{row}.{k}' for k in keys)}, {sign}, {sign} * {row}.amount_fen WHERE 1 = 1 "
+           + _upsert(table, keys, ("payments", "amount_fen"))]
     if sign < 0:
-        out.append(f"DELETE FROM disbursement_month WHERE {_same(row, keys)} AND payments = 0")
+        out.append(f"DELETE FROM {table} WHERE {_same(row, keys)} AND payments = 0")
     return out
+
+
+def _payments_grouped(table: str, keys: tuple[str, ...]) -> str:
+    """The statement filling the payment summary ``table`` from every payment, grouped by ``keys``."""
+    grain = ", ".join(keys)
+    return (f"INSERT INTO {table} ({grain}, payments, amount_fen) "
+            f"SELECT {grain}, COUNT(*), SUM(amount_fen) FROM disbursement GROUP BY {grain} ORDER BY {grain}")
+
+
+def _disbursement_statements(dialect: str, row: str, sign: int) -> list[str]:
+    return _payment_statements("disbursement_month", DISBURSEMENT_KEYS, row, sign)
 
 
 def _loan_grains(totals: bool) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
@@ -390,32 +400,12 @@ def _asset_place_statements(dialect: str, row: str, sign: int) -> list[str]:
     return out
 
 
-def _asset_place_trigger_ddl(dialect: str) -> list[str]:
-    """Row triggers on ``asset`` keeping ``asset_place_year`` (:func:`_changed_row_trigger_ddl`; an
-    import that writes an asset again unchanged moves nothing: on PostgreSQL 20,000 assets updated
-    took 2.1-2.8 s without these triggers and 6.1-6.4 s with them)."""
-    return _changed_row_trigger_ddl(dialect, "fw_summary_asset_place", "asset", _asset_place_statements, ASSET_PLACED)
-
-
 #: The columns of a payment that place it in ``disbursement_day``: an update of none of them leaves it alone.
 DISBURSEMENT_PAID = (*DISBURSEMENT_DAY_KEYS, "amount_fen")
 
 
 def _disbursement_day_statements(dialect: str, row: str, sign: int) -> list[str]:
-    """A payment ``row`` added to (``sign`` 1) or taken away from (-1) its day in ``disbursement_day``."""
-    keys = DISBURSEMENT_DAY_KEYS
-    out = [f"INSERT INTO disbursement_day ({', '.join(keys)}, payments, amount_fen) "
-           f"SELECT {', '.join(f'{row}.{k}' for k in keys)}, {sign}, {sign} * {row}.amount_fen WHERE 1 = 1 "
-           + _upsert("disbursement_day", keys, ("payments", "amount_fen"))]
-    if sign < 0:
-        out.append(f"DELETE FROM disbursement_day WHERE {_same(row, keys)} AND payments = 0")
-    return out
-
-
-def _disbursement_day_trigger_ddl(dialect: str) -> list[str]:
-    """Row triggers on ``disbursement`` keeping ``disbursement_day`` (:func:`_changed_row_trigger_ddl`)."""
-    return _changed_row_trigger_ddl(dialect, "fw_summary_disbursement_day", "disbursement",
-                                    _disbursement_day_statements, DISBURSEMENT_PAID)
+    return _payment_statements("disbursement_day", DISBURSEMENT_DAY_KEYS, row, sign)
 
 
 def _changed_row_trigger_ddl(dialect: str, name: str, table: str, statements, columns: tuple[str, ...]) -> list[str]:
@@ -440,8 +430,12 @@ def _changed_row_trigger_ddl(dialect: str, name: str, table: str, statements, co
             f"EXECUTE FUNCTION {name}()"]
 
 
-#: The groups kept by :func:`_changed_row_trigger_ddl`, and the table each one's triggers are on.
-CHANGED_ROW_TRIGGERED = {"asset_place": "asset", "disbursement_day": "disbursement"}
+#: The groups kept by :func:`_changed_row_trigger_ddl` (on their :data:`SOURCE_TABLES` table): the
+#: statements of a row and the columns it is summed by.  An import that writes a row again
+#: unchanged moves nothing (on PostgreSQL 20,000 assets updated took 2.1-2.8 s without the asset
+#: place's triggers, 6.1-6.4 s with them, whatever the values).
+CHANGED_ROW_TRIGGERED = {"asset_place": (_asset_place_statements, ASSET_PLACED),
+                         "disbursement_day": (_disbursement_day_statements, DISBURSEMENT_PAID)}
 
 
 def _household_spans(row: str, source: str = "") -> str:
@@ -1431,10 +1425,9 @@ def _trigger_ddl(dialect: str, source: str, counties: bool = True, loan_totals: 
         return _income_trigger_ddl(dialect)
     if source == "records":
         return _records_trigger_ddl(dialect)
-    if source == "asset_place":
-        return _asset_place_trigger_ddl(dialect)
-    if source == "disbursement_day":
-        return _disbursement_day_trigger_ddl(dialect)
+    if source in CHANGED_ROW_TRIGGERED:
+        return _changed_row_trigger_ddl(dialect, f"fw_summary_{source}", SOURCE_TABLES[source],
+                                        *CHANGED_ROW_TRIGGERED[source])
     if source == "clock":
         return _clock_trigger_ddl(dialect)
     if source in DAY_EVENTS:
@@ -1480,7 +1473,7 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
     if source in CHANGED_ROW_TRIGGERED:
         if dialect != "postgresql":
             return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")]
-        table = CHANGED_ROW_TRIGGERED[source]
+        table = SOURCE_TABLES[source]
         return [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP TRIGGER IF EXISTS {name}_update ON {table}",
                 f"DROP FUNCTION IF EXISTS {name}()"]
     if source == "records":
@@ -1504,11 +1497,8 @@ def _drop_ddl(dialect: str, source: str) -> list[str]:
 
 def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, loan_totals: bool = True
                  ) -> list[str]:
-    d_keys = ", ".join(DISBURSEMENT_KEYS)
     fill = {
-        "disbursement": [
-            f"INSERT INTO disbursement_month ({d_keys}, payments, amount_fen) "
-            f"SELECT {d_keys}, COUNT(*), SUM(amount_fen) FROM disbursement GROUP BY {d_keys}"],
+        "disbursement": [_payments_grouped("disbursement_month", DISBURSEMENT_KEYS)],
         "loan": [statement for flow, snapshot, grain in _loan_grains(loan_totals)
                  for statement in _loan_rebuild(dialect, flow, snapshot, grain)],
         "asset": [
@@ -1523,10 +1513,7 @@ def _rebuild_sql(dialect: str, sources: tuple[str, ...], counties: bool = True, 
             f"SELECT {', '.join(ASSET_PLACE_KEYS)}, {', '.join(f'SUM({m})' for m in ASSET_PLACE_MEASURES)} FROM ("
             + _asset_place_rows(dialect, "a", 1, "asset AS a")
             + f") AS placed GROUP BY {', '.join(ASSET_PLACE_KEYS)} ORDER BY {', '.join(ASSET_PLACE_KEYS)}"],
-        "disbursement_day": [
-            f"INSERT INTO disbursement_day ({', '.join(DISBURSEMENT_DAY_KEYS)}, payments, amount_fen) "
-            f"SELECT {', '.join(DISBURSEMENT_DAY_KEYS)}, COUNT(*), SUM(amount_fen) FROM disbursement "
-            f"GROUP BY {', '.join(DISBURSEMENT_DAY_KEYS)} ORDER BY {', '.join(DISBURSEMENT_DAY_KEYS)}"],
+        "disbursement_day": [_payments_grouped("disbursement_day", DISBURSEMENT_DAY_KEYS)],
         "records": ["INSERT INTO record_count (source, county_code, records) " + " UNION ALL ".join(
             f"SELECT '{table}', r.county_code, COUNT(*) FROM {table} AS r WHERE {listed.format(row='r')} "
             f"GROUP BY r.county_code" for table, listed in RECORD_LISTS.items())],

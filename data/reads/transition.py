@@ -78,14 +78,14 @@ def _under_monitoring(as_of: dt.date, dialect: str = ""):
     return and_(_found_by(as_of), _not_eliminated(as_of, dialect))
 
 
-def _not_eliminated(as_of, dialect: str, h=Household):
+def _not_eliminated(as_of: dt.date, dialect: str):
     """SQL: the risk not eliminated by ``as_of`` (no date, or a later one).  On SQLite (``dialect``)
     the date looks up no index of its own: for a county's households it took the county's index by
     elimination date for both halves (``ix_household_county_eliminated``, migration 0035), one row
     looked up in the table per household with no date, or, with that index partial, the
     prefecture's ``ix_household_eliminated`` for those (at ten times the demo a county's raw open
     cases 5 -> 21 or 83 ms), where ``ix_household_county``'s range tells them apart by itself."""
-    eliminated = unindexed(dialect, h.risk_eliminated_on)
+    eliminated = unindexed(dialect, Household.risk_eliminated_on)
     return or_(eliminated.is_(None), eliminated > as_of)
 
 
