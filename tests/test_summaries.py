@@ -14,11 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 import pytest
 from conftest import BACKENDS, new_demo_database
-from sqlalchemy import bindparam, inspect, text
+from sqlalchemy import bindparam, event, inspect, text
 from test_imports import (ALLOC_H, ASSET_H, DIBAO_H, DISB_H, HH_H, INCOME_H, LOAN_H, MEAS_H, PROJ_H, csv_bytes,
                           id_number)
 
@@ -86,6 +88,22 @@ def same(summary: pd.DataFrame, raw: pd.DataFrame, keys) -> None:
         summary = summary.sort_values(keys).reset_index(drop=True)
         raw = raw.sort_values(keys).reset_index(drop=True)
     pd.testing.assert_frame_equal(summary, raw, check_dtype=False)
+
+
+@contextmanager
+def executed(engine) -> Iterator[list[str]]:
+    """The statements ``engine`` runs inside the block (a read runs through SQLAlchemy while they
+    are watched: :func:`fundwatch.data.db.read_rows`)."""
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
 
 
 def random_day(rng: random.Random) -> dt.date:
@@ -795,21 +813,10 @@ def test_the_asset_place_migration_goes_down_and_up(engine):
     finally:
         schema.upgrade(engine)
     assert_summaries_match_raw(engine)
-    from sqlalchemy import event  # noqa: PLC0415
-
-    statements: list[str] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     scope = Scope.all()
     for township, by in ((None, "place"), ("360731100", "place"), ("360731100", "asset_class")):
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", capture)  # the read runs through SQLAlchemy
-        try:
+        with executed(engine) as statements:
             got = reads.asset_places_frame(engine, scope, "360731", township=township, by=by, formed_by_year=2024)
-        finally:
-            event.remove(engine, "before_cursor_execute", capture)
         selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         assert selects and all(re.search(r"\basset_place_year\b", s) and not re.search(r"\basset\b", s)
                                for s in selects), selects
@@ -836,24 +843,13 @@ def test_the_asset_formed_migration_goes_down_and_up(engine):
     finally:
         schema.upgrade(engine)
     assert_summaries_match_raw(engine)
-    from sqlalchemy import event  # noqa: PLC0415
-
-    statements: list[str] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     scope = Scope.all()
     for as_of, region in ((dt.date(2024, 5, 20), None), (dt.date(2024, 6, 30), "360731"),
                           (dt.date(2024, 1, 9), "360731100"), (dt.date(2024, 12, 31), "360732")):
         for read, raw in ((transition_reads.assets_formed_frame, transition_reads.raw_assets_formed_frame),
                           (transition_reads.asset_custody_frame, transition_reads.raw_asset_custody_frame)):
-            statements.clear()
-            event.listen(engine, "before_cursor_execute", capture)
-            try:
+            with executed(engine) as statements:
                 got = read(engine, scope, as_of, region=region)
-            finally:
-                event.remove(engine, "before_cursor_execute", capture)
             selects = [s for s in statements if "asset" in s]
             assert selects and all(re.search(r"\basset_formed_(year|month|day)\b", s)
                                    and not re.search(r"\basset\b", s) for s in selects), selects
@@ -866,7 +862,6 @@ def test_the_disbursement_day_migration_goes_down_and_up(engine):
     from the payments written meanwhile; the pace of a day inside a month then reads the summaries
     alone, where it read the raw payments of the month so far."""
     from alembic import command  # noqa: PLC0415
-    from sqlalchemy import event  # noqa: PLC0415
 
     from fundwatch.data import schema  # noqa: PLC0415
 
@@ -879,20 +874,11 @@ def test_the_disbursement_day_migration_goes_down_and_up(engine):
     finally:
         schema.upgrade(engine)
     assert_summaries_match_raw(engine)
-    statements: list[str] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     scope = Scope.all()
     for as_of, region in ((dt.date(2024, 6, 17), None), (dt.date(2024, 3, 9), "360731"), (dt.date(2024, 6, 17), "360732")):
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", capture)
-        try:
+        with executed(engine) as statements:
             got = reads.disbursement_pace_frame(engine, scope, 2024, as_of=as_of, region=region)
             by_county = reads.pace_by_county_frame(engine, scope, 2024, as_of=as_of)
-        finally:
-            event.remove(engine, "before_cursor_execute", capture)
         selects = [s for s in statements if "disbursement" in s]
         assert selects and all(re.search(r"\bdisbursement_day\b", s) and not re.search(r"\bdisbursement\b", s)
                                for s in selects), selects
