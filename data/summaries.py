@@ -39,7 +39,7 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   under ``village_code = ''`` (its township's total) and under ``township_code = village_code = ''``
   (its county's total, migration 0013).  A status is held over a span of days
   ``[start, stop)`` (:func:`_household_spans`), read like the loans: snapshot, month flows, and the
-  raw households whose dates fall in the partial last month.
+  partial last month's days of ``household_status_day`` (below).
 
 - ``record_count`` (migration 0018): the rows of each drill-down record list (:data:`RECORD_LISTS`:
   projects, loans, assets, and the households found) per county, the lists' totals for a county
@@ -76,6 +76,13 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   prefecture's 9,800 payments of the month so far are 1,700 rows, the largest county's 1,200 are
   110.  Kept by row triggers on ``disbursement`` (an update only when a column it is made of
   changes).
+
+- ``household_status_day`` (migration 0037): households entering (+) and leaving (-) each status
+  per county, day, township (``''``: the county's total) and category, with their members
+  (:class:`DayEvents` kept by day alone, :data:`HOUSEHOLD_STATUS`; the spans of
+  :func:`_household_spans`).  A day inside a month takes the month's days up to it from here
+  instead of the raw households whose dates fall in the month so far; a village, which it has no
+  grain for, still reads those.
 
 - ``asset_income_year`` (migration 0017): operating-asset income records per county, year and
   whether the asset is a photovoltaic station (``pv``): records, income and its distribution.  A
@@ -129,7 +136,7 @@ transaction, whatever wrote it: the demo loader, the import pipeline, a test fix
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
 an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
 count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018, 0025-0029 and 0033-0036, so by ``fundwatch init`` on an
+:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018, 0025-0029 and 0033-0037, so by ``fundwatch init`` on an
 existing database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
@@ -205,6 +212,7 @@ TABLES = {
     "asset_place": ("asset_place_year",),
     "asset_formed": ("asset_formed_year", "asset_formed_month", "asset_formed_day"),
     "disbursement_day": ("disbursement_day",),
+    "household_status": ("household_status_day",),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
 KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days")),
@@ -220,7 +228,7 @@ HOUSEHOLD_SUMMED = ("county_code", "township_code", "village_code", "category", 
 SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household", "monitoring": "household",
                  "wait": "household", "case_age": "household", "first_of_kind": "assistance_measure",
                  "measure_mix": "assistance_measure", "income_band": "household", "asset_place": "asset",
-                 "asset_formed": "asset", "disbursement_day": "disbursement"}
+                 "asset_formed": "asset", "disbursement_day": "disbursement", "household_status": "household"}
 #: The household columns the identification clock's summaries are made of (see :data:`HOUSEHOLD_SUMMED`).
 CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
 #: The identification clock's measures, every one a count of cases (``clock_month``, ``clock_day``).
@@ -905,10 +913,13 @@ class DayEvents:
     #: SQLite: the update's trigger fires only when a column of :attr:`summed` changes value, not
     #: whenever one is set (an import writing its assets again as they were moves nothing).
     changed_only: bool = False
+    #: The grains kept, of ``year``, ``month`` and ``day``: a summary read beside others that hold
+    #: the whole years and months keeps the days alone (:data:`HOUSEHOLD_STATUS`).
+    grains: tuple[str, ...] = ("year", "month", "day")
 
     @property
-    def tables(self) -> tuple[str, str, str]:
-        return f"{self.name}_year", f"{self.name}_month", f"{self.name}_day"
+    def tables(self) -> tuple[str, ...]:
+        return tuple(f"{self.name}_{grain}" for grain in self.grains)
 
     def _grains(self, dialect: str, event: dict[str, str] | None = None
                 ) -> list[tuple[str, tuple[str, ...], dict[str, str]]]:
@@ -916,13 +927,13 @@ class DayEvents:
         ``event``'s values (:attr:`events`), else for a row ``e`` of :meth:`select`.  The year's
         and the month's keys end with the period (a county's figure is one range of the key, in
         group order), the day's lead with it after the county (a partial month is one range)."""
-        year, month, day = self.tables
         event = event or {c: f"e.{c}" for c in ("county_code", *self.keys, "event_on")}
         values = {c: event[c] for c in ("county_code", *self.keys)}
         on = event["event_on"]
-        return [(year, ("county_code", *self.keys, "year"), {**values, "year": _year(dialect, on)}),
-                (month, ("county_code", *self.keys, "ym"), {**values, "ym": _ym(dialect, on)}),
-                (day, ("county_code", "event_on", *self.keys), {**values, "event_on": on})]
+        grains = {"year": (("county_code", *self.keys, "year"), {**values, "year": _year(dialect, on)}),
+                  "month": (("county_code", *self.keys, "ym"), {**values, "ym": _ym(dialect, on)}),
+                  "day": (("county_code", "event_on", *self.keys), {**values, "event_on": on})}
+        return [(f"{self.name}_{grain}", *grains[grain]) for grain in self.grains]
 
     def select(self, dialect: str, row: str, sign: int, source: str = "", **options: str) -> str:
         """A SELECT of the events of the row ``row`` (``source`` empty: a trigger's row) or
@@ -1243,9 +1254,44 @@ def _asset_formed_events(_dialect: str, row: str, sign: int) -> list[tuple[str, 
 ASSET_FORMED = DayEvents("asset_formed", ("asset_class", "status", "no_custodian", "no_owner"), ("assets", "value_fen"),
                          ("county_code", "formed_on", "asset_class", "status", "custodian", "owner", "value_fen"),
                          _asset_formed_events, table="asset", changed_only=True)
+def _household_status_events(_dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
+    """The events of :data:`HOUSEHOLD_STATUS`: a household enters each status it holds on the
+    first day of its span and leaves it on the span's end (:func:`_household_spans`, the same
+    spans as ``household_month_flow``'s), under its township and under ``''`` (its county's
+    total).  So its statuses on ``d`` less those on the month's eve are its events of the month up
+    to ``d``."""
+    f, i, e = (f"{row}.{c}" for c in ("found_on", "identified_on", "risk_eliminated_on"))
+    pending_to = f"CASE WHEN {i} IS NULL THEN {e} WHEN {e} IS NULL THEN {i} WHEN {i} < {e} THEN {i} ELSE {e} END"
+    monitored_from = f"CASE WHEN {i} > {f} THEN {i} ELSE {f} END"
+    pending = f"{f} IS NOT NULL AND ({i} IS NULL OR {i} > {f}) AND ({e} IS NULL OR {e} > {f})"
+    monitored = f"{f} IS NOT NULL AND {i} IS NOT NULL AND ({e} IS NULL OR {e} > {monitored_from})"
+    spans = (  # (status, the span's condition, its first day, its end: None while open)
+        ("pending", pending, f, (f"({i} IS NOT NULL OR {e} IS NOT NULL)", pending_to)),
+        ("monitored", monitored, monitored_from, (f"{e} IS NOT NULL", e)),
+        ("eliminated", f"{f} IS NOT NULL AND {e} IS NOT NULL", f"CASE WHEN {e} > {f} THEN {e} ELSE {f} END", None),
+    )
+    out = []
+    for township in (f"{row}.township_code", "''"):
+        keys = {"county_code": f"{row}.county_code", "township_code": township,
+                "category": f"COALESCE({row}.category, '')"}
+        for status, held, start, end in spans:
+            keys_of = {**keys, "status": f"'{status}'"}
+            out.append((held, {**keys_of, "event_on": start, "households": str(sign),
+                               "members": f"{sign} * {row}.members"}))
+            if end is not None:
+                out.append((f"{held} AND {end[0]}", {**keys_of, "event_on": end[1], "households": str(-sign),
+                                                     "members": f"{-sign} * {row}.members"}))
+    return out
+
+
+#: Households entering and leaving each status per county, township and category, by day only
+#: (migration 0037): the partial month of the household summary's reads.
+HOUSEHOLD_STATUS = DayEvents("household_status", ("township_code", "category", "status"), ("households", "members"),
+                             ("county_code", "township_code", "category", "members", "found_on", "identified_on",
+                              "risk_eliminated_on"), _household_status_events, needs="found_on", grains=("day",))
 #: The summaries of events by day, by their trigger group's name.
 DAY_EVENTS = {summary.name: summary
-              for summary in (MONITORING, WAIT, CASE_AGE, MEASURE_MIX, INCOME_BAND, ASSET_FORMED)}
+              for summary in (MONITORING, WAIT, CASE_AGE, MEASURE_MIX, INCOME_BAND, ASSET_FORMED, HOUSEHOLD_STATUS)}
 
 
 def _days(dialect: str, later: str, earlier: str) -> str:

@@ -887,6 +887,49 @@ def test_the_disbursement_day_migration_goes_down_and_up(engine):
         same(by_county, naive.pace_by_county_frame(engine, scope, 2024, as_of=as_of), ["county_code"])
 
 
+def test_the_household_status_day_migration_goes_down_and_up(engine):
+    """Migration 0037 takes the households' status changes by day and their triggers out and puts
+    them back, filled from the households written meanwhile; the households by status on a day
+    inside a month then read the summaries alone, where they read the raw households that changed
+    in the month so far, down to a township.  A village, with no day grain of its own, still
+    reads its raw households of the month."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0036")
+    try:
+        assert "household_status_day" not in set(inspect(engine).get_table_names())
+        with engine.begin() as conn:  # no trigger of 0037 left to fire
+            conn.execute(text("UPDATE household SET risk_eliminated_on = found_on + 30 WHERE id % 7 = 0 "
+                              "AND found_on IS NOT NULL" if engine.dialect.name == "postgresql" else
+                              "UPDATE household SET risk_eliminated_on = date(found_on, '+30 days') WHERE id % 7 = 0 "
+                              "AND found_on IS NOT NULL"))
+            conn.execute(text("UPDATE household SET identified_on = NULL WHERE id % 11 = 0"))
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    with engine.connect() as conn:
+        township, village = conn.execute(text(
+            "SELECT township_code, village_code FROM household WHERE county_code = '360731' "
+            "AND found_on <= '2024-06-17' GROUP BY township_code, village_code "
+            "ORDER BY count(*) DESC, village_code LIMIT 1")).one()
+    scope = Scope.all()
+    for as_of, region, by, raw_rows in (
+            (dt.date(2024, 6, 17), None, ("county_code", "status"), False),
+            (dt.date(2024, 3, 9), "360731", ("category", "status"), False),
+            (dt.date(2024, 6, 17), "360731", ("township_code", "status"), False),
+            (dt.date(2024, 6, 17), township, ("category", "status"), False),
+            (dt.date(2024, 6, 17), village, ("category", "status"), True)):
+        with executed(engine) as statements:
+            got = reads.household_status_frame(engine, scope, as_of, by=by, region=region)
+        read = " ".join(s for s in statements if "household_year_end" in s)
+        assert read and bool(re.search(r"\bFROM household\s", read)) == raw_rows, read
+        assert raw_rows or re.search(r"\bhousehold_status_day\b", read), read
+        assert got["households"].sum() > 0
+        same(got, naive.household_status_frame(engine, scope, as_of, by=by, region=region), by)
+
+
 @pytest.mark.parametrize("table, column", [("asset_place_year", "village_code"), ("asset_formed_day", "county_code")])
 def test_an_asset_written_again_unchanged_leaves_its_summaries_alone(engine, table, column):
     """The asset place and the asset formed triggers run on an update only when a column their
@@ -1208,10 +1251,10 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029, 0033, 0034, 0036
+                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029, 0033, 0034, 0036, 0037
                        if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait",
                                          "case_age", "first_of_kind", "measure_mix", "income_band", "asset_place",
-                                         "asset_formed", "disbursement_day"))
+                                         "asset_formed", "disbursement_day", "household_status"))
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)
@@ -1260,7 +1303,7 @@ def test_a_built_database_holds_each_day_events_grain_in_its_keys_order(demo_eng
     pages of PostgreSQL's heap: there the rows' physical order (``ctid``) is the key's order.
     SQLite keeps these tables without a rowid, in the key's order by construction."""
     tables = [table for events in summaries.DAY_EVENTS.values() for table in events.tables]
-    assert len(tables) == 18
+    assert len(tables) == 19
     if demo_engine.dialect.name == "sqlite":
         assert all(Base.metadata.tables[t].dialect_options["sqlite"]["with_rowid"] is False for t in tables)
         return

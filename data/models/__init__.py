@@ -10,7 +10,8 @@ from .loans import Loan, RiskFundDeposit
 from .regions import Region, RegionFlag
 from .summaries import (
     AssetFormedDay, AssetFormedMonth, AssetFormedYear, AssetIncomeYear, AssetPlaceYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth,
-    DataGeneration, DisbursementCategoryMonth, DisbursementDay, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdYearEnd, IncomeBandDay,
+    DataGeneration, DisbursementCategoryMonth, DisbursementDay, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdStatusDay, HouseholdYearEnd,
+    IncomeBandDay,
     IncomeBandMonth, IncomeBandYear, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd, MeasureMixDay,
     MeasureMixMonth, MeasureMixYear, MonitoringDay, MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth,
     WaitYear, WorkdayDue,
@@ -21,7 +22,7 @@ __all__ = [
     "AssistanceMeasure",
     "AuditEntry", "Base", "CaseAgeDay", "CaseAgeMonth", "CaseAgeYear", "ClockDay", "ClockMonth", "CountyFinance",
     "DataGeneration", "DibaoStandard", "Disbursement", "DisbursementCategoryMonth", "DisbursementDay", "DisbursementMonth",
-    "FindingSnapshot", "Household", "HouseholdMonthFlow", "HouseholdYearEnd", "ImportBatch", "IncomeBandDay",
+    "FindingSnapshot", "Household", "HouseholdMonthFlow", "HouseholdStatusDay", "HouseholdYearEnd", "ImportBatch", "IncomeBandDay",
     "IncomeBandMonth", "IncomeBandYear", "Loan", "LoanMonthFlow",
     "LoanTotalMonthFlow", "LoanTotalYearEnd", "LoanYearEnd", "MeasureMixDay", "MeasureMixMonth", "MeasureMixYear",
     "MonitoringDay", "MonitoringMonth", "MonitoringYear", "Points", "Project", "RecordCount", "Region", "RegionFlag",

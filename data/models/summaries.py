@@ -311,6 +311,28 @@ class HouseholdMonthFlow(Base):
     members_out: Mapped[int] = mapped_column(BigInteger)
 
 
+class HouseholdStatusDay(Base):
+    """Households entering (+) and leaving (-) each status (pending, monitored, eliminated) per
+    county, day (``event_on``), township and category, with their members (migration 0037).  Each
+    household counts under its township and under ``township_code = ''`` (its county's total), as
+    :class:`HouseholdMonthFlow` does; there is no village grain (a village's day inside a month
+    reads its raw households, a few dozen).  A day inside a month adds the month's days up to it to
+    the last whole month of the year-end snapshot and month flows.  Keyed with the day after the
+    county, so the partial month of one county, or of each county of the prefecture, is one range
+    of the key (SQLite keeps the rows in that order: no rowid)."""
+
+    __tablename__ = "household_status_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    households: Mapped[int] = mapped_column(BigInteger)
+    members: Mapped[int] = mapped_column(BigInteger)
+
+
 class WorkdayDue(Base):
     """The identification limit's dates of a case found on ``day`` (2010-2040, every day): its
     ``due_on``, the 15th working day after it (seeds/003 item 二(一)), ``late_on``, the day after

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (BigInteger, Connection, Engine, Integer, Select, String, bindparam, cast, false, func,
+from sqlalchemy import (BigInteger, Connection, Engine, Integer, Select, String, any_, bindparam, cast, false, func,
                         literal_column, select, true)
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
@@ -194,6 +194,22 @@ def place_condition(level: str, *, county, township=None, village=None):
     if column is None:
         raise ValueError(f"no {level} column to restrict to a {level}")
     return column == bindparam("place", type_=String())
+
+
+def counties_named(column):
+    """SQL: ``column`` (a county code) among the prefecture's counties, named for SQLite, which
+    then reads an index led by the county one county's range at a time rather than every row
+    (the day-event summaries, the prefecture's open cases)."""
+    return column.in_(select(Region.code).where(Region.level == "county"))
+
+
+def each_county(dialect: str, column):
+    """SQL: ``column`` among the prefecture's counties, for a read of every county's range of a
+    day summary (a key led by the county and the day): SQLite's :func:`counties_named`,
+    PostgreSQL's an array made once (joined with the regions, it planned a scan of every day)."""
+    if dialect != "postgresql":
+        return counties_named(column)
+    return column == any_(literal_column("ARRAY(SELECT region.code FROM region WHERE region.level = 'county')"))
 
 
 def region_condition(engine: Engine, scope: Scope, region: str | None, *, county, township=None, village=None):

@@ -15,10 +15,10 @@ from sqlalchemy.orm import aliased
 
 from ..db import read_rows
 from ..masking import suppress_small_counts
-from ..models import Household, HouseholdMonthFlow, HouseholdYearEnd
+from ..models import Household, HouseholdMonthFlow, HouseholdStatusDay, HouseholdYearEnd
 from ..scope import Scope, require_scope
-from ._common import (as_date, columns_frame, constant, frame, place_condition, region_condition, region_info,
-                      unindexed)
+from ._common import (as_date, columns_frame, constant, each_county, frame, place_condition, region_condition,
+                      region_info, unindexed)
 from ._summary_reads import _snapshot_day, _ym, full_months_ym, is_month_end
 
 HOUSEHOLD_GROUPS = ("county_code", "township_code", "village_code", "category", "cause", "channel", "status")
@@ -71,12 +71,12 @@ def _summary_pays(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str
                   monitored_only: bool) -> tuple[bool, tuple | None]:
     """Whether the summary beats the raw rows for this read (measured at ten times the demo on
     SQLite and PostgreSQL, docs/summaries.md), and the region's :func:`region_info` if it was
-    looked up: the prefecture always (the raw read counts every household: 220-420 ms against
-    20-70 ms); a county always (inside a month its month's changes come from the county's own
-    date indexes, migration 0035: the largest county's households by category on 17 June 1.4-1.7
-    against 8-14 ms, before them about as much as counting the county's households directly); a
-    township or a village always (on a month end, inside a month and on a year end: a township's
-    households by village 0.4-2.0 against 1.8-3.5 ms, a village's 0.2-0.8 against 1.0-1.4)."""
+    looked up: the prefecture always (the raw read counts every household: 97-127 ms against
+    1-3 ms, also inside a month, whose days come from ``household_status_day``, migration 0037); a
+    county always (the largest county's households by category on 17 June 0.4-0.7 against 12-16
+    ms); a township or a village always (on a month end, inside a month and on a year end: a
+    township's households by village 0.4-2.4 against 1.8-3.5 ms, a village's 0.2-0.8 against
+    1.0-1.4)."""
     if not monitored_only or set(by) - SUMMARY_GROUPS:
         return False, None
     if region is None:
@@ -90,10 +90,11 @@ def _summary_pays(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str
 def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequence[str], region: str | None,
                         *, info: tuple | None = None) -> pd.DataFrame:
     """The households found by ``as_of`` per ``by`` from the summary: the last year end's
-    snapshot, the month flows after it and, for a day inside a month, the raw households whose
-    status changed in that month (their status on ``as_of`` added, on the month's eve taken
-    away).  Village rows when a village is asked for or grouped by; else the townships' totals
-    when a township is, else the counties' totals (``township_code = ''``).
+    snapshot, the month flows after it and, for a day inside a month, that month's days up to
+    ``as_of`` of ``household_status_day``.  Village rows when a village is asked for or grouped
+    by, with a partial month's raw households whose status changed in it (their status on
+    ``as_of`` added, on the month's eve taken away: the day summary holds no village); else the
+    townships' totals when a township is, else the counties' totals (``township_code = ''``).
     :func:`household_status_frame` uses it where it is the faster way; any region and grouping
     of :data:`SUMMARY_GROUPS` is answered exactly (the tests compare it with the raw rows).
 
@@ -109,7 +110,7 @@ def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequen
     stmt = _summary_statement(engine.dialect.name, scope, tuple(by), level, base is not None, flows, partial)
     eve = as_of.replace(day=1) - dt.timedelta(days=1)
     place = info[1] if level == "county" else region
-    params = {"place": place, "base": base, "base_ym": None if base is None else _ym(base), "full": full,
+    params = {"place": place, "county": None if info is None else info[1], "base": base, "base_ym": None if base is None else _ym(base), "full": full,
               "first": eve + dt.timedelta(days=1), "eve": eve, "as_of": as_of}
     rows = read_rows(engine, stmt, params)
     return columns_frame(rows, [*by, "households", "members"], ints=("households", "members"))
@@ -133,11 +134,12 @@ def _summary_statement(dialect: str, scope: Scope, by: tuple[str, ...], level: s
     """The statement of :func:`status_from_summary` for one database and shape: the scope, the
     grouping, the level of the region (``city`` for the prefecture, ``unknown`` for a region not
     found or outside the scope) and which of the snapshot, the month flows and a partial month's
-    raw households it adds up.  Values come as parameters: ``place`` (the county, township or
-    village code), ``base`` and ``base_ym`` (the snapshot's year end), ``full`` (the last whole
-    month), ``first``, ``eve`` and ``as_of`` (the partial month); the grains' ``''`` is written into
-    the statement (:func:`~._common.constant`).  Built once, it is also compiled once: a county read
-    spent most of its time making the statement (about 4 of 6 ms)."""
+    days (or a village's raw households) it adds up.  Values come as parameters: ``place`` (the
+    county, township or village code; ``county``, a township's county), ``base`` and ``base_ym``
+    (the snapshot's year end), ``full`` (the last whole month), ``first``, ``eve`` and ``as_of``
+    (the partial month); the grains' ``''`` is written into the statement
+    (:func:`~._common.constant`).  Built once, it is also compiled once: a county read spent most
+    of its time making the statement (about 4 of 6 ms)."""
     villages = "village_code" in by or level == "village"
     townships = not villages and ("township_code" in by or level == "township")
     snap, flow, h = HouseholdYearEnd, HouseholdMonthFlow, Household
@@ -166,7 +168,18 @@ def _summary_statement(dialect: str, scope: Scope, by: tuple[str, ...], level: s
         after = (flow.ym > bindparam("base_ym", type_=Integer()),) if snapshot else ()
         parts.append(part(flow, flow.households_in - flow.households_out, flow.members_in - flow.members_out,
                           flow.ym <= bindparam("full", type_=Integer()), *after))
-    if partial:
+    if partial and not villages:
+        # the month's days up to the date, grouped already (migration 0037): the prefecture's
+        # counties or a county one range of the key each, a township within its county's
+        d = HouseholdStatusDay
+        keys = [getattr(d, k).label(k) for k in by]
+        where = {"city": (each_county(dialect, d.county_code),) if scope.is_all else (),
+                 "township": (d.county_code == bindparam("county", type_=String()),)}.get(level, ())
+        grain = d.township_code != constant("") if townships else d.township_code == constant("")
+        parts.append(select(*keys, d.households.label("households"), d.members.label("members")).where(
+            scope.clause(d.county_code), *where, place_condition(level, county=d.county_code, township=d.township_code),
+            grain, d.event_on.between(day("first"), day("as_of"))))
+    elif partial:
         as_of, eve = day("as_of"), day("eve")
         changes = [column.between(day("first"), as_of) for column in (h.found_on, h.identified_on, h.risk_eliminated_on)]
         moved, rows = (or_(*changes),), h

@@ -21,8 +21,8 @@ import functools
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, any_, bindparam, case, cast, func,
-                        literal, literal_column, or_, select, text, true, union_all)
+from sqlalchemy import (BigInteger, Connection, Date, Engine, Integer, String, and_, bindparam, case, cast, func,
+                        literal, or_, select, text, true, union_all)
 
 from .. import workdays
 from ..due_dates import ID_LIMIT_WORKDAYS
@@ -39,8 +39,9 @@ from ..models import (
     Project, Region, RegionFlag, WaitDay, WaitMonth, WaitYear, WorkdayDue,
 )
 from ..scope import Scope, require_scope
-from ._common import (FEN_PER_YUAN, as_date, columns_frame, constant, fen_sum, frame, month_of, place_condition,
-                      plain_rows, region_condition, region_info, region_level, to_yuan, unindexed, year_of)
+from ._common import (FEN_PER_YUAN, as_date, columns_frame, constant, counties_named, each_county, fen_sum, frame,
+                      month_of, place_condition, plain_rows, region_condition, region_info, region_level, to_yuan,
+                      unindexed, year_of)
 from ._summary_reads import _ym, full_months_ym, is_month_end
 from .households import household_status, households_found
 
@@ -56,13 +57,6 @@ CASE_STATES = ("overdue", "due_soon", "on_track")
 def _household_region(engine: Engine, scope: Scope, region: str | None):
     return region_condition(engine, scope, region, county=Household.county_code,
                             township=Household.township_code, village=Household.village_code)
-
-
-def _counties_named(column):
-    """SQL: ``column`` (a county code) among the prefecture's counties, named for SQLite, which
-    then reads an index led by the county one county's range at a time rather than every row
-    (the day-event summaries, the prefecture's open cases)."""
-    return column.in_(select(Region.code).where(Region.level == "county"))
 
 
 def _found_by(as_of: dt.date):
@@ -223,11 +217,8 @@ def _day_event_statement(dialect: str, scope: Scope, level: str, grains, months:
         # The prefecture's counties named, for a range of the key per county instead of every row:
         # SQLite's days and every grain (a join with the regions), PostgreSQL's days alone, from an
         # array made once (joined, it planned a scan of every day and a sort of every grain's rows).
-        if dialect != "postgresql":
-            return (_counties_named(model.county_code),)
-        if model is day:
-            return (model.county_code == any_(literal_column(
-                "ARRAY(SELECT region.code FROM region WHERE region.level = 'county')")),)
+        if dialect != "postgresql" or model is day:
+            return (each_county(dialect, model.county_code),)
         return ()
 
     def summed(model, *when):
@@ -723,7 +714,7 @@ def _open_cases_statement(dialect: str, scope: Scope, level: str, parts: str):
         # tells an entered or closed case from an open one without a look into the table
         # (``ix_household_found`` needs one per case): at scale 10 the 30 days' 2,883 cases for
         # 1,232 open, 8.3 -> 5.6 ms
-        recent = (*recent, _counties_named(h.county_code))
+        recent = (*recent, counties_named(h.county_code))
     return union_all(cases(*recent), cases(h.found_on <= since, text(WAITING[dialect])))
 
 
