@@ -192,7 +192,9 @@ RECORD_LISTS = {"project": "1 = 1", "loan": "1 = 1", "asset": "1 = 1", "househol
 #: ``disbursement`` and ``project``; 0017: the asset income, kept by triggers on ``asset_income``
 #: and ``asset``; 0018: the record lists' rows per county, kept by triggers on each table of
 #: :data:`RECORD_LISTS`; 0033: the assets by place and 0034 the assets formed by day, both kept
-#: by triggers on ``asset``; 0036: the payments by day, kept by triggers on ``disbursement``).
+#: by triggers on ``asset``; 0036: the payments by day, kept by triggers on ``disbursement``; 0037:
+#: the households' status changes by day, kept by triggers on ``household``; the groups of
+#: :data:`DAY_EVENTS` are kept by triggers on their :data:`SOURCE_TABLES` table).
 TABLES = {
     "disbursement": ("disbursement_month",),
     "loan": tuple(table for flow, snapshot, _ in LOAN_GRAINS for table in (flow, snapshot)),
