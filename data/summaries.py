@@ -193,7 +193,8 @@ RECORD_LISTS = {"project": "1 = 1", "loan": "1 = 1", "asset": "1 = 1", "househol
 #: and ``asset``; 0018: the record lists' rows per county, kept by triggers on each table of
 #: :data:`RECORD_LISTS`; 0033: the assets by place and 0034 the assets formed by day, both kept
 #: by triggers on ``asset``; 0036: the payments by day, kept by triggers on ``disbursement``; 0037:
-#: the households' status changes by day, kept by triggers on ``household``; the groups of
+#: the households' status changes by day, kept by triggers on ``household``; 0038: the loans' totals
+#: by day, kept by triggers on ``loan``; the groups of
 #: :data:`DAY_EVENTS` are kept by triggers on their :data:`SOURCE_TABLES` table).
 TABLES = {
     "disbursement": ("disbursement_month",),
@@ -215,6 +216,7 @@ TABLES = {
     "asset_formed": ("asset_formed_year", "asset_formed_month", "asset_formed_day"),
     "disbursement_day": ("disbursement_day",),
     "household_status": ("household_status_day",),
+    "loan_total": ("loan_total_day",),
 }
 #: Columns of raw tables that triggers keep, per group (the group has no table of its own).
 KEPT_COLUMNS = {"first_measure": ("household", ("first_measure_on", "first_measure_days")),
@@ -230,7 +232,8 @@ HOUSEHOLD_SUMMED = ("county_code", "township_code", "village_code", "category", 
 SOURCE_TABLES = {"disbursement_category": "disbursement", "clock": "household", "monitoring": "household",
                  "wait": "household", "case_age": "household", "first_of_kind": "assistance_measure",
                  "measure_mix": "assistance_measure", "income_band": "household", "asset_place": "asset",
-                 "asset_formed": "asset", "disbursement_day": "disbursement", "household_status": "household"}
+                 "asset_formed": "asset", "disbursement_day": "disbursement", "household_status": "household",
+                 "loan_total": "loan"}
 #: The household columns the identification clock's summaries are made of (see :data:`HOUSEHOLD_SUMMED`).
 CLOCK_SUMMED = ("county_code", "found_on", "identified_on", "entered_on")
 #: The identification clock's measures, every one a count of cases (``clock_month``, ``clock_day``).
@@ -1291,9 +1294,27 @@ def _household_status_events(_dialect: str, row: str, sign: int) -> list[tuple[s
 HOUSEHOLD_STATUS = DayEvents("household_status", ("township_code", "category", "status"), ("households", "members"),
                              ("county_code", "township_code", "category", "members", "found_on", "identified_on",
                               "risk_eliminated_on"), _household_status_events, needs="found_on", grains=("day",))
+def _loan_total_events(_dialect: str, row: str, sign: int) -> list[tuple[str, dict[str, str]]]:
+    """The events of :data:`LOAN_TOTAL_DAY`: a loan is outstanding, with its amount, from the day
+    it was issued until the day it was repaid (:func:`_ends`: one repaid on or before its issue
+    day never is), per county, programme and status."""
+    issued, repaid, amount = f"{row}.issued_on", f"{row}.repaid_on", f"{row}.amount_fen"
+    keys = {"county_code": f"{row}.county_code", "programme": f"{row}.programme", "status": f"{row}.status"}
+    return [(f"({repaid} IS NULL OR {repaid} > {issued})",
+             {**keys, "event_on": issued, "loans": str(sign), "amount_fen": f"{sign} * {amount}"}),
+            (f"{repaid} > {issued}",
+             {**keys, "event_on": repaid, "loans": str(-sign), "amount_fen": f"{-sign} * {amount}"})]
+
+
+#: Loans outstanding moving per county, programme and status, by day only (migration 0038): the
+#: partial month of the loans' totals (the leverage, the loans by county or programme).
+LOAN_TOTAL_DAY = DayEvents("loan_total", ("programme", "status"), ("loans", "amount_fen"),
+                           ("county_code", "programme", "status", "issued_on", "repaid_on", "amount_fen"),
+                           _loan_total_events, table="loan", changed_only=True, grains=("day",))
 #: The summaries of events by day, by their trigger group's name.
 DAY_EVENTS = {summary.name: summary
-              for summary in (MONITORING, WAIT, CASE_AGE, MEASURE_MIX, INCOME_BAND, ASSET_FORMED, HOUSEHOLD_STATUS)}
+              for summary in (MONITORING, WAIT, CASE_AGE, MEASURE_MIX, INCOME_BAND, ASSET_FORMED, HOUSEHOLD_STATUS,
+                              LOAN_TOTAL_DAY)}
 
 
 def _days(dialect: str, later: str, earlier: str) -> str:

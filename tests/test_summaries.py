@@ -930,6 +930,41 @@ def test_the_household_status_day_migration_goes_down_and_up(engine):
         same(got, naive.household_status_frame(engine, scope, as_of, by=by, region=region), by)
 
 
+def test_the_loan_total_day_migration_goes_down_and_up(engine):
+    """Migration 0038 takes the loans' totals by day and their triggers out and puts them back,
+    filled from the loans written meanwhile; the loans' totals on a day inside a month (the
+    leverage, the loans by county or programme) then read the summaries alone, where they read the
+    raw loans issued or repaid in the month so far.  A read by bank or borrower type keeps them."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    command.downgrade(schema.alembic_config(engine), "0037")
+    try:
+        assert "loan_total_day" not in set(inspect(engine).get_table_names())
+        with engine.begin() as conn:  # no trigger of 0038 left to fire
+            conn.execute(text("UPDATE loan SET repaid_on = issued_on WHERE id % 13 = 0"))
+            conn.execute(text("UPDATE loan SET status = 'overdue', amount_fen = amount_fen + 7 WHERE id % 17 = 0"))
+            conn.execute(text("DELETE FROM loan WHERE id % 19 = 0"))
+    finally:
+        schema.upgrade(engine)
+    assert_summaries_match_raw(engine)
+    for as_of, scope in ((dt.date(2024, 6, 17), Scope.all()), (dt.date(2024, 3, 9), Scope.county("360731")),
+                         (dt.date(2025, 1, 20), Scope.all())):
+        for by in (("county_code",), ("programme",), ("bank",)):
+            with executed(engine) as statements:
+                got = reads.loan_position_frame(engine, scope, as_of, by=by)
+                leverage = reads.leverage_frame(engine, scope, as_of, by_programme=by == ("programme",))
+            read = " ".join(s for s in statements if "_year_end" in s)
+            raw = bool(re.search(r"\bFROM loan\s", read))
+            assert read and raw == (by == ("bank",)), read
+            assert raw or re.search(r"\bloan_total_day\b", read), read
+            assert got["loans"].sum() > 0
+            same(got, naive.loan_position_frame(engine, scope, as_of, by=by), by)
+            same(leverage, naive.leverage_frame(engine, scope, as_of, by_programme=by == ("programme",)),
+                 ["county_code", *(["programme"] if by == ("programme",) else [])])
+
+
 @pytest.mark.parametrize("table, column", [("asset_place_year", "village_code"), ("asset_formed_day", "county_code")])
 def test_an_asset_written_again_unchanged_leaves_its_summaries_alone(engine, table, column):
     """The asset place and the asset formed triggers run on an update only when a column their
@@ -1251,10 +1286,10 @@ def test_the_county_totals_migration_goes_down_and_up(engine):
                      "category": rng.choice(("unstable", "marginal", "sudden_hardship")),
                      "identified": None if rng.random() < 0.3 else found + dt.timedelta(days=rng.randrange(60))})
         before = tuple(source for source in summaries.SOURCES
-                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029, 0033, 0034, 0036, 0037
+                       # 0017-18, 0021, 0025, 0026, 0027, 0028, 0029, 0033, 0034, 0036, 0037, 0038
                        if source not in ("asset_income", "records", "first_measure", "clock", "monitoring", "wait",
                                          "case_age", "first_of_kind", "measure_mix", "income_band", "asset_place",
-                                         "asset_formed", "disbursement_day", "household_status"))
+                                         "asset_formed", "disbursement_day", "household_status", "loan_total"))
         with engine.connect() as conn:  # the triggers of 0012 keep the two grains before it
             kept = summary_rows(conn, before, loan_totals=False)
             summaries.rebuild(conn, before, counties=False, loan_totals=False)
@@ -1303,7 +1338,7 @@ def test_a_built_database_holds_each_day_events_grain_in_its_keys_order(demo_eng
     pages of PostgreSQL's heap: there the rows' physical order (``ctid``) is the key's order.
     SQLite keeps these tables without a rowid, in the key's order by construction."""
     tables = [table for events in summaries.DAY_EVENTS.values() for table in events.tables]
-    assert len(tables) == 19
+    assert len(tables) == 20
     if demo_engine.dialect.name == "sqlite":
         assert all(Base.metadata.tables[t].dialect_options["sqlite"]["with_rowid"] is False for t in tables)
         return

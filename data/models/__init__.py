@@ -12,7 +12,8 @@ from .summaries import (
     AssetFormedDay, AssetFormedMonth, AssetFormedYear, AssetIncomeYear, AssetPlaceYear, AssetYear, CaseAgeDay, CaseAgeMonth, CaseAgeYear, ClockDay, ClockMonth,
     DataGeneration, DisbursementCategoryMonth, DisbursementDay, DisbursementMonth, FindingSnapshot, HouseholdMonthFlow, HouseholdStatusDay, HouseholdYearEnd,
     IncomeBandDay,
-    IncomeBandMonth, IncomeBandYear, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd, MeasureMixDay,
+    IncomeBandMonth, IncomeBandYear, LoanMonthFlow, LoanTotalDay, LoanTotalMonthFlow, LoanTotalYearEnd, LoanYearEnd,
+    MeasureMixDay,
     MeasureMixMonth, MeasureMixYear, MonitoringDay, MonitoringMonth, MonitoringYear, RecordCount, WaitDay, WaitMonth,
     WaitYear, WorkdayDue,
 )
@@ -24,7 +25,7 @@ __all__ = [
     "DataGeneration", "DibaoStandard", "Disbursement", "DisbursementCategoryMonth", "DisbursementDay", "DisbursementMonth",
     "FindingSnapshot", "Household", "HouseholdMonthFlow", "HouseholdStatusDay", "HouseholdYearEnd", "ImportBatch", "IncomeBandDay",
     "IncomeBandMonth", "IncomeBandYear", "Loan", "LoanMonthFlow",
-    "LoanTotalMonthFlow", "LoanTotalYearEnd", "LoanYearEnd", "MeasureMixDay", "MeasureMixMonth", "MeasureMixYear",
+    "LoanTotalDay", "LoanTotalMonthFlow", "LoanTotalYearEnd", "LoanYearEnd", "MeasureMixDay", "MeasureMixMonth", "MeasureMixYear",
     "MonitoringDay", "MonitoringMonth", "MonitoringYear", "Points", "Project", "RecordCount", "Region", "RegionFlag",
     "RiskFundDeposit", "Rubric", "RubricItem", "Score", "User", "WaitDay", "WaitMonth", "WaitYear", "WorkdayDue",
 ]

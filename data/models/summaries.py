@@ -130,6 +130,24 @@ class LoanTotalYearEnd(_LoanPosition, Base):
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
+class LoanTotalDay(_LoanPosition, Base):
+    """Loans outstanding moving per county, day (``event_on``), programme and status (migration
+    0038): a loan counts +1 with its amount on the day it was issued and -1 on the day it was
+    repaid (one repaid on or before its issue day never counts).  A date inside a month adds its
+    month's days up to it to the loans' totals of the last whole month, where the raw loans issued
+    or repaid in the month so far were read.  Keyed with the day after the county, so the partial
+    month of one county, or of each county of the prefecture, is one range of the key (SQLite
+    keeps the rows in that order: no rowid)."""
+
+    __tablename__ = "loan_total_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    county_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    event_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    programme: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
 class LoanTotalMonthFlow(_LoanFlow, Base):
     """:class:`LoanMonthFlow` summed over the banks and borrower types (migration 0024), with the
     keys of :class:`LoanTotalYearEnd`."""

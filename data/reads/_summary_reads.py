@@ -15,7 +15,7 @@ county and dates as parameters.
   (indexes ``ix_loan_issued`` and ``ix_loan_repaid``).  A read grouped by county, programme or
   status alone takes the snapshot and the flows from the loans' totals (``loan_total_year_end``,
   ``loan_total_month_flow``, migration 0024) instead: a few rows per county, not one per bank and
-  borrower type.
+  borrower type, and the partial month from their days (``loan_total_day``, migration 0038).
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from sqlalchemy import (Connection, Date, Engine, Integer, Select, String, and_,
                         or_, select, union_all)
 
 from ..db import read_rows
-from ..models import (Allocation, DisbursementDay, DisbursementMonth, Loan, LoanMonthFlow, LoanTotalMonthFlow, LoanTotalYearEnd,
-                      LoanYearEnd)
+from ..models import (Allocation, DisbursementDay, DisbursementMonth, Loan, LoanMonthFlow, LoanTotalDay, LoanTotalMonthFlow,
+                      LoanTotalYearEnd, LoanYearEnd)
 from ..scope import Scope
 from ..summaries import CALENDAR_YEARS, LOAN_KEYS, LOAN_TOTAL_KEYS
-from ._common import fen_sum
+from ._common import each_county, fen_sum
 
 Where = Callable[[object], object]
 
@@ -143,13 +143,16 @@ def _position_shape(as_of: dt.date) -> tuple[tuple[bool, bool, bool], dict[str, 
     return shape, params
 
 
-def _position_parts(where: Where, shape: tuple[bool, bool, bool], programme: bool, keys: Sequence[str]) -> list:
+def _position_parts(where: Where, shape: tuple[bool, bool, bool], programme: bool, keys: Sequence[str],
+                    days: Where | None = None) -> list:
     """Statements whose rows ``(*keys, loans, amount_fen)`` add up to the loans outstanding on a
-    date: the last year-end snapshot, the month flows after it and the raw loans issued or ended
-    in a partial last month (``keys`` from :data:`LOAN_KEYS`; ``shape`` and the parameters
-    ``base``, ``base_ym``, ``full``, ``first`` and ``as_of`` from :func:`_position_shape`, and
-    ``programme`` when ``programme`` is true).  Keys among :data:`LOAN_TOTAL_KEYS` are read from
-    the loans' totals, the others from the full grain."""
+    date: the last year-end snapshot, the month flows after it and the loans issued or ended in a
+    partial last month (``keys`` from :data:`LOAN_KEYS`; ``shape`` and the parameters ``base``,
+    ``base_ym``, ``full``, ``first`` and ``as_of`` from :func:`_position_shape`, and ``programme``
+    when ``programme`` is true).  Keys among :data:`LOAN_TOTAL_KEYS` are read from the loans'
+    totals, the partial month from their days (``loan_total_day``, migration 0038; ``days``, when
+    given, the condition on its county for the prefecture's ranges); the others from the full grain
+    and the partial month's raw loans."""
     totals = set(keys) <= set(LOAN_TOTAL_KEYS)
     snap, flow = (LoanTotalYearEnd, LoanTotalMonthFlow) if totals else (LoanYearEnd, LoanMonthFlow)
     loan = Loan
@@ -168,7 +171,11 @@ def _position_parts(where: Where, shape: tuple[bool, bool, bool], programme: boo
         after = (flow.ym > bindparam("base_ym", type_=Integer()),) if snapshot else ()
         parts.append(part(flow, flow.issued_loans - flow.ended_loans, flow.issued_fen - flow.ended_fen,
                           flow.ym <= bindparam("full", type_=Integer()), *after))
-    if partial:
+    if partial and totals:
+        d = LoanTotalDay
+        parts.append(part(d, d.loans, d.amount_fen, *((days(d.county_code),) if days else ()),
+                          d.event_on.between(day("first"), day("as_of"))))
+    elif partial:
         first, as_of = day("first"), day("as_of")
         ends_with_issue = and_(loan.repaid_on.is_not(None), loan.repaid_on <= loan.issued_on)
         parts.append(part(loan, literal_column("1"), loan.amount_fen, loan.issued_on >= first, loan.issued_on <= as_of,
@@ -204,20 +211,21 @@ def loan_totals(conn: Connection | Engine, scope: Scope, county: str | None, as_
     county's read spent more time making the statement than PostgreSQL spent answering it."""
     level = "nothing" if nothing else "all" if county is None else "county"
     shape, params = _position_shape(as_of)
-    stmt = _totals_statement(scope, level, tuple(by), shape, programme is not None)
+    stmt = _totals_statement(conn.dialect.name, scope, level, tuple(by), shape, programme is not None)
     params = {**params, "place": county, "programme": programme}
     return read_rows(conn, stmt, params) if isinstance(conn, Engine) else _rows(conn, stmt, params)
 
 
 @functools.lru_cache(maxsize=256)
-def _totals_statement(scope: Scope, level: str, by: tuple[str, ...], shape: tuple[bool, bool, bool],
+def _totals_statement(dialect: str, scope: Scope, level: str, by: tuple[str, ...], shape: tuple[bool, bool, bool],
                       programme: bool) -> Select:
-    """The statement of :func:`loan_totals` for one scope, level (``all`` of the scope, one
-    ``county`` given as the parameter ``place``, or ``nothing``), grouping and shape."""
+    """The statement of :func:`loan_totals` for one database, scope, level (``all`` of the scope,
+    one ``county`` given as the parameter ``place``, or ``nothing``), grouping and shape."""
     place = bindparam("place", type_=String())
     where = {"all": scope.clause, "nothing": lambda column: false(),
              "county": lambda column: scope.clause(column) & (column == place)}[level]
-    parts = _position_parts(where, shape, programme, (*by, "status"))
+    days = functools.partial(each_county, dialect) if level == "all" and scope.is_all else None
+    parts = _position_parts(where, shape, programme, (*by, "status"), days)
     both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = [both.c[k] for k in by]
     status, loans, fen = both.c.status, both.c.loans, both.c.amount_fen
