@@ -23,6 +23,12 @@ What (models in :mod:`fundwatch.data.models.summaries`):
   county instead of one per bank and borrower type: the prefecture's position in the middle of
   a year was 10,400 rows of the full grain, 850 of these.
 
+- ``loan_total_day`` (migration 0038): the loans outstanding moving per county, day, programme
+  and status (:class:`DayEvents` kept by day alone, :data:`LOAN_TOTAL_DAY`: a loan +1 with its
+  amount on its issue day, -1 on the day it ends).  A read of the loans' totals for a day inside a
+  month takes the month's days up to it from here instead of the raw loans issued or repaid in
+  the month so far; a read by bank or borrower type still reads those.
+
 - ``asset_year``: assets and their value per county, year formed, class, subtype, status and
   whether the asset lacks an owner or a custodian (migration 0006): the asset mix of a county or
   the prefecture up to a year is a sum over a few hundred rows, whatever the number of assets.
@@ -130,13 +136,13 @@ How they stay right: triggers on ``disbursement``, ``loan``, ``asset``, ``househ
 ``assistance_measure`` and ``dibao_standard`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
 the transition tables for the households, the payments by category, the asset income, the
-assets formed by day and the record counts, which also count ``project``) add each
+assets formed by day, the loans' totals by day and the record counts, which also count ``project``) add each
 inserted row, subtract each deleted row and do both for an update, in the statement's own
 transaction, whatever wrote it: the demo loader, the import pipeline, a test fixture or a database
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``
 an asset's income records when it becomes or stops being a photovoltaic station.  A group whose
 count falls to zero is deleted, so the summaries hold exactly the groups the raw tables have.
-:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018, 0025-0029 and 0033-0037, so by ``fundwatch init`` on an
+:func:`install` (run by migrations 0005, 0006, 0009, 0012, 0017, 0018, 0025-0029 and 0033-0038, so by ``fundwatch init`` on an
 existing database) fills the summaries from the raw rows and creates the triggers; :func:`suspended` drops
 the triggers around a bulk load into empty tables (the demo) and rebuilds the summaries in one
 pass at the end, in the same transaction.
