@@ -347,9 +347,10 @@ def test_statistics_are_gathered_again_only_for_a_table_without_them_or_grown(sq
     assert refresh("household") == ["household", "household_month_flow", "household_year_end", "clock_month",
                                     "clock_day", "monitoring_year", "monitoring_month", "monitoring_day",
                                     "wait_year", "wait_month", "wait_day", "case_age_year", "case_age_month",
-                                    "case_age_day", "income_band_year", "income_band_month", "income_band_day"]
+                                    "case_age_day", "income_band_year", "income_band_month", "income_band_day",
+                                    "household_status_day"]
     assert refresh("loan") == ["loan", "loan_month_flow", "loan_year_end", "loan_total_month_flow",
-                               "loan_total_year_end"]
+                               "loan_total_year_end", "loan_total_day"]
     assert _analysed(sqlite_engine)["household"] == sqlite_counts["household"]
     assert _analysed(sqlite_engine)["loan"] == sqlite_counts["loan"]
 
