@@ -930,6 +930,61 @@ def test_the_household_status_day_migration_goes_down_and_up(engine):
         same(got, naive.household_status_frame(engine, scope, as_of, by=by, region=region), by)
 
 
+def test_the_loan_statement_triggers_migration_goes_down_and_up(engine):
+    """Migration 0039 gives PostgreSQL statement triggers on ``loan`` for the loan summaries in
+    place of its row trigger, and its downgrade gives the row trigger back; SQLite keeps its row
+    triggers.  Loans added, changed (their dates, status and amount), written again unchanged and
+    deleted, in one statement each, leave the summaries equal to a rebuild from the raw loans
+    under either form."""
+    from alembic import command  # noqa: PLC0415
+
+    from fundwatch.data import schema  # noqa: PLC0415
+
+    postgres = engine.dialect.name == "postgresql"
+
+    def triggers() -> set[str]:
+        if not postgres:
+            return set()
+        with engine.connect() as conn:
+            return {name for (name,) in conn.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'loan'::regclass AND tgname LIKE 'fw_summary_loan%' "
+                "AND tgname NOT LIKE 'fw_summary_loan_total%'"))}
+
+    def written() -> None:
+        day = "issued_on + 40" if postgres else "date(issued_on, '+40 days')"
+        with engine.begin() as conn:
+            columns = [c for c in conn.execute(text("SELECT * FROM loan LIMIT 1")).keys() if c != "id"]
+            copied = ", ".join("contract_no || '-T'" if c == "contract_no" else c for c in columns)
+            conn.execute(text(f"INSERT INTO loan ({', '.join(columns)}) SELECT {copied} FROM loan "
+                              "WHERE contract_no NOT LIKE '%-T' ORDER BY id LIMIT 300"))
+            conn.execute(text(f"UPDATE loan SET repaid_on = {day}, status = 'repaid' WHERE contract_no LIKE '%-T' "
+                              "AND id % 3 = 0"))
+            conn.execute(text("UPDATE loan SET amount_fen = amount_fen + 11, repaid_on = NULL WHERE id % 29 = 0"))
+            conn.execute(text("UPDATE loan SET status = status, amount_fen = amount_fen WHERE id % 5 = 0"))
+            conn.execute(text("DELETE FROM loan WHERE contract_no LIKE '%-T' AND id % 4 = 0"))
+
+    assert triggers() == ({"fw_summary_loan_insert", "fw_summary_loan_update", "fw_summary_loan_delete"}
+                          if postgres else set())
+    command.downgrade(schema.alembic_config(engine), "0038")
+    try:
+        assert triggers() == ({"fw_summary_loan"} if postgres else set())
+        written()
+        assert_summaries_match_raw(engine)
+    finally:
+        schema.upgrade(engine)
+    assert triggers() == ({"fw_summary_loan_insert", "fw_summary_loan_update", "fw_summary_loan_delete"}
+                          if postgres else set())
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM loan WHERE contract_no LIKE '%-T'"))
+    written()
+    assert_summaries_match_raw(engine)
+    with engine.connect() as conn:  # an update that changes no summed column moves no summary row
+        before = summary_rows(conn, ("loan",))
+        conn.execute(text("UPDATE loan SET rate_pct = rate_pct WHERE id % 2 = 0"))
+        assert summary_rows(conn, ("loan",)) == before
+        conn.rollback()
+
+
 def test_the_loan_total_day_migration_goes_down_and_up(engine):
     """Migration 0038 takes the loans' totals by day and their triggers out and puts them back,
     filled from the loans written meanwhile; the loans' totals on a day inside a month (the
