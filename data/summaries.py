@@ -135,8 +135,9 @@ What (models in :mod:`fundwatch.data.models.summaries`):
 How they stay right: triggers on ``disbursement``, ``loan``, ``asset``, ``household``,
 ``assistance_measure`` and ``dibao_standard`` (SQLite:
 three row triggers per table; PostgreSQL: one row trigger function, or statement triggers reading
-the transition tables for the households, the loans (migration 0039), the payments by category, the asset income, the
-assets formed by day, the loans' totals by day and the record counts, which also count ``project``) add each
+the transition tables for the households, the loans (migration 0039), the payments by category,
+the asset income, the assets formed by day, the loans' totals by day and the record counts, which
+also count ``project``) add each
 inserted row, subtract each deleted row and do both for an update, in the statement's own
 transaction, whatever wrote it: the demo loader, the import pipeline, a test fixture or a database
 console; one on ``project`` moves a project's payments when its category changes, one on ``asset``

@@ -110,8 +110,9 @@ def status_from_summary(engine: Engine, scope: Scope, as_of: dt.date, by: Sequen
     stmt = _summary_statement(engine.dialect.name, scope, tuple(by), level, base is not None, flows, partial)
     eve = as_of.replace(day=1) - dt.timedelta(days=1)
     place = info[1] if level == "county" else region
-    params = {"place": place, "county": None if info is None else info[1], "base": base, "base_ym": None if base is None else _ym(base), "full": full,
-              "first": eve + dt.timedelta(days=1), "eve": eve, "as_of": as_of}
+    params = {"place": place, "county": None if info is None else info[1], "base": base,
+              "base_ym": None if base is None else _ym(base), "full": full, "first": eve + dt.timedelta(days=1),
+              "eve": eve, "as_of": as_of}
     rows = read_rows(engine, stmt, params)
     return columns_frame(rows, [*by, "households", "members"], ints=("households", "members"))
 
@@ -176,9 +177,9 @@ def _summary_statement(dialect: str, scope: Scope, by: tuple[str, ...], level: s
         where = {"city": (each_county(dialect, d.county_code),) if scope.is_all else (),
                  "township": (d.county_code == bindparam("county", type_=String()),)}.get(level, ())
         grain = d.township_code != constant("") if townships else d.township_code == constant("")
+        place = place_condition(level, county=d.county_code, township=d.township_code)
         parts.append(select(*keys, d.households.label("households"), d.members.label("members")).where(
-            scope.clause(d.county_code), *where, place_condition(level, county=d.county_code, township=d.township_code),
-            grain, d.event_on.between(day("first"), day("as_of"))))
+            scope.clause(d.county_code), *where, place, grain, d.event_on.between(day("first"), day("as_of"))))
     elif partial:
         as_of, eve = day("as_of"), day("eve")
         changes = [column.between(day("first"), as_of) for column in (h.found_on, h.identified_on, h.risk_eliminated_on)]
